@@ -1,0 +1,260 @@
+package issuer
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// Context URLs of the JSON-LD contexts embedded in the binary.
+const (
+	ContextCredentialsV2   = "https://www.w3.org/ns/credentials/v2"
+	ContextOB303           = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+	ContextOBExtensions    = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+	ContextMultikeyV1      = "https://w3id.org/security/multikey/v1"
+	ContextDataIntegrityV2 = "https://w3id.org/security/data-integrity/v2"
+	ContextStatusListV1    = "https://www.w3.org/ns/credentials/status/v1"
+	ContextOB2             = "https://w3id.org/openbadges/v2"
+)
+
+//go:embed contexts/*
+var contextFS embed.FS
+
+// contextFiles maps each context URL to its embedded file, as published.
+var contextFiles = map[string]string{
+	ContextCredentialsV2:   "contexts/credentials-v2.jsonld",
+	ContextOB303:           "contexts/ob-v3p0-context-3.0.3.json",
+	ContextOBExtensions:    "contexts/ob-v3p0-extensions.json",
+	ContextMultikeyV1:      "contexts/multikey-v1.jsonld",
+	ContextDataIntegrityV2: "contexts/data-integrity-v2.jsonld",
+	ContextStatusListV1:    "contexts/vc-bitstring-status-list-v1.jsonld",
+}
+
+// ContextDocument returns the embedded JSON-LD context published at url, so
+// the hosted routes may serve it too; ok is false for any other URL.
+func ContextDocument(url string) (doc []byte, ok bool) {
+	name, ok := contextFiles[url]
+	if !ok {
+		return nil, false
+	}
+	b, err := contextFS.ReadFile(name)
+	return b, err == nil
+}
+
+// ErrUnknownContext is returned (wrapped) when a document names a JSON-LD
+// context that is not embedded: nothing is ever fetched from the network.
+var ErrUnknownContext = errors.New("issuer: JSON-LD context not embedded (never fetched)")
+
+// offlineLoader is a json-gold DocumentLoader that serves the embedded
+// contexts and refuses every other URL.
+type offlineLoader struct{}
+
+var _ ld.DocumentLoader = offlineLoader{}
+
+// LoadDocument implements ld.DocumentLoader. Each call decodes a fresh copy,
+// so json-gold may keep or change what it gets; processed contexts are
+// cached above this loader, so it is seldom called.
+func (offlineLoader) LoadDocument(url string) (*ld.RemoteDocument, error) {
+	b, ok := ContextDocument(url)
+	if !ok {
+		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, fmt.Errorf("%w: %q", ErrUnknownContext, url))
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, err)
+	}
+	return &ld.RemoteDocument{DocumentURL: url, Document: doc}, nil
+}
+
+// maxCachedContexts bounds the processed-context cache; only @context
+// values made of embedded URLs are cached, so it never fills in practice.
+const maxCachedContexts = 64
+
+// canonicalizer turns JSON-LD documents into RDFC-1.0 (URDNA2015)
+// canonical N-Quads with json-gold, offline and in safe mode. It caches the
+// processed active context for each @context list, which is where most of
+// the time of a naive canonicalisation goes. Safe for concurrent use.
+type canonicalizer struct {
+	opts *ld.JsonLdOptions // shared, never changed after newCanonicalizer
+
+	mu       sync.RWMutex
+	contexts map[string]*ld.Context
+
+	proofs proofHashes
+}
+
+func newCanonicalizer() *canonicalizer {
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = offlineLoader{}
+	opts.ProcessingMode = ld.JsonLd_1_1
+	opts.SafeMode = true
+	opts.Algorithm = ld.AlgorithmURDNA2015
+	opts.Format = "application/n-quads"
+	return &canonicalizer{opts: opts, contexts: make(map[string]*ld.Context)}
+}
+
+// activeContext returns the processed context for a document's @context
+// value, from the cache when the value is a list of URLs.
+func (c *canonicalizer) activeContext(local any) (*ld.Context, error) {
+	key, cacheable := contextKey(local)
+	if cacheable {
+		c.mu.RLock()
+		ac, ok := c.contexts[key]
+		c.mu.RUnlock()
+		if ok {
+			return ac, nil
+		}
+	}
+	ac, err := ld.NewContext(nil, c.opts).Parse(local)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: processing @context: %w", err)
+	}
+	if cacheable {
+		c.mu.Lock()
+		if len(c.contexts) < maxCachedContexts {
+			c.contexts[key] = ac
+		}
+		c.mu.Unlock()
+	}
+	return ac, nil
+}
+
+// contextKey names a @context value made only of URL strings.
+func contextKey(local any) (string, bool) {
+	switch v := local.(type) {
+	case string:
+		return v, true
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return "", false
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, "\n"), true
+	case []string:
+		return strings.Join(v, "\n"), true
+	}
+	return "", false
+}
+
+// expand runs JSON-LD expansion (safe mode) on a decoded JSON object. The
+// top-level @context is taken from the cache; the result is what
+// ld.JsonLdProcessor.Expand returns for the same input.
+func (c *canonicalizer) expand(doc map[string]any) ([]any, error) {
+	active := ld.NewContext(nil, c.opts)
+	body := doc
+	if local, ok := doc["@context"]; ok {
+		var err error
+		if active, err = c.activeContext(local); err != nil {
+			return nil, err
+		}
+		body = make(map[string]any, len(doc))
+		for k, v := range doc {
+			if k != "@context" {
+				body[k] = v
+			}
+		}
+	}
+	expanded, err := ld.NewJsonLdApi().Expand(active, "", body, c.opts, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: JSON-LD expansion: %w", err)
+	}
+	switch v := expanded.(type) {
+	case nil:
+		return []any{}, nil
+	case []any:
+		return v, nil
+	case map[string]any:
+		if len(v) == 0 {
+			return []any{}, nil
+		}
+		if g, ok := v["@graph"]; ok && len(v) == 1 {
+			if list, ok := g.([]any); ok {
+				return list, nil
+			}
+			return []any{g}, nil
+		}
+	}
+	return []any{expanded}, nil
+}
+
+// Canonicalize returns the RDFC-1.0 canonical N-Quads of a decoded JSON-LD
+// object. It fails on terms or types the contexts do not define (safe mode,
+// as the eddsa-rdfc-2022 cryptosuite requires) and on any context that is
+// not embedded.
+func (c *canonicalizer) Canonicalize(doc map[string]any) (string, error) {
+	expanded, err := c.expand(doc)
+	if err != nil {
+		return "", err
+	}
+	if err := checkExpandedTypes(expanded); err != nil {
+		return "", err
+	}
+	api := ld.NewJsonLdApi()
+	dataset, err := api.ToRDF(expanded, c.opts)
+	if err != nil {
+		return "", fmt.Errorf("issuer: JSON-LD to RDF: %w", err)
+	}
+	out, err := api.Normalize(dataset, c.opts)
+	if err != nil {
+		return "", fmt.Errorf("issuer: RDFC-1.0 canonicalisation: %w", err)
+	}
+	s, ok := out.(string)
+	if !ok {
+		return "", fmt.Errorf("issuer: RDFC-1.0 canonicalisation: unexpected %T", out)
+	}
+	return s, nil
+}
+
+// checkExpandedTypes applies the part of JSON-LD safe mode that json-gold
+// leaves out: every @type must expand to an absolute IRI. An undefined type
+// name (say "Badge" instead of "Achievement") would otherwise vanish from
+// the RDF silently and sign something other than what the JSON says.
+func checkExpandedTypes(v any) error {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := checkExpandedTypes(e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if k == "@type" {
+				if _, isValue := x["@value"]; isValue {
+					continue // datatype of a literal, already absolute or rejected
+				}
+				for _, t := range asList(e) {
+					s, _ := t.(string)
+					if !strings.Contains(s, ":") {
+						return fmt.Errorf("issuer: JSON-LD safe mode: type %q is not defined by the contexts", s)
+					}
+				}
+				continue
+			}
+			if err := checkExpandedTypes(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// asList returns v as a list: itself when it is one, else a one-element list.
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}

@@ -1,0 +1,179 @@
+package issuer
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/piprate/json-gold/ld"
+)
+
+func readJSONObject(t testing.TB, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func readTestdataObject(t testing.TB, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readJSONObject(t, b)
+}
+
+func TestOfflineLoader(t *testing.T) {
+	for url := range contextFiles {
+		t.Run(url, func(t *testing.T) {
+			rd, err := offlineLoader{}.LoadDocument(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, ok := rd.Document.(map[string]any)
+			if !ok || m["@context"] == nil || rd.DocumentURL != url {
+				t.Fatalf("document for %s lacks @context: %v", url, rd.Document)
+			}
+		})
+	}
+	// Anything else is refused, including near misses and the OB 2.0
+	// context, which no OB 3.0 document needs: the network is never used.
+	for _, url := range []string{
+		"https://www.w3.org/2018/credentials/v1",
+		"https://www.w3.org/ns/credentials/v2/",
+		"http://www.w3.org/ns/credentials/v2",
+		"https://w3id.org/openbadges/v2",
+		"https://example.org/evil.jsonld",
+		"/etc/passwd",
+	} {
+		if _, err := (offlineLoader{}).LoadDocument(url); !errors.Is(err, ErrUnknownContext) {
+			t.Errorf("LoadDocument(%q) = %v, want ErrUnknownContext", url, err)
+		}
+	}
+}
+
+// normalizeReference canonicalises the way json-gold does without any of
+// our caching, as the reference for the cached path.
+func normalizeReference(t *testing.T, doc map[string]any) string {
+	t.Helper()
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = offlineLoader{}
+	opts.Algorithm = ld.AlgorithmURDNA2015
+	opts.Format = "application/n-quads"
+	out, err := ld.NewJsonLdProcessor().Normalize(doc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.(string)
+}
+
+func TestCanonicalizeMatchesUncachedJSONGold(t *testing.T) {
+	is := newTestIssuer(t)
+	a := testAward()
+	if err := is.Sign(&a); err != nil {
+		t.Fatal(err)
+	}
+	status, err := is.StatusList(1, []int{3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string][]byte{
+		"1edtech vector": mustRead(t, "testdata/vector/1edtech-credential.json"),
+		"credential":     a.Credential,
+		"status list":    status,
+		"profile":        is.ProfileDocument(),
+		"achievement":    is.AchievementDocument(a.Badge),
+	}
+	c := newCanonicalizer()
+	for name, b := range docs {
+		t.Run(name, func(t *testing.T) {
+			// twice: the second run comes from the context cache
+			for range 2 {
+				got, err := c.Canonicalize(readJSONObject(t, b))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(normalizeReference(t, readJSONObject(t, b)), got); diff != "" {
+					t.Fatalf("canonical N-Quads differ (-want +got):\n%s", diff)
+				}
+				if !strings.Contains(got, "_:c14n") && name == "credential" {
+					t.Errorf("credential has blank nodes (subject, criteria), canonical labels missing:\n%s", got)
+				}
+			}
+		})
+	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCanonicalizeSafeMode(t *testing.T) {
+	base := func() map[string]any {
+		return readTestdataObject(t, "vector/1edtech-credential.json")
+	}
+	tests := []struct {
+		name   string
+		change func(m map[string]any)
+		want   string
+	}{
+		{"undefined property", func(m map[string]any) { m["favouriteColour"] = "green" }, "Dropping property"},
+		{"undefined nested property", func(m map[string]any) { obj(m, "credentialSubject")["shoeSize"] = 44 }, "Dropping property"},
+		{"undefined type", func(m map[string]any) { m["type"] = []any{"VerifiableCredential", "Badge"} }, `type "Badge"`},
+		{"context not embedded", func(m map[string]any) {
+			m["@context"] = []any{ContextCredentialsV2, "https://example.org/ctx.jsonld"}
+		}, "not embedded"},
+	}
+	c := newCanonicalizer()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := base()
+			tt.change(doc)
+			_, err := c.Canonicalize(doc)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Canonicalize = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCanonicalizeConcurrent(t *testing.T) {
+	c := newCanonicalizer()
+	want := normalizeReference(t, readTestdataObject(t, "vector/1edtech-credential.json"))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 5 {
+				got, err := c.Canonicalize(readTestdataObject(t, "vector/1edtech-credential.json"))
+				if err != nil || got != want {
+					t.Errorf("concurrent Canonicalize: err %v, equal %v", err, got == want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestContextDocument(t *testing.T) {
+	b, ok := ContextDocument(ContextOB303)
+	if !ok || !json.Valid(b) || !strings.Contains(string(b), "OpenBadgeCredential") {
+		t.Fatalf("ContextDocument(OB 3.0.3) = %d bytes, %v", len(b), ok)
+	}
+	if _, ok := ContextDocument("https://example.org/"); ok {
+		t.Fatal("ContextDocument served an unknown URL")
+	}
+}

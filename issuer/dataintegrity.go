@@ -1,0 +1,193 @@
+package issuer
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Data Integrity constants (W3C vc-data-integrity, vc-di-eddsa).
+const (
+	proofTypeDataIntegrity = "DataIntegrityProof"
+	cryptosuiteEdDSARDFC   = "eddsa-rdfc-2022"
+	purposeAssertion       = "assertionMethod"
+)
+
+// dataIntegrityProof is an embedded proof, in the order it is written.
+type dataIntegrityProof struct {
+	Type               string `json:"type"`
+	Cryptosuite        string `json:"cryptosuite"`
+	Created            string `json:"created"`
+	VerificationMethod string `json:"verificationMethod"`
+	ProofPurpose       string `json:"proofPurpose"`
+	ProofValue         string `json:"proofValue,omitempty"`
+}
+
+// ErrBadProof is wrapped by every Data Integrity verification failure
+// that is about the signature rather than about the input's shape.
+var ErrBadProof = errors.New("issuer: proof does not verify")
+
+// proofHashCacheSize bounds the memo of proof-configuration hashes.
+const proofHashCacheSize = 256
+
+// proofHashes memoises hash(canonical proof configuration). The
+// configuration differs between signatures only in "created" (seconds) and
+// the key, so under load most signatures share one: canonicalising it again
+// would give the same N-Quads. The key is the exact JSON of the input.
+type proofHashes struct {
+	mu sync.Mutex
+	m  map[string][sha256.Size]byte
+}
+
+func (p *proofHashes) get(key string) ([sha256.Size]byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h, ok := p.m[key]
+	return h, ok
+}
+
+func (p *proofHashes) put(key string, h [sha256.Size]byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= proofHashCacheSize {
+		p.m = make(map[string][sha256.Size]byte)
+	}
+	p.m[key] = h
+}
+
+// proofConfigHash returns sha256 of the canonical proof configuration.
+func (c *canonicalizer) proofConfigHash(cfg map[string]any) ([sha256.Size]byte, error) {
+	key, err := json.Marshal(cfg) // sorted keys: the exact input
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("issuer: proof configuration: %w", err)
+	}
+	if h, ok := c.proofs.get(string(key)); ok {
+		return h, nil
+	}
+	nq, err := c.Canonicalize(cfg)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)
+	}
+	h := sha256.Sum256([]byte(nq))
+	c.proofs.put(string(key), h)
+	return h, nil
+}
+
+// hashData is the eddsa-rdfc-2022 "hashing" step: sha256 of the canonical
+// proof configuration followed by sha256 of the canonical document.
+func (c *canonicalizer) hashData(unsecured, cfg map[string]any) ([]byte, error) {
+	ph, err := c.proofConfigHash(cfg)
+	if err != nil {
+		return nil, err
+	}
+	nq, err := c.Canonicalize(unsecured)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: canonicalising document: %w", err)
+	}
+	dh := sha256.Sum256([]byte(nq))
+	out := make([]byte, 0, 2*sha256.Size)
+	out = append(out, ph[:]...)
+	return append(out, dh[:]...), nil
+}
+
+// proofConfig returns the proof options of p (no proofValue) with the
+// document's @context, as eddsa-rdfc-2022 canonicalises them.
+func proofConfig(p dataIntegrityProof, docContext any) map[string]any {
+	return map[string]any{
+		"@context":           docContext,
+		"type":               p.Type,
+		"cryptosuite":        p.Cryptosuite,
+		"created":            p.Created,
+		"verificationMethod": p.VerificationMethod,
+		"proofPurpose":       p.ProofPurpose,
+	}
+}
+
+// signDataIntegrity creates an eddsa-rdfc-2022 proof over unsecured (a
+// decoded JSON-LD document without "proof").
+func (c *canonicalizer) signDataIntegrity(unsecured map[string]any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
+	p := dataIntegrityProof{
+		Type:               proofTypeDataIntegrity,
+		Cryptosuite:        cryptosuiteEdDSARDFC,
+		Created:            created,
+		VerificationMethod: vm,
+		ProofPurpose:       purposeAssertion,
+	}
+	data, err := c.hashData(unsecured, proofConfig(p, unsecured["@context"]))
+	if err != nil {
+		return dataIntegrityProof{}, err
+	}
+	p.ProofValue = "z" + base58Encode(ed25519.Sign(key, data))
+	return p, nil
+}
+
+// verifyDataIntegrity checks one eddsa-rdfc-2022 proof (decoded JSON
+// object) on unsecured (the document with "proof" removed) against pub.
+func (c *canonicalizer) verifyDataIntegrity(unsecured, proof map[string]any, pub ed25519.PublicKey) error {
+	if t, _ := proof["type"].(string); t != proofTypeDataIntegrity {
+		return fmt.Errorf("issuer: proof type %q is not %s", t, proofTypeDataIntegrity)
+	}
+	if cs, _ := proof["cryptosuite"].(string); cs != cryptosuiteEdDSARDFC {
+		return fmt.Errorf("issuer: cryptosuite %q is not %s", cs, cryptosuiteEdDSARDFC)
+	}
+	pv, _ := proof["proofValue"].(string)
+	if !strings.HasPrefix(pv, "z") {
+		return fmt.Errorf("issuer: proofValue is not multibase base58btc")
+	}
+	sig, err := base58Decode(pv[1:])
+	if err != nil {
+		return fmt.Errorf("issuer: proofValue: %w", err)
+	}
+	if len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("issuer: proofValue holds %d bytes, want %d", len(sig), ed25519.SignatureSize)
+	}
+	cfg := make(map[string]any, len(proof))
+	for k, v := range proof {
+		if k != "proofValue" {
+			cfg[k] = v
+		}
+	}
+	doc := unsecured
+	if pctx, ok := cfg["@context"]; ok {
+		// The document's @context must start with the proof's, which
+		// then replaces it (vc-di-eddsa, verify proof, step 4).
+		if !contextPrefix(asList(pctx), asList(unsecured["@context"])) {
+			return fmt.Errorf("%w: proof @context is not a prefix of the document @context", ErrBadProof)
+		}
+		doc = make(map[string]any, len(unsecured))
+		for k, v := range unsecured {
+			doc[k] = v
+		}
+		doc["@context"] = pctx
+	} else {
+		cfg["@context"] = unsecured["@context"]
+	}
+	data, err := c.hashData(doc, cfg)
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(pub, data, sig) {
+		return fmt.Errorf("%w: Ed25519 signature is not valid for this document", ErrBadProof)
+	}
+	return nil
+}
+
+// contextPrefix reports whether every entry of prefix starts doc, in order.
+func contextPrefix(prefix, doc []any) bool {
+	if len(prefix) > len(doc) {
+		return false
+	}
+	for i, p := range prefix {
+		a, _ := json.Marshal(p)
+		b, _ := json.Marshal(doc[i])
+		if !slices.Equal(a, b) {
+			return false
+		}
+	}
+	return true
+}

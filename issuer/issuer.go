@@ -1,0 +1,133 @@
+package issuer
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Issuer builds and signs the Open Badges documents of one issuing
+// organisation. Its document builders return the bytes the hosted routes
+// serve; all of them are safe for concurrent use.
+type Issuer struct {
+	p     Profile
+	keys  *KeyRing
+	canon *canonicalizer
+	now   func() time.Time // proof creation time; tests fix it
+
+	statusMu    sync.Mutex
+	statusCache map[int]statusEntry // list number -> last signed list
+}
+
+// New returns an Issuer for profile p signing with the keys in k.
+// p.BaseURL must be an absolute http(s) URL; a trailing slash is dropped.
+func New(p Profile, k *KeyRing) (*Issuer, error) {
+	if k == nil {
+		return nil, errors.New("issuer: new: no key ring")
+	}
+	p.BaseURL = strings.TrimRight(p.BaseURL, "/")
+	u, err := url.Parse(p.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("issuer: new: base URL %q is not an absolute http(s) URL without query", p.BaseURL)
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, errors.New("issuer: new: profile name is empty")
+	}
+	if p.URL == "" {
+		p.URL = p.BaseURL
+	}
+	return &Issuer{
+		p:           p,
+		keys:        k,
+		canon:       newCanonicalizer(),
+		now:         time.Now,
+		statusCache: make(map[int]statusEntry),
+	}, nil
+}
+
+// Profile returns the issuer's profile (BaseURL without trailing slash).
+func (is *Issuer) Profile() Profile { return is.p }
+
+// KeyRing returns the keys the issuer signs with.
+func (is *Issuer) KeyRing() *KeyRing { return is.keys }
+
+// IssuerID is the OB 3.0 issuer id and controller document URL: /issuer.
+func (is *Issuer) IssuerID() string { return is.p.BaseURL + "/issuer" }
+
+// ProfileOB2URL is the id of the OB 2.0 issuer Profile.
+func (is *Issuer) ProfileOB2URL() string { return is.p.BaseURL + "/issuer?format=ob2" }
+
+// AchievementURL is the OB 3.0 Achievement id of a badge: /badges/{slug}.
+func (is *Issuer) AchievementURL(slug string) string {
+	return is.p.BaseURL + "/badges/" + url.PathEscape(slug)
+}
+
+// BadgeClassURL is the OB 2.0 BadgeClass id of a badge.
+func (is *Issuer) BadgeClassURL(slug string) string {
+	return is.AchievementURL(slug) + "?format=ob2"
+}
+
+// ImageURL is the badge artwork URL: image.svg for SVG artwork, else
+// image.png (generated artwork is PNG).
+func (is *Issuer) ImageURL(a Achievement) string {
+	ext := "png"
+	if a.ImageType == "image/svg+xml" {
+		ext = "svg"
+	}
+	return is.AchievementURL(a.Slug) + "/image." + ext
+}
+
+// AwardURL is the award page and OB 2.0 assertion id: /awards/{id}.
+func (is *Issuer) AwardURL(id string) string {
+	return is.p.BaseURL + "/awards/" + url.PathEscape(id)
+}
+
+// CredentialURL is the OB 3.0 credential id: /awards/{id}/credential.json.
+func (is *Issuer) CredentialURL(id string) string { return is.AwardURL(id) + "/credential.json" }
+
+// CredentialJWTURL is where the VC-JWT form is served.
+func (is *Issuer) CredentialJWTURL(id string) string { return is.AwardURL(id) + "/credential.jwt" }
+
+// StatusListURL is the id of status list n (1-based): /status/{n}.
+func (is *Issuer) StatusListURL(n int) string {
+	return is.p.BaseURL + "/status/" + strconv.Itoa(n)
+}
+
+// RevocationListURL is the OB 2.0 revocation list: /revocations.
+func (is *Issuer) RevocationListURL() string { return is.p.BaseURL + "/revocations" }
+
+// JWKSURL is the JSON Web Key Set of the VC-JWT keys.
+func (is *Issuer) JWKSURL() string { return is.p.BaseURL + "/.well-known/jwks.json" }
+
+// verificationMethodID names an Ed25519 key: the issuer URL with the
+// publicKeyMultibase as fragment, so an offline verifier can read the key.
+func (is *Issuer) verificationMethodID(k *edKey) string { return is.IssuerID() + "#" + k.multibase }
+
+// kid names an RSA key: the issuer URL with the RFC 7638 thumbprint.
+func (is *Issuer) kid(k *rsaKey) string { return is.IssuerID() + "#" + k.thumb }
+
+// StatusListPosition returns the list number (1-based) and the index
+// within it of a status index.
+func StatusListPosition(statusIndex int) (list, index int) {
+	return statusIndex/StatusListSize + 1, statusIndex % StatusListSize
+}
+
+// IdentityHash is the salted recipient hash OB 2.0 and OB 3.0 use:
+// "sha256$" + hex(sha256(identity + salt)).
+func IdentityHash(identity, salt string) string {
+	h := sha256.Sum256([]byte(identity + salt))
+	return "sha256$" + hex.EncodeToString(h[:])
+}
+
+// b64url is unpadded base64url.
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// xsdDateTime formats t as an RFC 3339 UTC date-time with seconds.
+func xsdDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

@@ -1,0 +1,290 @@
+package issuer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// OB 3.0 vocabulary used in the documents.
+const (
+	schemaAchievementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+	schemaValidator2019         = "1EdTechJsonSchemaValidator2019"
+	statusPurposeRevocation     = "revocation"
+)
+
+// credentialContext is the @context of every OB 3.0 credential we issue.
+var credentialContext = []string{ContextCredentialsV2, ContextOB303, ContextOBExtensions}
+
+// The structs below fix the field order of the documents (stable bytes);
+// every list the 1EdTech schema wants as an array is a slice.
+
+type ob3Credential struct {
+	Context           []string             `json:"@context"`
+	ID                string               `json:"id"`
+	Type              []string             `json:"type"`
+	Name              string               `json:"name"`
+	Issuer            ob3Profile           `json:"issuer"`
+	ValidFrom         string               `json:"validFrom"`
+	CredentialSubject ob3Subject           `json:"credentialSubject"`
+	Evidence          []ob3Evidence        `json:"evidence,omitempty"`
+	CredentialSchema  []ob3Schema          `json:"credentialSchema"`
+	CredentialStatus  *ob3Status           `json:"credentialStatus,omitempty"`
+	Proof             []dataIntegrityProof `json:"proof,omitempty"`
+}
+
+type ob3Profile struct {
+	ID          string   `json:"id"`
+	Type        []string `json:"type"`
+	Name        string   `json:"name"`
+	URL         string   `json:"url,omitempty"`
+	Email       string   `json:"email,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+type ob3Subject struct {
+	Type        []string       `json:"type"`
+	Identifier  []ob3Identity  `json:"identifier"`
+	Achievement ob3Achievement `json:"achievement"`
+	Narrative   string         `json:"narrative,omitempty"`
+}
+
+type ob3Identity struct {
+	Type         string `json:"type"`
+	IdentityType string `json:"identityType"`
+	Hashed       bool   `json:"hashed"`
+	Salt         string `json:"salt"`
+	IdentityHash string `json:"identityHash"`
+}
+
+type ob3Achievement struct {
+	Context     []string    `json:"@context,omitempty"` // only as a document of its own
+	ID          string      `json:"id"`
+	Type        []string    `json:"type"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Criteria    ob3Criteria `json:"criteria"`
+	Image       ob3Image    `json:"image"`
+	Creator     *ob3Profile `json:"creator,omitempty"`
+}
+
+type ob3Criteria struct {
+	Narrative string `json:"narrative,omitempty"`
+}
+
+type ob3Image struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+type ob3Evidence struct {
+	ID          string   `json:"id,omitempty"`
+	Type        []string `json:"type"`
+	Name        string   `json:"name,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Narrative   string   `json:"narrative,omitempty"`
+	Genre       string   `json:"genre,omitempty"`
+}
+
+type ob3Schema struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+type ob3Status struct {
+	ID                   string `json:"id"`
+	Type                 string `json:"type"`
+	StatusPurpose        string `json:"statusPurpose"`
+	StatusListIndex      string `json:"statusListIndex"`
+	StatusListCredential string `json:"statusListCredential"`
+}
+
+// profileRef is the issuer as the credential embeds it.
+func (is *Issuer) profileRef() ob3Profile {
+	return ob3Profile{
+		ID:          is.IssuerID(),
+		Type:        []string{"Profile"},
+		Name:        is.p.Name,
+		URL:         is.p.URL,
+		Email:       is.p.Email,
+		Description: is.p.Description,
+	}
+}
+
+func (is *Issuer) achievement(a Achievement) ob3Achievement {
+	narrative := a.Criteria
+	if narrative == "" {
+		narrative = a.Description
+	}
+	return ob3Achievement{
+		ID:          is.AchievementURL(a.Slug),
+		Type:        []string{"Achievement"},
+		Name:        a.Name,
+		Description: a.Description,
+		Criteria:    ob3Criteria{Narrative: narrative},
+		Image:       ob3Image{ID: is.ImageURL(a), Type: "Image"},
+	}
+}
+
+// AchievementDocument is the OB 3.0 Achievement served at /badges/{slug}.
+func (is *Issuer) AchievementDocument(a Achievement) []byte {
+	doc := is.achievement(a)
+	doc.Context = []string{ContextCredentialsV2, ContextOB303}
+	creator := is.profileRef()
+	doc.Creator = &creator
+	return mustJSON(doc)
+}
+
+// identityType maps a Recipient type to OB 3.0 identityType. OB 3.0's
+// IdentifierTypeEnum has no "url" (OB 2.0 had one); its JSON Schema admits
+// extensions as "ext:NAME", so a profile URL is "ext:url".
+func identityType(t string) (string, error) {
+	switch t {
+	case RecipientEmail:
+		return "emailAddress", nil
+	case RecipientURL:
+		return "ext:url", nil
+	}
+	return "", fmt.Errorf("issuer: recipient type %q is neither %q nor %q", t, RecipientEmail, RecipientURL)
+}
+
+// hashedIdentity is the recipient hash; e-mail addresses are compared
+// case-insensitively, so they are hashed in lower case.
+func hashedIdentity(r Recipient) string {
+	id := strings.TrimSpace(r.Identity)
+	if r.Type == RecipientEmail {
+		id = strings.ToLower(id)
+	}
+	return IdentityHash(id, r.Salt)
+}
+
+// validateAward checks what signing needs.
+func validateAward(a *Award) error {
+	switch {
+	case a == nil:
+		return errors.New("issuer: sign: nil award")
+	case a.ID == "":
+		return errors.New("issuer: sign: award has no id")
+	case a.Badge.Slug == "" || a.Badge.Name == "":
+		return fmt.Errorf("issuer: sign: award %s: badge needs a slug and a name", a.ID)
+	case strings.TrimSpace(a.Recipient.Identity) == "":
+		return fmt.Errorf("issuer: sign: award %s: recipient has no identity", a.ID)
+	case a.Recipient.Salt == "":
+		return fmt.Errorf("issuer: sign: award %s: recipient has no salt", a.ID)
+	case a.IssuedAt.IsZero():
+		return fmt.Errorf("issuer: sign: award %s: no issue time", a.ID)
+	case a.StatusIndex < 0:
+		return fmt.Errorf("issuer: sign: award %s: negative status index", a.ID)
+	}
+	_, err := identityType(a.Recipient.Type)
+	return err
+}
+
+// credential builds the unsigned OB 3.0 credential of an award.
+func (is *Issuer) credential(a *Award) ob3Credential {
+	it, _ := identityType(a.Recipient.Type) // checked by validateAward
+	list, idx := StatusListPosition(a.StatusIndex)
+	listURL := is.StatusListURL(list)
+	c := ob3Credential{
+		Context:   credentialContext,
+		ID:        is.CredentialURL(a.ID),
+		Type:      []string{"VerifiableCredential", "OpenBadgeCredential"},
+		Name:      a.Badge.Name,
+		Issuer:    is.profileRef(),
+		ValidFrom: xsdDateTime(a.IssuedAt),
+		CredentialSubject: ob3Subject{
+			Type: []string{"AchievementSubject"},
+			Identifier: []ob3Identity{{
+				Type:         "IdentityObject",
+				IdentityType: it,
+				Hashed:       true,
+				Salt:         a.Recipient.Salt,
+				IdentityHash: hashedIdentity(a.Recipient),
+			}},
+			Achievement: is.achievement(a.Badge),
+			Narrative:   a.Narrative,
+		},
+		CredentialSchema: []ob3Schema{{ID: schemaAchievementCredential, Type: schemaValidator2019}},
+		CredentialStatus: &ob3Status{
+			ID:                   listURL + "#" + strconv.Itoa(idx),
+			Type:                 "BitstringStatusListEntry",
+			StatusPurpose:        statusPurposeRevocation,
+			StatusListIndex:      strconv.Itoa(idx),
+			StatusListCredential: listURL,
+		},
+	}
+	for _, e := range a.Evidence {
+		c.Evidence = append(c.Evidence, ob3Evidence{
+			ID:          e.URL,
+			Type:        []string{"Evidence"},
+			Name:        e.Name,
+			Description: e.Description,
+			Narrative:   e.Narrative,
+			Genre:       e.Genre,
+		})
+	}
+	return c
+}
+
+// Sign creates the signed forms of an award: a.Credential, the OB 3.0
+// credential with an embedded eddsa-rdfc-2022 Data Integrity proof, and
+// a.JWT, the same credential (without the embedded proof) as an RS256
+// VC-JWT. Both use the ring's current keys.
+func (is *Issuer) Sign(a *Award) error {
+	if err := validateAward(a); err != nil {
+		return err
+	}
+	ed, rk := is.keys.current()
+	c := is.credential(a)
+	created := xsdDateTime(is.now())
+	signed, err := is.signCredential(c, ed, created)
+	if err != nil {
+		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
+	}
+	token, err := is.signJWT(c, rk)
+	if err != nil {
+		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
+	}
+	a.Credential, a.JWT = signed, token
+	return nil
+}
+
+// signCredential adds the Data Integrity proof and returns the JSON.
+func (is *Issuer) signCredential(c ob3Credential, k *edKey, created string) ([]byte, error) {
+	c.Proof = nil
+	doc, err := toJSONObject(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := is.canon.signDataIntegrity(doc, k.priv, is.verificationMethodID(k), created)
+	if err != nil {
+		return nil, err
+	}
+	c.Proof = []dataIntegrityProof{p}
+	return json.Marshal(c)
+}
+
+// toJSONObject returns v as the decoded JSON object json-gold works on.
+func toJSONObject(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: encoding document: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("issuer: decoding document: %w", err)
+	}
+	return m, nil
+}
+
+// mustJSON encodes documents built from our own structs of strings,
+// which cannot fail to encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("issuer: encoding %T: %v", v, err))
+	}
+	return b
+}

@@ -1,0 +1,131 @@
+package issuer
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/badgebot/badgebot/issuer/bake"
+)
+
+// obverifyResult is verify.mjs --json output.
+type obverifyResult struct {
+	Valid bool `json:"valid"`
+	Fails int  `json:"fails"`
+	Warns int  `json:"warns"`
+	Items []struct {
+		Level string `json:"level"`
+		Check string `json:"check"`
+		Msg   string `json:"msg"`
+	} `json:"items"`
+}
+
+// TestObverify runs the independent Node verifier (shared/tools/obverify)
+// on our output. It needs OBVERIFY_DIR: a directory with verify.mjs and
+// its node_modules (`npm ci` there); CI sets it.
+func TestObverify(t *testing.T) {
+	dir := os.Getenv("OBVERIFY_DIR")
+	if dir == "" {
+		t.Skip("OBVERIFY_DIR not set: copy shared/tools/obverify, run `npm ci` in it and point OBVERIFY_DIR at it to run the independent verifier")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatalf("OBVERIFY_DIR=%s has no node_modules (run npm ci there): %v", dir, err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("OBVERIFY_DIR is set but node is not installed: %v", err)
+	}
+
+	is := newTestIssuer(t)
+	a := testAward()
+	if err := is.Sign(&a); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	status, err := is.StatusList(1, []int{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := is.StatusList(1, []int{7, 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []string{
+		"--doc", is.IssuerID() + "=" + write("profile.json", is.ProfileDocument()),
+		"--doc", is.JWKSURL() + "=" + write("jwks.json", is.JWKS()),
+	}
+	statusDoc := []string{"--doc", is.StatusListURL(1) + "=" + write("status.json", status)}
+	revokedDoc := []string{"--doc", is.StatusListURL(1) + "=" + write("status-revoked.json", revoked)}
+	// verify.mjs splits --doc at the first "=", so the BadgeClass
+	// (/badges/{slug}?format=ob2) cannot be passed: it warns that the
+	// BadgeClass was not supplied. TestOB2Verifies checks those documents.
+	ob2Docs := []string{"--doc", is.AwardURL(a.ID) + "=" + write("assertion.json", is.AssertionOB2(a))}
+	pngCred, err := bake.PNG(tinyPNG(t), bake.KeywordOB3, string(a.Credential))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svgJWT, err := bake.SVG([]byte(tinySVG), bake.VersionOB3, a.JWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := func(l ...[]string) []string {
+		var out []string
+		for _, x := range l {
+			out = append(out, x...)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		file     string
+		args     []string
+		exit     int
+		maxWarns int    // the VC-JWT has no "sub" (the subject has no id): one warning
+		mustSay  string // a message that must appear
+	}{
+		{"credential", write("credential.json", a.Credential), join(docs, statusDoc, []string{"--recipient", "alice@example.org"}), 0, 0, "bit 42 is clear"},
+		{"VC-JWT", write("credential.jwt", []byte(a.JWT)), join(docs, statusDoc), 0, 1, "signing key is in"},
+		{"baked PNG", write("badge.png", pngCred), join(docs, statusDoc), 0, 0, "iTXt keyword"},
+		{"baked SVG (VC-JWT)", write("badge.svg", svgJWT), join(docs, statusDoc), 0, 1, "VC-JWT signature verified"},
+		{"OB 2.0 hosted assertion", write("assertion-in.json", is.AssertionOB2(a)), join(ob2Docs, []string{"--recipient", "alice@example.org"}), 0, 1, "hosted copy equals"},
+		{"tampered credential", write("tampered.json", tamperJSON(a.Credential)), join(docs, statusDoc), 1, 9, "Invalid signature"},
+		{"tampered VC-JWT", write("tampered.jwt", []byte(tamperJWT(t, a.JWT))), join(docs, statusDoc), 1, 9, "signature invalid"},
+		{"revoked credential", write("credential2.json", a.Credential), join(docs, revokedDoc), 1, 9, "REVOKED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"verify.mjs", tt.file, "--json", "--now", "2026-11-26T12:00:00Z"}, tt.args...)
+			cmd := exec.Command(node, args...)
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			var res obverifyResult
+			if jerr := json.Unmarshal(out, &res); jerr != nil {
+				t.Fatalf("exit %d, output not JSON: %v\n%s", code, jerr, out)
+			}
+			if code != tt.exit || res.Warns > tt.maxWarns || !strings.Contains(string(out), tt.mustSay) {
+				t.Errorf("exit %d (want %d), %d warnings (max %d), %q present: %v", code, tt.exit, res.Warns, tt.maxWarns, tt.mustSay, strings.Contains(string(out), tt.mustSay))
+				for _, it := range res.Items {
+					t.Logf("%s %s: %s", it.Level, it.Check, it.Msg)
+				}
+			}
+		})
+	}
+}
