@@ -1,0 +1,197 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// LinkProof is a comment in which an account may have posted a one-time
+// link code (the identity-proof flow).
+type LinkProof struct {
+	Identity Recipient // the account that wrote it, e.g. github:octocat
+	Text     string
+	URL      string
+}
+
+// Normalized is what a normaliser makes of one raw delivery.
+type Normalized struct {
+	Events []Event
+	Proofs []LinkProof
+}
+
+// Normalizer turns one raw delivery of its source into events. An error
+// means the delivery was stored but yields nothing (it is logged).
+type Normalizer func(d Delivery) (Normalized, error)
+
+// IngestStore keeps raw deliveries and the events made of them.
+type IngestStore interface {
+	// SaveDelivery stores a delivery durably; concurrent calls share one
+	// commit. It reports a delivery recorded before; nothing changed then.
+	SaveDelivery(ctx context.Context, d Delivery) (dup bool, err error)
+	// PendingDeliveries returns stored, unprocessed deliveries, oldest first.
+	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
+	// CompleteDelivery stores the events of a delivery and marks it
+	// processed, in one transaction. It returns the events that were new
+	// (by Key), with their ID and PersonID set.
+	CompleteDelivery(ctx context.Context, d Delivery, events []Event, problem string) ([]Event, error)
+}
+
+// EventHandler reacts to newly stored events (the rules engine).
+type EventHandler func(ctx context.Context, events []Event) error
+
+// ProofHandler reacts to link proofs (the identity flow).
+type ProofHandler func(ctx context.Context, proofs []LinkProof) error
+
+// Ingestor makes webhook deliveries durable, then normalises and processes
+// them in the background.
+//
+// Accept returns only once the raw delivery is committed to disk, so
+// callers may acknowledge it then; the store shares one commit among
+// concurrent callers. Normalising (a full decode) happens off the request
+// path, which keeps the ingest rate near that of the signature check.
+type Ingestor struct {
+	store       IngestStore
+	log         *slog.Logger
+	normalizers map[string]Normalizer
+	onEvents    EventHandler
+	onProofs    ProofHandler
+
+	kick chan struct{}
+	mu   sync.Mutex // serialises ProcessPending
+}
+
+// NewIngestor returns an Ingestor. Run processes what Accept stored.
+func NewIngestor(store IngestStore, log *slog.Logger) *Ingestor {
+	return &Ingestor{
+		store:       store,
+		log:         log,
+		normalizers: map[string]Normalizer{},
+		kick:        make(chan struct{}, 1),
+	}
+}
+
+// Register sets the normaliser of a source ("github", "bugzilla").
+func (in *Ingestor) Register(source string, n Normalizer) { in.normalizers[source] = n }
+
+// OnEvents sets what runs on newly stored events.
+func (in *Ingestor) OnEvents(h EventHandler) { in.onEvents = h }
+
+// OnProofs sets what runs on link proofs.
+func (in *Ingestor) OnProofs(h ProofHandler) { in.onProofs = h }
+
+// Accept stores d durably. It reports duplicate deliveries, which were
+// stored before and are not processed again.
+func (in *Ingestor) Accept(ctx context.Context, d Delivery) (dup bool, err error) {
+	if d.Source == "" || d.ID == "" {
+		return false, Errorf(EINVALID, "delivery without source or id")
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = time.Now().UTC()
+	}
+	dup, err = in.store.SaveDelivery(ctx, d)
+	if err == nil && !dup {
+		select {
+		case in.kick <- struct{}{}:
+		default:
+		}
+	}
+	return dup, err
+}
+
+// Run processes stored deliveries until ctx ends: at start (what a crash
+// left), when Accept stored something, and every few seconds.
+func (in *Ingestor) Run(ctx context.Context) error {
+	in.processLoop(ctx)
+	return nil
+}
+
+func (in *Ingestor) processLoop(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		if _, err := in.ProcessPending(ctx); err != nil && ctx.Err() == nil {
+			in.log.Error("ingest: process deliveries", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-in.kick:
+		case <-tick.C:
+		}
+	}
+}
+
+// ProcessPending normalises and processes every stored, unprocessed
+// delivery. It returns how many it processed.
+func (in *Ingestor) ProcessPending(ctx context.Context) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := 0
+	for {
+		ds, err := in.store.PendingDeliveries(ctx, 200)
+		if err != nil || len(ds) == 0 {
+			return n, err
+		}
+		for _, d := range ds {
+			if err := in.process(ctx, d); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+func (in *Ingestor) process(ctx context.Context, d Delivery) error {
+	var norm Normalized
+	problem := ""
+	if fn, ok := in.normalizers[d.Source]; !ok {
+		problem = fmt.Sprintf("no normaliser for source %q", d.Source)
+	} else if norm, problem = safeNormalize(fn, d); problem != "" {
+		in.log.Warn("ingest: delivery incomplete", "source", d.Source, "delivery", d.ID, "type", d.Type,
+			"events", len(norm.Events), "reason", problem)
+	}
+	stored, err := in.store.CompleteDelivery(ctx, d, norm.Events, problem)
+	if err != nil {
+		return fmt.Errorf("complete delivery %s/%s: %w", d.Source, d.ID, err)
+	}
+	// Rules and proofs failing must not block later deliveries; the
+	// scheduled sweep evaluates every rule over every event again.
+	if len(stored) > 0 && in.onEvents != nil {
+		if err := in.onEvents(ctx, stored); err != nil {
+			in.log.Error("ingest: rules", "delivery", d.ID, "err", err)
+		}
+	}
+	if len(norm.Proofs) > 0 && in.onProofs != nil {
+		if err := in.onProofs(ctx, norm.Proofs); err != nil {
+			in.log.Error("ingest: link proofs", "delivery", d.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// safeNormalize runs a normaliser, turning an error or a panic into a
+// problem string: no payload may take the process down. A normaliser may
+// return what it could build together with an error about the rest.
+func safeNormalize(fn Normalizer, d Delivery) (n Normalized, problem string) {
+	defer func() {
+		if v := recover(); v != nil {
+			n, problem = Normalized{}, fmt.Sprintf("normaliser panicked: %v", v)
+		}
+	}()
+	n, err := fn(d)
+	if err != nil {
+		problem = err.Error()
+	}
+	for i := range n.Events {
+		if n.Events[i].Source == "" {
+			n.Events[i].Source = d.Source
+		}
+		if n.Events[i].ReceivedAt.IsZero() {
+			n.Events[i].ReceivedAt = d.ReceivedAt
+		}
+	}
+	return n, problem
+}

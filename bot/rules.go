@@ -1,0 +1,258 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Rule awards a badge when a person has Threshold matching events of one
+// kind, optionally within a sliding Window. Rules that name the same badge
+// must all hold: that is how one badge combines a GitHub count and a
+// Bugzilla count for one person.
+type Rule struct {
+	Name         string
+	Badge        string
+	Event        string // one of EventKinds
+	Threshold    int
+	Repositories []string // globs over "owner/repo"; empty: any
+	Products     []string // globs over Bugzilla products; empty: any
+	Components   []string // globs over Bugzilla components; empty: any
+	Window       time.Duration
+}
+
+// Validate checks a rule's own fields.
+func (r *Rule) Validate() error {
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		return Errorf(EINVALID, "rule: name is required")
+	case !ValidSlug(r.Badge):
+		return Errorf(EINVALID, "rule %s: badge %q is not a badge slug", r.Name, r.Badge)
+	case !slices.Contains(EventKinds, r.Event):
+		return Errorf(EINVALID, "rule %s: unknown event %q (want one of %s)", r.Name, r.Event, strings.Join(EventKinds, ", "))
+	case r.Threshold < 1:
+		return Errorf(EINVALID, "rule %s: threshold must be at least 1", r.Name)
+	case r.Window < 0:
+		return Errorf(EINVALID, "rule %s: window must not be negative", r.Name)
+	}
+	for _, globs := range [][]string{r.Repositories, r.Products, r.Components} {
+		for _, g := range globs {
+			if _, err := path.Match(g, ""); err != nil {
+				return Errorf(EINVALID, "rule %s: bad pattern %q", r.Name, g)
+			}
+		}
+	}
+	return nil
+}
+
+// Matches reports whether the event counts for the rule.
+func (r *Rule) Matches(e *Event) bool {
+	return e.Kind == r.Event &&
+		matchAny(r.Repositories, e.Repository) &&
+		matchAny(r.Products, e.Product) &&
+		matchAny(r.Components, e.Component)
+}
+
+func matchAny(globs []string, v string) bool {
+	if len(globs) == 0 {
+		return true
+	}
+	for _, g := range globs {
+		if ok, _ := path.Match(g, v); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// satisfied returns the events that make the rule hold over a person's
+// events (any order), or nil. With a window, Threshold events must fall
+// within one window; the earliest such run is the evidence.
+func (r *Rule) satisfied(events []Event) []Event {
+	var m []Event
+	for i := range events {
+		if r.Matches(&events[i]) {
+			m = append(m, events[i])
+		}
+	}
+	if len(m) < r.Threshold {
+		return nil
+	}
+	sort.SliceStable(m, func(i, j int) bool { return m[i].OccurredAt.Before(m[j].OccurredAt) })
+	if r.Window <= 0 {
+		return m[:r.Threshold]
+	}
+	for i := 0; i+r.Threshold <= len(m); i++ {
+		last := m[i+r.Threshold-1]
+		if last.OccurredAt.Sub(m[i].OccurredAt) <= r.Window {
+			return m[i : i+r.Threshold]
+		}
+	}
+	return nil
+}
+
+// RuleStore is what the rules engine reads.
+type RuleStore interface {
+	// PersonEvents returns every event of the person of the given kinds.
+	PersonEvents(ctx context.Context, personID int64, kinds []string) ([]Event, error)
+	Awards(ctx context.Context, f AwardFilter) ([]*Award, error)
+	Badge(ctx context.Context, slug string) (*Badge, error)
+}
+
+// Rules is the rules engine: it awards badges whose rules hold.
+type Rules struct {
+	byBadge map[string][]Rule
+	badges  []string // sorted, for a stable order
+	store   RuleStore
+	svc     *Service
+}
+
+// NewRules groups rules by badge. Rules must be valid.
+func NewRules(rules []Rule, store RuleStore, svc *Service) *Rules {
+	rs := &Rules{byBadge: map[string][]Rule{}, store: store, svc: svc}
+	for _, r := range rules {
+		if _, ok := rs.byBadge[r.Badge]; !ok {
+			rs.badges = append(rs.badges, r.Badge)
+		}
+		rs.byBadge[r.Badge] = append(rs.byBadge[r.Badge], r)
+	}
+	sort.Strings(rs.badges)
+	return rs
+}
+
+// OnEvents evaluates, for each person with a new event, the badges whose
+// rules count that event's kind.
+func (rs *Rules) OnEvents(ctx context.Context, events []Event) error {
+	type key struct {
+		person int64
+		badge  string
+	}
+	seen := map[key]bool{}
+	actor := map[int64]Event{}
+	var todo []key
+	for _, e := range events {
+		if e.PersonID == 0 {
+			continue
+		}
+		actor[e.PersonID] = e
+		for _, b := range rs.badges {
+			k := key{e.PersonID, b}
+			if seen[k] {
+				continue
+			}
+			for _, r := range rs.byBadge[b] {
+				if r.Matches(&e) {
+					seen[k] = true
+					todo = append(todo, k)
+					break
+				}
+			}
+		}
+	}
+	var errs []error
+	for _, k := range todo {
+		if _, err := rs.Evaluate(ctx, k.person, actor[k.person].Actor, k.badge, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("rules: %d of %d evaluations failed, first: %w", len(errs), len(todo), errs[0])
+	}
+	return nil
+}
+
+// Evaluate checks one badge's rules for one person and awards the badge
+// when they all hold and the person may receive it. to is the identity to
+// award to. With dryRun nothing is awarded; the returned request says what
+// would be.
+func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, badge string, dryRun bool) (*AwardRequest, error) {
+	rules := rs.byBadge[badge]
+	if len(rules) == 0 {
+		return nil, nil
+	}
+	var kinds []string
+	for _, r := range rules {
+		if !slices.Contains(kinds, r.Event) {
+			kinds = append(kinds, r.Event)
+		}
+	}
+	b, err := rs.store.Badge(ctx, badge)
+	if err != nil {
+		return nil, fmt.Errorf("rules: badge %q: %w", badge, err)
+	}
+	held, err := rs.store.Awards(ctx, AwardFilter{Badge: badge, PersonID: personID, Revoked: new(false)})
+	if err != nil {
+		return nil, err
+	}
+	if len(held) > 0 && !b.Repeatable {
+		return nil, nil
+	}
+	events, err := rs.store.PersonEvents(ctx, personID, kinds)
+	if err != nil {
+		return nil, err
+	}
+	if len(held) > 0 {
+		// A repeatable badge is earned again for each further run of
+		// events: what earned an earlier award does not count twice.
+		used := map[string]bool{}
+		for _, a := range held {
+			for _, e := range a.Evidence {
+				used[e.URL] = true
+			}
+		}
+		events = slices.DeleteFunc(events, func(e Event) bool { return used[e.URL] })
+	}
+	var evidence []Event
+	var names []string
+	for _, r := range rules {
+		got := r.satisfied(events)
+		if got == nil {
+			return nil, nil
+		}
+		evidence = append(evidence, got...)
+		names = append(names, r.Name)
+	}
+	req := &AwardRequest{
+		Badge: badge, To: to, Source: SourceRule, SourceRef: strings.Join(names, "+"),
+		Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(names, " and ")),
+	}
+	for _, e := range evidence {
+		req.Evidence = append(req.Evidence, eventEvidence(e))
+	}
+	if dryRun {
+		return req, nil
+	}
+	if _, err := rs.svc.Award(ctx, *req); err != nil && ErrorCode(err) != ECONFLICT {
+		return nil, err
+	}
+	return req, nil
+}
+
+// eventEvidence describes an event as award evidence. A private bug shows
+// only its number, never its summary.
+func eventEvidence(e Event) Evidence {
+	ev := Evidence{URL: e.URL, Name: e.Title}
+	switch e.Kind {
+	case EventPRMerged:
+		ev.Genre = "Pull request"
+	case EventReviewApproved:
+		ev.Genre = "Review"
+	case EventIssueClosed:
+		ev.Genre = "Issue"
+	case EventBugFixed, EventBugCreated:
+		ev.Genre = "Bug"
+	case EventAttachmentReviewed:
+		ev.Genre = "Patch review"
+	}
+	if e.Private || ev.Name == "" {
+		ev.Name = ev.Genre
+		if ev.Name == "" {
+			ev.Name = e.Kind
+		}
+	}
+	return ev
+}

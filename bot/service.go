@@ -1,0 +1,210 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/badgebot/badgebot/issuer"
+)
+
+// Signer turns an award into signed Open Badges documents.
+type Signer interface {
+	Sign(a *issuer.Award) error
+}
+
+// Service is the core: it awards and revokes badges, keeping the store, the
+// signed credentials and the announcement outbox consistent.
+type Service struct {
+	Store   Store
+	Signer  Signer
+	BaseURL string   // public URL of the server, no trailing slash
+	Targets []Target // where awards are announced
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// AwardURL returns the public page of an award.
+func (s *Service) AwardURL(id string) string { return s.BaseURL + "/awards/" + id }
+
+// CredentialURL returns the URL of an award's OB 3.0 credential.
+func (s *Service) CredentialURL(id string) string { return s.AwardURL(id) + "/credential.json" }
+
+// SaveBadge validates and stores a badge definition.
+func (s *Service) SaveBadge(ctx context.Context, b *Badge) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return s.Store.UpsertBadge(ctx, b)
+}
+
+// Award issues a badge: it signs the credential and stores the award with
+// its announcements in one transaction.
+func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	badge, err := s.Store.Badge(ctx, req.Badge)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, Errorf(ENOTFOUND, "no badge %q (see `badge list`)", req.Badge)
+		}
+		return nil, err
+	}
+	person, err := s.Store.EnsurePerson(ctx, req.To, req.ToName)
+	if err != nil {
+		return nil, err
+	}
+	if !badge.Repeatable {
+		held, err := s.Store.Awards(ctx, AwardFilter{Badge: badge.Slug, PersonID: person.ID, Revoked: new(false), Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			return nil, Errorf(ECONFLICT, "%s already has %q (award %s)", req.To, badge.Slug, held[0].ID)
+		}
+	}
+	idx, err := s.Store.NextStatusIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	at := req.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	a := &Award{
+		ID:          newAwardID(),
+		Badge:       badge.Slug,
+		Recipient:   req.To,
+		PersonID:    person.ID,
+		IssuedAt:    at.UTC().Truncate(time.Second),
+		Evidence:    req.Evidence,
+		Narrative:   req.Narrative,
+		Source:      req.Source,
+		SourceRef:   req.SourceRef,
+		AwardedBy:   req.By,
+		StatusIndex: idx,
+		Salt:        newSalt(),
+	}
+	if a.AwardedBy == "" {
+		a.AwardedBy = "badgebot"
+	}
+	a.IdentityType, a.Identity = s.identity(person, req.To)
+	doc := s.issuerAward(a, badge, person)
+	if err := s.Signer.Sign(&doc); err != nil {
+		return nil, fmt.Errorf("bot: sign award: %w", err)
+	}
+	a.Credential, a.JWT = doc.Credential, doc.JWT
+	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
+		return nil, err
+	}
+	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "recipient", a.Recipient.String(), "source", a.Source)
+	return a, nil
+}
+
+// Revoke revokes an award. Its OB 2.0 assertion then answers 410 and its
+// bit in the status list is set.
+func (s *Service) Revoke(ctx context.Context, id, reason, by string) (*Award, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, Errorf(EINVALID, "a reason is required to revoke an award")
+	}
+	if len(reason) > 1000 {
+		return nil, Errorf(EINVALID, "reason: at most 1000 characters")
+	}
+	a, err := s.Store.Award(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Revoked {
+		return nil, Errorf(ECONFLICT, "award %s is already revoked", id)
+	}
+	if by == "" {
+		by = "badgebot"
+	}
+	badge, err := s.Store.Badge(ctx, a.Badge)
+	if err != nil {
+		return nil, err
+	}
+	person, err := s.Store.PersonByRecipient(ctx, a.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	a.RevocationReason = reason
+	out := s.announcements(KindRevoke, a, badge, person)
+	revoked, err := s.Store.RevokeAward(ctx, id, reason, by, s.now(), out)
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("award revoked", "award", id, "by", by)
+	return revoked, nil
+}
+
+// identity picks what the credential hashes: an e-mail address when one is
+// known, else the GitHub profile or the person's page here.
+func (s *Service) identity(p *Person, to Recipient) (typ, value string) {
+	if email, ok := to.Email(); ok {
+		return issuer.RecipientEmail, email
+	}
+	if email, ok := p.Email(); ok {
+		return issuer.RecipientEmail, email
+	}
+	if to.Platform == PlatformGitHub {
+		return issuer.RecipientURL, "https://github.com/" + to.ID
+	}
+	return issuer.RecipientURL, s.BaseURL + "/people/" + to.String()
+}
+
+func (s *Service) issuerAward(a *Award, b *Badge, p *Person) issuer.Award {
+	return issuer.Award{
+		ID: a.ID,
+		Badge: issuer.Achievement{
+			Slug: b.Slug, Name: b.Name, Description: b.Description, Criteria: b.Criteria,
+			Image: b.Image, ImageType: b.ImageType,
+		},
+		Recipient:   issuer.Recipient{Type: a.IdentityType, Identity: a.Identity, Salt: a.Salt},
+		IssuedAt:    a.IssuedAt,
+		Evidence:    a.Evidence,
+		Narrative:   a.Narrative,
+		StatusIndex: a.StatusIndex,
+		Holder:      p.Handle,
+		HolderURL:   s.BaseURL + "/people/" + p.Handle,
+	}
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// newAwardID returns a short random id, easy to type in chat: 12
+// characters of lower-case base32, 60 bits.
+func newAwardID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return newAwardIDFrom(b[:])
+}
+
+func newAwardIDFrom(b []byte) string {
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))[:12]
+}
+
+func newSalt() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
