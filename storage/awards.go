@@ -1,0 +1,262 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer"
+)
+
+const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
+	evidence, narrative, source, source_ref, awarded_by, status_index,
+	identity_type, identity, salt, credential, jwt,
+	revoked, revoked_at, revocation_reason, revoked_by`
+
+// NextStatusIndex reserves a fresh index in the revocation status list.
+// Indexes start at 0 and are never handed out twice, even when the award
+// they were reserved for is never stored.
+func (db *DB) NextStatusIndex(ctx context.Context) (int, error) {
+	var n int
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx,
+			`UPDATE counters SET value = value + 1 WHERE name = 'status_index' RETURNING value - 1`).Scan(&n)
+	})
+	if err != nil {
+		return 0, dbError(err, "reserve a status index")
+	}
+	return n, nil
+}
+
+// CreateAward stores the award and its announcements in one transaction.
+// The recipient identity gets a person of its own when nobody has it yet;
+// a.PersonID is set to the person owning it. A zero a.IssuedAt becomes now,
+// and a.IssuedAt is set to what was stored (UTC, milliseconds). On success
+// each announcement in out has its ID set, and the award's id when it named
+// none.
+//
+// When repeatable is false it returns ECONFLICT if the person already holds
+// an unrevoked award of the badge. The awards_once index enforces this in
+// the database too, so two writers cannot both win.
+func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, out []bot.Announcement) error {
+	what := fmt.Sprintf("award %s to %s", a.Badge, a.Recipient)
+	switch {
+	case a.ID == "":
+		return bot.Errorf(bot.EINVALID, "%s: the award has no id", what)
+	case a.IdentityType != issuer.RecipientEmail && a.IdentityType != issuer.RecipientURL:
+		return bot.Errorf(bot.EINVALID, "%s: identity type %q unknown", what, a.IdentityType)
+	case a.Identity == "" || a.Salt == "":
+		return bot.Errorf(bot.EINVALID, "%s: the hashed identity needs an identity and a salt", what)
+	case a.StatusIndex < 0:
+		return bot.Errorf(bot.EINVALID, "%s: status index %d is negative", what, a.StatusIndex)
+	}
+	if err := a.Recipient.Validate(); err != nil {
+		return err
+	}
+	evidence, err := encodeEvidence(a.Evidence)
+	if err != nil {
+		return fmt.Errorf("storage: %s: evidence: %w", what, err)
+	}
+	issued := fromMillis(millis(db.orNow(a.IssuedAt)))
+	var pid int64
+	saved := slices.Clone(out)
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		var err error
+		if pid, err = ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM badges WHERE slug = ?`, a.Badge).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
+		}
+		if !repeatable {
+			var held string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM awards WHERE badge = ? AND person_id = ? AND NOT revoked LIMIT 1`,
+				a.Badge, pid).Scan(&held)
+			if err == nil {
+				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
+			} else if err != sql.ErrNoRows {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?)`,
+			a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(issued),
+			evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
+			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, !repeatable)
+		if err != nil {
+			return err
+		}
+		return insertAnnouncements(ctx, tx, saved, a.ID, now)
+	})
+	if err != nil {
+		return dbError(err, what)
+	}
+	copy(out, saved)
+	a.PersonID, a.IssuedAt = pid, issued
+	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
+	return nil
+}
+
+// Award returns the award with the id, or ENOTFOUND.
+func (db *DB) Award(ctx context.Context, id string) (*bot.Award, error) {
+	a, err := scanAward(db.r.QueryRowContext(ctx, `SELECT `+awardCols+` FROM awards WHERE id = ?`, id))
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("award %q", id))
+	}
+	return a, nil
+}
+
+// Awards returns the awards matching f, newest first. A Recipient in f
+// matches the awards of the person owning that identity, whichever of the
+// person's identities they were made to.
+func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, error) {
+	var where []string
+	var args []any
+	if f.Badge != "" {
+		where = append(where, "badge = ?")
+		args = append(args, f.Badge)
+	}
+	if !f.Recipient.IsZero() {
+		where = append(where, "person_id = (SELECT person_id FROM identities WHERE platform = ? AND id = ?)")
+		args = append(args, f.Recipient.Platform, f.Recipient.ID)
+	}
+	if f.PersonID != 0 {
+		where = append(where, "person_id = ?")
+		args = append(args, f.PersonID)
+	}
+	if f.Revoked != nil {
+		where = append(where, "revoked = ?")
+		args = append(args, *f.Revoked)
+	}
+	q := `SELECT ` + awardCols + ` FROM awards`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY issued_at DESC, rowid DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError(err, "list awards")
+	}
+	defer rows.Close()
+	var as []*bot.Award
+	for rows.Next() {
+		a, err := scanAward(rows)
+		if err != nil {
+			return nil, dbError(err, "list awards")
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "list awards")
+	}
+	return as, nil
+}
+
+// RevokeAward marks the award revoked and writes the announcements in one
+// transaction. It returns ENOTFOUND when no award has the id and ECONFLICT
+// when it is revoked already. A zero at becomes now.
+func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Time, out []bot.Announcement) (*bot.Award, error) {
+	var a *bot.Award
+	saved := slices.Clone(out)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		var revoked bool
+		err := tx.QueryRowContext(ctx, `SELECT revoked FROM awards WHERE id = ?`, id).Scan(&revoked)
+		if err == sql.ErrNoRows {
+			return bot.Errorf(bot.ENOTFOUND, "award %q: no such award", id)
+		} else if err != nil {
+			return err
+		}
+		if revoked {
+			return bot.Errorf(bot.ECONFLICT, "award %s is revoked already", id)
+		}
+		if at.IsZero() {
+			at = now
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE awards SET revoked = 1, revoked_at = ?, revocation_reason = ?, revoked_by = ?
+			WHERE id = ? AND NOT revoked`, millis(at), reason, by, id)
+		if err != nil {
+			return err
+		}
+		if err := insertAnnouncements(ctx, tx, saved, id, now); err != nil {
+			return err
+		}
+		a, err = scanAward(tx.QueryRowContext(ctx, `SELECT `+awardCols+` FROM awards WHERE id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("revoke award %q", id))
+	}
+	copy(out, saved)
+	return a, nil
+}
+
+func scanAward(s scanner) (*bot.Award, error) {
+	var a bot.Award
+	var issued int64
+	var revokedAt sql.NullInt64
+	var evidence string
+	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
+		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
+		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy)
+	if err != nil {
+		return nil, err
+	}
+	if a.Evidence, err = decodeEvidence(evidence); err != nil {
+		return nil, fmt.Errorf("award %s: evidence: %w", a.ID, err)
+	}
+	a.IssuedAt, a.RevokedAt = fromMillis(issued), fromNullMillis(revokedAt)
+	if len(a.Credential) == 0 {
+		a.Credential = nil
+	}
+	return &a, nil
+}
+
+// evidenceJSON is the stored form of one piece of evidence; its own tags
+// keep the column's format apart from the Go field names.
+type evidenceJSON struct {
+	URL         string `json:"url,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	Narrative   string `json:"narrative,omitempty"`
+	Genre       string `json:"genre,omitempty"`
+}
+
+func encodeEvidence(es []bot.Evidence) (string, error) {
+	js := make([]evidenceJSON, len(es))
+	for i, e := range es {
+		js[i] = evidenceJSON(e)
+	}
+	buf, err := json.Marshal(js)
+	return string(buf), err
+}
+
+func decodeEvidence(s string) ([]bot.Evidence, error) {
+	var js []evidenceJSON
+	if err := json.Unmarshal([]byte(s), &js); err != nil {
+		return nil, err
+	}
+	if len(js) == 0 {
+		return nil, nil
+	}
+	es := make([]bot.Evidence, len(js))
+	for i, j := range js {
+		es[i] = bot.Evidence(j)
+	}
+	return es, nil
+}

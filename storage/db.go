@@ -1,0 +1,294 @@
+// Package storage keeps badgebot's data in SQLite. It is the only user of
+// the SQLite driver: it implements bot.Store for the core and issuer.Source
+// for the hosted Open Badges routes.
+//
+// One file, two connection pools: a single writer connection whose
+// transactions begin IMMEDIATE, so writers queue on the database lock
+// instead of failing with SQLITE_BUSY, and a pool of query-only readers
+// that WAL lets run beside the writer. Commits are synchronous=FULL: a
+// write that returned is on disk.
+//
+// Times are stored as INTEGER unix milliseconds, UTC, so they come back with
+// millisecond precision.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// DB is badgebot's database. Its methods are safe for concurrent use.
+type DB struct {
+	path string
+	w    *sql.DB // one connection, BEGIN IMMEDIATE
+	r    *sql.DB // query-only readers
+	now  func() time.Time
+
+	// Group commit (batch.go).
+	queue     chan *batchWrite
+	stop      chan struct{}
+	loopDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// busyTimeout is how long a connection waits for another process's lock.
+const busyTimeout = 10 * time.Second
+
+// Open opens the database at path, creating it and its parent directory
+// (mode 0700) when missing, and applies pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	db, _, err := open(ctx, path, migrationFS())
+	return db, err
+}
+
+// Migrate opens the database at path, applies pending migrations, closes it
+// and returns the names of the migrations it applied, for `badgebot migrate`.
+func Migrate(ctx context.Context, path string) ([]string, error) {
+	db, applied, err := open(ctx, path, migrationFS())
+	if err != nil {
+		return nil, err
+	}
+	return applied, db.Close()
+}
+
+func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, error) {
+	if path == "" {
+		return nil, nil, errors.New("storage: open: empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	// The database holds e-mail addresses: create it private. SQLite gives
+	// the -wal and -shm files the database file's mode. An empty file is
+	// an empty database.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	f.Close()
+
+	common := url.Values{}
+	common.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	common.Set("_foreign_keys", "1")
+	common.Set("_synchronous", "FULL")
+	common.Set("_stmt_cache_size", "64")
+
+	wq := cloneValues(common)
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite3", dsn(abs, wq))
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	// The writer creates the file and switches it to WAL (a persistent
+	// setting) before any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if mode != "wal" {
+		w.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: journal mode is %q: the file system must allow WAL", path, mode)
+	}
+
+	rq := cloneValues(common)
+	rq.Set("_query_only", "1")
+	r, err := sql.Open("sqlite3", dsn(abs, rq))
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+
+	db := &DB{
+		path: abs, w: w, r: r, now: time.Now,
+		queue: make(chan *batchWrite), stop: make(chan struct{}), loopDone: make(chan struct{}),
+	}
+	go db.commitLoop()
+	applied, err := db.migrate(ctx, migrations)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, applied, nil
+}
+
+// dsn builds a go-sqlite3 URI filename. The path is escaped so that "?" or
+// "#" in a directory name cannot be read as the start of the options.
+func dsn(abs string, q url.Values) string {
+	u := url.URL{Path: filepath.ToSlash(abs)}
+	return "file:" + u.EscapedPath() + "?" + q.Encode()
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := make(url.Values, len(v))
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// Close waits for the writes being committed, then closes the database.
+// Calls after the first return the first one's result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		<-db.loopDone
+		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+	})
+	return db.closeErr
+}
+
+// Ping reports whether the database answers a query, for /readyz. It uses a
+// reader, so a long write does not make the server look unready.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dst while it stays
+// online (VACUUM INTO reads one snapshot; writers carry on). The copy is
+// written beside dst and renamed into place, so dst is either absent or
+// whole. It refuses to overwrite an existing file.
+func (db *DB) Backup(ctx context.Context, dst string) error {
+	abs, err := filepath.Abs(dst)
+	if err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	if abs == db.path {
+		return bot.Errorf(bot.EINVALID, "backup: %s is the database itself", dst)
+	}
+	if _, err := os.Lstat(abs); err == nil {
+		return bot.Errorf(bot.EINVALID, "backup: %s already exists", dst)
+	}
+	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(abs)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	// VACUUM INTO fills an empty file, keeping its private mode.
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp)
+
+	// The readers are query-only, which VACUUM INTO obeys, and the writer
+	// must stay free for writes: the copy gets a connection of its own.
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	c, err := sql.Open("sqlite3", dsn(db.path, q))
+	if err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", dst, err)
+	}
+	// Link rather than rename: it fails instead of replacing a file that
+	// appeared meanwhile. File systems without hard links get a rename.
+	if err := os.Link(tmp, abs); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return bot.Errorf(bot.EINVALID, "backup: %s already exists", dst)
+		}
+		if err := os.Rename(tmp, abs); err != nil {
+			return fmt.Errorf("storage: backup to %s: %w", dst, err)
+		}
+	}
+	return syncFile(dir)
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// direct runs fn in a transaction of its own on the writer and commits it.
+// Migrations use it; everything else goes through write (batch.go).
+func (db *DB) direct(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// millis converts t to the stored form.
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMillis converts a stored time back, in UTC.
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// fromNullMillis converts NULL to the zero time.
+func fromNullMillis(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return fromMillis(ms.Int64)
+}
+
+// orNow returns t, or the current time when t is zero.
+func (db *DB) orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return db.now()
+	}
+	return t
+}

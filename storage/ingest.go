@@ -1,0 +1,195 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+var _ bot.IngestStore = (*DB)(nil)
+
+// SaveDelivery stores a raw delivery durably for later processing. It
+// reports a duplicate, changing nothing, when the same source and id were
+// stored before. Concurrent calls share one commit (batch.go).
+func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err error) {
+	if d.Source == "" || d.ID == "" {
+		return false, bot.Errorf(bot.EINVALID, "a delivery needs a source and an id")
+	}
+	received := d.ReceivedAt
+	if received.IsZero() {
+		received = db.now()
+	}
+	body := d.Body
+	if body == nil {
+		body = []byte{}
+	}
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
+			d.Source, d.ID, d.Type, body, millis(received))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		dup = n == 0
+		return err
+	})
+	if err != nil {
+		return false, dbError(err, fmt.Sprintf("save %s delivery %q", d.Source, d.ID))
+	}
+	return dup, nil
+}
+
+// PendingDeliveries returns stored deliveries not processed yet, oldest
+// first.
+func (db *DB) PendingDeliveries(ctx context.Context, limit int) ([]bot.Delivery, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT id, source, delivery_id, type, body, received_at
+		FROM deliveries WHERE processed_at IS NULL ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, dbError(err, "list pending deliveries")
+	}
+	defer rows.Close()
+	var ds []bot.Delivery
+	for rows.Next() {
+		var d bot.Delivery
+		var received int64
+		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &d.Body, &received); err != nil {
+			return nil, dbError(err, "list pending deliveries")
+		}
+		d.ReceivedAt = fromMillis(received)
+		ds = append(ds, d)
+	}
+	return ds, dbError(rows.Err(), "list pending deliveries")
+}
+
+// CompleteDelivery stores the events normalised from a stored delivery and
+// marks it processed, in one transaction. It returns the events that were
+// new by kind and key, with ID and PersonID set. Completing a delivery
+// twice stores nothing the second time.
+func (db *DB) CompleteDelivery(ctx context.Context, d bot.Delivery, events []bot.Event, problem string) ([]bot.Event, error) {
+	for _, e := range events {
+		if e.Kind == "" || e.Key == "" || e.Actor.Platform == "" || e.Actor.ID == "" {
+			return nil, bot.Errorf(bot.EINVALID, "delivery %s: event %q of kind %q needs a key and an actor", d.ID, e.Key, e.Kind)
+		}
+	}
+	saved := make([]bot.Event, len(events))
+	copy(saved, events)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET processed_at = ?, problem = ?
+			WHERE id = ? AND processed_at IS NULL`, millis(db.now()), problem, d.Seq)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			saved = nil // processed before
+			return err
+		}
+		return insertEvents(ctx, tx, d.Source, d.Seq, saved, d.ReceivedAt, db.now())
+	})
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("complete %s delivery %q", d.Source, d.ID))
+	}
+	var stored []bot.Event
+	for _, e := range saved {
+		if e.ID != 0 {
+			stored = append(stored, e)
+		}
+	}
+	return stored, nil
+}
+
+// PersonEvents returns every event of the person of the given kinds,
+// oldest first.
+func (db *DB) PersonEvents(ctx context.Context, personID int64, kinds []string) ([]bot.Event, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args := []any{personID}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	q := `SELECT ` + eventColumns + ` FROM events WHERE person_id = ? AND kind IN (?` +
+		strings.Repeat(", ?", len(kinds)-1) + `) ORDER BY occurred_at, id`
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError(err, "list events")
+	}
+	defer rows.Close()
+	var es []bot.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, dbError(err, "list events")
+		}
+		es = append(es, e)
+	}
+	return es, dbError(rows.Err(), "list events")
+}
+
+const eventColumns = `id, source, kind, key, actor_platform, actor_id, actor_name, person_id,
+	repository, product, component, url, title, private, occurred_at, received_at`
+
+func scanEvent(s scanner) (bot.Event, error) {
+	var e bot.Event
+	var occurred, received int64
+	err := s.Scan(&e.ID, &e.Source, &e.Kind, &e.Key, &e.Actor.Platform, &e.Actor.ID, &e.ActorName, &e.PersonID,
+		&e.Repository, &e.Product, &e.Component, &e.URL, &e.Title, &e.Private, &occurred, &received)
+	e.OccurredAt, e.ReceivedAt = fromMillis(occurred), fromMillis(received)
+	return e, err
+}
+
+// linkCodes: the identity-proof flow.
+
+var _ bot.LinkStore = (*DB)(nil)
+
+// SaveLinkCode stores a one-time link code, dropping expired ones.
+func (db *DB) SaveLinkCode(ctx context.Context, c bot.LinkCode) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_codes WHERE expires_at < ?`, millis(c.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO link_codes (code, requester_platform, requester_id,
+			target_platform, target_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.Code, c.Requester.Platform, c.Requester.ID, c.Target.Platform, c.Target.ID,
+			millis(c.CreatedAt), millis(c.ExpiresAt))
+		return err
+	})
+	return dbError(err, "save link code")
+}
+
+// TakeLinkCode returns the unexpired code for target and deletes it, so
+// that it works once; ENOTFOUND when there is none.
+func (db *DB) TakeLinkCode(ctx context.Context, code string, target bot.Recipient, now time.Time) (*bot.LinkCode, error) {
+	var c *bot.LinkCode
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var lc bot.LinkCode
+		var created, expires int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM link_codes
+			WHERE code = ? AND target_platform = ? AND target_id = ? AND expires_at >= ?
+			RETURNING code, requester_platform, requester_id, target_platform, target_id, created_at, expires_at`,
+			code, target.Platform, target.ID, millis(now)).Scan(&lc.Code, &lc.Requester.Platform, &lc.Requester.ID,
+			&lc.Target.Platform, &lc.Target.ID, &created, &expires)
+		if err == sql.ErrNoRows {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		lc.CreatedAt, lc.ExpiresAt = fromMillis(created), fromMillis(expires)
+		c = &lc
+		return nil
+	})
+	if err != nil {
+		return nil, dbError(err, "take link code")
+	}
+	if c == nil {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no such link code")
+	}
+	return c, nil
+}

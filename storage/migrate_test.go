@@ -1,0 +1,204 @@
+package storage
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/google/go-cmp/cmp"
+)
+
+// migrations returns the real migrations up to and including number upto,
+// plus extra files.
+func migrations(t *testing.T, upto int, extra map[string]string) fstest.MapFS {
+	t.Helper()
+	ms, err := loadMigrations(migrationFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := fstest.MapFS{}
+	for _, mig := range ms {
+		if mig.num <= upto {
+			m[mig.name] = &fstest.MapFile{Data: []byte(mig.sql)}
+		}
+	}
+	for name, body := range extra {
+		m[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	return m
+}
+
+func openWith(t *testing.T, path string, fsys fs.FS) (*DB, []string, error) {
+	t.Helper()
+	db, applied, err := open(context.Background(), path, fsys)
+	if err == nil {
+		t.Cleanup(func() { db.Close() })
+	}
+	return db, applied, err
+}
+
+// TestMigrateUpgrade builds a database with migration 1 only, fills it,
+// then upgrades it with a later migration and checks that the data and the
+// store still work.
+func TestMigrateUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+
+	v1, applied, err := openWith(t, path, migrations(t, 1, nil))
+	if err != nil {
+		t.Fatalf("open at version 1: %v", err)
+	}
+	if diff := cmp.Diff([]string{"001_init.sql"}, applied); diff != "" {
+		t.Errorf("applied at version 1 (-want +got):\n%s", diff)
+	}
+	addBadge(t, v1, "first-pr", false)
+	octocat := recipient(t, "github:octocat")
+	a := createAward(t, v1, "first-pr", octocat, t0)
+	if err := v1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	const add = `ALTER TABLE people ADD COLUMN pronouns TEXT NOT NULL DEFAULT '';
+		CREATE INDEX people_name ON people (name);`
+	v2, applied, err := openWith(t, path, migrations(t, 1, map[string]string{"900_pronouns.sql": add}))
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	if diff := cmp.Diff([]string{"900_pronouns.sql"}, applied); diff != "" {
+		t.Errorf("applied by the upgrade (-want +got):\n%s", diff)
+	}
+	got, err := v2.Award(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Award after upgrade: %v", err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("award after upgrade (-want +got):\n%s", diff)
+	}
+	err = v2.CreateAward(ctx, newAward(t, v2, "first-pr", octocat), false, nil)
+	wantCode(t, err, bot.ECONFLICT)
+	if _, err := v2.EnsurePerson(ctx, recipient(t, "slack:U024BE7LH"), "Ada"); err != nil {
+		t.Errorf("EnsurePerson after upgrade: %v", err)
+	}
+	var pronouns string
+	if err := v2.r.QueryRowContext(ctx, "SELECT pronouns FROM people LIMIT 1").Scan(&pronouns); err != nil {
+		t.Errorf("new column: %v", err)
+	}
+
+	// A binary that lacks 900 must not run on the upgraded file.
+	v2.Close()
+	_, err = Open(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "900_pronouns.sql") {
+		t.Errorf("Open by an older binary: err %v, want one naming 900_pronouns.sql", err)
+	}
+}
+
+// TestMigrateFailure checks that a failing migration leaves nothing behind
+// and that its error names the file.
+func TestMigrateFailure(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	bad := `CREATE TABLE half (x INTEGER);
+		INSERT INTO half VALUES (1);
+		INSERT INTO no_such_table VALUES (1);`
+	_, applied, err := openWith(t, path, migrations(t, 1, map[string]string{"002_bad.sql": bad}))
+	if err == nil || !strings.Contains(err.Error(), "migration 002_bad.sql") {
+		t.Fatalf("open: err %v, want one naming migration 002_bad.sql", err)
+	}
+	if applied != nil {
+		t.Errorf("open returned applied %v with an error", applied)
+	}
+
+	db, applied, err := openWith(t, path, migrations(t, 1, nil))
+	if err != nil {
+		t.Fatalf("reopen without the bad migration: %v", err)
+	}
+	if len(applied) != 0 {
+		t.Errorf("reopen applied %v, want nothing (001 stayed applied)", applied)
+	}
+	if n := count(t, db, "sqlite_schema", "name = 'half'"); n != 0 {
+		t.Error("table half exists: the failed migration was not rolled back")
+	}
+	if n := count(t, db, "schema_migrations", "name = '002_bad.sql'"); n != 0 {
+		t.Error("the failed migration was recorded")
+	}
+}
+
+func TestLoadMigrationsErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"bad name", map[string]string{"1_init.sql": ""}, "1_init.sql: name must be NNN_name.sql"},
+		{"upper case", map[string]string{"001_Init.sql": ""}, "001_Init.sql: name must be"},
+		{"same number", map[string]string{"001_a.sql": "", "001_b.sql": ""}, "001_a.sql and 001_b.sql share a number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := fstest.MapFS{"README.md": &fstest.MapFile{Data: []byte("ignored")}}
+			for n, b := range tt.files {
+				m[n] = &fstest.MapFile{Data: []byte(b)}
+			}
+			_, err := loadMigrations(m)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("loadMigrations: err %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadMigrationsOrder(t *testing.T) {
+	m := fstest.MapFS{
+		"010_c.sql": &fstest.MapFile{},
+		"002_b.sql": &fstest.MapFile{},
+		"001_a.sql": &fstest.MapFile{},
+		"notes.txt": &fstest.MapFile{},
+	}
+	ms, err := loadMigrations(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.name)
+	}
+	if diff := cmp.Diff([]string{"001_a.sql", "002_b.sql", "010_c.sql"}, names); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+// TestMigrateConcurrentOpen opens one new file from several goroutines, as
+// `badgebot serve` and `badgebot award` might: each migration runs once.
+func TestMigrateConcurrentOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	const n = 6
+	var wg sync.WaitGroup
+	applied := make([][]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			db, a, err := open(ctx, path, migrationFS())
+			applied[i], errs[i] = a, err
+			if err == nil {
+				db.Close()
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("open %d: %v", i, errs[i])
+		}
+		total += len(applied[i])
+	}
+	ms, _ := loadMigrations(migrationFS())
+	if total != len(ms) {
+		t.Errorf("migrations applied %d times in all, want %d", total, len(ms))
+	}
+}

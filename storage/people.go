@@ -1,0 +1,290 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// personSelect reads a person with all identities in one statement, so the
+// result is one snapshot even outside a transaction. Every person has at
+// least one identity: people are created with one, and LinkIdentities moves
+// all of them before it deletes a person.
+const personSelect = `SELECT p.id, p.handle, p.name, p.announce, p.created_at,
+		i.platform, i.id, i.name, i.verified, i.created_at
+	FROM people p JOIN identities i ON i.person_id = p.id
+	WHERE p.id = `
+
+const personOrder = ` ORDER BY i.created_at, i.platform, i.id`
+
+// EnsurePerson returns the person owning the identity r, creating the
+// person and the identity when nobody has it yet. A new person's handle is
+// derived from the identity (see handleBase). A non-empty name refreshes
+// the identity's display name. Concurrent calls for one identity end with
+// one person: writes run one at a time under the database's write lock and
+// look again before they create.
+func (db *DB) EnsurePerson(ctx context.Context, r bot.Recipient, name string) (*bot.Person, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	p, err := db.PersonByRecipient(ctx, r)
+	if err == nil {
+		if id, _ := identityOf(p, r); name == "" || id.Name == name {
+			return p, nil
+		}
+	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
+		return nil, err
+	}
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		id, err := ensurePerson(ctx, tx, r, name, db.now())
+		if err != nil {
+			return err
+		}
+		p, err = loadPerson(ctx, tx, personSelect+"?"+personOrder, id)
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, "person "+r.String())
+	}
+	return p, nil
+}
+
+// PersonByRecipient returns the person owning the identity, or ENOTFOUND.
+func (db *DB) PersonByRecipient(ctx context.Context, r bot.Recipient) (*bot.Person, error) {
+	const q = personSelect + `(SELECT person_id FROM identities WHERE platform = ? AND id = ?)` + personOrder
+	p, err := loadPerson(ctx, db.r, q, r.Platform, r.ID)
+	if err != nil {
+		return nil, dbError(err, "person "+r.String())
+	}
+	return p, nil
+}
+
+// PersonByHandle returns the person with the handle (compared ignoring
+// case), or ENOTFOUND.
+func (db *DB) PersonByHandle(ctx context.Context, handle string) (*bot.Person, error) {
+	const q = personSelect + `(SELECT id FROM people WHERE handle = ?)` + personOrder
+	p, err := loadPerson(ctx, db.r, q, handle)
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("person %q", handle))
+	}
+	return p, nil
+}
+
+// LinkIdentities joins the people owning a and b into one: the person
+// owning a survives and the other one's identities, awards and events move
+// to it; identities nobody had yet are created. Both identities are marked
+// verified, since a link is made on proof or by an admin.
+//
+// When both people held the same non-repeatable badge, both awards are
+// kept: the merge loses nothing, and each award stays valid for the
+// identity it was issued to. The moved one stops holding the badge's place
+// in the awards_once index (it would break it); CreateAward still refuses
+// the badge while either award stands unrevoked.
+func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Person, error) {
+	for _, r := range []bot.Recipient{a, b} {
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	var p *bot.Person
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		keep, err := ensurePerson(ctx, tx, a, "", now)
+		if err != nil {
+			return err
+		}
+		gone, err := ensurePerson(ctx, tx, b, "", now)
+		if err != nil {
+			return err
+		}
+		if keep != gone {
+			if err := mergePeople(ctx, tx, keep, gone); err != nil {
+				return err
+			}
+		}
+		for _, r := range []bot.Recipient{a, b} {
+			if _, err := tx.ExecContext(ctx, `UPDATE identities SET verified = 1 WHERE platform = ? AND id = ?`, r.Platform, r.ID); err != nil {
+				return err
+			}
+		}
+		p, err = loadPerson(ctx, tx, personSelect+"?"+personOrder, keep)
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("link %s and %s", a, b))
+	}
+	return p, nil
+}
+
+// mergePeople moves everything of person gone to person keep and deletes
+// gone.
+func mergePeople(ctx context.Context, tx *sql.Tx, keep, gone int64) error {
+	stmts := []string{
+		// Awards of gone that would hold a second once-per-person place
+		// next to one of keep's stop holding it (see LinkIdentities).
+		`UPDATE awards SET exclusive = 0
+			WHERE person_id = ?2 AND exclusive AND NOT revoked AND badge IN
+			(SELECT badge FROM awards WHERE person_id = ?1 AND exclusive AND NOT revoked)`,
+		`UPDATE awards SET person_id = ?1 WHERE person_id = ?2`,
+		`UPDATE events SET person_id = ?1 WHERE person_id = ?2`,
+		`UPDATE identities SET person_id = ?1 WHERE person_id = ?2`,
+		`DELETE FROM people WHERE id = ?2`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, keep, gone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensurePerson returns the id of the person owning r, creating the person
+// and the identity when missing. It must run in a write transaction.
+func ensurePerson(ctx context.Context, tx *sql.Tx, r bot.Recipient, name string, now time.Time) (int64, error) {
+	var id int64
+	var stored string
+	err := tx.QueryRowContext(ctx, `SELECT person_id, name FROM identities WHERE platform = ? AND id = ?`, r.Platform, r.ID).Scan(&id, &stored)
+	switch {
+	case err == nil:
+		if name != "" && name != stored {
+			if _, err := tx.ExecContext(ctx, `UPDATE identities SET name = ? WHERE platform = ? AND id = ?`, name, r.Platform, r.ID); err != nil {
+				return 0, err
+			}
+		}
+		return id, nil
+	case err != sql.ErrNoRows:
+		return 0, err
+	}
+
+	handle, err := freeHandle(ctx, tx, handleBase(r, name))
+	if err != nil {
+		return 0, err
+	}
+	display := name
+	if display == "" {
+		display = handle
+	}
+	ms := millis(now)
+	err = tx.QueryRowContext(ctx, `INSERT INTO people (handle, name, created_at) VALUES (?, ?, ?) RETURNING id`,
+		handle, display, ms).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO identities (platform, id, person_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+		r.Platform, r.ID, id, name, ms)
+	return id, err
+}
+
+// freeHandle returns base, or base-2, base-3… whichever no person has.
+func freeHandle(ctx context.Context, tx *sql.Tx, base string) (string, error) {
+	for n := 1; ; n++ {
+		h := base
+		if n > 1 {
+			h = fmt.Sprintf("%s-%d", base, n)
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM people WHERE handle = ?`, h).Scan(&taken); err != nil {
+			return "", err
+		}
+		if taken == 0 {
+			return h, nil
+		}
+	}
+}
+
+// maxHandle caps a derived handle's length in runes (GitHub's login limit).
+const maxHandle = 39
+
+// handleBase derives a handle from an identity: a GitHub login; for chat
+// identities the display name when one is given, else the id; for e-mail
+// and Bugzilla identities the local part, so that no handle is ever an
+// e-mail address. The result is lower case, with runs of anything but
+// letters, digits, '.' and '_' turned into one '-'.
+func handleBase(r bot.Recipient, name string) string {
+	base := r.ID
+	switch r.Platform {
+	case bot.PlatformSlack, bot.PlatformDiscord, bot.PlatformConsole:
+		if name != "" {
+			base = name
+		}
+	}
+	// An address in a chat name, or an e-mail identity: keep the local part.
+	base, _, _ = strings.Cut(base, "@")
+	var sb strings.Builder
+	dash := false
+	n := 0
+	for _, c := range strings.ToLower(base) {
+		ok := unicode.IsLetter(c) || unicode.IsDigit(c) || c == '.' || c == '_'
+		if !ok {
+			dash = sb.Len() > 0
+			continue
+		}
+		if dash {
+			sb.WriteByte('-')
+			n++
+			dash = false
+		}
+		if n >= maxHandle {
+			break
+		}
+		sb.WriteRune(c)
+		n++
+	}
+	h := strings.Trim(sb.String(), ".-_")
+	if h == "" {
+		h = strings.Trim(r.Platform, ".-_")
+		if h == "" {
+			h = "person"
+		}
+	}
+	return h
+}
+
+// loadPerson runs a personSelect query and assembles the person.
+func loadPerson(ctx context.Context, q queryer, query string, args ...any) (*bot.Person, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var p *bot.Person
+	for rows.Next() {
+		var cur bot.Person
+		var id bot.Identity
+		var pCreated, iCreated int64
+		if err := rows.Scan(&cur.ID, &cur.Handle, &cur.Name, &cur.Announce, &pCreated,
+			&id.Platform, &id.ID, &id.Name, &id.Verified, &iCreated); err != nil {
+			return nil, err
+		}
+		if p == nil {
+			cur.CreatedAt = fromMillis(pCreated)
+			p = &cur
+		}
+		id.PersonID = p.ID
+		id.CreatedAt = fromMillis(iCreated)
+		p.Identities = append(p.Identities, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, sql.ErrNoRows
+	}
+	return p, nil
+}
+
+// identityOf returns the identity r of p.
+func identityOf(p *bot.Person, r bot.Recipient) (bot.Identity, bool) {
+	for _, id := range p.Identities {
+		if id.Recipient == r {
+			return id, true
+		}
+	}
+	return bot.Identity{}, false
+}
