@@ -1,0 +1,365 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/google/go-cmp/cmp"
+)
+
+var testSecret = []byte("It's a Secret to Everybody")
+
+// fakeSink remembers deliveries by ID like the durable store does.
+type fakeSink struct {
+	mu    sync.Mutex
+	got   []bot.Delivery
+	seen  map[string]bool
+	fails error
+}
+
+func (s *fakeSink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fails != nil {
+		return false, s.fails
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if s.seen[d.ID] {
+		return true, nil
+	}
+	s.seen[d.ID] = true
+	s.got = append(s.got, d)
+	return false, nil
+}
+
+func (s *fakeSink) deliveries() []bot.Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bot.Delivery(nil), s.got...)
+}
+
+func sign(h func() hash.Hash, prefix string, secret, body []byte) string {
+	m := hmac.New(h, secret)
+	m.Write(body)
+	return prefix + "=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func sign256(body []byte) string { return sign(sha256.New, "sha256", testSecret, body) }
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// server starts the handler on a loopback httptest server.
+func server(t *testing.T, sink Sink, log *slog.Logger) *httptest.Server {
+	t.Helper()
+	h, err := NewHandler(testSecret, sink, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type delivery struct {
+	event, id, sig, contentType string
+	body                        io.Reader
+}
+
+func post(t *testing.T, srv *httptest.Server, d delivery) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL, d.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{HeaderEvent: d.event, HeaderDelivery: d.id, HeaderSignature: d.sig, "Content-Type": d.contentType} {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+func signed(event, id string, body []byte) delivery {
+	return delivery{event: event, id: id, sig: sign256(body), contentType: "application/json", body: bytes.NewReader(body)}
+}
+
+func TestNewHandlerRefusesEmptySecret(t *testing.T) {
+	if _, err := NewHandler(nil, &fakeSink{}, nil); err == nil {
+		t.Fatal("NewHandler(empty secret) = nil error, want an error")
+	}
+}
+
+func TestHandlerStoresUsedEvents(t *testing.T) {
+	for _, tc := range []struct{ file, event string }{
+		{"pull_request.closed.merged.json", "pull_request"},
+		{"pull_request_review.submitted.approved.json", "pull_request_review"},
+		{"issues.closed.completed.json", "issues"},
+		{"issue_comment.created.json", "issue_comment"},
+	} {
+		t.Run(tc.event, func(t *testing.T) {
+			sink := &fakeSink{}
+			srv := server(t, sink, nil)
+			body := readTestdata(t, tc.file)
+			code, reply := post(t, srv, signed(tc.event, "72d3162e-cc78-11e3-81ab-4c9367dc0958", body))
+			if code != http.StatusAccepted || reply != `{"status":"accepted"}` {
+				t.Fatalf("got %d %s, want 202 accepted", code, reply)
+			}
+			want := []bot.Delivery{{
+				Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: tc.event,
+				Body: body, ReceivedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
+			}}
+			if diff := cmp.Diff(want, sink.deliveries()); diff != "" {
+				t.Errorf("sink got (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestHandlerRefusesBadSignatures(t *testing.T) {
+	body := readTestdata(t, "pull_request.closed.merged.json")
+	altered := bytes.Replace(body, []byte(`"merged": true`), []byte(`"merged": false`), 1)
+	if bytes.Equal(altered, body) {
+		t.Fatal("test payload did not change")
+	}
+	for _, tc := range []struct {
+		name, sig string
+		body      []byte
+	}{
+		{"missing", "", body},
+		{"wrong secret", sign(sha256.New, "sha256", []byte("not the secret"), body), body},
+		{"altered body", sign256(body), altered},
+		{"sha1 only", sign(sha1.New, "sha1", testSecret, body), body},
+		{"not hex", "sha256=zz", body},
+		{"no prefix", strings.TrimPrefix(sign256(body), "sha256="), body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &fakeSink{}
+			var logs bytes.Buffer
+			srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
+			code, reply := post(t, srv, delivery{event: "pull_request", id: "d1", sig: tc.sig, contentType: "application/json", body: bytes.NewReader(tc.body)})
+			if code != http.StatusUnauthorized {
+				t.Errorf("got %d %s, want 401", code, reply)
+			}
+			if n := len(sink.deliveries()); n != 0 {
+				t.Errorf("sink called %d times, want 0", n)
+			}
+			for _, secret := range []string{string(testSecret), tc.sig} {
+				if secret != "" && strings.Contains(logs.String(), secret) {
+					t.Errorf("log contains the secret or signature %q:\n%s", secret, logs.String())
+				}
+			}
+		})
+	}
+}
+
+// generated is a body of n bytes that exists only as it is read.
+type generated struct{ n, read int64 }
+
+func (g *generated) Read(p []byte) (int, error) {
+	if g.read >= g.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), g.n-g.read)
+	for i := range p[:k] {
+		p[i] = 'a'
+	}
+	g.read += k
+	return int(k), nil
+}
+
+func TestHandlerRefusesOversizedBodies(t *testing.T) {
+	t.Run("declared length", func(t *testing.T) {
+		sink := &fakeSink{}
+		h, _ := NewHandler(testSecret, sink, nil)
+		g := &generated{n: MaxBodyBytes + 1}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
+		req.ContentLength = g.n
+		req.Header.Set(HeaderSignature, "sha256=00")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "larger than") {
+			t.Errorf("got %d %s, want 413 with a reason", rec.Code, rec.Body)
+		}
+		if g.read != 0 {
+			t.Errorf("read %d bytes of a body declared too large, want 0", g.read)
+		}
+	})
+	t.Run("streamed", func(t *testing.T) {
+		sink := &fakeSink{}
+		srv := server(t, sink, nil)
+		g := &generated{n: MaxBodyBytes + 10<<20}
+		// Unknown length: sent chunked, so only reading can find the size.
+		code, reply := post(t, srv, delivery{event: "pull_request", id: "big", sig: "sha256=00", contentType: "application/json", body: io.MultiReader(g)})
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(reply, "larger than") {
+			t.Errorf("got %d %s, want 413 with a reason", code, reply)
+		}
+		if n := len(sink.deliveries()); n != 0 {
+			t.Errorf("sink called %d times, want 0", n)
+		}
+	})
+	t.Run("read in place", func(t *testing.T) {
+		h, _ := NewHandler(testSecret, &fakeSink{}, nil)
+		g := &generated{n: MaxBodyBytes + 10<<20}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
+		req.ContentLength = -1
+		req.Header.Set(HeaderSignature, "sha256=00")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge || g.read > MaxBodyBytes+64<<10 {
+			t.Errorf("got %d after reading %d bytes, want 413 after at most %d", rec.Code, g.read, MaxBodyBytes+64<<10)
+		}
+	})
+}
+
+func TestHandlerAnswers(t *testing.T) {
+	merged := readTestdata(t, "pull_request.closed.merged.json")
+	form := []byte(url.Values{"payload": {string(merged)}}.Encode())
+	for _, tc := range []struct {
+		name       string
+		d          delivery
+		method     string
+		wantCode   int
+		wantReply  string
+		wantStored bool
+	}{
+		{name: "ping", d: signed("ping", "p1", readTestdata(t, "ping.json")), wantCode: 200, wantReply: `{"status":"pong"}`},
+		{name: "unused type", d: signed("star", "s1", readTestdata(t, "star.created.json")), wantCode: 200, wantReply: `{"status":"ignored"}`},
+		{name: "malformed JSON", d: signed("pull_request", "m1", merged[:len(merged)/2]), wantCode: 400, wantReply: `{"error":"body is not valid JSON"}`},
+		{name: "no event header", d: signed("", "x1", merged), wantCode: 400, wantReply: `{"error":"missing X-GitHub-Event header"}`},
+		{name: "no delivery header", d: signed("pull_request", "", merged), wantCode: 400, wantReply: `{"error":"missing X-GitHub-Delivery header"}`},
+		{name: "form body", d: delivery{event: "pull_request", id: "f1", sig: sign256(form), contentType: "application/x-www-form-urlencoded", body: bytes.NewReader(form)}, wantCode: 202, wantReply: `{"status":"accepted"}`, wantStored: true},
+		{name: "no content type", d: delivery{event: "pull_request", id: "n1", sig: sign256(merged), body: bytes.NewReader(merged)}, wantCode: 202, wantReply: `{"status":"accepted"}`, wantStored: true},
+		{name: "unsupported content type", d: delivery{event: "pull_request", id: "t1", sig: sign256(merged), contentType: "text/plain", body: bytes.NewReader(merged)}, wantCode: 415, wantReply: `{"error":"unsupported Content-Type text/plain: want application/json or application/x-www-form-urlencoded"}`},
+		{name: "GET", method: http.MethodGet, wantCode: 405, wantReply: `{"error":"method not allowed: send POST"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &fakeSink{}
+			srv := server(t, sink, nil)
+			var code int
+			var reply string
+			if tc.method == http.MethodGet {
+				resp, err := srv.Client().Get(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				code, reply = resp.StatusCode, strings.TrimSpace(string(b))
+			} else {
+				code, reply = post(t, srv, tc.d)
+			}
+			if code != tc.wantCode || reply != tc.wantReply {
+				t.Errorf("got %d %s, want %d %s", code, reply, tc.wantCode, tc.wantReply)
+			}
+			got := sink.deliveries()
+			if stored := len(got) == 1; stored != tc.wantStored {
+				t.Fatalf("stored %d deliveries, want stored=%v", len(got), tc.wantStored)
+			}
+			if tc.wantStored && !bytes.Equal(got[0].Body, merged) {
+				t.Errorf("stored body is not the JSON payload")
+			}
+			// The server lives on after any answer.
+			if code, _ := post(t, srv, signed("ping", "after", readTestdata(t, "ping.json"))); code != 200 {
+				t.Errorf("ping after the request: %d, want 200", code)
+			}
+		})
+	}
+}
+
+func TestHandlerReportsDuplicates(t *testing.T) {
+	sink := &fakeSink{}
+	srv := server(t, sink, nil)
+	body := readTestdata(t, "issues.closed.completed.json")
+	for i, want := range []string{`{"status":"accepted"}`, `{"status":"duplicate"}`, `{"status":"duplicate"}`} {
+		code, reply := post(t, srv, signed("issues", "same-id", body))
+		if reply != want || (i == 0) != (code == http.StatusAccepted) || (i > 0 && code != http.StatusOK) {
+			t.Errorf("delivery %d: got %d %s, want %s", i, code, reply, want)
+		}
+	}
+	if n := len(sink.deliveries()); n != 1 {
+		t.Errorf("stored %d deliveries, want 1", n)
+	}
+}
+
+func TestHandlerSinkFailureIs503(t *testing.T) {
+	var logs bytes.Buffer
+	sink := &fakeSink{fails: errors.New("disk full")}
+	srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
+	body := readTestdata(t, "pull_request.closed.merged.json")
+	code, reply := post(t, srv, signed("pull_request", "e1", body))
+	if code != http.StatusServiceUnavailable || !strings.Contains(reply, "redeliver") {
+		t.Errorf("got %d %s, want 503", code, reply)
+	}
+	if !strings.Contains(logs.String(), "disk full") {
+		t.Errorf("the sink error was not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), sign256(body)) || strings.Contains(logs.String(), string(testSecret)) {
+		t.Errorf("log contains the secret or signature:\n%s", logs.String())
+	}
+}
+
+func TestHandlerConcurrentDeliveries(t *testing.T) {
+	sink := &fakeSink{}
+	srv := server(t, sink, nil)
+	body := readTestdata(t, "pull_request.closed.merged.json")
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+			req.Header.Set(HeaderEvent, "pull_request")
+			req.Header.Set(HeaderDelivery, "c"+strconv.Itoa(i%16))
+			req.Header.Set(HeaderSignature, sign256(body))
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 202 && resp.StatusCode != 200 {
+				t.Errorf("got %d", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(sink.deliveries()); n != 16 {
+		t.Errorf("stored %d deliveries, want 16 (one per id)", n)
+	}
+}

@@ -1,0 +1,215 @@
+package github
+
+// maxDepth is encoding/json's nesting limit: deeper documents are invalid.
+const maxDepth = 10000
+
+// strByte classifies bytes inside a JSON string: 0 plain, 1 ends or escapes
+// (quote, backslash), 2 forbidden (control characters).
+var strByte = func() (t [256]byte) {
+	for c := range 0x20 {
+		t[c] = 2
+	}
+	t['"'], t['\\'] = 1, 1
+	return t
+}()
+
+// validJSON reports whether b is one syntactically valid JSON value, exactly
+// as json.Valid does (a differential fuzz test holds it to that), at several
+// times its speed: on a 30 KB delivery json.Valid cost three times the HMAC.
+// Like json.Valid it checks syntax only, not UTF-8.
+func validJSON(b []byte) bool {
+	var (
+		buf   [64]byte
+		stack = buf[:0] // open containers: '{' or '['
+		i     int
+		ok    bool
+		n     = len(b)
+	)
+value:
+	i = skipSpace(b, i)
+	if i >= n {
+		return false
+	}
+	switch c := b[i]; {
+	case c == '{':
+		if len(stack) >= maxDepth {
+			return false
+		}
+		stack = append(stack, '{')
+		if i = skipSpace(b, i+1); i < n && b[i] == '}' {
+			stack, i = stack[:len(stack)-1], i+1
+			goto after
+		}
+		goto key
+	case c == '[':
+		if len(stack) >= maxDepth {
+			return false
+		}
+		stack = append(stack, '[')
+		if i = skipSpace(b, i+1); i < n && b[i] == ']' {
+			stack, i = stack[:len(stack)-1], i+1
+			goto after
+		}
+		goto value
+	case c == '"':
+		if i, ok = skipString(b, i); !ok {
+			return false
+		}
+	case c == 't':
+		if i, ok = skipLiteral(b, i, "true"); !ok {
+			return false
+		}
+	case c == 'f':
+		if i, ok = skipLiteral(b, i, "false"); !ok {
+			return false
+		}
+	case c == 'n':
+		if i, ok = skipLiteral(b, i, "null"); !ok {
+			return false
+		}
+	case c == '-' || '0' <= c && c <= '9':
+		if i, ok = skipNumber(b, i); !ok {
+			return false
+		}
+	default:
+		return false
+	}
+after:
+	i = skipSpace(b, i)
+	if len(stack) == 0 {
+		return i == n
+	}
+	if i >= n {
+		return false
+	}
+	switch top := stack[len(stack)-1]; b[i] {
+	case ',':
+		i++
+		if top == '{' {
+			goto key
+		}
+		goto value
+	case '}':
+		if top != '{' {
+			return false
+		}
+		stack, i = stack[:len(stack)-1], i+1
+		goto after
+	case ']':
+		if top != '[' {
+			return false
+		}
+		stack, i = stack[:len(stack)-1], i+1
+		goto after
+	}
+	return false
+key:
+	if i = skipSpace(b, i); i >= n || b[i] != '"' {
+		return false
+	}
+	if i, ok = skipString(b, i); !ok {
+		return false
+	}
+	if i = skipSpace(b, i); i >= n || b[i] != ':' {
+		return false
+	}
+	i++
+	goto value
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString skips the string starting at the quote b[i].
+func skipString(b []byte, i int) (int, bool) {
+	for i++; i < len(b); {
+		switch strByte[b[i]] {
+		case 0:
+			i++
+			continue
+		case 2:
+			return i, false
+		}
+		if b[i] == '"' {
+			return i + 1, true
+		}
+		// A backslash.
+		if i+1 >= len(b) {
+			return i, false
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if i+6 > len(b) {
+				return i, false
+			}
+			for _, h := range b[i+2 : i+6] {
+				if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+					return i, false
+				}
+			}
+			i += 6
+		default:
+			return i, false
+		}
+	}
+	return i, false
+}
+
+func skipLiteral(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return i, false
+	}
+	return i + len(lit), true
+}
+
+// skipNumber skips -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func skipNumber(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = skipDigits(b, i)
+	default:
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		j := skipDigits(b, i+1)
+		if j == i+1 {
+			return i, false
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := skipDigits(b, i)
+		if j == i {
+			return i, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
