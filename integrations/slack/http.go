@@ -1,0 +1,184 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+const (
+	maxBody = 1 << 20 // Slack's payloads are a few KB; anything near this is not Slack
+	// maxSkew is how far a request's timestamp may be from our clock, in
+	// either direction, before it counts as a replay.
+	maxSkew = 5 * time.Minute
+
+	headerTimestamp = "X-Slack-Request-Timestamp"
+	headerRetryNum  = "X-Slack-Retry-Num"
+)
+
+var (
+	errTimestamp = errors.New("request timestamp missing, malformed or more than 5 minutes off")
+	errTooLarge  = errors.New("request body too large")
+)
+
+// Commands serves POST /slack/commands: slash commands, answered in the
+// response body (ephemeral for private replies, in_channel otherwise).
+func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	form := r.Clone(r.Context())
+	form.Body = io.NopCloser(bytes.NewReader(body))
+	form.Form, form.PostForm = nil, nil
+	sc, err := slack.SlashCommandParse(form)
+	if err != nil || sc.UserID == "" {
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	resp, err := a.answerCommand(r.Context(), sc)
+	if err != nil {
+		http.Error(w, "slash command names no valid user", http.StatusBadRequest)
+		return
+	}
+	if resp == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, resp)
+}
+
+// Interactions serves POST /slack/interactions: button clicks.
+func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	payload := form.Get("payload")
+	if err != nil || payload == "" {
+		http.Error(w, "missing payload", http.StatusBadRequest)
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &cb); err != nil {
+		http.Error(w, "malformed payload", http.StatusBadRequest)
+		return
+	}
+	if err := a.handleInteraction(r.Context(), cb); err != nil {
+		http.Error(w, "interaction names no valid user", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Events serves POST /slack/events: the Events API. It answers the
+// url_verification challenge, treats app mentions as commands, and
+// acknowledges Slack's retries without doing the work twice.
+func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	var outer struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+	}
+	if err := json.Unmarshal(body, &outer); err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	switch {
+	case outer.Type == slackevents.URLVerification:
+		writeJSON(w, map[string]string{"challenge": outer.Challenge})
+		return
+	case r.Header.Get(headerRetryNum) != "":
+		// The first delivery was received; a retry means only that our
+		// answer was late or lost.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		// An event type we did not subscribe to: nothing to do.
+		a.log.Debug("slack: ignoring event", "type", outer.Type, "err", err)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	a.handleEvent(r.Context(), ev)
+	w.WriteHeader(http.StatusOK)
+}
+
+// verified reads the bounded body and checks the request's signature and
+// timestamp. On failure it has answered (401, 413, 400) and returns false.
+func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := readBody(w, r)
+	if errors.Is(err, errTooLarge) {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	if err != nil {
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return nil, false
+	}
+	if err := a.verify(r.Header, body, time.Now()); err != nil {
+		a.log.Warn("slack: rejected request", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxBody {
+		return nil, errTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, errTooLarge
+	}
+	return body, err
+}
+
+// verify checks Slack's v0 signature over the raw body with the signing
+// secret, and that the timestamp is within 5 minutes of now either way.
+func (a *Adapter) verify(h http.Header, body []byte, now time.Time) error {
+	sec, err := strconv.ParseInt(h.Get(headerTimestamp), 10, 64)
+	if err != nil {
+		return errTimestamp
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > maxSkew || d < -maxSkew {
+		return errTimestamp
+	}
+	sv, err := slack.NewSecretsVerifier(h, a.signingSecret)
+	if err != nil {
+		return err
+	}
+	if _, err := sv.Write(body); err != nil {
+		return err
+	}
+	return sv.Ensure()
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
