@@ -1,0 +1,320 @@
+package main
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer"
+)
+
+// maxAPIBody bounds request bodies of the JSON API.
+const maxAPIBody = 1 << 20
+
+// awardJSON is an award as `--json` and the API print it (DESIGN §2).
+type awardJSON struct {
+	ID            string    `json:"id"`
+	Badge         string    `json:"badge"`
+	Recipient     string    `json:"recipient,omitempty"`
+	Holder        string    `json:"holder,omitempty"`
+	IssuedAt      time.Time `json:"issued_at"`
+	Revoked       bool      `json:"revoked"`
+	RevokedAt     string    `json:"revoked_at,omitempty"`
+	Reason        string    `json:"revocation_reason,omitempty"`
+	URL           string    `json:"url"`
+	CredentialURL string    `json:"credential_url"`
+	JWTURL        string    `json:"jwt_url"`
+	BakedURL      string    `json:"baked_url"`
+	Evidence      []string  `json:"evidence,omitempty"`
+	Narrative     string    `json:"narrative,omitempty"`
+	Source        string    `json:"source"`
+}
+
+// toAwardJSON renders an award. Public output never carries an e-mail
+// address: e-mail identities are left out there.
+func toAwardJSON(s *bot.Service, a *bot.Award, public bool) awardJSON {
+	j := awardJSON{
+		ID: a.ID, Badge: a.Badge, Recipient: a.Recipient.String(), IssuedAt: a.IssuedAt.UTC(),
+		Revoked: a.Revoked, Reason: a.RevocationReason,
+		URL: s.AwardURL(a.ID), CredentialURL: s.CredentialURL(a.ID),
+		JWTURL: s.AwardURL(a.ID) + "/credential.jwt", BakedURL: s.AwardURL(a.ID) + "/badge.png",
+		Narrative: a.Narrative, Source: a.Source,
+	}
+	if a.Revoked {
+		j.RevokedAt = a.RevokedAt.UTC().Format(time.RFC3339)
+	}
+	for _, e := range a.Evidence {
+		if e.URL != "" {
+			j.Evidence = append(j.Evidence, e.URL)
+		}
+	}
+	if _, isEmail := a.Recipient.Email(); isEmail && public {
+		j.Recipient = ""
+	}
+	return j
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := a.DB.Ping(r.Context()); err != nil {
+		a.Log.Error("readiness: database", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ready\n")
+}
+
+type badgeJSON struct {
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Criteria    string `json:"criteria"`
+	Repeatable  bool   `json:"repeatable"`
+	Nominations bool   `json:"nominations"`
+	Approvals   int    `json:"approvals"`
+	URL         string `json:"url"`
+	Image       string `json:"image"`
+}
+
+func toBadgeJSON(base string, b *bot.Badge) badgeJSON {
+	return badgeJSON{
+		Slug: b.Slug, Name: b.Name, Description: b.Description, Criteria: b.Criteria,
+		Repeatable: b.Repeatable, Nominations: b.Nominations, Approvals: b.Approvals,
+		URL: base + "/badges/" + b.Slug, Image: base + "/badges/" + b.Slug + "/image.png",
+	}
+}
+
+func (a *App) apiBadges(w http.ResponseWriter, r *http.Request) {
+	badges, err := a.DB.Badges(r.Context())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	out := make([]badgeJSON, 0, len(badges))
+	for _, b := range badges {
+		out = append(out, toBadgeJSON(a.Config.Server.PublicURL, b))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *App) apiAwards(w http.ResponseWriter, r *http.Request) {
+	f := bot.AwardFilter{Badge: r.URL.Query().Get("badge"), Limit: 1000}
+	if to := r.URL.Query().Get("to"); to != "" {
+		rec, err := bot.ParseRecipient(to)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		f.Recipient = rec
+	}
+	awards, err := a.DB.Awards(r.Context(), f)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	out := make([]awardJSON, 0, len(awards))
+	for _, aw := range awards {
+		out = append(out, toAwardJSON(a.Service, aw, true))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// awardRequestJSON is the body of POST /api/v1/awards.
+type awardRequestJSON struct {
+	Badge     string   `json:"badge"`
+	Recipient string   `json:"recipient"`
+	Evidence  []string `json:"evidence"`
+	Narrative string   `json:"narrative"`
+}
+
+func (a *App) apiCreateAward(w http.ResponseWriter, r *http.Request) {
+	var body awardRequestJSON
+	if !a.decodeJSON(w, r, &body) {
+		return
+	}
+	to, err := bot.ParseRecipient(body.Recipient)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	req := bot.AwardRequest{Badge: body.Badge, To: to, Narrative: body.Narrative, Source: bot.SourceAPI, By: "api"}
+	for _, u := range body.Evidence {
+		req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
+	}
+	aw, err := a.Service.Award(r.Context(), req)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", a.Service.AwardURL(aw.ID))
+	writeJSON(w, http.StatusCreated, toAwardJSON(a.Service, aw, false))
+}
+
+func (a *App) apiRevokeAward(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if !a.decodeJSON(w, r, &body) {
+		return
+	}
+	aw, err := a.Service.Revoke(r.Context(), r.PathValue("id"), body.Reason, "api")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toAwardJSON(a.Service, aw, false))
+}
+
+// admin guards the write API with the admin bearer token.
+func (a *App) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := a.Config.Server.AdminToken
+		if token == "" {
+			writeJSONError(w, http.StatusForbidden, "the write API is off: set server.admin_token")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="badgebot"`)
+			writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// decodeJSON reads a bounded JSON body into v, answering 400/413 itself.
+func (a *App) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON object")
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", tooBig.Limit))
+	default:
+		writeJSONError(w, http.StatusBadRequest, "malformed JSON body: "+err.Error())
+	}
+	return false
+}
+
+// httpStatus maps error codes to HTTP status codes, in one place.
+var httpStatus = map[string]int{
+	bot.ECONFLICT:     http.StatusConflict,
+	bot.EINVALID:      http.StatusBadRequest,
+	bot.ENOTFOUND:     http.StatusNotFound,
+	bot.EFORBIDDEN:    http.StatusForbidden,
+	bot.EUNAUTHORIZED: http.StatusUnauthorized,
+	bot.ELIMIT:        http.StatusTooManyRequests,
+	bot.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// writeError answers with the error's code; internal errors are logged
+// here, once, and not shown.
+func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := bot.ErrorCode(err)
+	if code == bot.EINTERNAL {
+		a.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	status, ok := httpStatus[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSONError(w, status, bot.ErrorMessage(err))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// recoverer turns a panic in a handler into a 500 and a log line, so no
+// request can take the process down.
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// personPage serves /people/{handle}: a person's public badges, as JSON to
+// machines and HTML to browsers. PLATFORM:ID also resolves.
+func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		handle := r.PathValue("handle")
+		p, err := a.DB.PersonByHandle(ctx, handle)
+		if bot.ErrorCode(err) == bot.ENOTFOUND && strings.Contains(handle, ":") {
+			if rec, perr := bot.ParseRecipient(handle); perr == nil {
+				p, err = a.DB.PersonByRecipient(ctx, rec)
+			}
+		}
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		awards, err := a.DB.Awards(ctx, bot.AwardFilter{PersonID: p.ID, Revoked: new(false)})
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		if issuer.WantsJSON(r) {
+			out := struct {
+				Handle string      `json:"handle"`
+				Name   string      `json:"name,omitempty"`
+				URL    string      `json:"url"`
+				Awards []awardJSON `json:"awards"`
+			}{Handle: p.Handle, Name: p.Name, URL: a.Config.Server.PublicURL + "/people/" + p.Handle, Awards: []awardJSON{}}
+			for _, aw := range awards {
+				out.Awards = append(out.Awards, toAwardJSON(a.Service, aw, true))
+			}
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		src := a.DB.IssuerSource(a.Config.Server.PublicURL)
+		var docs []issuer.Award
+		for _, aw := range awards {
+			d, err := src.Award(ctx, aw.ID)
+			if err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+			docs = append(docs, d)
+		}
+		is.PersonPage(w, r, p.Handle, docs)
+	}
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer"
+	"github.com/badgebot/badgebot/storage"
+)
+
+// App is badgebot wired together from a filled Config. Open builds it, Run
+// serves until the context ends, Close releases what Open took.
+type App struct {
+	Config  Config
+	Log     *slog.Logger
+	DB      *storage.DB
+	Keys    *issuer.KeyRing
+	Issuer  *issuer.Issuer
+	Service *bot.Service
+	// Ingestor makes webhook deliveries durable and processes them.
+	Ingestor *bot.Ingestor
+	// Rules is the rules engine; Linker the identity-proof flow.
+	Rules  *bot.Rules
+	Linker *bot.Linker
+
+	listener net.Listener
+	server   *http.Server
+}
+
+// NewApp returns an App for cfg; nothing is opened yet.
+func NewApp(cfg Config, log *slog.Logger) *App {
+	return &App{Config: cfg, Log: log}
+}
+
+// Open opens the database (migrating it), loads or creates the signing
+// keys and syncs the badges defined in the config.
+func (a *App) Open(ctx context.Context) error {
+	db, err := storage.Open(ctx, a.Config.Storage.Path)
+	if err != nil {
+		return err
+	}
+	a.DB = db
+	keys, err := issuer.OpenKeyRing(a.Config.Issuer.KeyDir)
+	if err != nil {
+		return err
+	}
+	a.Keys = keys
+	is, err := issuer.New(issuer.Profile{
+		BaseURL:     a.Config.Server.PublicURL,
+		Name:        a.Config.Issuer.Name,
+		URL:         a.Config.Issuer.URL,
+		Email:       a.Config.Issuer.Email,
+		Description: a.Config.Issuer.Description,
+	}, keys)
+	if err != nil {
+		return err
+	}
+	a.Issuer = is
+	a.Service = &bot.Service{
+		Store:   db,
+		Signer:  is,
+		BaseURL: a.Config.Server.PublicURL,
+		Targets: a.targets(),
+		Log:     a.Log,
+	}
+	if err := a.syncBadges(ctx); err != nil {
+		return err
+	}
+	rules, err := a.rules()
+	if err != nil {
+		return err
+	}
+	a.Rules = bot.NewRules(rules, db, a.Service)
+	a.Linker = &bot.Linker{Store: db}
+	a.Ingestor = bot.NewIngestor(db, a.Log)
+	a.Ingestor.OnEvents(a.Rules.OnEvents)
+	a.Ingestor.OnProofs(a.Linker.OnProofs)
+	return nil
+}
+
+// targets lists the announce channels of the enabled chat platforms.
+func (a *App) targets() []bot.Target {
+	var ts []bot.Target
+	if c := a.Config.Slack; c.Enabled && c.AnnounceChannel != "" {
+		ts = append(ts, bot.Target{Platform: bot.PlatformSlack, Channel: c.AnnounceChannel})
+	}
+	if c := a.Config.Discord; c.Enabled && c.AnnounceChannel != "" {
+		ts = append(ts, bot.Target{Platform: bot.PlatformDiscord, Channel: c.AnnounceChannel})
+	}
+	return ts
+}
+
+// syncBadges creates or updates the [[badges]] of the config.
+func (a *App) syncBadges(ctx context.Context) error {
+	for _, bc := range a.Config.Badges {
+		b, err := badgeFromConfig(bc)
+		if err != nil {
+			return err
+		}
+		if err := a.Service.SaveBadge(ctx, b); err != nil {
+			return fmt.Errorf("config: badge %q: %w", bc.Slug, err)
+		}
+	}
+	return nil
+}
+
+func badgeFromConfig(bc BadgeConfig) (*bot.Badge, error) {
+	b := &bot.Badge{
+		Slug: bc.Slug, Name: bc.Name, Description: bc.Description, Criteria: bc.Criteria,
+		Approvals: bc.Approvals, Repeatable: bc.Repeatable, Nominations: bc.Nominations,
+	}
+	for _, o := range bc.Owners {
+		r, err := bot.ParseRecipient(o)
+		if err != nil {
+			return nil, fmt.Errorf("config: badge %q: owner: %w", bc.Slug, err)
+		}
+		b.Owners = append(b.Owners, r)
+	}
+	if bc.Image != "" {
+		img, typ, err := readImage(bc.Image)
+		if err != nil {
+			return nil, fmt.Errorf("config: badge %q: %w", bc.Slug, err)
+		}
+		b.Image, b.ImageType = img, typ
+	}
+	return b, nil
+}
+
+// readImage reads a badge image and tells its type from its content.
+func readImage(path string) ([]byte, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", bot.Errorf(bot.EINVALID, "image %s: %v", path, errors.Unwrap(err))
+	}
+	if len(data) > 2<<20 {
+		return nil, "", bot.Errorf(bot.EINVALID, "image %s: larger than 2 MiB", path)
+	}
+	switch typ := http.DetectContentType(data); {
+	case typ == "image/png":
+		return data, typ, nil
+	case strings.HasSuffix(strings.ToLower(filepath.Ext(path)), "svg") && strings.Contains(string(data[:min(len(data), 4096)]), "<svg"):
+		return data, "image/svg+xml", nil
+	default:
+		return nil, "", bot.Errorf(bot.EINVALID, "image %s: not a PNG or SVG file (%s)", path, typ)
+	}
+}
+
+// Listen binds the configured address (or addr when not empty).
+func (a *App) Listen(addr string) error {
+	if addr == "" {
+		addr = a.Config.Server.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a.listener = ln
+	return nil
+}
+
+// Addr returns the address the server listens on, once Listen succeeded.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// Run serves HTTP until ctx ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(""); err != nil {
+			return err
+		}
+	}
+	handler, err := a.routes()
+	if err != nil {
+		return err
+	}
+	a.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       duration(a.Config.Server.ReadTimeout, 30*time.Second),
+		WriteTimeout:      duration(a.Config.Server.WriteTimeout, 30*time.Second),
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	// Background workers stop only after the server: a webhook handler
+	// still in flight waits for its commit.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	workers.Go(func() { a.Ingestor.Run(workCtx) })
+	defer func() {
+		stopWork()
+		workers.Wait()
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	a.Log.Info("badgebot serving", "addr", a.Addr(), "public_url", a.Config.Server.PublicURL)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), duration(a.Config.Server.ShutdownTimeout, 10*time.Second))
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	a.Log.Info("badgebot stopped")
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	if a.DB != nil {
+		return a.DB.Close()
+	}
+	return nil
+}
+
+// duration parses a validated duration setting, or returns def when unset.
+func duration(s string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d
+	}
+	return def
+}

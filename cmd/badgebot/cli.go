@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// Env is what a command may touch of the outside world; tests pass buffers.
+type Env struct {
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+}
+
+// Exit codes (DESIGN §2).
+const (
+	exitOK    = 0
+	exitError = 1 // a user error, one line on stderr
+	exitUsage = 2 // bad usage
+)
+
+// usageError is a mistake in how a command was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// command is one subcommand of badgebot.
+type command struct {
+	name  string // "badge create"
+	usage string // arguments, for help
+	help  string
+	run   func(ctx context.Context, c *cli, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "", "run the HTTP server, chat adapters and scheduler", runServe},
+		{"badge create", "--slug S --name N --description D --criteria C [--image FILE] [--owner ID]...", "define a badge", runBadgeCreate},
+		{"badge list", "[--json]", "list badges", runBadgeList},
+		{"badge show", "SLUG [--json]", "show one badge", runBadgeShow},
+		{"award", "--badge S --to RECIPIENT [--evidence URL] [--narrative TEXT] [--json]", "award a badge by hand", runAward},
+		{"awards list", "[--badge S] [--to RECIPIENT] [--json]", "list awards", runAwardsList},
+		{"revoke", "AWARD_ID --reason TEXT", "revoke an award", runRevoke},
+		{"verify", "FILE_OR_URL [--json]", "verify a baked image, credential, VC-JWT or hosted URL", runVerify},
+		{"link", "RECIPIENT RECIPIENT", "join two identities into one person", runLink},
+		{"backup", "FILE", "write an online, consistent copy of the database", runBackup},
+		{"migrate", "", "apply database migrations and exit", runMigrate},
+	}
+}
+
+// cli holds what every command shares: flags, config and output.
+type cli struct {
+	env        *Env
+	configPath string
+	json       bool
+	log        *slog.Logger
+}
+
+// run executes one badgebot invocation and returns its exit status.
+func run(ctx context.Context, args []string, env *Env) int {
+	c := &cli{env: env, configPath: "badgebot.toml"}
+	c.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	err := c.dispatch(ctx, args)
+	var ue usageError
+	var silent silentError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &silent):
+		return exitError
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "badgebot: %s\n", ue.msg)
+		fmt.Fprintln(env.Stderr, "Run 'badgebot help' for usage.")
+		return exitUsage
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	default:
+		fmt.Fprintf(env.Stderr, "badgebot: %s\n", oneLine(err))
+		return exitError
+	}
+}
+
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	global := flag.NewFlagSet("badgebot", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	global.StringVar(&c.configPath, "config", c.configPath, "config file")
+	if err := global.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	args = global.Args()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		c.printHelp()
+		return nil
+	}
+	cmds := commands()
+	// Longest match first: "badge create" before a one-word command.
+	sort.Slice(cmds, func(i, j int) bool { return len(cmds[i].name) > len(cmds[j].name) })
+	for _, cmd := range cmds {
+		words := strings.Fields(cmd.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.name {
+			return cmd.run(ctx, c, args[len(words):])
+		}
+	}
+	return usagef("unknown command %q", strings.Join(args, " "))
+}
+
+func (c *cli) printHelp() {
+	w := c.env.Stdout
+	fmt.Fprintln(w, "Usage: badgebot [--config FILE] COMMAND [ARGS]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-13s %s\n      %s\n", cmd.name, cmd.usage, cmd.help)
+	}
+}
+
+// flags returns a flag set for a command that also accepts the global
+// --config and, where asked, --json.
+func (c *cli) flags(name string, withJSON bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.configPath, "config", c.configPath, "config file")
+	if withJSON {
+		fs.BoolVar(&c.json, "json", false, "print JSON")
+	}
+	return fs
+}
+
+// parse parses flags interleaved with positional arguments, so that
+// `revoke ID --reason R` and `revoke --reason R ID` both work.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// printJSON writes v as indented JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printf writes a line for a human.
+func (c *cli) printf(format string, args ...any) {
+	fmt.Fprintf(c.env.Stdout, format, args...)
+}
+
+// oneLine keeps a user error on one line.
+func oneLine(err error) string {
+	msg := bot.ErrorMessage(err)
+	if bot.ErrorCode(err) == bot.EINTERNAL {
+		msg = err.Error()
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+func runAward(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("award", true)
+	var badge, to, narrative string
+	var evidence stringList
+	fs.StringVar(&badge, "badge", "", "badge slug")
+	fs.StringVar(&to, "to", "", "RECIPIENT as PLATFORM:ID")
+	fs.Var(&evidence, "evidence", "evidence URL (repeatable)")
+	fs.StringVar(&narrative, "narrative", "", "why it is awarded")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("award: unexpected argument %q", pos[0])
+	}
+	if badge == "" || to == "" {
+		return usagef("award: --badge and --to are required")
+	}
+	rec, err := bot.ParseRecipient(to)
+	if err != nil {
+		return err
+	}
+	req := bot.AwardRequest{Badge: badge, To: rec, Narrative: narrative, Source: bot.SourceManual, By: "cli"}
+	for _, u := range evidence {
+		req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	a, err := app.Service.Award(ctx, req)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(toAwardJSON(app.Service, a, false))
+	}
+	c.printf("awarded %s to %s: award %s\n  page:       %s\n  credential: %s\n", a.Badge, a.Recipient, a.ID,
+		app.Service.AwardURL(a.ID), app.Service.CredentialURL(a.ID))
+	return nil
+}
+
+func runAwardsList(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("awards list", true)
+	var f bot.AwardFilter
+	var to string
+	fs.StringVar(&f.Badge, "badge", "", "only this badge")
+	fs.StringVar(&to, "to", "", "only this RECIPIENT's person")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("awards list: unexpected argument %q", pos[0])
+	}
+	if to != "" {
+		if f.Recipient, err = bot.ParseRecipient(to); err != nil {
+			return err
+		}
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if f.Badge != "" {
+		if _, err := app.DB.Badge(ctx, f.Badge); err != nil {
+			return bot.Errorf(bot.ENOTFOUND, "no badge %q (see `badgebot badge list`)", f.Badge)
+		}
+	}
+	awards, err := app.DB.Awards(ctx, f)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		out := make([]awardJSON, 0, len(awards))
+		for _, a := range awards {
+			out = append(out, toAwardJSON(app.Service, a, false))
+		}
+		return c.printJSON(out)
+	}
+	if len(awards) == 0 {
+		c.printf("no awards\n")
+	}
+	for _, a := range awards {
+		state := ""
+		if a.Revoked {
+			state = "  (revoked: " + a.RevocationReason + ")"
+		}
+		c.printf("%s  %-16s %-28s %s%s\n", a.ID, a.Badge, a.Recipient, a.IssuedAt.Format("2006-01-02"), state)
+	}
+	return nil
+}
+
+func runRevoke(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("revoke", true)
+	var reason string
+	fs.StringVar(&reason, "reason", "", "why it is revoked")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("revoke: want one AWARD_ID")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return usagef("revoke: --reason is required")
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	a, err := app.Service.Revoke(ctx, pos[0], reason, "cli")
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(toAwardJSON(app.Service, a, false))
+	}
+	c.printf("revoked award %s (%s of %s): %s\n", a.ID, a.Badge, a.Recipient, reason)
+	return nil
+}
+
+func runLink(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("link", true)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("link: want two RECIPIENTs, e.g. link github:octocat slack:U024BE7LH")
+	}
+	a, err := bot.ParseRecipient(pos[0])
+	if err != nil {
+		return err
+	}
+	b, err := bot.ParseRecipient(pos[1])
+	if err != nil {
+		return err
+	}
+	if a == b {
+		return bot.Errorf(bot.EINVALID, "link: the two identities are the same")
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	p, err := app.DB.LinkIdentities(ctx, a, b)
+	if err != nil {
+		return err
+	}
+	c.printf("linked %s and %s: person %s\n", a, b, p.Handle)
+	return nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/storage"
+)
+
+// openApp loads the config and opens the app for a command.
+func (c *cli) openApp(ctx context.Context) (*App, error) {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	app := NewApp(cfg, c.log)
+	if err := app.Open(ctx); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func runServe(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("serve", false)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	start := time.Now()
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.Listen(""); err != nil {
+		return err
+	}
+	c.log.Info("ready", "startup", time.Since(start).Round(time.Millisecond).String())
+	return app.Run(ctx)
+}
+
+func runMigrate(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("migrate", false)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	applied, err := migrateDB(ctx, cfg.Storage.Path)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		c.printf("database %s is up to date\n", cfg.Storage.Path)
+	}
+	for _, name := range applied {
+		c.printf("applied migration %s\n", name)
+	}
+	return nil
+}
+
+func runBackup(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("backup", false)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("backup: want one FILE")
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.DB.Backup(ctx, pos[0]); err != nil {
+		return err
+	}
+	c.printf("backed up %s to %s\n", app.Config.Storage.Path, pos[0])
+	return nil
+}
+
+// loadConfig reads the config file (or the embedded defaults), applies the
+// environment and validates it all at once.
+func (c *cli) loadConfig() (Config, error) {
+	cfg, err := LoadConfig(c.configPath, c.env.Environ)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(bot.ParseSchedule); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func migrateDB(ctx context.Context, path string) ([]string, error) {
+	return storage.Migrate(ctx, path)
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// DefaultConfigPath is the default of the --config flag. When no file exists
+// there, LoadConfig runs on the built-in copy of config.example.toml.
+const DefaultConfigPath = "badgebot.toml"
+
+// builtinConfigName names the embedded example in messages and in Source.
+const builtinConfigName = "built-in config.example.toml"
+
+// configExample is the repository's config.example.toml. go:embed cannot
+// reach a parent directory, so a byte-identical copy lives beside this file;
+// TestConfigExampleCopyIsCurrent fails when the two differ.
+//
+//go:generate cp ../../config.example.toml config.example.toml
+//go:embed config.example.toml
+var configExample string
+
+// Config is the whole configuration: every key of config.example.toml.
+// LoadConfig fills it from a file and the environment; Validate checks it.
+// String, GoString and LogValue never show a secret; Redacted returns a copy
+// with the secrets masked.
+type Config struct {
+	Admins   []string `toml:"admins"`    // PLATFORM:ID of people who may do everything
+	LogLevel string   `toml:"log_level"` // debug, info, warn or error
+
+	Server      ServerConfig      `toml:"server"`
+	Storage     StorageConfig     `toml:"storage"`
+	Issuer      IssuerConfig      `toml:"issuer"`
+	Slack       SlackConfig       `toml:"slack"`
+	Discord     DiscordConfig     `toml:"discord"`
+	GitHub      GitHubConfig      `toml:"github"`
+	Bugzilla    BugzillaConfig    `toml:"bugzilla"`
+	Digest      DigestConfig      `toml:"digest"`
+	Schedule    ScheduleConfig    `toml:"schedule"`
+	Nominations NominationsConfig `toml:"nominations"`
+	Badges      []BadgeConfig     `toml:"badges"`
+	Rules       []RuleConfig      `toml:"rules"`
+
+	// source names where the configuration was read from.
+	source string
+	// origins maps a key path ("server.listen", "badges[1].slug") to where
+	// its value came from, so that Validate can point at it.
+	origins map[string]cfgOrigin
+}
+
+// cfgOrigin is where a value came from: a file line, or an environment
+// variable (line 0).
+type cfgOrigin struct {
+	name string
+	line int
+}
+
+func (o cfgOrigin) String() string {
+	if o.line > 0 {
+		return fmt.Sprintf("%s:%d", o.name, o.line)
+	}
+	return o.name
+}
+
+// ServerConfig is the [server] table: the one HTTP listener.
+type ServerConfig struct {
+	Listen          string `toml:"listen"`           // host:port
+	PublicURL       string `toml:"public_url"`       // base of every hosted URL, no trailing slash
+	AdminToken      string `toml:"admin_token"`      // secret; bearer token of the write API, empty: off
+	ReadTimeout     string `toml:"read_timeout"`     // whole request, body included
+	WriteTimeout    string `toml:"write_timeout"`    // whole response
+	ShutdownTimeout string `toml:"shutdown_timeout"` // grace period on SIGINT/SIGTERM
+}
+
+// StorageConfig is the [storage] table.
+type StorageConfig struct {
+	Path string `toml:"path"` // SQLite database file
+}
+
+// IssuerConfig is the [issuer] table: the Open Badges issuer profile.
+type IssuerConfig struct {
+	Name        string `toml:"name"`
+	URL         string `toml:"url"`
+	Email       string `toml:"email"`
+	Description string `toml:"description"`
+	KeyDir      string `toml:"key_dir"` // signing keys; created 0700, files 0600
+}
+
+// SlackConfig is the [slack] table.
+type SlackConfig struct {
+	Enabled         bool   `toml:"enabled"`
+	BotToken        string `toml:"bot_token"`      // secret
+	AppToken        string `toml:"app_token"`      // secret; set: Socket Mode
+	SigningSecret   string `toml:"signing_secret"` // secret
+	APIURL          string `toml:"api_url"`        // empty: Slack; ends in "/" after LoadConfig
+	AnnounceChannel string `toml:"announce_channel"`
+	ReviewChannel   string `toml:"review_channel"`
+}
+
+// DiscordConfig is the [discord] table.
+type DiscordConfig struct {
+	Enabled         bool   `toml:"enabled"`
+	BotToken        string `toml:"bot_token"` // secret
+	ApplicationID   string `toml:"application_id"`
+	PublicKey       string `toml:"public_key"` // 64 hex digits, Ed25519
+	APIURL          string `toml:"api_url"`    // empty: Discord
+	AnnounceChannel string `toml:"announce_channel"`
+	ReviewChannel   string `toml:"review_channel"`
+	Gateway         bool   `toml:"gateway"` // also connect to the gateway
+}
+
+// GitHubConfig is the [github] table.
+type GitHubConfig struct {
+	WebhookSecret string   `toml:"webhook_secret"` // secret; required
+	Token         string   `toml:"token"`          // secret; API token for backfill and profile checks
+	APIURL        string   `toml:"api_url"`        // empty: api.github.com
+	Repositories  []string `toml:"repositories"`   // "owner/repo" or "owner/*"
+}
+
+// BugzillaConfig is the [bugzilla] table.
+type BugzillaConfig struct {
+	URL          string `toml:"url"`
+	APIKey       string `toml:"api_key"`       // secret
+	SecretHeader string `toml:"secret_header"` // header BMO's webhook sends
+	Secret       string `toml:"secret"`        // secret; its value, empty: webhooks refused
+}
+
+// DigestConfig is the [digest] table: the weekly digest.
+type DigestConfig struct {
+	Schedule string `toml:"schedule"` // cron spec
+	Timezone string `toml:"timezone"` // IANA name, for specs without CRON_TZ=
+	Announce bool   `toml:"announce"` // post to every enabled announce_channel
+}
+
+// ScheduleConfig is the [schedule] table: cron specs of the scheduled jobs.
+type ScheduleConfig struct {
+	Sweep    string `toml:"sweep"`    // criteria sweep
+	Backfill string `toml:"backfill"` // GitHub and Bugzilla backfill
+	Expiry   string `toml:"expiry"`   // expiry of pending nominations
+}
+
+// NominationsConfig is the [nominations] table.
+type NominationsConfig struct {
+	WeeklyCap int    `toml:"weekly_cap"` // nominations per nominator per week; 0: no cap
+	Expiry    string `toml:"expiry"`     // pending nominations expire after this (ParseWindow)
+}
+
+// BadgeConfig is one [[badges]] entry.
+type BadgeConfig struct {
+	Slug        string   `toml:"slug"`
+	Name        string   `toml:"name"`
+	Description string   `toml:"description"`
+	Criteria    string   `toml:"criteria"`
+	Image       string   `toml:"image"`       // PNG or SVG file; empty: generated
+	Owners      []string `toml:"owners"`      // PLATFORM:ID who approve nominations
+	Approvals   int      `toml:"approvals"`   // default 1
+	Repeatable  bool     `toml:"repeatable"`  // default false
+	Nominations bool     `toml:"nominations"` // default true
+}
+
+// RuleConfig is one [[rules]] entry: award Badge once a person has Threshold
+// events of kind Event that pass the filters.
+type RuleConfig struct {
+	Name         string   `toml:"name"`
+	Badge        string   `toml:"badge"`
+	Event        string   `toml:"event"`
+	Threshold    int      `toml:"threshold"`    // default 1
+	Repositories []string `toml:"repositories"` // path.Match globs, GitHub events only
+	Products     []string `toml:"products"`     // Bugzilla events only
+	Components   []string `toml:"components"`   // Bugzilla events only
+	Window       string   `toml:"window"`       // empty: all time; else ParseWindow
+}
+
+// DefaultConfig returns the built-in defaults: the settings of
+// config.example.toml without its demo data (admins, badges and rules, which
+// a configuration file replaces rather than extends). A file is decoded onto
+// these defaults, so a key it leaves out keeps its default.
+func DefaultConfig() Config {
+	return Config{
+		LogLevel: "info",
+		Server: ServerConfig{
+			Listen:          "127.0.0.1:8080",
+			PublicURL:       "http://127.0.0.1:8080",
+			ReadTimeout:     "30s",
+			WriteTimeout:    "30s",
+			ShutdownTimeout: "10s",
+		},
+		Storage: StorageConfig{Path: "data/badgebot.db"},
+		Issuer: IssuerConfig{
+			Name:        "Example Community",
+			URL:         "https://community.example.org",
+			Email:       "badges@example.org",
+			Description: "Recognising the people who make Example better.",
+			KeyDir:      "data/keys",
+		},
+		GitHub:      GitHubConfig{WebhookSecret: "change-me"},
+		Bugzilla:    BugzillaConfig{SecretHeader: "X-Badgebot-Token"},
+		Digest:      DigestConfig{Schedule: "0 16 * * FRI", Timezone: "UTC", Announce: true},
+		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily"},
+		Nominations: NominationsConfig{WeeklyCap: 5, Expiry: "14d"},
+	}
+}
+
+// ConfigError lists every problem found in a configuration, one line each,
+// each naming the key and, where known, the file line or the environment
+// variable it came from. It never contains a secret.
+type ConfigError struct {
+	Problems []string
+}
+
+// Error returns the problems, one per line.
+func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+
+// LoadConfig reads the TOML file at path onto DefaultConfig, then applies the
+// BADGEBOT_<SECTION>_<KEY> variables found in env (as from os.Environ), then
+// normalises URLs. When path is DefaultConfigPath (or empty) and no such file
+// exists, it reads the built-in config.example.toml instead; any other
+// missing file is an error. Unknown keys, values of the wrong type and bad
+// variables are reported together as a *ConfigError.
+//
+// LoadConfig does not validate: call Validate on the result.
+func LoadConfig(path string, env []string) (Config, error) {
+	name := path
+	data, err := os.ReadFile(path)
+	switch {
+	case err != nil && errors.Is(err, fs.ErrNotExist) && isDefaultConfigPath(path):
+		name, data = builtinConfigName, []byte(configExample)
+	case err != nil:
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+
+	cfg := DefaultConfig()
+	cfg.source = name
+	cfg.origins = map[string]cfgOrigin{}
+	var problems []string
+	lines, scanProblems := scanConfigTOML(name, data)
+	problems = append(problems, scanProblems...)
+	if len(problems) == 0 {
+		problems = append(problems, decodeConfigTOML(name, data, &cfg)...)
+	}
+	if len(problems) == 0 {
+		for key, line := range lines {
+			cfg.origins[key] = cfgOrigin{name: name, line: line}
+		}
+		cfg.fillEntryDefaults(lines)
+	}
+	problems = append(problems, cfg.applyEnv(env)...)
+	if len(problems) > 0 {
+		return Config{}, &ConfigError{Problems: problems}
+	}
+	cfg.normalize()
+	return cfg, nil
+}
+
+// Source names where the configuration was read from: the file name given to
+// LoadConfig, or the built-in example. It is empty for a Config not loaded.
+func (c Config) Source() string { return c.source }
+
+func isDefaultConfigPath(path string) bool {
+	return path == "" || filepath.Clean(path) == DefaultConfigPath
+}
+
+// decodeConfigTOML decodes data onto cfg. scanConfigTOML has already checked
+// keys and types, so an error here is one it does not look for, such as a
+// key defined twice or an integer too large; it is reported with its line
+// all the same. Unknown fields stay disallowed in case the two disagree.
+func decodeConfigTOML(name string, data []byte, cfg *Config) []string {
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(cfg)
+	if err == nil {
+		return nil
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		return []string{fmt.Sprintf("%s:%d: %s", name, row, strings.TrimPrefix(de.Error(), "toml: "))}
+	}
+	return []string{fmt.Sprintf("%s: %s", name, strings.TrimPrefix(err.Error(), "toml: "))}
+}
+
+// fillEntryDefaults gives [[badges]] and [[rules]] entries the defaults of
+// the keys they leave out; lines holds the keys the file does set.
+func (c *Config) fillEntryDefaults(lines map[string]int) {
+	set := func(format string, i int) bool {
+		_, ok := lines[fmt.Sprintf(format, i)]
+		return ok
+	}
+	for i := range c.Badges {
+		if !set("badges[%d].approvals", i) {
+			c.Badges[i].Approvals = 1
+		}
+		if !set("badges[%d].nominations", i) {
+			c.Badges[i].Nominations = true
+		}
+	}
+	for i := range c.Rules {
+		if !set("rules[%d].threshold", i) {
+			c.Rules[i].Threshold = 1
+		}
+	}
+}
+
+// normalize puts URLs in the form their users expect: public_url without a
+// trailing slash (hosted URLs are built by appending "/path"), and the Slack
+// API URL with one (slack-go appends method names to it).
+func (c *Config) normalize() {
+	c.Server.PublicURL = strings.TrimRight(strings.TrimSpace(c.Server.PublicURL), "/")
+	if u := strings.TrimSpace(c.Slack.APIURL); u != "" && !strings.HasSuffix(u, "/") {
+		c.Slack.APIURL = u + "/"
+	}
+}

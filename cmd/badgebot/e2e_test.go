@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer/bake"
+)
+
+// testApp is a real badgebot on 127.0.0.1 with a temp database and keys.
+type testApp struct {
+	*App
+	URL    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startApp starts the real server. cfg may adjust the config before Open.
+func startApp(t *testing.T, adjust func(*Config)) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := LoadConfig("../../config.example.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Storage.Path = filepath.Join(dir, "badgebot.db")
+	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
+	cfg.Server.Listen = "127.0.0.1:0"
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	app := NewApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := app.Listen(""); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + app.Addr()
+	app.Config.Server.PublicURL = url
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := app.Open(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	ta := &testApp{App: app, URL: url, cancel: cancel, done: make(chan error, 1)}
+	go func() { ta.done <- app.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ta.done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		app.Close()
+	})
+	return ta
+}
+
+// get fetches a URL and fails the test on a transport error.
+func get(t *testing.T, url, accept string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// obverify returns the directory of the independent verifier with its
+// node_modules, or skips (fails when OBVERIFY_REQUIRED is set, as in CI).
+func obverify(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("OBVERIFY_DIR")
+	if dir == "" {
+		if _, err := os.Stat("../../../shared/tools/obverify/node_modules"); err == nil {
+			dir = "../../../shared/tools/obverify"
+		}
+	}
+	if dir == "" {
+		if os.Getenv("OBVERIFY_REQUIRED") != "" {
+			t.Fatal("OBVERIFY_REQUIRED is set but OBVERIFY_DIR is not")
+		}
+		t.Skip("independent verifier not installed: set OBVERIFY_DIR (see .ci/run)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("node is not on PATH")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// runVerifier runs verify.mjs on file with the given documents and returns
+// its exit code and output.
+func runVerifier(t *testing.T, dir, file string, docs map[string]string) (int, string) {
+	t.Helper()
+	args := []string{filepath.Join(dir, "verify.mjs"), file}
+	for url, path := range docs {
+		args = append(args, "--doc", url+"="+path)
+	}
+	cmd := exec.Command("node", args...)
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), string(out)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+func TestEndToEndIndependentVerifier(t *testing.T) {
+	dir := obverify(t)
+	app := startApp(t, nil)
+	ctx := context.Background()
+	a, err := app.Service.Award(ctx, bot.AwardRequest{
+		Badge: "first-pr", To: bot.Recipient{Platform: "github", ID: "octocat"},
+		Evidence:  []bot.Evidence{{URL: "https://github.com/octo-org/hello/pull/1", Name: "hello#1"}},
+		Narrative: "First merged pull request.", Source: bot.SourceManual,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	save := func(name, url, accept string) string {
+		resp, body := get(t, url, accept)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+		}
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	docs := map[string]string{
+		app.URL + "/issuer":                save("issuer.json", app.URL+"/issuer", "application/ld+json"),
+		app.URL + "/.well-known/jwks.json": save("jwks.json", app.URL+"/.well-known/jwks.json", ""),
+		app.URL + "/status/1":              save("status.json", app.URL+"/status/1", "application/json"),
+	}
+	award := app.URL + "/awards/" + a.ID
+	files := map[string]string{
+		"credential.json": save("credential.json", award+"/credential.json", ""),
+		"credential.jwt":  save("credential.jwt", award+"/credential.jwt", ""),
+		"badge.png":       save("badge.png", award+"/badge.png", ""),
+		"badge.svg":       save("badge.svg", award+"/badge.svg", ""),
+	}
+	for name, file := range files {
+		t.Run(name, func(t *testing.T) {
+			code, out := runVerifier(t, dir, file, docs)
+			if code != 0 || strings.Contains(out, "FAIL") {
+				t.Fatalf("verifier rejected %s (exit %d):\n%s", name, code, out)
+			}
+			// A tampered copy must fail: change the badge name inside.
+			data, _ := os.ReadFile(file)
+			bad := tamper(t, name, data)
+			badFile := filepath.Join(tmp, "tampered-"+name)
+			os.WriteFile(badFile, bad, 0o600)
+			if code, out := runVerifier(t, dir, badFile, docs); code != 1 {
+				t.Fatalf("verifier accepted tampered %s (exit %d):\n%s", name, code, out)
+			}
+		})
+	}
+
+	// Revocation: the status list now has the bit set, the verifier says so.
+	if _, err := app.Service.Revoke(ctx, a.ID, "awarded by mistake", "test"); err != nil {
+		t.Fatal(err)
+	}
+	docs[app.URL+"/status/1"] = save("status-revoked.json", app.URL+"/status/1", "application/json")
+	if code, out := runVerifier(t, dir, files["credential.json"], docs); code != 1 || !strings.Contains(out, "REVOKED") {
+		t.Fatalf("verifier accepted a revoked credential (exit %d):\n%s", code, out)
+	}
+}
+
+// tamper changes the badge name in a credential, in a JWT payload, or in
+// the credential baked into an image (re-baked, so the image stays valid).
+func tamper(t *testing.T, name string, data []byte) []byte {
+	t.Helper()
+	swap := func(b []byte) []byte {
+		out := bytes.Replace(b, []byte(`"First Pull Request"`), []byte(`"Ten Pull Requests"`), 1)
+		if bytes.Equal(out, b) {
+			t.Fatalf("%s: nothing to tamper with", name)
+		}
+		return out
+	}
+	switch filepath.Ext(name) {
+	case ".jwt":
+		parts := strings.Split(string(data), ".")
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts[1] = base64.RawURLEncoding.EncodeToString(swap(payload))
+		return []byte(strings.Join(parts, "."))
+	case ".png", ".svg":
+		baked, err := bake.Extract(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		if baked.Format == bake.FormatPNG {
+			out, err = bake.PNG(data, bake.KeywordOB3, string(swap([]byte(baked.Text))))
+		} else {
+			out, err = bake.SVG(data, bake.VersionOB3, string(swap([]byte(baked.Text))))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	default:
+		return swap(data)
+	}
+}

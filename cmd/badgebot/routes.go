@@ -1,0 +1,56 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/badgebot/badgebot/issuer"
+)
+
+// routes is the one place that lists every HTTP route (DESIGN §3).
+func (a *App) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+	m := newMetrics()
+	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, m.wrap(pattern, h)) }
+
+	handle("GET /healthz", a.healthz)
+	handle("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", m.handler())
+
+	// Open Badges: issuer profile, badge classes, awards, revocation, keys.
+	is := issuer.NewHandler(a.Issuer, a.DB.IssuerSource(a.Config.Server.PublicURL), a.Log)
+	handle("GET /issuer", is.Profile)
+	handle("GET /badges", is.Badges)
+	handle("GET /badges/{slug}", is.Badge)
+	handle("GET /badges/{slug}/image.svg", is.BadgeImageSVG)
+	handle("GET /badges/{slug}/image.png", is.BadgeImagePNG)
+	handle("GET /awards/{id}", is.Award)
+	handle("GET /awards/{id}/credential.json", is.Credential)
+	handle("GET /awards/{id}/credential.jwt", is.CredentialJWT)
+	handle("GET /awards/{id}/badge.png", is.BakedPNG)
+	handle("GET /awards/{id}/badge.svg", is.BakedSVG)
+	handle("GET /revocations", is.Revocations)
+	handle("GET /status/{list}", is.StatusList)
+	handle("GET /.well-known/jwks.json", is.JWKS)
+
+	// People and the JSON API.
+	handle("GET /people/{handle}", a.personPage(is))
+	handle("GET /api/v1/badges", a.apiBadges)
+	handle("GET /api/v1/awards", a.apiAwards)
+	handle("POST /api/v1/awards", a.admin(a.apiCreateAward))
+	handle("POST /api/v1/awards/{id}/revoke", a.admin(a.apiRevokeAward))
+
+	// Webhooks.
+	gh, bz, err := a.webhooks()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("POST /webhooks/github", m.wrap("POST /webhooks/github", gh))
+	if bz == nil {
+		bz = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSONError(w, http.StatusForbidden, "bugzilla webhooks are off: set bugzilla.secret")
+		})
+	}
+	mux.Handle("POST /webhooks/bugzilla", m.wrap("POST /webhooks/bugzilla", bz))
+
+	return recoverer(a.Log, mux), nil
+}
