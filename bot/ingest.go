@@ -2,9 +2,11 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,8 +61,9 @@ type Ingestor struct {
 	onEvents    EventHandler
 	onProofs    ProofHandler
 
-	kick chan struct{}
-	mu   sync.Mutex // serialises ProcessPending
+	kick       chan struct{}
+	lastAccept atomic.Int64 // unix nanoseconds of the last stored delivery
+	mu         sync.Mutex   // one processing round at a time
 }
 
 // NewIngestor returns an Ingestor. Run processes what Accept stored.
@@ -93,6 +96,7 @@ func (in *Ingestor) Accept(ctx context.Context, d Delivery) (dup bool, err error
 	}
 	dup, err = in.store.SaveDelivery(ctx, d)
 	if err == nil && !dup {
+		in.lastAccept.Store(time.Now().UnixNano())
 		select {
 		case in.kick <- struct{}{}:
 		default:
@@ -108,12 +112,40 @@ func (in *Ingestor) Run(ctx context.Context) error {
 	return nil
 }
 
+// Processing yields to ingestion: while deliveries keep arriving, the
+// processor waits for a quiet moment (ingestQuiet) but never longer than
+// maxProcessDelay, so acknowledging stays fast under a burst and awards
+// follow shortly after it.
+const (
+	ingestQuiet     = 200 * time.Millisecond
+	maxProcessDelay = 2 * time.Second
+	processWorkers  = 4   // deliveries processed at once; their writes share commits
+	processBatch    = 256 // deliveries read per round
+)
+
 func (in *Ingestor) processLoop(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
+	lastRun := time.Now()
 	for {
-		if _, err := in.ProcessPending(ctx); err != nil && ctx.Err() == nil {
+		for {
+			quietFor := time.Since(time.Unix(0, in.lastAccept.Load()))
+			if quietFor >= ingestQuiet || time.Since(lastRun) >= maxProcessDelay {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(ingestQuiet - quietFor):
+			}
+		}
+		// One round at a time, then look at the ingest rate again.
+		if _, err := in.processRound(ctx); err != nil && ctx.Err() == nil {
 			in.log.Error("ingest: process deliveries", "err", err)
+		}
+		lastRun = time.Now()
+		if more, _ := in.store.PendingDeliveries(ctx, 1); len(more) > 0 {
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -127,21 +159,46 @@ func (in *Ingestor) processLoop(ctx context.Context) {
 // ProcessPending normalises and processes every stored, unprocessed
 // delivery. It returns how many it processed.
 func (in *Ingestor) ProcessPending(ctx context.Context) (int, error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	n := 0
+	total := 0
 	for {
-		ds, err := in.store.PendingDeliveries(ctx, 200)
-		if err != nil || len(ds) == 0 {
-			return n, err
-		}
-		for _, d := range ds {
-			if err := in.process(ctx, d); err != nil {
-				return n, err
-			}
-			n++
+		n, err := in.processRound(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
 		}
 	}
+}
+
+// processRound processes up to processBatch pending deliveries with
+// processWorkers workers.
+func (in *Ingestor) processRound(ctx context.Context) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ds, err := in.store.PendingDeliveries(ctx, processBatch)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	var next atomic.Int64
+	var done atomic.Int64
+	errs := make([]error, processWorkers)
+	var wg sync.WaitGroup
+	for w := range processWorkers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(ds)) || ctx.Err() != nil {
+					return
+				}
+				if err := in.process(ctx, ds[i]); err != nil {
+					errs[w] = err
+					return
+				}
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(done.Load()), errors.Join(errs...)
 }
 
 func (in *Ingestor) process(ctx context.Context, d Delivery) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/issuer"
@@ -27,6 +28,29 @@ type Service struct {
 	Targets []Target // where awards are announced
 	Log     *slog.Logger
 	Now     func() time.Time
+
+	mu      sync.Mutex // guards the reserved status indexes
+	idxNext int        // next reserved, unused status index
+	idxEnd  int        // end of the reserved block
+}
+
+// statusBlock is how many status-list indexes are reserved at once: one
+// write per block instead of one per award.
+const statusBlock = 64
+
+// statusIndex hands out a fresh status-list index.
+func (s *Service) statusIndex(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idxNext == s.idxEnd {
+		first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
+		if err != nil {
+			return 0, err
+		}
+		s.idxNext, s.idxEnd = first, first+statusBlock
+	}
+	s.idxNext++
+	return s.idxNext - 1, nil
 }
 
 func (s *Service) now() time.Time {
@@ -63,7 +87,12 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 		}
 		return nil, err
 	}
-	person, err := s.Store.EnsurePerson(ctx, req.To, req.ToName)
+	// Most recipients exist already (their event made them): a read is
+	// cheaper than the write EnsurePerson is.
+	person, err := s.Store.PersonByRecipient(ctx, req.To)
+	if ErrorCode(err) == ENOTFOUND {
+		person, err = s.Store.EnsurePerson(ctx, req.To, req.ToName)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +105,7 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 			return nil, Errorf(ECONFLICT, "%s already has %q (award %s)", req.To, badge.Slug, held[0].ID)
 		}
 	}
-	idx, err := s.Store.NextStatusIndex(ctx)
+	idx, err := s.statusIndex(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -30,8 +30,9 @@ type PersonStore interface {
 
 // AwardStore keeps awards and writes their announcements to the outbox.
 type AwardStore interface {
-	// NextStatusIndex reserves a fresh index in the revocation status list.
-	NextStatusIndex(ctx context.Context) (int, error)
+	// ReserveStatusIndexes reserves n consecutive fresh indexes in the
+	// revocation status list and returns the first.
+	ReserveStatusIndexes(ctx context.Context, n int) (int, error)
 	// CreateAward stores the award and its announcements in one
 	// transaction. It returns ECONFLICT when the badge is not repeatable and
 	// the person already holds it unrevoked.

@@ -22,15 +22,25 @@ const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issue
 // Indexes start at 0 and are never handed out twice, even when the award
 // they were reserved for is never stored.
 func (db *DB) NextStatusIndex(ctx context.Context) (int, error) {
-	var n int
+	return db.ReserveStatusIndexes(ctx, 1)
+}
+
+// ReserveStatusIndexes reserves n consecutive fresh indexes in the
+// revocation status list and returns the first. Unused reserved indexes
+// are simply never set.
+func (db *DB) ReserveStatusIndexes(ctx context.Context, n int) (int, error) {
+	if n < 1 {
+		return 0, bot.Errorf(bot.EINVALID, "reserve %d status indexes", n)
+	}
+	var first int
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx,
-			`UPDATE counters SET value = value + 1 WHERE name = 'status_index' RETURNING value - 1`).Scan(&n)
+			`UPDATE counters SET value = value + ? WHERE name = 'status_index' RETURNING value - ?`, n, n).Scan(&first)
 	})
 	if err != nil {
-		return 0, dbError(err, "reserve a status index")
+		return 0, dbError(err, "reserve status indexes")
 	}
-	return n, nil
+	return first, nil
 }
 
 // CreateAward stores the award and its announcements in one transaction.
