@@ -1,0 +1,385 @@
+// Command loadgen measures webhook ingestion: 64 concurrent senders post
+// distinct, signed merged-pull-request deliveries, first to a bare net/http
+// handler that only checks the HMAC (the reference), then to a real
+// `badgebot serve` on a fresh database, in the same run on the same
+// machine. It reports throughput and latency percentiles for both, then
+// waits until badgebot has turned every acknowledged delivery into an award
+// and checks that it did.
+//
+//	go build -o /tmp/badgebot ./cmd/badgebot
+//	go run ./cmd/loadgen -badgebot /tmp/badgebot -duration 10s
+//
+// It only ever sends to 127.0.0.1, and stops by itself.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const secret = "loadgen-secret"
+
+func main() {
+	var (
+		badgebot = flag.String("badgebot", "", "path to a built badgebot binary (empty: only the reference)")
+		payload  = flag.String("payload", "integrations/github/testdata/pull_request.closed.merged.json", "merged pull_request delivery to vary")
+		senders  = flag.Int("senders", 64, "concurrent senders")
+		duration = flag.Duration("duration", 10*time.Second, "how long each load runs")
+		wait     = flag.Duration("wait", 10*time.Minute, "how long to wait for every delivery to become an award")
+		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
+		logFile  = flag.String("log", "", "write badgebot's log to this file")
+	)
+	flag.Parse()
+	if *serve != "" {
+		serveHMAC(*serve)
+		return
+	}
+	if err := run(*badgebot, *logFile, *payload, *senders, *duration, *wait); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(badgebot, logFile, payloadPath string, senders int, d, wait time.Duration) error {
+	tmpl, err := os.ReadFile(payloadPath)
+	if err != nil {
+		return err
+	}
+	gen, err := newGenerator(tmpl)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("payload: %d bytes, %d senders, %s per run, %s\n", len(tmpl), senders, d, "loopback")
+
+	ref, stop, err := startReference()
+	if err != nil {
+		return err
+	}
+	refRes := load(ref, gen, "ref", senders, d)
+	stop()
+	refRes.print("bare HMAC handler")
+	if badgebot == "" {
+		return nil
+	}
+
+	dir, err := os.MkdirTemp("", "loadgen")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bb, stopBB, err := startBadgebot(badgebot, dir, logFile)
+	if err != nil {
+		return err
+	}
+	defer stopBB()
+	res := load(bb, gen, "bb", senders, d)
+	res.print("badgebot serve")
+	fmt.Printf("ratio: %.2fx the bare HMAC handler\n", res.rate()/refRes.rate())
+
+	start := time.Now()
+	deadline := start.Add(wait)
+	for {
+		n, err := countAwards(badgebot, dir)
+		if err != nil {
+			return err
+		}
+		if n >= res.accepted {
+			fmt.Printf("awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended\n", n, res.accepted, time.Since(start).Seconds())
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d awards for %d acknowledged deliveries after %s", n, res.accepted, wait)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// generator makes distinct deliveries from one real payload: each has its
+// own pull request number, author and delivery id. The template is split
+// once at the places that vary, so a body costs one copy.
+type generator struct {
+	parts [][]byte // text between the varying places
+	kinds []byte   // what goes after parts[i]: 'l' login, 'n' number, 'p' /pull/N
+}
+
+func newGenerator(tmpl []byte) (*generator, error) {
+	marks := map[string]byte{`"login": "Codertocat"`: 'l', `"number": 2,`: 'n', `/pull/2`: 'p'}
+	g := &generator{}
+	rest := tmpl
+	for {
+		at, which := -1, ""
+		for m := range marks {
+			if i := bytes.Index(rest, []byte(m)); i >= 0 && (at < 0 || i < at) {
+				at, which = i, m
+			}
+		}
+		if at < 0 {
+			g.parts = append(g.parts, rest)
+			break
+		}
+		g.parts = append(g.parts, rest[:at])
+		g.kinds = append(g.kinds, marks[which])
+		rest = rest[at+len(which):]
+	}
+	if !slices.Contains(g.kinds, 'l') || !slices.Contains(g.kinds, 'n') {
+		return nil, errors.New("payload is not the expected merged pull request example")
+	}
+	return g, nil
+}
+
+func (g *generator) delivery(n int64) []byte {
+	var b bytes.Buffer
+	for i, part := range g.parts {
+		b.Write(part)
+		if i < len(g.kinds) {
+			switch g.kinds[i] {
+			case 'l':
+				fmt.Fprintf(&b, `"login": "user-%d"`, n)
+			case 'n':
+				fmt.Fprintf(&b, `"number": %d,`, n)
+			case 'p':
+				fmt.Fprintf(&b, `/pull/%d`, n)
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+type result struct {
+	accepted int
+	errors   int
+	elapsed  time.Duration
+	lat      []time.Duration
+	firstErr string
+}
+
+func (r *result) rate() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
+
+func (r *result) print(name string) {
+	slices.Sort(r.lat)
+	p := func(q float64) time.Duration {
+		if len(r.lat) == 0 {
+			return 0
+		}
+		return r.lat[int(q*float64(len(r.lat)-1))]
+	}
+	fmt.Printf("%-18s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s\n",
+		name+":", r.rate(), r.accepted, r.errors, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), p(1).Round(10*time.Microsecond))
+	if r.firstErr != "" {
+		fmt.Printf("  first error: %s\n", r.firstErr)
+	}
+}
+
+// load runs senders until d has passed. Making and signing a body costs
+// the senders the same against either server.
+func load(url string, g *generator, tag string, senders int, d time.Duration) *result {
+	client := &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
+		Timeout:   30 * time.Second,
+	}
+	const maxPerSender = 1 << 20
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	res := &result{}
+	var mu sync.Mutex
+	var seq atomic.Int64
+	stop := time.Now().Add(d)
+	start := time.Now()
+	for range senders {
+		wg.Go(func() {
+			var lat []time.Duration
+			ok, bad := 0, 0
+			firstErr := ""
+			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
+				body := g.delivery(next.Add(1))
+				mac := hmac.New(sha256.New, []byte(secret))
+				mac.Write(body)
+				sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+				hr, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				hr.Header.Set("Content-Type", "application/json")
+				hr.Header.Set("X-GitHub-Event", "pull_request")
+				hr.Header.Set("X-GitHub-Delivery", fmt.Sprintf("%s-%d", tag, seq.Add(1)))
+				hr.Header.Set("X-Hub-Signature-256", sig)
+				t0 := time.Now()
+				resp, err := client.Do(hr)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					bad++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				case resp.StatusCode/100 == 2:
+					ok++
+				default:
+					bad++
+					if firstErr == "" {
+						firstErr = resp.Status
+					}
+				}
+			}
+			mu.Lock()
+			res.accepted += ok
+			res.errors += bad
+			res.lat = append(res.lat, lat...)
+			if res.firstErr == "" {
+				res.firstErr = firstErr
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// serveHMAC is the reference: read the body, check the HMAC, answer 202.
+func serveHMAC(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("listening", ln.Addr())
+	key := []byte(secret)
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 25<<20))
+		if err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		mac := hmac.New(sha256.New, key)
+		mac.Write(body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Hub-Signature-256"))) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+}
+
+// startReference runs the reference handler in a child process, so that
+// it and badgebot are measured alike.
+func startReference() (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-serve-hmac", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return "", nil, fmt.Errorf("reference server: %w", err)
+	}
+	addr := strings.TrimSpace(strings.TrimPrefix(line, "listening "))
+	return "http://" + addr + "/", func() { cmd.Process.Kill(); cmd.Wait() }, nil
+}
+
+// startBadgebot runs `badgebot serve` on a fresh database in dir.
+func startBadgebot(bin, dir, logFile string) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := fmt.Sprintf(`[server]
+listen = %q
+public_url = "http://%s"
+[storage]
+path = %q
+[issuer]
+name = "Load Test"
+url = "https://example.org"
+key_dir = %q
+[github]
+webhook_secret = %q
+[[badges]]
+slug = "first-pr"
+name = "First Pull Request"
+description = "Had a first pull request merged."
+criteria = "Get one pull request merged."
+[[rules]]
+name = "first-merged-pr"
+badge = "first-pr"
+event = "github.pull_request.merged"
+`, addr, addr, filepath.Join(dir, "badgebot.db"), filepath.Join(dir, "keys"), secret)
+	cfgPath := filepath.Join(dir, "badgebot.toml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(bin, "--config", cfgPath, "serve")
+	cmd.Stderr = io.Discard
+	if logFile != "" {
+		f, err := os.Create(logFile)
+		if err != nil {
+			return "", nil, err
+		}
+		cmd.Stderr = f
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return "http://" + addr + "/webhooks/github", stop, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return "", nil, errors.New("badgebot did not get ready in 30s")
+}
+
+// countAwards asks badgebot itself how many first-pr awards exist.
+func countAwards(bin, dir string) (int, error) {
+	out, err := exec.Command(bin, "--config", filepath.Join(dir, "badgebot.toml"), "awards", "list", "--badge", "first-pr", "--json").Output()
+	if err != nil {
+		return 0, fmt.Errorf("awards list: %w", err)
+	}
+	var as []json.RawMessage
+	if err := json.Unmarshal(out, &as); err != nil {
+		return 0, err
+	}
+	return len(as), nil
+}
