@@ -119,7 +119,7 @@ func (in *Ingestor) Run(ctx context.Context) error {
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 2 * time.Second
-	processWorkers  = 4   // deliveries processed at once; their writes share commits
+	processWorkers  = 8   // deliveries processed at once; their writes share commits
 	processBatch    = 256 // deliveries read per round
 )
 

@@ -178,6 +178,39 @@ func (a *App) apiRevokeAward(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toAwardJSON(a.Service, aw, false))
 }
 
+// apiLink joins two identities into one person, as `badgebot link` does.
+func (a *App) apiLink(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		A string `json:"a"`
+		B string `json:"b"`
+	}
+	if !a.decodeJSON(w, r, &body) {
+		return
+	}
+	ra, err := bot.ParseRecipient(body.A)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	rb, err := bot.ParseRecipient(body.B)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if ra == rb {
+		a.writeError(w, r, bot.Errorf(bot.EINVALID, "the two identities are the same"))
+		return
+	}
+	p, err := a.DB.LinkIdentities(r.Context(), ra, rb)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"handle": p.Handle, "url": a.Config.Server.PublicURL + "/people/" + p.Handle,
+	})
+}
+
 // admin guards the write API with the admin bearer token.
 func (a *App) admin(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

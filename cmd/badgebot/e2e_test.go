@@ -175,17 +175,38 @@ func TestEndToEndIndependentVerifier(t *testing.T) {
 			if code, out := runVerifier(t, dir, badFile, docs); code != 1 {
 				t.Fatalf("verifier accepted tampered %s (exit %d):\n%s", name, code, out)
 			}
+			// badgebot verify agrees, fetching the documents it needs.
+			if code, out, errs := verifyCLI(file); code != 0 || !strings.Contains(out, "VALID") {
+				t.Errorf("badgebot verify %s: exit %d\n%s%s", name, code, out, errs)
+			}
+			if code, out, _ := verifyCLI(badFile); code != 1 {
+				t.Errorf("badgebot verify accepted tampered %s (exit %d):\n%s", name, code, out)
+			}
 		})
 	}
+	// A hosted URL verifies too.
+	if code, out, errs := verifyCLI(award); code != 0 {
+		t.Errorf("badgebot verify %s: exit %d\n%s%s", award, code, out, errs)
+	}
 
-	// Revocation: the status list now has the bit set, the verifier says so.
+	// Revocation: the status list now has the bit set, both verifiers say so.
 	if _, err := app.Service.Revoke(ctx, a.ID, "awarded by mistake", "test"); err != nil {
 		t.Fatal(err)
+	}
+	if code, out, _ := verifyCLI(files["badge.png"]); code != 1 {
+		t.Errorf("badgebot verify accepted a revoked badge (exit %d):\n%s", code, out)
 	}
 	docs[app.URL+"/status/1"] = save("status-revoked.json", app.URL+"/status/1", "application/json")
 	if code, out := runVerifier(t, dir, files["credential.json"], docs); code != 1 || !strings.Contains(out, "REVOKED") {
 		t.Fatalf("verifier accepted a revoked credential (exit %d):\n%s", code, out)
 	}
+}
+
+// verifyCLI runs `badgebot verify ARG`.
+func verifyCLI(arg string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"verify", arg}, &Env{Stdout: &out, Stderr: &errb})
+	return code, out.String(), errb.String()
 }
 
 // tamper changes the badge name in a credential, in a JWT payload, or in

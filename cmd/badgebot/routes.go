@@ -38,6 +38,7 @@ func (a *App) routes() (http.Handler, error) {
 	handle("GET /api/v1/awards", a.apiAwards)
 	handle("POST /api/v1/awards", a.admin(a.apiCreateAward))
 	handle("POST /api/v1/awards/{id}/revoke", a.admin(a.apiRevokeAward))
+	handle("POST /api/v1/links", a.admin(a.apiLink))
 
 	// Webhooks.
 	gh, bz, err := a.webhooks()

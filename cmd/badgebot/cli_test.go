@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cliEnv runs badgebot commands against a config in a temp directory.
+type cliEnv struct {
+	t      *testing.T
+	config string
+	dir    string
+}
+
+func newCLI(t *testing.T) *cliEnv {
+	t.Helper()
+	dir := t.TempDir()
+	example, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(example), `path = "data/badgebot.db"`, `path = "`+filepath.Join(dir, "b.db")+`"`, 1)
+	cfg = strings.Replace(cfg, `key_dir = "data/keys"`, `key_dir = "`+filepath.Join(dir, "keys")+`"`, 1)
+	if cfg == string(example) {
+		t.Fatal("example config has moved on: storage.path or issuer.key_dir not found")
+	}
+	path := filepath.Join(dir, "badgebot.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &cliEnv{t: t, config: path, dir: dir}
+}
+
+func (e *cliEnv) run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"--config", e.config}, args...), &Env{
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+	})
+	return code, out.String(), errb.String()
+}
+
+func TestCLIAwardListRevoke(t *testing.T) {
+	e := newCLI(t)
+	code, out, errs := e.run("badge", "list", "--json")
+	if code != 0 {
+		t.Fatalf("badge list: %d %s", code, errs)
+	}
+	var badges []map[string]any
+	if err := json.Unmarshal([]byte(out), &badges); err != nil || len(badges) == 0 || badges[0]["slug"] == nil {
+		t.Fatalf("badge list --json: %v %s", err, out)
+	}
+
+	code, out, errs = e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--evidence", "https://github.com/o/r/pull/1", "--json")
+	if code != 0 {
+		t.Fatalf("award: %d %s", code, errs)
+	}
+	var a map[string]any
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatalf("award --json: %v %s", err, out)
+	}
+	for _, k := range []string{"id", "badge", "recipient", "issued_at", "revoked", "url", "credential_url"} {
+		if _, ok := a[k]; !ok {
+			t.Errorf("award --json lacks %q: %s", k, out)
+		}
+	}
+	id := a["id"].(string)
+
+	code, out, _ = e.run("awards", "list", "--to", "github:octocat", "--json")
+	if code != 0 || !strings.Contains(out, id) {
+		t.Errorf("awards list: %d %s", code, out)
+	}
+	if code, _, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat"); code != 1 || !strings.Contains(errs, "already has") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("second award: exit %d, stderr %q; want 1 and one line", code, errs)
+	}
+	if code, out, _ := e.run("revoke", id, "--reason", "test"); code != 0 || !strings.Contains(out, "revoked award "+id) {
+		t.Errorf("revoke: %d %s", code, out)
+	}
+	backup := filepath.Join(e.dir, "copy.db")
+	if code, _, errs := e.run("backup", backup); code != 0 {
+		t.Errorf("backup: %d %s", code, errs)
+	} else if fi, err := os.Stat(backup); err != nil || fi.Size() == 0 {
+		t.Errorf("backup file: %v", err)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	e := newCLI(t)
+	bad := filepath.Join(e.dir, "bad.toml")
+	os.WriteFile(bad, []byte("[slack]\nbot_tokn = \"x\"\n"), 0o600)
+	corrupt := filepath.Join(e.dir, "corrupt.png")
+	os.WriteFile(corrupt, []byte("\x89PNG\r\n\x1a\nnot really a png"), 0o600)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"award without flags", []string{"award"}, exitUsage, "--badge and --to are required"},
+		{"unknown flag", []string{"badge", "list", "--colour"}, exitUsage, "flag provided but not defined"},
+		{"unknown badge", []string{"award", "--badge", "nope", "--to", "github:octocat"}, exitError, `no badge "nope"`},
+		{"bad recipient", []string{"award", "--badge", "first-pr", "--to", "octocat"}, exitError, "want PLATFORM:ID"},
+		{"unknown award", []string{"revoke", "zzzzzzzzzzzz", "--reason", "x"}, exitError, "not found"},
+		{"malformed config", []string{"--config", bad, "badge", "list"}, exitError, `unknown key "slack.bot_tokn"`},
+		{"unreadable image", []string{"badge", "create", "--slug", "x", "--name", "X", "--description", "d", "--criteria", "c", "--image", filepath.Join(e.dir, "missing.png")}, exitError, "missing.png"},
+		{"corrupt baked file", []string{"verify", corrupt}, exitError, "corrupt.png"},
+		{"missing file", []string{"verify", filepath.Join(e.dir, "nothing.json")}, exitError, "nothing.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := e.run(tt.args...)
+			if code != tt.wantCode || !strings.Contains(errs, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want %d containing %q", code, errs, tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
+				t.Errorf("stderr shows a panic: %s", errs)
+			}
+		})
+	}
+}
