@@ -100,6 +100,47 @@ CREATE TABLE link_codes (
 	expires_at         INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE nomination_approvals (
+	nomination_id INTEGER NOT NULL REFERENCES nominations (id),
+	platform      TEXT NOT NULL,
+	id            TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	PRIMARY KEY (nomination_id, platform, id),
+	FOREIGN KEY (platform, id) REFERENCES identities (platform, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE nomination_supporters (
+	nomination_id INTEGER NOT NULL REFERENCES nominations (id),
+	platform      TEXT NOT NULL,
+	id            TEXT NOT NULL,
+	reason        TEXT NOT NULL DEFAULT '',
+	created_at    INTEGER NOT NULL,
+	PRIMARY KEY (nomination_id, platform, id),
+	FOREIGN KEY (platform, id) REFERENCES identities (platform, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE nominations (
+	id                 INTEGER PRIMARY KEY, -- reserved from counters 'nomination'
+	badge              TEXT NOT NULL REFERENCES badges (slug),
+	nominee_platform   TEXT NOT NULL,
+	nominee_id         TEXT NOT NULL,
+	nominator_platform TEXT NOT NULL,
+	nominator_id       TEXT NOT NULL,
+	reason             TEXT NOT NULL,
+	platform           TEXT NOT NULL DEFAULT '', -- where it was made
+	channel            TEXT NOT NULL DEFAULT '',
+	status             TEXT NOT NULL DEFAULT 'pending'
+	                   CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+	created_at         INTEGER NOT NULL,
+	decided_at         INTEGER,
+	decided_by         TEXT NOT NULL DEFAULT '', -- PLATFORM:ID, or badgebot
+	decision_reason    TEXT NOT NULL DEFAULT '',
+	award_id           TEXT REFERENCES awards (id),
+	CHECK ((status = 'pending') = (decided_at IS NULL)),
+	FOREIGN KEY (nominee_platform, nominee_id) REFERENCES identities (platform, id),
+	FOREIGN KEY (nominator_platform, nominator_id) REFERENCES identities (platform, id)
+) STRICT;
+
 CREATE TABLE outbox (
 	id           INTEGER PRIMARY KEY,
 	platform     TEXT NOT NULL,
@@ -113,7 +154,7 @@ CREATE TABLE outbox (
 	delivered_at INTEGER,
 	message_id   TEXT NOT NULL DEFAULT '',
 	last_error   TEXT NOT NULL DEFAULT ''
-) STRICT;
+, nomination_id INTEGER REFERENCES nominations (id)) STRICT;
 
 CREATE TABLE people (
 	id         INTEGER PRIMARY KEY,
@@ -150,7 +191,17 @@ CREATE INDEX identities_person ON identities (person_id);
 
 CREATE INDEX link_codes_expiry ON link_codes (expires_at);
 
+CREATE INDEX nomination_supporters_who ON nomination_supporters (platform, id, created_at);
+
+CREATE INDEX nominations_nominator ON nominations (nominator_platform, nominator_id, created_at);
+
+CREATE INDEX nominations_nominee ON nominations (nominee_platform, nominee_id);
+
+CREATE INDEX nominations_pending ON nominations (badge, created_at) WHERE status = 'pending';
+
 CREATE INDEX outbox_award ON outbox (award_id) WHERE award_id IS NOT NULL;
 
 CREATE INDEX outbox_due ON outbox (next_attempt) WHERE delivered_at IS NULL;
+
+CREATE INDEX outbox_nomination ON outbox (nomination_id) WHERE nomination_id IS NOT NULL;
 

@@ -1,0 +1,40 @@
+package bottest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// T0 is the tests' usual "now": a Thursday noon, UTC.
+func T0() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+
+// Recipient parses "PLATFORM:ID" or fails the test.
+func Recipient(t testing.TB, s string) bot.Recipient {
+	t.Helper()
+	r, err := bot.ParseRecipient(s)
+	if err != nil {
+		t.Fatalf("ParseRecipient(%q): %v", s, err)
+	}
+	return r
+}
+
+// Badge returns a valid badge open to nominations, needing one approval,
+// owned by owners.
+func Badge(slug, name string, owners ...bot.Recipient) *bot.Badge {
+	return &bot.Badge{
+		Slug:        slug,
+		Name:        name,
+		Description: "The " + name + " badge.",
+		Criteria:    "Earn " + name + ".",
+		Owners:      owners,
+		Approvals:   1,
+		Nominations: true,
+	}
+}
+
+// Message returns a small message for outbox tests.
+func Message(text string) bot.Message {
+	return bot.Message{Title: "Test", Text: text}
+}

@@ -1,0 +1,342 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// maxListed caps the awards one reply lists.
+const maxListed = 20
+
+// list answers `list`: every badge, one line each.
+func (r *Router) list(ctx context.Context) (Reply, error) {
+	bs, err := r.cfg.Store.Badges(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(bs) == 0 {
+		return say("There are no badges yet. Admins define them in the config ([[badges]]) or with `badgebot badge create`."), nil
+	}
+	var b strings.Builder
+	for _, x := range bs {
+		fmt.Fprintf(&b, "%s: %s", x.Slug, plain(x.Name))
+		if !x.Nominations {
+			b.WriteString(" (not open to nominations)")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("Type `/badge show SLUG` for one, `/badge nominate @user SLUG REASON` to nominate someone.")
+	return private(Message{Title: fmt.Sprintf("Badges (%d)", len(bs)), Text: b.String(), Link: r.cfg.BaseURL + "/badges"}), nil
+}
+
+// show answers `show SLUG`.
+func (r *Router) show(ctx context.Context, slug string) (Reply, error) {
+	b, err := r.badge(ctx, slug)
+	if err != nil {
+		return Reply{}, err
+	}
+	held, err := r.cfg.Store.Awards(ctx, AwardFilter{Badge: b.Slug, Revoked: new(false)})
+	if err != nil {
+		return Reply{}, err
+	}
+	m := Message{
+		Title: b.Name,
+		Text:  plain(b.Description),
+		Link:  r.cfg.BaseURL + "/badges/" + b.Slug,
+		Image: r.cfg.BaseURL + "/badges/" + b.Slug + "/image.png",
+		Fields: []Field{
+			{Label: "How to earn it", Value: plain(b.Criteria)},
+			{Label: "Holders", Value: fmt.Sprint(len(held))},
+		},
+	}
+	if b.Nominations {
+		how := "Open: `/badge nominate @user " + b.Slug + " REASON`"
+		if b.Approvals > 1 {
+			how += fmt.Sprintf(" (needs %d approvals)", b.Approvals)
+		}
+		m.Fields = append(m.Fields, Field{Label: "Nominations", Value: how})
+	} else {
+		m.Fields = append(m.Fields, Field{Label: "Nominations", Value: "Closed: awarded by its rules or its owners"})
+	}
+	if len(b.Owners) > 0 {
+		var names []string
+		for _, o := range b.Owners {
+			a, err := r.lookup(ctx, o, "")
+			if err != nil {
+				return Reply{}, err
+			}
+			names = append(names, a.displayName())
+		}
+		m.Fields = append(m.Fields, Field{Label: "Owners", Value: plain(strings.Join(names, ", "))})
+	}
+	return private(m), nil
+}
+
+// award answers `award @user SLUG [EVIDENCE]`, for owners and admins.
+func (r *Router) award(ctx context.Context, c Command, p parsedCommand) (Reply, error) {
+	to, err := r.resolveUser(ctx, c, p.arg(0))
+	if err != nil {
+		return Reply{}, err
+	}
+	b, err := r.badge(ctx, p.arg(1))
+	if err != nil {
+		return Reply{}, err
+	}
+	me, err := r.lookup(ctx, c.Caller, c.CallerName)
+	if err != nil {
+		return Reply{}, err
+	}
+	if !r.mayDecide(me, b) {
+		return Reply{}, Errorf(EFORBIDDEN, "Only the owners of %s and admins can award it. To suggest %s, type `/badge nominate %s %s REASON`.",
+			b.Name, to.displayName(), p.arg(0), b.Slug)
+	}
+	req := AwardRequest{Badge: b.Slug, To: to.r, ToName: to.name, Source: SourceManual, By: c.Caller.String()}
+	if ev := strings.TrimSpace(p.rest); ev != "" {
+		link, text, _ := strings.Cut(ev, " ")
+		if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			req.Evidence = []Evidence{{URL: u.String(), Name: "Evidence"}}
+			ev = strings.TrimSpace(text)
+		}
+		req.Narrative = ev
+	}
+	a, err := r.cfg.Service.Award(ctx, req)
+	if ECONFLICT == ErrorCode(err) {
+		return Reply{}, Errorf(ECONFLICT, "%s already holds %s.", to.displayName(), b.Name)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	r.kick()
+	m := Message{Link: r.cfg.Service.AwardURL(a.ID)}
+	m.Text = fmt.Sprintf("Awarded %s to %s (award %s). The announcement is on its way.", b.Name, mentionKey(&m, to), a.ID)
+	return private(m), nil
+}
+
+// revoke answers `revoke AWARD_ID REASON`, for admins.
+func (r *Router) revoke(ctx context.Context, c Command, p parsedCommand) (Reply, error) {
+	me, err := r.lookup(ctx, c.Caller, c.CallerName)
+	if err != nil {
+		return Reply{}, err
+	}
+	if !r.isAdmin(me) {
+		return Reply{}, Errorf(EFORBIDDEN, "Only admins can revoke awards.")
+	}
+	id := strings.ToLower(strings.TrimSpace(p.arg(0)))
+	a, err := r.cfg.Store.Award(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return Reply{}, Errorf(ENOTFOUND, "There is no award %q. The id is the last part of the award's URL; `/badge of @user` lists someone's awards.", truncateRunes(id, 40))
+	} else if err != nil {
+		return Reply{}, err
+	}
+	if a.Revoked {
+		return Reply{}, Errorf(ECONFLICT, "Award %s was revoked already, on %s.", a.ID, a.RevokedAt.Format("2006-01-02"))
+	}
+	if _, err := r.cfg.Service.Revoke(ctx, id, p.rest, c.Caller.String()); err != nil {
+		return Reply{}, err
+	}
+	r.kick()
+	holder, err := r.lookup(ctx, a.Recipient, "")
+	if err != nil {
+		return Reply{}, err
+	}
+	m := Message{Link: r.cfg.Service.AwardURL(a.ID)}
+	m.Text = fmt.Sprintf("Revoked award %s (%s of %s).", a.ID, a.Badge, mentionKey(&m, holder))
+	return private(m), nil
+}
+
+// holdings answers `mine` and `of @user`: the person's unrevoked awards.
+func (r *Router) holdings(ctx context.Context, c Command, who Recipient, mine bool) (Reply, error) {
+	as, err := r.cfg.Store.Awards(ctx, AwardFilter{Recipient: who, Revoked: new(false)})
+	if err != nil {
+		return Reply{}, err
+	}
+	a, err := r.lookup(ctx, who, c.Names[who.String()])
+	if err != nil {
+		return Reply{}, err
+	}
+	m := Message{}
+	if a.person != nil {
+		m.Link = r.cfg.BaseURL + "/people/" + url.PathEscape(a.person.Handle)
+	}
+	if len(as) == 0 {
+		m.Link = ""
+		if mine {
+			m.Text = "You hold no badges yet. Type `/badge list` to see what you can earn, `/badge progress` to see how close you are."
+		} else {
+			m.Text = fmt.Sprintf("%s holds no badges yet. Type `/badge nominate %s SLUG REASON` if they deserve one.", mentionKey(&m, a), "@"+who.String())
+		}
+		return private(m), nil
+	}
+	names, err := r.badgeNames(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	if mine {
+		m.Title = fmt.Sprintf("Your badges (%d)", len(as))
+	} else {
+		m.Text = fmt.Sprintf("%s holds %d %s.", mentionKey(&m, a), len(as), plural(len(as), "badge", "badges"))
+	}
+	for i, aw := range as {
+		if i == maxListed {
+			m.Fields = append(m.Fields, Field{Label: "…", Value: fmt.Sprintf("and %d more on the profile page", len(as)-maxListed)})
+			break
+		}
+		name := names[aw.Badge]
+		if name == "" {
+			name = aw.Badge
+		}
+		m.Fields = append(m.Fields, Field{Label: plain(name), Value: "since " + aw.IssuedAt.Format("2006-01-02"), URL: r.cfg.Service.AwardURL(aw.ID)})
+	}
+	return private(m), nil
+}
+
+// badgeNames maps slugs to names.
+func (r *Router) badgeNames(ctx context.Context) (map[string]string, error) {
+	bs, err := r.cfg.Store.Badges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(bs))
+	for _, b := range bs {
+		names[b.Slug] = b.Name
+	}
+	return names, nil
+}
+
+// link answers `link github LOGIN` and `link bugzilla EMAIL`.
+func (r *Router) link(ctx context.Context, c Command, p parsedCommand) (Reply, error) {
+	service, account := strings.ToLower(p.arg(0)), strings.TrimSpace(p.arg(1))
+	var target Recipient
+	switch service {
+	case PlatformGitHub:
+		target = Recipient{Platform: PlatformGitHub, ID: strings.ToLower(strings.TrimPrefix(account, "@"))}
+	case PlatformBugzilla:
+		target = Recipient{Platform: PlatformBugzilla, ID: strings.ToLower(strings.Trim(account, "<>"))}
+	default:
+		return Reply{}, Errorf(EINVALID, "I can link a GitHub login or a Bugzilla e-mail address: type `/badge link github octocat` or `/badge link bugzilla ada@example.org`.")
+	}
+	if err := target.Validate(); err != nil {
+		return Reply{}, Errorf(EINVALID, "%q is not a valid %s account. Type e.g. `/badge link github octocat` or `/badge link bugzilla ada@example.org`.",
+			truncateRunes(account, 60), service)
+	}
+	if r.cfg.Linker == nil {
+		return Reply{}, Errorf(EFORBIDDEN, "Linking accounts is not available on this badgebot.")
+	}
+	me, err := r.lookup(ctx, c.Caller, c.CallerName)
+	if err != nil {
+		return Reply{}, err
+	}
+	if me.in([]Recipient{target}) {
+		return say("%s is linked to you already.", target), nil
+	}
+	// DESIGN §5: a Bugzilla address equal to the verified e-mail of the
+	// caller's chat profile is linked at once.
+	if email := strings.TrimSpace(c.Email); target.Platform == PlatformBugzilla && email != "" && strings.EqualFold(email, target.ID) {
+		if _, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName); err != nil {
+			return Reply{}, err
+		}
+		if _, err := r.cfg.Store.LinkIdentities(ctx, c.Caller, target); err != nil {
+			return Reply{}, err
+		}
+		return say("Linked %s to you: it is the verified e-mail address of your chat profile. Your Bugzilla work now counts for your badges.", target), nil
+	}
+	code, err := r.cfg.Linker.Start(ctx, c.Caller, target)
+	if err != nil {
+		return Reply{}, err
+	}
+	return say("%s", code.Instructions(r.cfg.Repositories)), nil
+}
+
+// leaderboard answers `leaderboard`: the ten people with most badges.
+func (r *Router) leaderboard(ctx context.Context) (Reply, error) {
+	top, err := r.cfg.Store.Leaderboard(ctx, 10)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(top) == 0 {
+		return say("Nobody holds a badge yet. Type `/badge nominate @user SLUG REASON` to change that."), nil
+	}
+	var b strings.Builder
+	for i, e := range top {
+		fmt.Fprintf(&b, "%d. %s: %d %s\n", i+1, plain(e.Handle), e.Awards, plural(e.Awards, "badge", "badges"))
+	}
+	return private(Message{Title: "Leaderboard", Text: strings.TrimSuffix(b.String(), "\n")}), nil
+}
+
+// settings answers `settings` and `settings announce public|dm|off`.
+func (r *Router) settings(ctx context.Context, c Command, p parsedCommand) (Reply, error) {
+	usage := Errorf(EINVALID, "Type `/badge settings announce public` (the announce channel), `dm` (a direct message to you) or `off` (no announcement).")
+	if p.arg(0) != "" && !strings.EqualFold(p.arg(0), "announce") {
+		return Reply{}, usage
+	}
+	if p.arg(1) == "" {
+		me, err := r.lookup(ctx, c.Caller, c.CallerName)
+		if err != nil {
+			return Reply{}, err
+		}
+		choice := AnnouncePublic
+		if me.person != nil && me.person.Announce != "" {
+			choice = me.person.Announce
+		}
+		return say("Your new badges are announced: %s. Change it with `/badge settings announce public|dm|off`.", announceWords(choice)), nil
+	}
+	choice := strings.ToLower(p.arg(1))
+	switch choice {
+	case AnnouncePublic, AnnounceDM, AnnounceOff:
+	default:
+		return Reply{}, usage
+	}
+	person, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName)
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := r.cfg.Store.SetAnnounce(ctx, person.ID, choice); err != nil {
+		return Reply{}, err
+	}
+	return say("Done: your new badges are announced %s.", announceWords(choice)), nil
+}
+
+func announceWords(choice string) string {
+	switch choice {
+	case AnnounceDM:
+		return "to you by direct message"
+	case AnnounceOff:
+		return "nowhere (off)"
+	}
+	return "in the announce channel (public)"
+}
+
+// digest answers `digest now`, for admins.
+func (r *Router) digest(ctx context.Context, c Command, p parsedCommand) (Reply, error) {
+	if !strings.EqualFold(p.arg(0), "now") {
+		return Reply{}, usageError(findSpec("digest"), "")
+	}
+	me, err := r.lookup(ctx, c.Caller, c.CallerName)
+	if err != nil {
+		return Reply{}, err
+	}
+	if !r.isAdmin(me) {
+		return Reply{}, Errorf(EFORBIDDEN, "Only admins can post the digest; it is posted on its own every week.")
+	}
+	if r.cfg.Digest == nil {
+		return say("The digest is not available on this badgebot yet, so nothing was posted."), nil
+	}
+	text, err := r.cfg.Digest(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	r.kick()
+	if strings.TrimSpace(text) == "" {
+		text = "Digest queued."
+	}
+	return say("%s", plain(text)), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,185 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
+)
+
+// TestRouterTranscript runs every command once or more and pins the
+// replies, as the console renders them, in testdata/transcript.golden.
+// "{award}" in a command stands for the newest award's id.
+func TestRouterTranscript(t *testing.T) {
+	e := newEnv(t)
+	s := &scrubber{db: e.db, seen: map[string]string{}}
+	script := []struct{ who, text string }{
+		{ada, "help"},
+		{ada, "help nominate"},
+		{ada, "list"},
+		{ada, "show first-pr"},
+		{ada, "show frist-pr"},
+		{ada, "show First Pull Request"},
+		{ada, "bogus"},
+		{ada, "nominte @slack:U0BOB first-pr x"},
+		{ada, "nominate @slack:U0BOB first-pr"},
+		{ada, "mine"},
+		{owner, "award @slack:U0ADA first-pr https://github.com/octo/hello/pull/1 landed the parser"},
+		{owner, "award @slack:U0ADA first-pr again"},
+		{bob, "award @slack:U0ADA helper"},
+		{ada, "mine"},
+		{bob, "of @slack:U0ADA"},
+		{bob, "of @ada"},
+		{bob, "of slack:U0ADA"},
+		{bob, "of @nobody"},
+		{bob, "of @email:"},
+		{ada, "progress"},
+		{bob, "progress first-pr"},
+		{bob, "why @slack:U0ADA first-pr"},
+		{bob, "why @ada appreciated"},
+		{ada, "link github octocat"},
+		{ada, "link github not_a_login!"},
+		{ada, "link myspace ada"},
+		{ada, "leaderboard"},
+		{ada, "settings"},
+		{ada, "settings announce dm"},
+		{ada, "settings"},
+		{ada, "settings announce loud"},
+		{ada, "settings colour blue"},
+		{bob, "revoke {award} oops"},
+		{admin, "revoke {award} awarded by mistake"},
+		{admin, "revoke {award} twice"},
+		{admin, "revoke nosuchaward x"},
+		{ada, "mine"},
+		{bob, "digest now"},
+		{admin, "digest now"},
+		{admin, "digest later"},
+		{ada, "approve x"},
+		{ada, "approve 99"},
+	}
+	var out strings.Builder
+	for _, line := range script {
+		text := line.text
+		if strings.Contains(text, "{award}") {
+			as, err := e.db.Awards(e.ctx, bot.AwardFilter{Limit: 1})
+			if err != nil || len(as) == 0 {
+				t.Fatalf("no award for %q: %v", text, err)
+			}
+			text = strings.ReplaceAll(text, "{award}", as[0].ID)
+		}
+		r := e.cmd(line.who, text)
+		if !r.Private {
+			t.Errorf("%s: reply is public, want private", text)
+		}
+		out.WriteString(names[line.who] + "> " + s.scrub(t, text) + "\n" + s.scrub(t, textOf(r)) + "\n\n")
+	}
+	golden(t, "transcript.golden", out.String())
+}
+
+func textOf(r bot.Reply) string { return text(r) }
+
+func TestMentionForms(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.EnsurePerson(e.ctx, bottest.Recipient(t, ada), "Ada"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user string
+		want string
+	}{
+		{"@slack:U0ADA", "Ada holds no badges yet"},
+		{"slack:U0ADA", "Ada holds no badges yet"},
+		{"@ada", "Ada holds no badges yet"},
+		{"ADA", "Ada holds no badges yet"},
+		{"@github:octocat", "octocat holds no badges yet"},
+		{"@email:ada@example.org", "someone holds no badges yet"},
+		{"@nobody", "I don't know anyone called @nobody"},
+		{"@slack:lowercase", "is not someone I can name"},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			wantText(t, e.cmd(bob, "of "+tc.user), tc.want)
+		})
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		who, text string
+		want      string
+	}{
+		{bob, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
+		{owner2, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
+		{owner2, "award @slack:U0ADA helper", "Awarded Helper to @Ada"},
+		{admin, "award @slack:U0BOB first-pr", "Awarded First Pull Request to @Bob"},
+		{owner, "revoke abcdefabcdef x", "Only admins can revoke awards."},
+		{owner, "digest now", "Only admins can post the digest"},
+	}
+	for _, tc := range tests {
+		r := e.cmd(tc.who, tc.text)
+		wantText(t, r, tc.want)
+	}
+}
+
+func TestSettingsAnnounceIsRespected(t *testing.T) {
+	e := newEnv(t)
+	wantText(t, e.cmd(ada, "settings announce off"), "Done: your new badges are announced nowhere (off).")
+	wantText(t, e.cmd(bob, "settings announce dm"), "by direct message")
+	e.cmd(owner, "award @slack:U0ADA first-pr")
+	e.cmd(owner, "award @slack:U0BOB first-pr")
+	e.deliver()
+	if got := postsTo(e.slack, "C0ANNOUNCE"); len(got) != 0 {
+		t.Errorf("announce channel got %d posts, want none", len(got))
+	}
+	dm := postsTo(e.slack, "U0BOB")
+	if len(dm) != 1 || !strings.Contains(dm[0].Message.Title, "New badge") {
+		t.Errorf("Bob's direct messages: %+v, want the award", dm)
+	}
+}
+
+func TestLinkBugzillaByVerifiedEmail(t *testing.T) {
+	e := newEnv(t)
+	r := e.router.Handle(e.ctx, bot.Command{
+		Platform: bot.PlatformSlack, Caller: bottest.Recipient(t, ada), CallerName: "Ada",
+		Text: "link bugzilla Ada@Example.org", Email: "ada@example.org",
+	})
+	wantText(t, r, "Linked bugzilla:ada@example.org to you")
+	p, err := e.db.PersonByRecipient(e.ctx, bottest.Recipient(t, "bugzilla:ada@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Identity(bot.PlatformSlack); !ok {
+		t.Errorf("person %+v has no Slack identity after the link", p)
+	}
+	wantText(t, e.cmd(ada, "link bugzilla ada@example.org"), "is linked to you already")
+	// Another address is proven with a code.
+	wantText(t, e.cmd(ada, "link bugzilla other@example.org"), "post `badgebot-link-", "as a comment on any bug")
+}
+
+func TestDigestHook(t *testing.T) {
+	calls := 0
+	e := newEnv(t, func(c *envConfig) {
+		c.router.Digest = func(context.Context) (string, error) {
+			calls++
+			if calls > 1 {
+				return "", errors.New("slack is down")
+			}
+			return "Digest for week 48 queued for 2 channels.", nil
+		}
+	})
+	wantText(t, e.cmd(admin, "digest now"), "Digest for week 48 queued for 2 channels.")
+	wantText(t, e.cmd(admin, "digest now"), "Sorry, something went wrong on my side.")
+}
+
+func TestHandleNeverPanics(t *testing.T) {
+	r := bot.NewRouter(bot.RouterConfig{}) // no store: every lookup panics
+	got := r.Handle(context.Background(), bot.Command{Platform: bot.PlatformSlack, Caller: bottest.Recipient(t, ada), Text: "mine"})
+	wantText(t, got, "Sorry, something went wrong on my side.")
+	got = r.Handle(context.Background(), bot.Command{Platform: bot.PlatformSlack, Text: "mine"})
+	wantText(t, got, "I could not tell who you are")
+	got = r.Click(context.Background(), bot.Click{Platform: bot.PlatformSlack, Caller: bottest.Recipient(t, ada), Action: "open", Value: "x"})
+	wantText(t, got, "is not one I know")
+}

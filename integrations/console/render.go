@@ -1,0 +1,63 @@
+package console
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// placeholder matches the core's mention placeholders, "{{console:ada}}".
+var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
+
+// Render writes a message as plain text: the title, the text with
+// mentions as @name, one "Label: value" line per field (a link after the
+// value in angle brackets), the message's link, and the buttons as
+// "[approve 42]  [reject 42]". It returns "" for an empty message.
+func Render(m bot.Message) string {
+	var lines []string
+	add := func(s string) {
+		if s = strings.TrimRight(s, " \t\r\n"); strings.TrimSpace(s) != "" {
+			lines = append(lines, s)
+		}
+	}
+	add(mentions(m.Title, m.Mentions))
+	add(mentions(m.Text, m.Mentions))
+	for _, f := range m.Fields {
+		v := mentions(f.Value, m.Mentions)
+		if f.URL != "" {
+			if strings.TrimSpace(v) == "" {
+				v = f.URL
+			} else {
+				v += " <" + f.URL + ">"
+			}
+		}
+		add(strings.TrimSpace(f.Label) + ": " + v)
+	}
+	add(m.Link)
+	var bs []string
+	for _, b := range m.Buttons {
+		bs = append(bs, "["+strings.TrimSpace(b.Action+" "+b.Value)+"]")
+	}
+	add(strings.Join(bs, "  "))
+	return strings.Join(lines, "\n")
+}
+
+// mentions renders placeholders as "@name": the name the core gave, else
+// the identity's id; e-mail addresses are never shown.
+func mentions(s string, names map[string]string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(ph string) string {
+		key := ph[2 : len(ph)-2]
+		if name := strings.TrimSpace(names[key]); name != "" {
+			return "@" + name
+		}
+		platform, id, ok := strings.Cut(key, ":")
+		switch {
+		case !ok:
+			return "@" + key
+		case strings.Contains(id, "@") || platform == bot.PlatformEmail || platform == bot.PlatformBugzilla:
+			return "@someone"
+		}
+		return "@" + id
+	})
+}

@@ -1,0 +1,374 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+var _ bot.NominationStore = (*DB)(nil)
+
+// NextNominationID reserves a fresh nomination id: 1, 2, 3… An id whose
+// nomination is never stored stays unused.
+func (db *DB) NextNominationID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx,
+			`UPDATE counters SET value = value + 1 WHERE name = 'nomination' RETURNING value`).Scan(&id)
+	})
+	if err != nil {
+		return 0, dbError(err, "reserve a nomination id")
+	}
+	return id, nil
+}
+
+// CreateNomination stores a pending nomination with the reserved n.ID and
+// queues its review messages, in one transaction. Nominee and nominator
+// get a person (as EnsurePerson would) when they have none. It returns
+// EINVALID when both are one person, ENOTFOUND for an unknown badge,
+// ECONFLICT when the nominee's person has a pending nomination for the
+// badge, and ELIMIT when the nominator's person reached the limit. On
+// success n has its person ids, Status and CreatedAt (UTC, milliseconds)
+// set, and each review its ID.
+func (db *DB) CreateNomination(ctx context.Context, n *bot.Nomination, limit bot.NominationLimit, reviews []bot.Announcement) error {
+	what := fmt.Sprintf("nominate %s for %s", n.Nominee, n.Badge)
+	if n.ID <= 0 {
+		return bot.Errorf(bot.EINVALID, "%s: the nomination has no id", what)
+	}
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	created := fromMillis(millis(db.orNow(n.CreatedAt)))
+	saved := slices.Clone(reviews)
+	var nomineePID, nominatorPID int64
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		var err error
+		if nomineePID, err = ensurePerson(ctx, tx, n.Nominee, n.NomineeName, now); err != nil {
+			return err
+		}
+		if nominatorPID, err = ensurePerson(ctx, tx, n.Nominator, n.NominatorName, now); err != nil {
+			return err
+		}
+		if nomineePID == nominatorPID {
+			return bot.Errorf(bot.EINVALID, "nobody can nominate themselves")
+		}
+		var badges int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM badges WHERE slug = ?`, n.Badge).Scan(&badges); err != nil {
+			return err
+		}
+		if badges == 0 {
+			return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", n.Badge)
+		}
+		var pending int64
+		err = tx.QueryRowContext(ctx, `SELECT n.id FROM nominations n
+			JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id
+			WHERE n.badge = ? AND n.status = 'pending' AND i.person_id = ? LIMIT 1`, n.Badge, nomineePID).Scan(&pending)
+		if err == nil {
+			return bot.Errorf(bot.ECONFLICT, "%s has a pending nomination for %s already (#%d)", n.Nominee, n.Badge, pending)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		if err := checkLimit(ctx, tx, nominatorPID, limit); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO nominations (id, badge, nominee_platform, nominee_id,
+				nominator_platform, nominator_id, reason, platform, channel, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+			n.ID, n.Badge, n.Nominee.Platform, n.Nominee.ID, n.Nominator.Platform, n.Nominator.ID,
+			n.Reason, n.Platform, n.Channel, millis(created))
+		if err != nil {
+			return err
+		}
+		return insertNominationAnnouncements(ctx, tx, n.ID, saved, now)
+	})
+	if err != nil {
+		return dbError(err, what)
+	}
+	copy(reviews, saved)
+	n.NomineePersonID, n.NominatorPersonID = nomineePID, nominatorPID
+	n.Status, n.CreatedAt = bot.NominationPending, created
+	return nil
+}
+
+// AddSupporter adds s as a supporter of the pending nomination id and
+// rewrites its review messages, in one transaction. It returns ENOTFOUND
+// for an unknown nomination, ECONFLICT when it is not pending or s's
+// person backs it already, EINVALID when s is the nominee and ELIMIT when
+// s's person reached the limit.
+func (db *DB) AddSupporter(ctx context.Context, id int64, s bot.Endorsement, limit bot.NominationLimit, review bot.ReviewRefresh) error {
+	if err := s.Who.Validate(); err != nil {
+		return err
+	}
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		if err := requirePending(ctx, tx, id); err != nil {
+			return err
+		}
+		pid, err := ensurePerson(ctx, tx, s.Who, s.Name, now)
+		if err != nil {
+			return err
+		}
+		var role string
+		err = tx.QueryRowContext(ctx, `SELECT role FROM (
+				SELECT 'nominee' AS role, i.person_id AS person FROM nominations n
+					JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id WHERE n.id = ?1
+				UNION ALL SELECT 'nominator', i.person_id FROM nominations n
+					JOIN identities i ON i.platform = n.nominator_platform AND i.id = n.nominator_id WHERE n.id = ?1
+				UNION ALL SELECT 'supporter', i.person_id FROM nomination_supporters s
+					JOIN identities i ON i.platform = s.platform AND i.id = s.id WHERE s.nomination_id = ?1)
+			WHERE person = ?2 ORDER BY role != 'nominee' LIMIT 1`, id, pid).Scan(&role)
+		switch {
+		case err == nil && role == "nominee":
+			return bot.Errorf(bot.EINVALID, "nobody can support their own nomination")
+		case err == nil:
+			return bot.Errorf(bot.ECONFLICT, "%s backs nomination #%d already", s.Who, id)
+		case err != sql.ErrNoRows:
+			return err
+		}
+		if err := checkLimit(ctx, tx, pid, limit); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO nomination_supporters (nomination_id, platform, id, reason, created_at)
+			VALUES (?, ?, ?, ?, ?)`, id, s.Who.Platform, s.Who.ID, s.Reason, millis(db.orNow(s.At)))
+		if err != nil {
+			return err
+		}
+		return refreshReviews(ctx, tx, id, review, now)
+	})
+	return dbError(err, fmt.Sprintf("support nomination #%d", id))
+}
+
+// AddApproval records an approval that does not decide the nomination yet
+// and rewrites its review messages, in one transaction. It returns
+// ENOTFOUND for an unknown nomination and ECONFLICT when it is not pending
+// or the approver's person approved it already.
+func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, review bot.ReviewRefresh) error {
+	if err := a.Who.Validate(); err != nil {
+		return err
+	}
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		if err := requirePending(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := insertApproval(ctx, tx, id, a, now); err != nil {
+			return err
+		}
+		return refreshReviews(ctx, tx, id, review, now)
+	})
+	return dbError(err, fmt.Sprintf("approve nomination #%d", id))
+}
+
+// DecideNomination ends a pending nomination, in one transaction: it
+// records the deciding approval (d.Approve), the status, the decider and
+// the award, stores d.Event (setting its ID and PersonID), drops the
+// review messages not posted yet, queues an update of each posted one
+// (but the one d.Review skips) and queues d.Notices. It returns ENOTFOUND
+// for an unknown nomination and ECONFLICT when it is decided already.
+func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) error {
+	switch d.Status {
+	case bot.NominationApproved, bot.NominationRejected, bot.NominationExpired:
+	default:
+		return bot.Errorf(bot.EINVALID, "nomination #%d: cannot decide it as %q", d.ID, d.Status)
+	}
+	by := "badgebot"
+	if !d.By.IsZero() {
+		if err := d.By.Validate(); err != nil {
+			return err
+		}
+		by = d.By.String()
+	}
+	var event []bot.Event
+	if d.Event != nil {
+		event = []bot.Event{*d.Event}
+	}
+	notices := slices.Clone(d.Notices)
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := db.now()
+		at := db.orNow(d.At)
+		if err := requirePending(ctx, tx, d.ID); err != nil {
+			return err
+		}
+		if d.Approve && !d.By.IsZero() {
+			if err := insertApproval(ctx, tx, d.ID, bot.Endorsement{Who: d.By, Name: d.ByName, At: at}, now); err != nil {
+				return err
+			}
+		} else if !d.By.IsZero() {
+			// The decider gets a person too, so the decision can name them.
+			if _, err := ensurePerson(ctx, tx, d.By, d.ByName, now); err != nil {
+				return err
+			}
+		}
+		var award sql.NullString
+		if d.AwardID != "" {
+			award = sql.NullString{String: d.AwardID, Valid: true}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE nominations SET status = ?, decided_at = ?, decided_by = ?,
+				decision_reason = ?, award_id = ? WHERE id = ? AND status = 'pending'`,
+			d.Status, millis(at), by, d.Reason, award, d.ID)
+		if err != nil {
+			return err
+		}
+		if len(event) > 0 {
+			event[0].ID, event[0].PersonID = 0, 0
+			if err := insertEvents(ctx, tx, event[0].Source, 0, event, at, now); err != nil {
+				return err
+			}
+		}
+		rr := d.Review
+		rr.Final = true
+		if err := refreshReviews(ctx, tx, d.ID, rr, now); err != nil {
+			return err
+		}
+		return insertNominationAnnouncements(ctx, tx, d.ID, notices, now)
+	})
+	if err != nil {
+		return dbError(err, fmt.Sprintf("decide nomination #%d", d.ID))
+	}
+	if d.Event != nil {
+		*d.Event = event[0]
+	}
+	copy(d.Notices, notices)
+	return nil
+}
+
+// requirePending returns ENOTFOUND or ECONFLICT unless nomination id is
+// pending.
+func requirePending(ctx context.Context, tx *sql.Tx, id int64) error {
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT status FROM nominations WHERE id = ?`, id).Scan(&status)
+	if err == sql.ErrNoRows {
+		return bot.Errorf(bot.ENOTFOUND, "nomination #%d: no such nomination", id)
+	} else if err != nil {
+		return err
+	}
+	if status != bot.NominationPending {
+		return bot.Errorf(bot.ECONFLICT, "nomination #%d was %s already", id, status)
+	}
+	return nil
+}
+
+// insertApproval records a's approval of nomination id unless a's person
+// approved it already (ECONFLICT).
+func insertApproval(ctx context.Context, tx *sql.Tx, id int64, a bot.Endorsement, now time.Time) error {
+	pid, err := ensurePerson(ctx, tx, a.Who, a.Name, now)
+	if err != nil {
+		return err
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM nomination_approvals a
+		JOIN identities i ON i.platform = a.platform AND i.id = a.id
+		WHERE a.nomination_id = ? AND i.person_id = ?`, id, pid).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return bot.Errorf(bot.ECONFLICT, "%s approved nomination #%d already", a.Who, id)
+	}
+	at := a.At
+	if at.IsZero() {
+		at = now
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO nomination_approvals (nomination_id, platform, id, created_at)
+		VALUES (?, ?, ?, ?)`, id, a.Who.Platform, a.Who.ID, millis(at))
+	return err
+}
+
+// checkLimit returns ELIMIT when the person made limit.Max or more
+// nominations and supports after limit.Since.
+func checkLimit(ctx context.Context, q queryer, personID int64, limit bot.NominationLimit) error {
+	if limit.Max <= 0 {
+		return nil
+	}
+	n, _, err := countBacking(ctx, q, personID, limit.Since)
+	if err != nil {
+		return err
+	}
+	if n >= limit.Max {
+		return bot.Errorf(bot.ELIMIT, "%d nominations and supports in the last week reach the cap of %d", n, limit.Max)
+	}
+	return nil
+}
+
+// countBacking counts a person's nominations and supports made after a
+// time, and returns the oldest one's time.
+func countBacking(ctx context.Context, q queryer, personID int64, since time.Time) (int, time.Time, error) {
+	var n int
+	var oldest sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT count(*), min(t) FROM (
+			SELECT n.created_at AS t FROM nominations n
+				JOIN identities i ON i.platform = n.nominator_platform AND i.id = n.nominator_id
+				WHERE i.person_id = ?1 AND n.created_at > ?2
+			UNION ALL SELECT s.created_at FROM nomination_supporters s
+				JOIN identities i ON i.platform = s.platform AND i.id = s.id
+				WHERE i.person_id = ?1 AND s.created_at > ?2)`, personID, millis(since)).Scan(&n, &oldest)
+	return n, fromNullMillis(oldest), err
+}
+
+// refreshReviews makes the review messages of nomination id read as
+// rr.Message: review rows not posted yet are rewritten (or, when rr is
+// final, settled unposted); each posted review gets an update row, but the
+// one rr skips; update rows still waiting are superseded.
+func refreshReviews(ctx context.Context, tx *sql.Tx, id int64, rr bot.ReviewRefresh, now time.Time) error {
+	msg, err := json.Marshal(rr.Message)
+	if err != nil {
+		return fmt.Errorf("review message: %w", err)
+	}
+	if rr.Final {
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, last_error = 'not posted: the nomination was decided'
+			WHERE nomination_id = ? AND kind IN (?, ?) AND delivered_at IS NULL`,
+			millis(now), id, bot.KindNomination, bot.KindNominationUpdate)
+	} else {
+		if _, err = tx.ExecContext(ctx, `UPDATE outbox SET message = ? WHERE nomination_id = ? AND kind = ? AND delivered_at IS NULL`,
+			string(msg), id, bot.KindNomination); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, last_error = 'not posted: a later update replaced it'
+			WHERE nomination_id = ? AND kind = ? AND delivered_at IS NULL`, millis(now), id, bot.KindNominationUpdate)
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT platform, channel, message_id FROM outbox
+		WHERE nomination_id = ? AND kind = ? AND delivered_at IS NOT NULL AND message_id != '' ORDER BY id`,
+		id, bot.KindNomination)
+	if err != nil {
+		return err
+	}
+	var updates []bot.Announcement
+	for rows.Next() {
+		var platform, channel, messageID string
+		if err := rows.Scan(&platform, &channel, &messageID); err != nil {
+			rows.Close()
+			return err
+		}
+		if platform == rr.SkipPlatform && messageID == rr.SkipMessageID {
+			continue
+		}
+		updates = append(updates, bot.Announcement{Platform: platform, Channel: channel, Kind: bot.KindNominationUpdate, Message: rr.Message})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return insertNominationAnnouncements(ctx, tx, id, updates, now)
+}
+
+// insertNominationAnnouncements queues out as belonging to nomination id.
+func insertNominationAnnouncements(ctx context.Context, tx *sql.Tx, id int64, out []bot.Announcement, now time.Time) error {
+	if err := insertAnnouncements(ctx, tx, out, "", now); err != nil {
+		return err
+	}
+	for _, a := range out {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET nomination_id = ? WHERE id = ?`, id, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
