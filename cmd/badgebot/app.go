@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/integrations/discord"
+	"github.com/badgebot/badgebot/integrations/slack"
 	"github.com/badgebot/badgebot/issuer"
 	"github.com/badgebot/badgebot/storage"
 )
@@ -32,9 +34,20 @@ type App struct {
 	// Rules is the rules engine; Linker the identity-proof flow.
 	Rules  *bot.Rules
 	Linker *bot.Linker
+	// Router answers chat commands; Deliverer posts the outbox.
+	Router    *bot.Router
+	Deliverer *bot.Deliverer
+	Slack     *slack.Adapter   // nil unless slack.enabled
+	Discord   *discord.Adapter // nil unless discord.enabled
 
-	listener net.Listener
-	server   *http.Server
+	// ConsoleChat is set by `badgebot chat`: nominations are reviewed in
+	// the console too.
+	ConsoleChat bool
+
+	platforms   []bot.Platform
+	deliverOnce sync.Once
+	listener    net.Listener
+	server      *http.Server
 }
 
 // NewApp returns an App for cfg; nothing is opened yet.
@@ -85,7 +98,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.Ingestor = bot.NewIngestor(db, a.Log)
 	a.Ingestor.OnEvents(a.Rules.OnEvents)
 	a.Ingestor.OnProofs(a.Linker.OnProofs)
-	return nil
+	return a.openChat()
 }
 
 // targets lists the announce channels of the enabled chat platforms.
@@ -201,6 +214,7 @@ func (a *App) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() { a.Ingestor.Run(workCtx) })
+	a.runChat(workCtx, &workers)
 	defer func() {
 		stopWork()
 		workers.Wait()
@@ -218,6 +232,9 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if a.Slack != nil {
+		a.Slack.Wait() // slow slash-command replies still being sent
 	}
 	a.Log.Info("badgebot stopped")
 	return nil

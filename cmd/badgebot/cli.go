@@ -47,6 +47,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "", "run the HTTP server, chat adapters and scheduler", runServe},
+		{"chat", "[--as PLATFORM:ID] [--name NAME]", "chat with badgebot in this terminal", runChatCommand},
 		{"badge create", "--slug S --name N --description D --criteria C [--image FILE] [--owner ID]...", "define a badge", runBadgeCreate},
 		{"badge list", "[--json]", "list badges", runBadgeList},
 		{"badge show", "SLUG [--json]", "show one badge", runBadgeShow},

@@ -42,6 +42,7 @@ func runAward(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	app.DeliverNow(ctx)
 	if c.json {
 		return c.printJSON(toAwardJSON(app.Service, a, false))
 	}
@@ -125,6 +126,7 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	app.DeliverNow(ctx)
 	if c.json {
 		return c.printJSON(toAwardJSON(app.Service, a, false))
 	}

@@ -8,13 +8,17 @@ import (
 	"github.com/badgebot/badgebot/storage"
 )
 
-// openApp loads the config and opens the app for a command.
-func (c *cli) openApp(ctx context.Context) (*App, error) {
+// openApp loads the config and opens the app for a command; adjust, when
+// given, sets the app up before it opens.
+func (c *cli) openApp(ctx context.Context, adjust ...func(*App)) (*App, error) {
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return nil, err
 	}
 	app := NewApp(cfg, c.log)
+	for _, f := range adjust {
+		f(app)
+	}
 	if err := app.Open(ctx); err != nil {
 		app.Close()
 		return nil, err

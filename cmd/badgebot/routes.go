@@ -53,5 +53,8 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	mux.Handle("POST /webhooks/bugzilla", m.wrap("POST /webhooks/bugzilla", bz))
 
+	// Chat platforms.
+	a.chatRoutes(mux, m.wrap)
+
 	return recoverer(a.Log, mux), nil
 }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/integrations/discord"
+	"github.com/badgebot/badgebot/integrations/slack"
+)
+
+// openChat builds the command router and the adapters of the enabled chat
+// platforms. The outbox worker is built by deliverer, once every platform
+// (the console too, for `badgebot chat`) is known.
+func (a *App) openChat() error {
+	c := a.Config
+	var admins []bot.Recipient
+	for _, s := range c.Admins {
+		r, err := bot.ParseRecipient(s)
+		if err != nil {
+			return fmt.Errorf("config: admins: %w", err)
+		}
+		admins = append(admins, r)
+	}
+	var expiry time.Duration
+	if c.Nominations.Expiry != "" {
+		var err error
+		if expiry, err = ParseWindow(c.Nominations.Expiry); err != nil {
+			return fmt.Errorf("config: nominations.expiry: %w", err)
+		}
+	}
+	review := map[string]string{}
+	if c.Slack.Enabled && c.Slack.ReviewChannel != "" {
+		review[bot.PlatformSlack] = c.Slack.ReviewChannel
+	}
+	if c.Discord.Enabled && c.Discord.ReviewChannel != "" {
+		review[bot.PlatformDiscord] = c.Discord.ReviewChannel
+	}
+	if a.ConsoleChat {
+		review[bot.PlatformConsole] = "review"
+	}
+	a.Router = bot.NewRouter(bot.RouterConfig{
+		Service: a.Service, Store: a.DB, Rules: a.Rules, Linker: a.Linker,
+		Repositories: c.GitHub.Repositories, Admins: admins,
+		WeeklyCap: c.Nominations.WeeklyCap, Expiry: expiry, ReviewChannels: review,
+		Kick:    a.kickDeliverer,
+		BaseURL: c.Server.PublicURL, Log: a.Log,
+	})
+	if c.Slack.Enabled {
+		s, err := slack.New(slack.Config{
+			BotToken: c.Slack.BotToken, AppToken: c.Slack.AppToken,
+			SigningSecret: c.Slack.SigningSecret, APIURL: c.Slack.APIURL,
+		}, a.Router, a.Log.With("platform", "slack"))
+		if err != nil {
+			return err
+		}
+		a.Slack = s
+		a.platforms = append(a.platforms, s)
+	}
+	if c.Discord.Enabled {
+		d, err := discord.New(discord.Config{
+			BotToken: c.Discord.BotToken, ApplicationID: c.Discord.ApplicationID,
+			PublicKey: c.Discord.PublicKey, APIURL: c.Discord.APIURL, Gateway: c.Discord.Gateway,
+		}, a.Router, a.DB, a.Log.With("platform", "discord"))
+		if err != nil {
+			return err
+		}
+		a.Discord = d
+		a.platforms = append(a.platforms, d)
+	}
+	return nil
+}
+
+// AddPlatform adds a chat platform (the console) before the app runs or
+// delivers anything, and announces awards to its channel.
+func (a *App) AddPlatform(p bot.Platform, announceChannel string) {
+	a.platforms = append(a.platforms, p)
+	a.Service.Targets = append(a.Service.Targets, bot.Target{Platform: p.Name(), Channel: announceChannel})
+}
+
+// deliverer returns the outbox worker, built on first use.
+func (a *App) deliverer() *bot.Deliverer {
+	a.deliverOnce.Do(func() {
+		a.Deliverer = bot.NewDeliverer(bot.DelivererConfig{Store: a.DB, Platforms: a.platforms, Log: a.Log})
+	})
+	return a.Deliverer
+}
+
+func (a *App) kickDeliverer() { a.deliverer().Kick() }
+
+// DeliverNow posts what the outbox holds for the enabled platforms, so a
+// command that awards or revokes has announced it before it exits. What
+// fails stays queued for the server's worker.
+func (a *App) DeliverNow(ctx context.Context) {
+	if len(a.platforms) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := a.deliverer().DeliverDue(ctx); err != nil {
+		a.Log.Warn("announcements stay queued", "err", err)
+	}
+}
+
+// chatRoutes registers the Slack and Discord endpoints; a disabled
+// platform's endpoints answer 404 with the reason.
+func (a *App) chatRoutes(mux *http.ServeMux, wrap func(string, http.Handler) http.Handler) {
+	off := func(msg string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSONError(w, http.StatusNotFound, msg)
+		})
+	}
+	slackOff := off("slack is not enabled: set slack.enabled")
+	slackRoutes := map[string]http.Handler{
+		"POST /slack/commands": slackOff, "POST /slack/interactions": slackOff, "POST /slack/events": slackOff,
+	}
+	if a.Slack != nil {
+		slackRoutes["POST /slack/commands"] = http.HandlerFunc(a.Slack.Commands)
+		slackRoutes["POST /slack/interactions"] = http.HandlerFunc(a.Slack.Interactions)
+		slackRoutes["POST /slack/events"] = http.HandlerFunc(a.Slack.Events)
+	}
+	for pattern, h := range slackRoutes {
+		mux.Handle(pattern, wrap(pattern, h))
+	}
+	var d http.Handler = off("discord is not enabled: set discord.enabled")
+	if a.Discord != nil {
+		d = http.HandlerFunc(a.Discord.Interactions)
+	}
+	mux.Handle("POST /discord/interactions", wrap("POST /discord/interactions", d))
+}
+
+// runChat starts the chat workers: the outbox worker, Slack's Socket Mode
+// and Discord's gateway (each returns at once when not configured).
+func (a *App) runChat(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Go(func() { a.deliverer().Run(ctx) })
+	if a.Slack != nil {
+		wg.Go(func() {
+			if err := a.Slack.Run(ctx); err != nil {
+				a.Log.Error("slack socket mode", "err", err)
+			}
+		})
+	}
+	if a.Discord != nil {
+		wg.Go(func() {
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if err := a.Discord.RegisterCommands(rctx); err != nil {
+				a.Log.Warn("discord: registering /badge failed; slash commands may be stale", "err", err)
+			}
+			if err := a.Discord.Run(ctx); err != nil {
+				a.Log.Error("discord gateway", "err", err)
+			}
+		})
+	}
+}
