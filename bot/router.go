@@ -101,6 +101,7 @@ func (r *Router) Handle(ctx context.Context, c Command) (reply Reply) {
 	if err != nil {
 		return r.errorReply(err, "command", "")
 	}
+	r.linkVerifiedEmail(ctx, c)
 	rep, err := r.dispatch(ctx, c, p)
 	if err != nil {
 		return r.errorReply(err, "command", p.spec.name)
@@ -335,4 +336,46 @@ func private(m Message) Reply { return Reply{Message: m, Private: true} }
 // say returns a private plain-text reply.
 func say(format string, args ...any) Reply {
 	return private(Message{Text: fmt.Sprintf(format, args...)})
+}
+
+// linkVerifiedEmail links the caller's e-mail identities when the platform
+// vouches for the address (Slack's verified profile e-mail, DESIGN §5): the
+// email: identity and a bugzilla: identity with the same address, so that
+// awards made to either join the caller. Failing to link does not stop the
+// command; it is logged.
+func (r *Router) linkVerifiedEmail(ctx context.Context, c Command) {
+	addr := strings.ToLower(strings.TrimSpace(c.Email))
+	if addr == "" {
+		return
+	}
+	me, err := r.cfg.Store.PersonByRecipient(ctx, c.Caller)
+	if ErrorCode(err) == ENOTFOUND {
+		me, err = r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName)
+	}
+	if err != nil {
+		r.cfg.Log.Warn("router: link verified e-mail", "err", err)
+		return
+	}
+	for _, platform := range []string{PlatformEmail, PlatformBugzilla} {
+		id := Recipient{Platform: platform, ID: addr}
+		if id.Validate() != nil {
+			return
+		}
+		owner, err := r.cfg.Store.PersonByRecipient(ctx, id)
+		switch {
+		case err == nil && owner.ID == me.ID:
+			continue // linked already
+		case err == nil || (ErrorCode(err) == ENOTFOUND && platform == PlatformEmail):
+			// An existing bugzilla: identity, or the email: identity
+			// (created by the link): join it to the caller.
+		case ErrorCode(err) == ENOTFOUND:
+			continue // nobody has that Bugzilla account yet
+		default:
+			r.cfg.Log.Warn("router: link verified e-mail", "err", err)
+			return
+		}
+		if _, err := r.cfg.Store.LinkIdentities(ctx, c.Caller, id); err != nil {
+			r.cfg.Log.Warn("router: link verified e-mail", "identity", platform, "err", err)
+		}
+	}
 }

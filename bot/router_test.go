@@ -183,3 +183,27 @@ func TestHandleNeverPanics(t *testing.T) {
 	got = r.Click(context.Background(), bot.Click{Platform: bot.PlatformSlack, Caller: bottest.Recipient(t, ada), Action: "open", Value: "x"})
 	wantText(t, got, "is not one I know")
 }
+
+func TestVerifiedEmailLinksIdentities(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// Work done under a Bugzilla account and an e-mail address before the
+	// chat user ever showed up.
+	for to, badge := range map[string]string{"bugzilla:ada.l@example.org": "first-pr", "email:ada.l@example.org": "helper"} {
+		r, _ := bot.ParseRecipient(to)
+		if _, err := e.svc.Award(ctx, bot.AwardRequest{Badge: badge, To: r, Source: bot.SourceManual}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caller := bot.Recipient{Platform: bot.PlatformSlack, ID: "U0ADAL"}
+	e.router.Handle(ctx, bot.Command{Platform: bot.PlatformSlack, Caller: caller, CallerName: "ada", Text: "mine", Email: "Ada.L@Example.org"})
+	if as, err := e.db.Awards(ctx, bot.AwardFilter{Recipient: caller}); err != nil || len(as) != 2 {
+		t.Fatalf("awards of the Slack user = %d (%v), want both earlier awards", len(as), err)
+	}
+	// Without a verified address nothing is linked.
+	other := bot.Recipient{Platform: bot.PlatformSlack, ID: "U0BOBL"}
+	e.router.Handle(ctx, bot.Command{Platform: bot.PlatformSlack, Caller: other, Text: "mine"})
+	if as, _ := e.db.Awards(ctx, bot.AwardFilter{Recipient: other}); len(as) != 0 {
+		t.Errorf("awards of an unverified user = %d, want 0", len(as))
+	}
+}
