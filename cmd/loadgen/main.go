@@ -47,10 +47,18 @@ func main() {
 		wait     = flag.Duration("wait", 10*time.Minute, "how long to wait for every delivery to become an award")
 		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
+		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
 	)
 	flag.Parse()
 	if *serve != "" {
 		serveHMAC(*serve)
+		return
+	}
+	if *slackN > 0 {
+		if err := slackLoad(*badgebot, *logFile, *slackN, *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if err := run(*badgebot, *logFile, *payload, *senders, *duration, *wait); err != nil {
@@ -308,6 +316,13 @@ func startReference() (string, func(), error) {
 
 // startBadgebot runs `badgebot serve` on a fresh database in dir.
 func startBadgebot(bin, dir, logFile string) (string, func(), error) {
+	base, stop, err := startBadgebotWith(bin, dir, logFile, "")
+	return base + "/webhooks/github", stop, err
+}
+
+// startBadgebotWith runs `badgebot serve` with extra config appended and
+// returns its base URL.
+func startBadgebotWith(bin, dir, logFile, extra string) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -334,7 +349,7 @@ criteria = "Get one pull request merged."
 name = "first-merged-pr"
 badge = "first-pr"
 event = "github.pull_request.merged"
-`, addr, addr, filepath.Join(dir, "badgebot.db"), filepath.Join(dir, "keys"), secret)
+`, addr, addr, filepath.Join(dir, "badgebot.db"), filepath.Join(dir, "keys"), secret) + extra
 	cfgPath := filepath.Join(dir, "badgebot.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return "", nil, err
@@ -362,7 +377,7 @@ event = "github.pull_request.merged"
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return "http://" + addr + "/webhooks/github", stop, nil
+				return "http://" + addr, stop, nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
