@@ -122,4 +122,3 @@ func slackLoad(bin, logFile string, senders int, d time.Duration) error {
 	}
 	return nil
 }
-
