@@ -3,7 +3,17 @@ package issuer
 import (
 	"strconv"
 	"testing"
+
+	"github.com/badgebot/badgebot/issuer/artwork"
+	"github.com/badgebot/badgebot/issuer/bake"
 )
+
+// Issuance benchmarks. DESIGN.md §7 wants signing and baking at 10x the
+// Node signer (tools/obverify/bench-sign.mjs, Data Integrity only) on the
+// same machine; run them with -cpu 1,2 to get the rate on one core and on
+// every core:
+//
+//	go test -run XXX -bench 'Sign' -cpu 1,2 -benchmem ./issuer/
 
 // benchAward returns a distinct award per iteration, as real issuance has.
 func benchAward(i int) Award {
@@ -11,6 +21,8 @@ func benchAward(i int) Award {
 	a.ID = "bench" + strconv.Itoa(i)
 	a.Recipient.Salt = "salt" + strconv.Itoa(i)
 	a.StatusIndex = i % StatusListSize
+	a.Evidence[0].URL = "https://github.com/example/app/pull/" + strconv.Itoa(i)
+	a.Evidence[0].Name = "example/app#" + strconv.Itoa(i)
 	return a
 }
 
@@ -72,6 +84,73 @@ func BenchmarkSignBoth(b *testing.B) {
 		a := benchAward(i)
 		i++
 		if err := is.Sign(&a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignAndBake measures issuance on every core: signing an award
+// and baking its credential into the badge's PNG artwork (generated, as
+// served at /awards/{id}/badge.png). "credential" signs the Data Integrity
+// form only, the work the Node signer does; "credential+jwt" is
+// Issuer.Sign, which also signs the RS256 VC-JWT.
+func BenchmarkSignAndBake(b *testing.B) {
+	is := newTestIssuer(b)
+	ed, _ := is.keys.current()
+	a := testAward()
+	art, err := artwork.PNG(a.Badge.Slug, a.Badge.Name, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("credential", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				a := benchAward(i)
+				i++
+				cred, err := is.signCredential(is.credential(&a), ed, "2026-11-26T12:00:00Z")
+				if err == nil {
+					_, err = bake.PNG(art, bake.KeywordOB3, string(cred))
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("credential+jwt", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				a := benchAward(i)
+				i++
+				err := is.Sign(&a)
+				if err == nil {
+					_, err = bake.PNG(art, bake.KeywordOB3, string(a.Credential))
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkSignStatusList measures signing a status list whose revoked set
+// changed (the signed-list cache misses every time).
+func BenchmarkSignStatusList(b *testing.B) {
+	is := newTestIssuer(b)
+	revoked := make([]int, 0, 1024)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		revoked = append(revoked[:0], (i*7919)%StatusListSize, (i*104729)%StatusListSize)
+		i++
+		if _, err := is.StatusList(1, revoked); err != nil {
 			b.Fatal(err)
 		}
 	}

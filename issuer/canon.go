@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -85,7 +86,8 @@ type canonicalizer struct {
 	mu       sync.RWMutex
 	contexts map[string]*ld.Context
 
-	proofs proofHashes
+	proofs    proofHashes
+	templates templateCache
 }
 
 func newCanonicalizer() *canonicalizer {
@@ -124,25 +126,37 @@ func (c *canonicalizer) activeContext(local any) (*ld.Context, error) {
 	return ac, nil
 }
 
-// contextKey names a @context value made only of URL strings.
+// contextKey names a @context value made only of URL strings: each URL
+// length-prefixed, so that no two different lists share a name (joined
+// with a separator, [] and [""] did, and served each other's context). A
+// single URL and the one-element list of it, which JSON-LD processes
+// alike, share one.
 func contextKey(local any) (string, bool) {
+	var b strings.Builder
+	add := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
 	switch v := local.(type) {
 	case string:
-		return v, true
+		add(v)
 	case []any:
-		parts := make([]string, len(v))
-		for i, e := range v {
+		for _, e := range v {
 			s, ok := e.(string)
 			if !ok {
 				return "", false
 			}
-			parts[i] = s
+			add(s)
 		}
-		return strings.Join(parts, "\n"), true
 	case []string:
-		return strings.Join(v, "\n"), true
+		for _, s := range v {
+			add(s)
+		}
+	default:
+		return "", false
 	}
-	return "", false
+	return b.String(), true
 }
 
 // expand runs JSON-LD expansion (safe mode) on a decoded JSON object. The
@@ -191,19 +205,43 @@ func (c *canonicalizer) expand(doc map[string]any) ([]any, error) {
 // as the eddsa-rdfc-2022 cryptosuite requires) and on any context that is
 // not embedded.
 func (c *canonicalizer) Canonicalize(doc map[string]any) (string, error) {
+	dataset, err := c.toRDF(doc)
+	if err != nil {
+		return "", err
+	}
+	return c.normalize(dataset)
+}
+
+// toRDF expands doc and turns it into an RDF dataset with json-gold.
+func (c *canonicalizer) toRDF(doc map[string]any) (dataset *ld.RDFDataset, err error) {
+	defer recoverJSONGold(&err)
 	expanded, err := c.expand(doc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkExpandedTypes(expanded); err != nil {
-		return "", err
+		return nil, err
 	}
-	api := ld.NewJsonLdApi()
-	dataset, err := api.ToRDF(expanded, c.opts)
+	dataset, err = ld.NewJsonLdApi().ToRDF(expanded, c.opts)
 	if err != nil {
-		return "", fmt.Errorf("issuer: JSON-LD to RDF: %w", err)
+		return nil, fmt.Errorf("issuer: JSON-LD to RDF: %w", err)
 	}
-	out, err := api.Normalize(dataset, c.opts)
+	return dataset, nil
+}
+
+// recoverJSONGold, deferred, turns a panic inside json-gold into an
+// error: some malformed input (a "" key, say) makes its expansion assert
+// a type.
+func recoverJSONGold(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("issuer: JSON-LD processing failed on this input: %v", p)
+	}
+}
+
+// normalize is json-gold's RDFC-1.0 (URDNA2015) canonicalisation of a
+// dataset, written as N-Quads.
+func (c *canonicalizer) normalize(dataset *ld.RDFDataset) (string, error) {
+	out, err := ld.NewJsonLdApi().Normalize(dataset, c.opts)
 	if err != nil {
 		return "", fmt.Errorf("issuer: RDFC-1.0 canonicalisation: %w", err)
 	}

@@ -168,6 +168,33 @@ func TestCanonicalizeConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+func TestContextKey(t *testing.T) {
+	differ := [][2]any{
+		{[]any{}, []any{""}},
+		{"", []any{}},
+		{[]any{"a\nb"}, []any{"a", "b"}},
+		{[]any{"ab", "c"}, []any{"a", "bc"}},
+		{[]string{"1:a"}, []string{"1", "a"}},
+	}
+	for _, d := range differ {
+		a, okA := contextKey(d[0])
+		b, okB := contextKey(d[1])
+		if !okA || !okB || a == b {
+			t.Errorf("contextKey(%q) = %q, contextKey(%q) = %q: want two different names", d[0], a, d[1], b)
+		}
+	}
+	// JSON-LD processes a URL and the list of it alike
+	a, _ := contextKey(ContextCredentialsV2)
+	b, _ := contextKey([]any{ContextCredentialsV2})
+	c, _ := contextKey([]string{ContextCredentialsV2})
+	if a != b || b != c {
+		t.Errorf("contextKey of a URL, []any and []string of it: %q, %q, %q", a, b, c)
+	}
+	if _, ok := contextKey([]any{ContextCredentialsV2, map[string]any{"x": "y"}}); ok {
+		t.Error("an inline context was given a cache name")
+	}
+}
+
 func TestContextDocument(t *testing.T) {
 	b, ok := ContextDocument(ContextOB303)
 	if !ok || !json.Valid(b) || !strings.Contains(string(b), "OpenBadgeCredential") {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -38,15 +39,16 @@ const proofHashCacheSize = 256
 // proofHashes memoises hash(canonical proof configuration). The
 // configuration differs between signatures only in "created" (seconds) and
 // the key, so under load most signatures share one: canonicalising it again
-// would give the same N-Quads. The key is the exact JSON of the input.
+// would give the same N-Quads. The key names the input exactly
+// (proofConfigKey).
 type proofHashes struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string][sha256.Size]byte
 }
 
 func (p *proofHashes) get(key string) ([sha256.Size]byte, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	h, ok := p.m[key]
 	return h, ok
 }
@@ -62,11 +64,11 @@ func (p *proofHashes) put(key string, h [sha256.Size]byte) {
 
 // proofConfigHash returns sha256 of the canonical proof configuration.
 func (c *canonicalizer) proofConfigHash(cfg map[string]any) ([sha256.Size]byte, error) {
-	key, err := json.Marshal(cfg) // sorted keys: the exact input
+	key, err := proofConfigKey(cfg)
 	if err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("issuer: proof configuration: %w", err)
 	}
-	if h, ok := c.proofs.get(string(key)); ok {
+	if h, ok := c.proofs.get(key); ok {
 		return h, nil
 	}
 	nq, err := c.Canonicalize(cfg)
@@ -74,22 +76,75 @@ func (c *canonicalizer) proofConfigHash(cfg map[string]any) ([sha256.Size]byte, 
 		return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)
 	}
 	h := sha256.Sum256([]byte(nq))
-	c.proofs.put(string(key), h)
+	c.proofs.put(key, h)
 	return h, nil
 }
 
+// proofConfigKey names a proof configuration exactly: its sorted keys and
+// values, each length-prefixed, when the values are strings or lists of
+// strings (always, for ours), else its JSON (which starts with '{', where
+// the other form starts with a digit).
+func proofConfigKey(cfg map[string]any) (string, error) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, 256)
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	for _, k := range keys {
+		str(k)
+		switch v := cfg[k].(type) {
+		case string:
+			b = append(b, 's')
+			str(v)
+		case []any:
+			b = append(b, 'l')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			for _, e := range v {
+				es, ok := e.(string)
+				if !ok {
+					return proofConfigJSON(cfg)
+				}
+				str(es)
+			}
+		default:
+			return proofConfigJSON(cfg)
+		}
+	}
+	return string(b), nil
+}
+
+func proofConfigJSON(cfg map[string]any) (string, error) {
+	b, err := json.Marshal(cfg) // sorted keys: the exact input
+	return string(b), err
+}
+
+// hashCanonical is sha256 of Canonicalize(doc), the full json-gold path.
+func (c *canonicalizer) hashCanonical(doc map[string]any) ([sha256.Size]byte, error) {
+	nq, err := c.Canonicalize(doc)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256([]byte(nq)), nil
+}
+
 // hashData is the eddsa-rdfc-2022 "hashing" step: sha256 of the canonical
-// proof configuration followed by sha256 of the canonical document.
-func (c *canonicalizer) hashData(unsecured, cfg map[string]any) ([]byte, error) {
+// proof configuration followed by sha256 of the canonical document, which
+// docHash returns.
+func (c *canonicalizer) hashData(cfg map[string]any, docHash func() ([sha256.Size]byte, error)) ([]byte, error) {
 	ph, err := c.proofConfigHash(cfg)
 	if err != nil {
 		return nil, err
 	}
-	nq, err := c.Canonicalize(unsecured)
+	dh, err := docHash()
 	if err != nil {
 		return nil, fmt.Errorf("issuer: canonicalising document: %w", err)
 	}
-	dh := sha256.Sum256([]byte(nq))
 	out := make([]byte, 0, 2*sha256.Size)
 	out = append(out, ph[:]...)
 	return append(out, dh[:]...), nil
@@ -111,6 +166,18 @@ func proofConfig(p dataIntegrityProof, docContext any) map[string]any {
 // signDataIntegrity creates an eddsa-rdfc-2022 proof over unsecured (a
 // decoded JSON-LD document without "proof").
 func (c *canonicalizer) signDataIntegrity(unsecured map[string]any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
+	doc, err := json.Marshal(unsecured)
+	if err != nil {
+		return dataIntegrityProof{}, fmt.Errorf("issuer: encoding document: %w", err)
+	}
+	return c.signDataIntegrityJSON(doc, unsecured["@context"], key, vm, created)
+}
+
+// signDataIntegrityJSON creates an eddsa-rdfc-2022 proof over the JSON-LD
+// document doc (without "proof") whose @context is docContext. The
+// document is canonicalised through its RDF template where it can be
+// (canonicalizeForSigning).
+func (c *canonicalizer) signDataIntegrityJSON(doc []byte, docContext any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
 	p := dataIntegrityProof{
 		Type:               proofTypeDataIntegrity,
 		Cryptosuite:        cryptosuiteEdDSARDFC,
@@ -118,7 +185,9 @@ func (c *canonicalizer) signDataIntegrity(unsecured map[string]any, key ed25519.
 		VerificationMethod: vm,
 		ProofPurpose:       purposeAssertion,
 	}
-	data, err := c.hashData(unsecured, proofConfig(p, unsecured["@context"]))
+	data, err := c.hashData(proofConfig(p, docContext), func() ([sha256.Size]byte, error) {
+		return c.hashForSigning(doc)
+	})
 	if err != nil {
 		return dataIntegrityProof{}, err
 	}
@@ -167,7 +236,9 @@ func (c *canonicalizer) verifyDataIntegrity(unsecured, proof map[string]any, pub
 	} else {
 		cfg["@context"] = unsecured["@context"]
 	}
-	data, err := c.hashData(doc, cfg)
+	data, err := c.hashData(cfg, func() ([sha256.Size]byte, error) {
+		return c.hashCanonical(doc) // foreign input: the full path
+	})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type Issuer struct {
 
 	statusMu    sync.Mutex
 	statusCache map[int]statusEntry // list number -> last signed list
+	statusEnc   statusEncoder       // gzip writers for status lists
 }
 
 // New returns an Issuer for profile p signing with the keys in k.

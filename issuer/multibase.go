@@ -21,25 +21,53 @@ var base58Index = func() (t [256]int8) {
 	return t
 }()
 
+// base58Limb is 58^5, the base of the limbs base58Encode works in: a limb
+// shifted left by 32 bits still fits in a uint64.
+const base58Limb = 58 * 58 * 58 * 58 * 58
+
 // base58Encode encodes b in base58btc (leading zero bytes become '1').
+// It divides 32 input bits at a time into limbs of five digits, a
+// twentieth of the steps of digit-by-digit division: every signature is
+// encoded once.
 func base58Encode(b []byte) string {
 	zeros := 0
 	for zeros < len(b) && b[zeros] == 0 {
 		zeros++
 	}
-	// log(256)/log(58) < 1.37: enough digits for the number.
-	digits := make([]byte, 0, (len(b)-zeros)*138/100+1)
-	for _, c := range b[zeros:] {
-		carry := int(c)
-		for i := range digits {
-			carry += int(digits[i]) << 8
-			digits[i] = byte(carry % 58)
-			carry /= 58
+	rest := b[zeros:]
+	// little-endian limbs; log(256)/log(58) < 1.37 digits per byte
+	limbs := make([]uint64, 0, (len(rest)*138/100)/5+2)
+	add := func(word uint64, bits uint) {
+		carry := word
+		for i := range limbs {
+			x := limbs[i]<<bits | carry
+			limbs[i], carry = x%base58Limb, x/base58Limb
 		}
 		for carry > 0 {
-			digits = append(digits, byte(carry%58))
-			carry /= 58
+			limbs = append(limbs, carry%base58Limb)
+			carry /= base58Limb
 		}
+	}
+	head := len(rest) % 4
+	if head > 0 {
+		var w uint64
+		for _, c := range rest[:head] {
+			w = w<<8 | uint64(c)
+		}
+		add(w, uint(8*head))
+	}
+	for i := head; i < len(rest); i += 4 {
+		add(uint64(rest[i])<<24|uint64(rest[i+1])<<16|uint64(rest[i+2])<<8|uint64(rest[i+3]), 32)
+	}
+	digits := make([]byte, 0, 5*len(limbs))
+	for _, l := range limbs {
+		for range 5 {
+			digits = append(digits, byte(l%58))
+			l /= 58
+		}
+	}
+	for len(digits) > 0 && digits[len(digits)-1] == 0 {
+		digits = digits[:len(digits)-1] // the top limb's leading zeros
 	}
 	var sb strings.Builder
 	sb.Grow(zeros + len(digits))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -38,6 +40,32 @@ func TestBase58(t *testing.T) {
 	for _, bad := range []string{"0", "O", "I", "l", "abc+", "\x00"} {
 		if _, err := base58Decode(bad); err == nil {
 			t.Errorf("base58Decode(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestBase58EncodeMatchesBigInt checks the limb arithmetic of base58Encode
+// against math/big on random lengths and values, zero bytes included.
+func TestBase58EncodeMatchesBigInt(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		b := make([]byte, r.IntN(80))
+		for i := range b {
+			if r.IntN(4) > 0 {
+				b[i] = byte(r.Uint32())
+			}
+		}
+		var want []byte
+		for n := new(big.Int).SetBytes(b); n.Sign() > 0; {
+			var m big.Int
+			n.DivMod(n, big.NewInt(58), &m)
+			want = append([]byte{base58btc[m.Int64()]}, want...)
+		}
+		for i := 0; i < len(b) && b[i] == 0; i++ {
+			want = append([]byte{'1'}, want...)
+		}
+		if got := base58Encode(b); got != string(want) {
+			t.Fatalf("base58Encode(%x) = %s, want %s", b, got, want)
 		}
 	}
 }

@@ -254,29 +254,46 @@ func (is *Issuer) Sign(a *Award) error {
 // signCredential adds the Data Integrity proof and returns the JSON.
 func (is *Issuer) signCredential(c ob3Credential, k *edKey, created string) ([]byte, error) {
 	c.Proof = nil
-	doc, err := toJSONObject(c)
-	if err != nil {
-		return nil, err
-	}
-	p, err := is.canon.signDataIntegrity(doc, k.priv, is.verificationMethodID(k), created)
-	if err != nil {
-		return nil, err
-	}
-	c.Proof = []dataIntegrityProof{p}
-	return json.Marshal(c)
-}
-
-// toJSONObject returns v as the decoded JSON object json-gold works on.
-func toJSONObject(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
+	doc, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: encoding document: %w", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("issuer: decoding document: %w", err)
+	p, err := is.canon.signDataIntegrityJSON(doc, stringList(c.Context), k.priv, is.verificationMethodID(k), created)
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
+	return withProof(doc, p)
+}
+
+// withProof returns doc, the JSON of a credential struct with no proof,
+// as json.Marshal writes the struct with Proof []dataIntegrityProof{p}:
+// "proof" is the last field of ob3Credential and statusListCredential and
+// left out when empty, so it goes before the final '}'. Signing has the
+// JSON of the document already, and encoding it twice was a tenth of the
+// work (TestWithProofIsMarshal holds the two to the same bytes).
+func withProof(doc []byte, p dataIntegrityProof) ([]byte, error) {
+	proof, err := json.Marshal([]dataIntegrityProof{p})
+	if err != nil {
+		return nil, fmt.Errorf("issuer: encoding proof: %w", err)
+	}
+	if len(doc) < 2 || doc[len(doc)-1] != '}' {
+		return nil, fmt.Errorf("issuer: encoding proof: document is not a JSON object")
+	}
+	const name = `,"proof":`
+	out := make([]byte, 0, len(doc)+len(name)+len(proof))
+	out = append(out, doc[:len(doc)-1]...)
+	out = append(out, name...)
+	out = append(out, proof...)
+	return append(out, '}'), nil
+}
+
+// stringList returns l as the []any that decoded JSON would hold.
+func stringList(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
 }
 
 // mustJSON encodes documents built from our own structs of strings,

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // statusEntry is the last signed form of one status list.
@@ -68,7 +69,7 @@ func (is *Issuer) StatusList(n int, revokedIndexes []int) ([]byte, error) {
 		return e.doc, nil
 	}
 
-	enc, err := encodeStatusList(bits)
+	enc, err := is.statusEnc.encode(bits)
 	if err != nil {
 		return nil, err
 	}
@@ -86,16 +87,15 @@ func (is *Issuer) StatusList(n int, revokedIndexes []int) ([]byte, error) {
 			EncodedList:   enc,
 		},
 	}
-	doc, err := toJSONObject(c)
+	doc, err := json.Marshal(c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("issuer: encoding status list %d: %w", n, err)
 	}
-	p, err := is.canon.signDataIntegrity(doc, ed.priv, is.verificationMethodID(ed), c.ValidFrom)
+	p, err := is.canon.signDataIntegrityJSON(doc, stringList(c.Context), ed.priv, is.verificationMethodID(ed), c.ValidFrom)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: signing status list %d: %w", n, err)
 	}
-	c.Proof = []dataIntegrityProof{p}
-	out, err := json.Marshal(c)
+	out, err := withProof(doc, p)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: encoding status list %d: %w", n, err)
 	}
@@ -109,25 +109,49 @@ func (is *Issuer) StatusList(n int, revokedIndexes []int) ([]byte, error) {
 // with the given bits set: "u" + base64url(gzip(bitstring)), where index 0
 // is the most significant bit of the first byte.
 func encodeStatusList(set []int) (string, error) {
-	raw := make([]byte, StatusListSize/8)
+	return new(statusEncoder).encode(set)
+}
+
+// statusEncoder is encodeStatusList with its buffers and gzip writer kept
+// for the next list: a best-compression writer allocates most of a
+// megabyte, more than the rest of signing a list. The zero value is ready
+// for use, and it is safe for concurrent use.
+type statusEncoder struct {
+	pool sync.Pool // *statusBuffers
+}
+
+type statusBuffers struct {
+	raw []byte
+	out bytes.Buffer
+	zw  *gzip.Writer
+}
+
+func (e *statusEncoder) encode(set []int) (string, error) {
+	b, _ := e.pool.Get().(*statusBuffers)
+	if b == nil {
+		zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
+		if err != nil {
+			return "", fmt.Errorf("issuer: gzip: %w", err)
+		}
+		b = &statusBuffers{raw: make([]byte, StatusListSize/8), zw: zw}
+	}
+	defer e.pool.Put(b)
+	clear(b.raw)
 	for _, i := range set {
 		if i < 0 || i >= StatusListSize {
 			return "", fmt.Errorf("issuer: status index %d out of range", i)
 		}
-		raw[i/8] |= 0x80 >> (i % 8)
+		b.raw[i/8] |= 0x80 >> (i % 8)
 	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
+	b.out.Reset()
+	b.zw.Reset(&b.out) // as new: default header, same level
+	if _, err := b.zw.Write(b.raw); err != nil {
 		return "", fmt.Errorf("issuer: gzip: %w", err)
 	}
-	if _, err := zw.Write(raw); err != nil {
+	if err := b.zw.Close(); err != nil {
 		return "", fmt.Errorf("issuer: gzip: %w", err)
 	}
-	if err := zw.Close(); err != nil {
-		return "", fmt.Errorf("issuer: gzip: %w", err)
-	}
-	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+	return "u" + base64.RawURLEncoding.EncodeToString(b.out.Bytes()), nil
 }
 
 // maxStatusListBytes bounds a decoded bitstring (a gzip bomb guard):

@@ -1,0 +1,73 @@
+package issuer
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// maxURLRunes is ld.IsURL's length limit: it refuses IRIs of this many
+// runes or more.
+const maxURLRunes = 2083
+
+// validHTTPIRI reports whether an http(s) IRI comes through json-gold's
+// ToRDF like the placeholder it replaces: IsAbsoluteIri (url.Parse) and
+// validIRI (ld.IsURL) must both accept it. Answers are cached, as most
+// IRIs (issuer, badge, image, schema, status list) recur.
+func (tc *templateCache) validHTTPIRI(s string) bool {
+	tc.iriMu.RLock()
+	ok, known := tc.iris[s]
+	tc.iriMu.RUnlock()
+	if known {
+		return ok
+	}
+	ok = tc.checkHTTPIRI(s)
+	tc.iriMu.Lock()
+	if tc.iris == nil || len(tc.iris) >= maxIRIs {
+		tc.iris = make(map[string]bool)
+	}
+	tc.iris[strings.Clone(s)] = ok // s may point into a whole document
+	tc.iriMu.Unlock()
+	return ok
+}
+
+// checkHTTPIRI is validHTTPIRI without the cache. ld.IsURL runs a large
+// regular expression, which was a third of the signing time, so it is run
+// on the origin ("https://host/", cached) and the rest is settled by this
+// argument:
+//
+// Let s = origin + rest, where origin is "scheme://authority/", the
+// authority is not empty and ends at the first '/', '?' or '#', and s has
+// no '@', no white space after the authority and is valid UTF-8. When
+// url.Parse(s) succeeds with a non-empty host, IsURL(s) == IsURL(origin):
+//   - its length checks are checked here (rune count) or hold (prefix);
+//   - url.Parse takes the same authority from both, so IsURL's host checks
+//     give the same answer;
+//   - in the regular expression, with no '@' URLUsername cannot match, so
+//     URLSchema takes "scheme://"; the host and port parts take no '/',
+//     '?' or '#', so they must match the whole authority, and URLPath
+//     (`(/|\?|#)[^\s]*`) the rest, which it does for "/" and for any "/..."
+//     without white space (Go's \s is [\t\n\f\r ]) alike.
+//
+// TestValidHTTPIRIMatchesJSONGold compares the two on many IRIs. Any IRI
+// outside the argument goes to ld.IsURL itself.
+func (tc *templateCache) checkHTTPIRI(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(s, "://")
+	end := strings.IndexAny(rest, "/?#")
+	if end <= 0 || rest[end] != '/' || u.Host == "" || strings.IndexByte(s, '@') >= 0 ||
+		strings.ContainsAny(rest[end:], " \t\n\f\r") || !utf8.ValidString(s) ||
+		utf8.RuneCountInString(s) >= maxURLRunes {
+		return ld.IsURL(s)
+	}
+	origin := s[:len(s)-len(rest)+end+1]
+	if origin == s {
+		return ld.IsURL(s)
+	}
+	return tc.validHTTPIRI(origin)
+}
