@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Group commit. A durable commit costs an fsync, a fixed price that caps
@@ -121,4 +122,5 @@ func (db *DB) commitBatch(ws []*batchWrite) {
 	if err := tx.Commit(); err != nil {
 		failAll(fmt.Errorf("storage: commit: %w", err))
 	}
+	db.lastWrite.Store(time.Now().UnixNano())
 }

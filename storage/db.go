@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -40,6 +41,11 @@ type DB struct {
 	queue     chan *batchWrite
 	stop      chan struct{}
 	loopDone  chan struct{}
+	lastWrite atomic.Int64 // unix nanoseconds of the last commit
+
+	// Checkpoints (checkpoint.go).
+	ck        *sql.DB
+	ckDone    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -119,6 +125,12 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 		w.Close()
 		return nil, nil, fmt.Errorf("storage: open %s: journal mode is %q: the file system must allow WAL", path, mode)
 	}
+	// Checkpoints run beside the writer, not inside its commits
+	// (checkpoint.go).
+	if _, err := w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
 
 	rq := cloneValues(common)
 	rq.Set("_query_only", "1")
@@ -133,11 +145,21 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
+	ck, err := sql.Open("sqlite3", dsn(abs, cloneValues(common)))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+
 	db := &DB{
-		path: abs, w: w, r: r, now: time.Now,
+		path: abs, w: w, r: r, ck: ck, now: time.Now,
 		queue: make(chan *batchWrite), stop: make(chan struct{}), loopDone: make(chan struct{}),
+		ckDone: make(chan struct{}),
 	}
 	go db.commitLoop()
+	go db.checkpointLoop()
 	applied, err := db.migrate(ctx, migrations)
 	if err != nil {
 		db.Close()
@@ -167,7 +189,8 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.stop)
 		<-db.loopDone
-		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+		<-db.ckDone
+		db.closeErr = errors.Join(db.checkpoint("TRUNCATE"), db.ck.Close(), db.r.Close(), db.w.Close())
 	})
 	return db.closeErr
 }
