@@ -118,7 +118,7 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // follow shortly after it.
 const (
 	ingestQuiet     = 200 * time.Millisecond
-	maxProcessDelay = 2 * time.Second
+	maxProcessDelay = 30 * time.Second
 	processWorkers  = 8   // deliveries processed at once; their writes share commits
 	processBatch    = 256 // deliveries read per round
 )

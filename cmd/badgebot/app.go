@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,11 +122,22 @@ func (a *App) syncBadges(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if old, err := a.DB.Badge(ctx, b.Slug); err == nil && sameBadge(old, b) {
+			continue // unchanged: no write, so read-only commands stay read-only
+		}
 		if err := a.Service.SaveBadge(ctx, b); err != nil {
 			return fmt.Errorf("config: badge %q: %w", bc.Slug, err)
 		}
 	}
 	return nil
+}
+
+// sameBadge reports whether a stored badge already says what the config
+// says.
+func sameBadge(a, b *bot.Badge) bool {
+	return a.Name == b.Name && a.Description == b.Description && a.Criteria == b.Criteria &&
+		bytes.Equal(a.Image, b.Image) && a.ImageType == b.ImageType && slices.Equal(a.Owners, b.Owners) &&
+		a.Approvals == b.Approvals && a.Repeatable == b.Repeatable && a.Nominations == b.Nominations
 }
 
 func badgeFromConfig(bc BadgeConfig) (*bot.Badge, error) {

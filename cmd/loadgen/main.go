@@ -108,7 +108,8 @@ func run(badgebot, logFile, payloadPath string, senders int, d, wait time.Durati
 	for {
 		n, err := countAwards(badgebot, dir)
 		if err != nil {
-			return err
+			fmt.Println("  (retrying)", err)
+			n = -1
 		}
 		if n >= res.accepted {
 			fmt.Printf("awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended\n", n, res.accepted, time.Since(start).Seconds())
@@ -388,9 +389,12 @@ event = "github.pull_request.merged"
 
 // countAwards asks badgebot itself how many first-pr awards exist.
 func countAwards(bin, dir string) (int, error) {
-	out, err := exec.Command(bin, "--config", filepath.Join(dir, "badgebot.toml"), "awards", "list", "--badge", "first-pr", "--json").Output()
+	cmd := exec.Command(bin, "--config", filepath.Join(dir, "badgebot.toml"), "awards", "list", "--badge", "first-pr", "--json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("awards list: %w", err)
+		return 0, fmt.Errorf("awards list: %w: %s", err, stderr.String())
 	}
 	var as []json.RawMessage
 	if err := json.Unmarshal(out, &as); err != nil {
