@@ -106,10 +106,10 @@ func (is *Issuer) profileRef() ob3Profile {
 	return ob3Profile{
 		ID:          is.IssuerID(),
 		Type:        []string{"Profile"},
-		Name:        is.p.Name,
+		Name:        cleanText(is.p.Name),
 		URL:         is.p.URL,
 		Email:       is.p.Email,
-		Description: is.p.Description,
+		Description: cleanText(is.p.Description),
 	}
 }
 
@@ -121,9 +121,9 @@ func (is *Issuer) achievement(a Achievement) ob3Achievement {
 	return ob3Achievement{
 		ID:          is.AchievementURL(a.Slug),
 		Type:        []string{"Achievement"},
-		Name:        a.Name,
-		Description: a.Description,
-		Criteria:    ob3Criteria{Narrative: narrative},
+		Name:        cleanText(a.Name),
+		Description: cleanText(a.Description),
+		Criteria:    ob3Criteria{Narrative: cleanText(narrative)},
 		Image:       ob3Image{ID: is.ImageURL(a), Type: "Image"},
 	}
 }
@@ -191,7 +191,7 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 		Context:   credentialContext,
 		ID:        is.CredentialURL(a.ID),
 		Type:      []string{"VerifiableCredential", "OpenBadgeCredential"},
-		Name:      a.Badge.Name,
+		Name:      cleanText(a.Badge.Name),
 		Issuer:    is.profileRef(),
 		ValidFrom: xsdDateTime(a.IssuedAt),
 		CredentialSubject: ob3Subject{
@@ -204,7 +204,7 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 				IdentityHash: hashedIdentity(a.Recipient),
 			}},
 			Achievement: is.achievement(a.Badge),
-			Narrative:   a.Narrative,
+			Narrative:   cleanText(a.Narrative),
 		},
 		CredentialSchema: []ob3Schema{{ID: schemaAchievementCredential, Type: schemaValidator2019}},
 		CredentialStatus: &ob3Status{
@@ -219,10 +219,10 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 		c.Evidence = append(c.Evidence, ob3Evidence{
 			ID:          e.URL,
 			Type:        []string{"Evidence"},
-			Name:        e.Name,
-			Description: e.Description,
-			Narrative:   e.Narrative,
-			Genre:       e.Genre,
+			Name:        cleanText(e.Name),
+			Description: cleanText(e.Description),
+			Narrative:   cleanText(e.Narrative),
+			Genre:       cleanText(e.Genre),
 		})
 	}
 	return c

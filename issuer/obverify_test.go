@@ -79,6 +79,15 @@ func TestObverify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Control characters in user text must not break the signature for
+	// other verifiers (json-gold does not escape them as RDFC-1.0 does).
+	ctl := testAward()
+	ctl.ID = "ctl"
+	ctl.Narrative = "tab\there, bell\x07 bs\b ff\f del\x7f nul\x00 c1\u0085 end"
+	ctl.Evidence[0].Name = "PR\f#1\x01"
+	if err := is.Sign(&ctl); err != nil {
+		t.Fatal(err)
+	}
 	join := func(l ...[]string) []string {
 		var out []string
 		for _, x := range l {
@@ -99,6 +108,7 @@ func TestObverify(t *testing.T) {
 		{"baked PNG", write("badge.png", pngCred), join(docs, statusDoc), 0, 0, "iTXt keyword"},
 		{"baked SVG (VC-JWT)", write("badge.svg", svgJWT), join(docs, statusDoc), 0, 1, "VC-JWT signature verified"},
 		{"OB 2.0 hosted assertion", write("assertion-in.json", is.AssertionOB2(a)), join(ob2Docs, []string{"--recipient", "alice@example.org"}), 0, 1, "hosted copy equals"},
+		{"control characters", write("ctl.json", ctl.Credential), join(docs, statusDoc), 0, 0, "DataIntegrityProof eddsa-rdfc-2022 verified"},
 		{"tampered credential", write("tampered.json", tamperJSON(a.Credential)), join(docs, statusDoc), 1, 9, "Invalid signature"},
 		{"tampered VC-JWT", write("tampered.jwt", []byte(tamperJWT(t, a.JWT))), join(docs, statusDoc), 1, 9, "signature invalid"},
 		{"revoked credential", write("credential2.json", a.Credential), join(docs, revokedDoc), 1, 9, "REVOKED"},
