@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Media types of the hosted routes. Every JSON-LD document (the OB 3.0
@@ -51,6 +52,7 @@ type Handler struct {
 	log   *slog.Logger
 	pages *pages
 	art   *artCache
+	jwts  jwtCache
 }
 
 // NewHandler returns the handler of the hosted routes of is, reading from
@@ -328,17 +330,53 @@ func (h *Handler) Credential(w http.ResponseWriter, r *http.Request) {
 	writeBody(w, http.StatusOK, mediaJSONLD, cacheSigned, a.Credential)
 }
 
-// CredentialJWT serves GET /awards/{id}/credential.jwt: the stored VC-JWT.
+// CredentialJWT serves GET /awards/{id}/credential.jwt: the stored VC-JWT,
+// or, for an award signed with SignCredential only, one signed now from its
+// credential and kept in memory.
 func (h *Handler) CredentialJWT(w http.ResponseWriter, r *http.Request) {
 	a, err := h.award(r)
 	if err == nil && a.JWT == "" {
-		err = ErrNotFound
+		if len(a.Credential) == 0 {
+			err = ErrNotFound // an award that was never signed
+		} else {
+			a.JWT, err = h.jwts.get(a.ID, func() (string, error) { return h.is.JWTFromCredential(a.Credential) })
+		}
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	writeBody(w, http.StatusOK, mediaJWT, cacheSigned, []byte(a.JWT))
+}
+
+// jwtCache keeps VC-JWTs signed on request, so that RS256 runs once per
+// award (per process) and not once per GET. It is bounded: when full it
+// starts over.
+type jwtCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const jwtCacheSize = 4096
+
+func (c *jwtCache) get(id string, sign func() (string, error)) (string, error) {
+	c.mu.Lock()
+	tok, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return tok, nil
+	}
+	tok, err := sign()
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= jwtCacheSize {
+		c.m = make(map[string]string)
+	}
+	c.m[id] = tok
+	c.mu.Unlock()
+	return tok, nil
 }
 
 // Revocations serves GET /revocations: the OB 2.0 RevocationList.

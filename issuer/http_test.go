@@ -459,3 +459,39 @@ func TestConcurrentReads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// An award signed with SignCredential only gets its VC-JWT on request: the
+// same token Sign would have stored, and it verifies.
+func TestCredentialJWTSignedOnRequest(t *testing.T) {
+	f := newHTTPFixture(t)
+	lazy := testAward()
+	lazy.ID = "lazy1"
+	if err := f.is.SignCredential(&lazy); err != nil {
+		t.Fatal(err)
+	}
+	if lazy.JWT != "" {
+		t.Fatalf("SignCredential made a JWT")
+	}
+	f.src.awards[lazy.ID] = lazy
+	full := lazy
+	if err := f.is.Sign(&full); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second answer comes from the cache
+		rec := f.get("/awards/lazy1/credential.jwt", "")
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != mediaJWT {
+			t.Fatalf("GET credential.jwt: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		if got := rec.Body.String(); got != full.JWT {
+			t.Fatalf("on-request JWT differs from Sign's:\n got %s\nwant %s", got, full.JWT)
+		}
+	}
+	rep, err := f.is.Verify(context.Background(), []byte(full.JWT), VerifyOptions{Docs: f.is.verifyDocs(t, nil), Now: testNow})
+	if err != nil || !rep.Valid() {
+		t.Fatalf("on-request JWT does not verify: %v %+v", err, rep)
+	}
+	// A credential of another issuer is refused.
+	if _, err := f.is.JWTFromCredential([]byte(`{"issuer":{"id":"https://elsewhere.example/issuer"}}`)); err == nil {
+		t.Error("JWTFromCredential signed another issuer's credential")
+	}
+}

@@ -233,22 +233,49 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 // a.JWT, the same credential (without the embedded proof) as an RS256
 // VC-JWT. Both use the ring's current keys.
 func (is *Issuer) Sign(a *Award) error {
+	if err := is.SignCredential(a); err != nil {
+		return err
+	}
+	token, err := is.JWTFromCredential(a.Credential)
+	if err != nil {
+		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
+	}
+	a.JWT = token
+	return nil
+}
+
+// SignCredential fills a.Credential only: the OB 3.0 credential with its
+// Data Integrity proof. The VC-JWT can be made from it later with
+// JWTFromCredential, when somebody asks for it: RS256 costs about eight
+// times the Ed25519 proof, and most awards are never fetched as a JWT.
+func (is *Issuer) SignCredential(a *Award) error {
 	if err := validateAward(a); err != nil {
 		return err
 	}
-	ed, rk := is.keys.current()
-	c := is.credential(a)
-	created := xsdDateTime(is.now())
-	signed, err := is.signCredential(c, ed, created)
+	ed, _ := is.keys.current()
+	signed, err := is.signCredential(is.credential(a), ed, xsdDateTime(is.now()))
 	if err != nil {
 		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
 	}
-	token, err := is.signJWT(c, rk)
-	if err != nil {
-		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
-	}
-	a.Credential, a.JWT = signed, token
+	a.Credential = signed
 	return nil
+}
+
+// JWTFromCredential signs, with the current RSA key, the VC-JWT of a
+// credential this issuer made: the same credential without its embedded
+// proof. RS256 (PKCS #1 v1.5) is deterministic, so the token is the same
+// every time until the key is rotated.
+func (is *Issuer) JWTFromCredential(credential []byte) (string, error) {
+	var c ob3Credential
+	if err := json.Unmarshal(credential, &c); err != nil {
+		return "", fmt.Errorf("issuer: vc-jwt: read credential: %w", err)
+	}
+	if c.Issuer.ID != is.IssuerID() {
+		return "", fmt.Errorf("issuer: vc-jwt: credential of issuer %q, not ours", c.Issuer.ID)
+	}
+	c.Proof = nil
+	_, rk := is.keys.current()
+	return is.signJWT(c, rk)
 }
 
 // signCredential adds the Data Integrity proof and returns the JSON.

@@ -284,7 +284,7 @@ func (p *pages) awardPage(a Award) awardPage {
 	if len(a.Credential) > 0 {
 		v.OB3 = append(v.OB3, linkView{Label: "credential.json", URL: p.is.CredentialURL(a.ID), Note: "signed credential (Data Integrity)"})
 	}
-	if a.JWT != "" {
+	if a.JWT != "" || len(a.Credential) > 0 {
 		v.OB3 = append(v.OB3, linkView{Label: "credential.jwt", URL: p.is.CredentialJWTURL(a.ID), Note: "VC-JWT"})
 	}
 	if len(a.Credential) > 0 {
