@@ -67,12 +67,13 @@ type cli struct {
 	configPath string
 	json       bool
 	log        *slog.Logger
+	logLevel   *slog.LevelVar // log_level from the config
 }
 
 // run executes one badgebot invocation and returns its exit status.
 func run(ctx context.Context, args []string, env *Env) int {
-	c := &cli{env: env, configPath: "badgebot.toml"}
-	c.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c := &cli{env: env, configPath: "badgebot.toml", logLevel: new(slog.LevelVar)}
+	c.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
 	err := c.dispatch(ctx, args)
 	var ue usageError
 	var silent silentError

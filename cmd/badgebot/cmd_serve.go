@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -96,6 +97,10 @@ func (c *cli) loadConfig() (Config, error) {
 	}
 	if err := cfg.Validate(bot.ParseSchedule); err != nil {
 		return Config{}, err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err == nil && c.logLevel != nil {
+		c.logLevel.Set(level)
 	}
 	return cfg, nil
 }
