@@ -56,6 +56,8 @@ func commands() []command {
 		{"revoke", "AWARD_ID --reason TEXT", "revoke an award", runRevoke},
 		{"verify", "FILE_OR_URL [--json]", "verify a baked image, credential, VC-JWT or hosted URL", runVerify},
 		{"link", "RECIPIENT RECIPIENT", "join two identities into one person", runLink},
+		{"keys list", "[--json]", "list the signing keys", runKeysList},
+		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
 		{"backup", "FILE", "write an online, consistent copy of the database", runBackup},
 		{"migrate", "", "apply database migrations and exit", runMigrate},
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,3 +125,48 @@ func TestCLIErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
+	e := newCLI(t)
+	code, out, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--json")
+	if code != 0 {
+		t.Fatalf("award: %d %s", code, errs)
+	}
+	var a map[string]any
+	json.Unmarshal([]byte(out), &a)
+	if code, out, errs := e.run("keys", "rotate", "--json"); code != 0 {
+		t.Fatalf("keys rotate: %d %s %s", code, out, errs)
+	} else {
+		var keys []map[string]any
+		if err := json.Unmarshal([]byte(out), &keys); err != nil || len(keys) != 4 {
+			t.Fatalf("keys after one rotation = %v (%v), want 2 Ed25519 + 2 RSA", keys, err)
+		}
+	}
+	// The award signed before the rotation still verifies, offline, through
+	// the Multikey in its verification method.
+	app := NewApp(mustLoad(t, e.config), quietLog())
+	if err := app.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	old, err := app.DB.Award(t.Context(), a["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(e.dir, "old.json")
+	os.WriteFile(path, old.Credential, 0o600)
+	if code, out, _ := e.run("verify", "--offline", path); code != 0 {
+		t.Errorf("old credential after rotation: exit %d\n%s", code, out)
+	}
+}
+
+func mustLoad(t *testing.T, path string) Config {
+	t.Helper()
+	cfg, err := LoadConfig(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
