@@ -48,10 +48,18 @@ func main() {
 		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
+		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
 	)
 	flag.Parse()
 	if *serve != "" {
 		serveHMAC(*serve)
+		return
+	}
+	if *reads {
+		if err := readLoad(*badgebot, *logFile, *senders, *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *slackN > 0 {
