@@ -78,7 +78,8 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if diff := cmp.Diff([]string{"001_init.sql", "002_ingest_links.sql", "003_nominations.sql"}, applied); diff != "" {
+	if diff := cmp.Diff([]string{"001_init.sql", "002_ingest_links.sql", "003_nominations.sql",
+		"004_awards_badge_person.sql", "005_scheduled.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, path)
@@ -86,8 +87,8 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 		t.Errorf("second Migrate = %v, %v; want nothing applied", applied, err)
 	}
 	db := openPath(t, path)
-	if n := count(t, db, "schema_migrations", ""); n != 3 {
-		t.Errorf("schema_migrations has %d rows, want 3", n)
+	if n := count(t, db, "schema_migrations", ""); n != 5 {
+		t.Errorf("schema_migrations has %d rows, want 5", n)
 	}
 }
 

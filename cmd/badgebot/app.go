@@ -41,12 +41,15 @@ type App struct {
 	Deliverer *bot.Deliverer
 	Slack     *slack.Adapter   // nil unless slack.enabled
 	Discord   *discord.Adapter // nil unless discord.enabled
+	// Scheduler runs the scheduled jobs (schedule.go) while Run serves.
+	Scheduler *bot.Scheduler
 
 	// ConsoleChat is set by `badgebot chat`: nominations are reviewed in
 	// the console too.
 	ConsoleChat bool
 
 	platforms   []bot.Platform
+	jobs        jobSet // sweeper, backfill, digest…, built on first use
 	deliverOnce sync.Once
 	listener    net.Listener
 	server      *http.Server
@@ -236,6 +239,7 @@ func (a *App) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
 	workers.Go(func() { a.Ingestor.Run(workCtx) })
 	a.runChat(workCtx, &workers)
+	a.runScheduler(workCtx, &workers)
 	defer func() {
 		stopWork()
 		workers.Wait()

@@ -47,6 +47,7 @@ func (a *App) openChat() error {
 		Repositories: c.GitHub.Repositories, Admins: admins,
 		WeeklyCap: c.Nominations.WeeklyCap, Expiry: expiry, ReviewChannels: review,
 		Kick:    a.kickDeliverer,
+		Digest:  a.digestNow,
 		BaseURL: c.Server.PublicURL, Log: a.Log,
 	})
 	if c.Slack.Enabled {

@@ -135,9 +135,10 @@ type BugzillaConfig struct {
 
 // DigestConfig is the [digest] table: the weekly digest.
 type DigestConfig struct {
-	Schedule string `toml:"schedule"` // cron spec
-	Timezone string `toml:"timezone"` // IANA name, for specs without CRON_TZ=
-	Announce bool   `toml:"announce"` // post to every enabled announce_channel
+	Schedule  string `toml:"schedule"`   // cron spec
+	Timezone  string `toml:"timezone"`   // IANA name, for specs without CRON_TZ=
+	Announce  bool   `toml:"announce"`   // post to every enabled announce_channel
+	PostEmpty bool   `toml:"post_empty"` // post a digest for a week with nothing in it
 }
 
 // ScheduleConfig is the [schedule] table: cron specs of the scheduled jobs.
@@ -145,6 +146,10 @@ type ScheduleConfig struct {
 	Sweep    string `toml:"sweep"`    // criteria sweep
 	Backfill string `toml:"backfill"` // GitHub and Bugzilla backfill
 	Expiry   string `toml:"expiry"`   // expiry of pending nominations
+	Retry    string `toml:"retry"`    // delivery of due announcements (outbox retry)
+	// RuleSilence is how long a rule may match nothing before admins are
+	// told (ParseWindow).
+	RuleSilence string `toml:"rule_silence"`
 }
 
 // NominationsConfig is the [nominations] table.
@@ -204,7 +209,7 @@ func DefaultConfig() Config {
 		GitHub:      GitHubConfig{WebhookSecret: "change-me"},
 		Bugzilla:    BugzillaConfig{SecretHeader: "X-Badgebot-Token"},
 		Digest:      DigestConfig{Schedule: "0 16 * * FRI", Timezone: "UTC", Announce: true},
-		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily"},
+		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily", Retry: "@every 1m", RuleSilence: "30d"},
 		Nominations: NominationsConfig{WeeklyCap: 5, Expiry: "14d"},
 	}
 }

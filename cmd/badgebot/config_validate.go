@@ -186,7 +186,11 @@ func (v *cfgCheck) schedules() {
 		{"schedule.sweep", v.c.Schedule.Sweep},
 		{"schedule.backfill", v.c.Schedule.Backfill},
 		{"schedule.expiry", v.c.Schedule.Expiry},
+		{"schedule.retry", v.c.Schedule.Retry},
 	} {
+		if s.key == "schedule.retry" && s.spec == "" {
+			continue // optional: the default applies
+		}
 		if !v.required(s.key, s.spec) || v.checkCron == nil {
 			continue
 		}
@@ -205,6 +209,9 @@ func (v *cfgCheck) schedules() {
 		v.add("nominations.weekly_cap", "must be 0 (no cap) or more, not %d", v.c.Nominations.WeeklyCap)
 	}
 	v.duration("nominations.expiry", v.c.Nominations.Expiry)
+	if v.c.Schedule.RuleSilence != "" {
+		v.duration("schedule.rule_silence", v.c.Schedule.RuleSilence)
+	}
 }
 
 func (v *cfgCheck) badges() {

@@ -28,6 +28,14 @@ CREATE TABLE awards (
 	FOREIGN KEY (recipient_platform, recipient_id) REFERENCES identities (platform, id)
 ) STRICT;
 
+CREATE TABLE backfill_sources (
+	source        TEXT PRIMARY KEY,
+	cursor        INTEGER,          -- NULL: never completed a run
+	blocked_until INTEGER,
+	last_run      INTEGER,
+	last_error    TEXT NOT NULL DEFAULT ''
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE badges (
 	slug        TEXT PRIMARY KEY,
 	name        TEXT NOT NULL,
@@ -57,6 +65,15 @@ CREATE TABLE deliveries (
 	received_at INTEGER NOT NULL, processed_at INTEGER, problem TEXT NOT NULL DEFAULT '',
 	UNIQUE (source, delivery_id)
 ) STRICT;
+
+CREATE TABLE digest_runs (
+	period     TEXT PRIMARY KEY,
+	week       TEXT NOT NULL,
+	since      INTEGER NOT NULL,
+	until      INTEGER NOT NULL,
+	posted     INTEGER NOT NULL, -- announcements queued
+	created_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE events (
 	id             INTEGER PRIMARY KEY,
@@ -88,6 +105,12 @@ CREATE TABLE identities (
 	verified   INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1)),
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (platform, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE job_state (
+	name       TEXT PRIMARY KEY,
+	state      TEXT NOT NULL, -- JSON
+	updated_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE link_codes (
@@ -171,6 +194,8 @@ CREATE TABLE schema_migrations (
 
 CREATE INDEX awards_badge ON awards (badge, issued_at);
 
+CREATE INDEX awards_badge_person ON awards (badge, person_id, issued_at);
+
 CREATE INDEX awards_identity ON awards (recipient_platform, recipient_id);
 
 CREATE UNIQUE INDEX awards_once ON awards (badge, person_id) WHERE exclusive AND NOT revoked;
@@ -181,11 +206,14 @@ CREATE INDEX awards_revoked ON awards (status_index) WHERE revoked;
 
 CREATE INDEX deliveries_pending ON deliveries (id) WHERE processed_at IS NULL;
 
+CREATE INDEX digest_runs_week ON digest_runs (week);
+
 CREATE INDEX events_delivery ON events (delivery) WHERE delivery IS NOT NULL;
 
 CREATE INDEX events_kind_person ON events (kind, person_id, occurred_at);
 
-CREATE INDEX events_person ON events (person_id);
+CREATE INDEX events_person_kind ON events
+	(person_id, kind, occurred_at, received_at, private, repository, product, component);
 
 CREATE INDEX identities_person ON identities (person_id);
 

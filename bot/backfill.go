@@ -1,0 +1,398 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// PullRequestSource lists merged pull requests (integrations/github.Client
+// through an adapter that maps its rate-limit error).
+type PullRequestSource interface {
+	// MergedPullRequests returns an EventPRMerged for each pull request of
+	// repo ("owner/name") merged at or after since. With an error it may
+	// still return what it found.
+	MergedPullRequests(ctx context.Context, repo string, since time.Time) ([]Event, error)
+}
+
+// FixedBugSource lists bugs resolved FIXED (integrations/bugzilla.Client
+// through an adapter).
+type FixedBugSource interface {
+	// FixedBugs returns an EventBugFixed for each bug of product resolved
+	// FIXED and changed at or after since. With an error it may still
+	// return what it found.
+	FixedBugs(ctx context.Context, product string, since time.Time) ([]Event, error)
+}
+
+// SourceUnavailableError tells the backfill that a source refused for a
+// while (a rate limit, an outage): it is not asked again before Until
+// (zero: DefaultBackfillBackoff from now).
+type SourceUnavailableError struct {
+	Until time.Time
+	Err   error
+}
+
+// Error implements error.
+func (e *SourceUnavailableError) Error() string {
+	if e.Until.IsZero() {
+		return fmt.Sprintf("source unavailable: %v", e.Err)
+	}
+	return fmt.Sprintf("source unavailable until %s: %v", e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+// Unwrap returns the source's error.
+func (e *SourceUnavailableError) Unwrap() error { return e.Err }
+
+// BackfillSource is the state of one backfill source, "github:owner/repo"
+// or "bugzilla:Product".
+type BackfillSource struct {
+	Name         string
+	Cursor       time.Time // since of the next run; zero: never completed
+	BlockedUntil time.Time // rate limited or unavailable until then
+	LastRun      time.Time
+	LastError    string
+}
+
+// BackfillStore keeps what backfills find and their cursors.
+type BackfillStore interface {
+	// StoreEvents stores events without a delivery, skipping those whose
+	// kind and key are stored, and returns the new ones with ID and
+	// PersonID set.
+	StoreEvents(ctx context.Context, events []Event) ([]Event, error)
+	// BackfillSource returns the state of a source (the zero state with
+	// its name before its first run).
+	BackfillSource(ctx context.Context, name string) (BackfillSource, error)
+	SaveBackfillSource(ctx context.Context, s BackfillSource) error
+	// Enqueue queues announcements that belong to no award (the summary).
+	Enqueue(ctx context.Context, out []Announcement) error
+}
+
+// Backfill defaults.
+const (
+	DefaultBackfillLookback = 30 * 24 * time.Hour // how far back the first run looks
+	DefaultBackfillBackoff  = 15 * time.Minute    // wait after an outage that named no time
+	backfillOverlap         = time.Hour           // each run looks this far behind its cursor
+)
+
+// BackfillConfig configures a Backfill.
+type BackfillConfig struct {
+	Store BackfillStore // required
+	// Sweeper evaluates the rules for the people of the new events.
+	Sweeper *Sweeper // required
+	// Service supplies the badges, people and announce targets of the
+	// summary; required.
+	Service *Service
+	// GitHub and Repositories ("owner/name"; patterns are skipped, they
+	// name no repository to ask about); nil GitHub: no GitHub backfill.
+	GitHub       PullRequestSource
+	Repositories []string
+	// Bugzilla and Products (names; patterns are skipped); nil: none.
+	Bugzilla FixedBugSource
+	Products []string
+	// Lookback is how far back a source's first run looks; 0:
+	// DefaultBackfillLookback.
+	Lookback time.Duration
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Backfill asks the GitHub and Bugzilla APIs for contributions since its
+// last run, so that events a webhook missed are found. Events are keyed as
+// the webhooks key them, so one seen by both is stored once. A source that
+// is rate limited or down is left alone until the time it named, never
+// retried in a loop. Awards the new events earn are announced as one
+// summary per announce channel, not one post each.
+type Backfill struct {
+	cfg BackfillConfig
+}
+
+// NewBackfill returns a Backfill.
+func NewBackfill(cfg BackfillConfig) *Backfill {
+	if cfg.Lookback <= 0 {
+		cfg.Lookback = DefaultBackfillLookback
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Backfill{cfg: cfg}
+}
+
+// BackfillReport says what a backfill did.
+type BackfillReport struct {
+	Sources   []SourceReport
+	Found     int      // events the sources returned
+	New       int      // of them, not stored before
+	Awards    []*Award // awards the new events earned
+	Announced int      // summary announcements queued
+}
+
+// SourceReport is one source's part of a backfill.
+type SourceReport struct {
+	Name    string
+	Since   time.Time
+	Found   int
+	New     int
+	Skipped string // why the source was not asked
+	Err     error
+}
+
+type backfillJob struct {
+	platform, name string
+	fetch          func(ctx context.Context, since time.Time) ([]Event, error)
+}
+
+func (b *Backfill) jobs() []backfillJob {
+	var jobs []backfillJob
+	if b.cfg.GitHub != nil {
+		for _, repo := range b.cfg.Repositories {
+			if hasMeta(repo) {
+				b.cfg.Log.Warn("backfill: a repository pattern names no repository to ask about; list the repositories", "repository", repo)
+				continue
+			}
+			jobs = append(jobs, backfillJob{PlatformGitHub, "github:" + repo, func(ctx context.Context, since time.Time) ([]Event, error) {
+				return b.cfg.GitHub.MergedPullRequests(ctx, repo, since)
+			}})
+		}
+	}
+	if b.cfg.Bugzilla != nil {
+		for _, product := range b.cfg.Products {
+			if hasMeta(product) {
+				continue
+			}
+			jobs = append(jobs, backfillJob{PlatformBugzilla, "bugzilla:" + product, func(ctx context.Context, since time.Time) ([]Event, error) {
+				return b.cfg.Bugzilla.FixedBugs(ctx, product, since)
+			}})
+		}
+	}
+	return jobs
+}
+
+// hasMeta reports whether s is a path.Match pattern rather than a name.
+func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+// Run runs one backfill over every source.
+func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
+	now := b.cfg.Now().UTC()
+	rep := &BackfillReport{}
+	blocked := map[string]time.Time{} // platform → until: one rate limit stops the platform
+	type found struct {
+		st     BackfillSource
+		events []Event
+		err    error
+		at     int // index into rep.Sources
+	}
+	var fetched []found
+	for _, j := range b.jobs() {
+		st, err := b.cfg.Store.BackfillSource(ctx, j.name)
+		if err != nil {
+			return rep, err
+		}
+		sr := SourceReport{Name: j.name}
+		until := st.BlockedUntil
+		if blocked[j.platform].After(until) {
+			until = blocked[j.platform]
+		}
+		if now.Before(until) {
+			sr.Skipped = "unavailable until " + until.UTC().Format(time.RFC3339)
+			rep.Sources = append(rep.Sources, sr)
+			continue
+		}
+		sr.Since = now.Add(-b.cfg.Lookback)
+		if !st.Cursor.IsZero() {
+			sr.Since = st.Cursor.Add(-backfillOverlap)
+		}
+		events, err := j.fetch(ctx, sr.Since)
+		if ue, ok := errors.AsType[*SourceUnavailableError](err); ok {
+			until := ue.Until
+			if !until.After(now) {
+				until = now.Add(DefaultBackfillBackoff)
+			}
+			st.BlockedUntil, blocked[j.platform] = until, until
+		}
+		sr.Found, sr.Err = len(events), err
+		rep.Found += len(events)
+		rep.Sources = append(rep.Sources, sr)
+		fetched = append(fetched, found{st: st, events: events, err: err, at: len(rep.Sources) - 1})
+	}
+
+	// Storing and awarding hold the sweeper, so that a scheduled sweep
+	// cannot announce these awards one by one meanwhile.
+	b.cfg.Sweeper.mu.Lock()
+	defer b.cfg.Sweeper.mu.Unlock()
+	var people []int64
+	seen := map[int64]bool{}
+	for _, f := range fetched {
+		stored, err := b.cfg.Store.StoreEvents(ctx, f.events)
+		if err != nil {
+			return rep, err
+		}
+		rep.Sources[f.at].New = len(stored)
+		rep.New += len(stored)
+		for _, e := range stored {
+			if !seen[e.PersonID] {
+				seen[e.PersonID] = true
+				people = append(people, e.PersonID)
+			}
+		}
+		st := f.st
+		st.LastRun = now
+		if f.err != nil {
+			// A partial answer moves no cursor: what it missed is asked
+			// for again next time.
+			st.LastError = truncateRunes(f.err.Error(), 500)
+			b.cfg.Log.Warn("backfill: source failed", "source", st.Name, "err", f.err, "blocked_until", st.BlockedUntil)
+		} else {
+			st.Cursor, st.BlockedUntil, st.LastError = now, time.Time{}, ""
+		}
+		if err := b.cfg.Store.SaveBackfillSource(ctx, st); err != nil {
+			return rep, err
+		}
+	}
+	if len(people) == 0 {
+		return rep, nil
+	}
+	sort.Slice(people, func(i, j int) bool { return people[i] < people[j] })
+	_, err := b.cfg.Sweeper.sweepLocked(ctx, SweepOptions{People: people, Quiet: true, OnResult: func(r SweepResult) {
+		if r.Award != nil {
+			rep.Awards = append(rep.Awards, r.Award)
+		}
+	}})
+	if err != nil {
+		return rep, err
+	}
+	out, err := b.summary(ctx, rep)
+	if err != nil || len(out) == 0 {
+		return rep, err
+	}
+	if err := b.cfg.Store.Enqueue(ctx, out); err != nil {
+		return rep, err
+	}
+	rep.Announced = len(out)
+	b.cfg.Log.Info("backfill done", "found", rep.Found, "new", rep.New, "awards", len(rep.Awards))
+	return rep, nil
+}
+
+// summaryMax caps the awards named one by one in a summary.
+const summaryMax = 10
+
+// summary writes one announcement per announce target naming the awards
+// of the backfill. People who chose not to be announced publicly are
+// left out.
+func (b *Backfill) summary(ctx context.Context, rep *BackfillReport) ([]Announcement, error) {
+	svc := b.cfg.Service
+	type entry struct {
+		a *Award
+		b *Badge
+		p *Person
+	}
+	var entries []entry
+	badges := map[string]*Badge{}
+	for _, a := range rep.Awards {
+		bd, ok := badges[a.Badge]
+		if !ok {
+			var err error
+			if bd, err = svc.Store.Badge(ctx, a.Badge); err != nil {
+				return nil, err
+			}
+			badges[a.Badge] = bd
+		}
+		p, err := svc.Store.PersonByRecipient(ctx, a.Recipient)
+		if err != nil {
+			return nil, err
+		}
+		if p.Announce != AnnouncePublic {
+			continue
+		}
+		entries = append(entries, entry{a, bd, p})
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	sort.SliceStable(entries, func(i, j int) bool {
+		if entries[i].b.Name != entries[j].b.Name {
+			return entries[i].b.Name < entries[j].b.Name
+		}
+		return entries[i].b.Slug < entries[j].b.Slug
+	})
+	var out []Announcement
+	for _, t := range svc.Targets {
+		m := Message{
+			Title:    "New badges for contributions the webhooks missed",
+			Link:     svc.BaseURL + "/badges",
+			Mentions: map[string]string{},
+		}
+		lines := []string{fmt.Sprintf("A catch-up found %d %s that had not reached badgebot; %d %s earned:",
+			rep.New, plural(rep.New, "contribution", "contributions"), len(entries), plural(len(entries), "badge was", "badges were"))}
+		// One line per badge, naming (and mentioning) at most summaryMax.
+		for i := 0; i < len(entries); {
+			j := i
+			for j < len(entries) && entries[j].b.Slug == entries[i].b.Slug {
+				j++
+			}
+			var who []string
+			for _, e := range entries[i : i+shown(j-i, summaryMax)] {
+				id := mention(e.p, t.Platform)
+				m.Mentions[id] = e.p.Handle
+				who = append(who, "{{"+id+"}}")
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s", entries[i].b.Name, listWords(who, j-i-len(who))))
+			i = j
+		}
+		for _, e := range entries[:min(len(entries), summaryMax)] {
+			m.Fields = append(m.Fields, Field{Label: e.b.Name, Value: plain(e.p.Handle), URL: svc.AwardURL(e.a.ID)})
+		}
+		m.Text = strings.Join(lines, "\n")
+		out = append(out, Announcement{Platform: t.Platform, Channel: t.Channel, Kind: KindSummary, Message: m})
+	}
+	return out, nil
+}
+
+// shown is how many of n names a list of at most max shows: all of
+// them, or max-1 and "N more".
+func shown(n, max int) int {
+	if n > max {
+		return max - 1
+	}
+	return n
+}
+
+// listWords joins words as "a, b and c", or with more > 0 as "a, b and
+// 3 more".
+func listWords(words []string, more int) string {
+	if more > 0 {
+		words = append(words[:len(words):len(words)], fmt.Sprintf("%d more", more))
+	}
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// ProductsOf returns the Bugzilla products named (not as patterns) by the
+// rules counting fixed bugs: what a backfill asks Bugzilla about.
+func ProductsOf(rules []Rule) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Event != EventBugFixed {
+			continue
+		}
+		for _, p := range r.Products {
+			if !hasMeta(p) && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,165 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
+	"github.com/badgebot/badgebot/integrations/console"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeSource serves stored events since a time, like the APIs do, and
+// records what it was asked. err, when set, is returned once with the
+// events, as a rate limit cutting a listing short would.
+type fakeSource struct {
+	mu     sync.Mutex
+	events map[string][]bot.Event // by repository or product
+	calls  []string
+	err    map[string]error
+}
+
+func (f *fakeSource) list(what string, since time.Time) ([]bot.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, what+" since "+since.Format(time.RFC3339))
+	var out []bot.Event
+	for _, e := range f.events[what] {
+		if !e.OccurredAt.Before(since) {
+			out = append(out, e)
+		}
+	}
+	err := f.err[what]
+	delete(f.err, what)
+	return out, err
+}
+
+func (f *fakeSource) MergedPullRequests(ctx context.Context, repo string, since time.Time) ([]bot.Event, error) {
+	return f.list(repo, since)
+}
+
+func (f *fakeSource) FixedBugs(ctx context.Context, product string, since time.Time) ([]bot.Event, error) {
+	return f.list(product, since)
+}
+
+func (f *fakeSource) takeCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls
+	f.calls = nil
+	return c
+}
+
+func fixedBug(email, product string, id, daysAgo int) bot.Event {
+	return bot.Event{
+		Source: bot.PlatformBugzilla, Kind: bot.EventBugFixed, Key: fmt.Sprintf("bugzilla:%d:fixed", id),
+		Actor: bot.Recipient{Platform: bot.PlatformBugzilla, ID: email}, Product: product, Component: "General",
+		URL: fmt.Sprintf("https://bugzilla.example.org/show_bug.cgi?id=%d", id), Title: fmt.Sprintf("Bug %d", id),
+		OccurredAt: bottest.T0().AddDate(0, 0, -daysAgo), ReceivedAt: bottest.T0(),
+	}
+}
+
+func TestBackfill(t *testing.T) {
+	e := newEnv(t)
+	if err := e.svc.SaveBadge(e.ctx, bottest.Badge("bug-fixer", "Bug Fixer")); err != nil {
+		t.Fatal(err)
+	}
+	rules := []bot.Rule{
+		{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1},
+		{Name: "first-fix", Badge: "bug-fixer", Event: bot.EventBugFixed, Threshold: 1, Products: []string{"Firefox", "Core*"}},
+	}
+	s := e.sweeper(rules...)
+	// The webhook saw octocat's pull request 1 (and its rules ran then).
+	if ok, err := e.db.RecordDelivery(e.ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: []byte("{}")},
+		[]bot.Event{pr("octocat", "octo/hello", 1, 3)}); !ok || err != nil {
+		t.Fatalf("RecordDelivery = %v, %v", ok, err)
+	}
+	if _, err := e.svc.Award(e.ctx, bot.AwardRequest{Badge: "first-pr", To: bottest.Recipient(t, "github:octocat"), Source: bot.SourceRule}); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+
+	gh := &fakeSource{events: map[string][]bot.Event{
+		"octo/hello": {pr("octocat", "octo/hello", 1, 3), pr("hubot", "octo/hello", 2, 2), pr("monalisa", "octo/hello", 3, 60)},
+	}}
+	reset := e.clock.Now().Add(time.Hour)
+	bz := &fakeSource{
+		events: map[string][]bot.Event{"Firefox": {fixedBug("dev@example.org", "Firefox", 7, 1)}},
+		err:    map[string]error{"Firefox": &bot.SourceUnavailableError{Until: reset, Err: errors.New("HTTP 429")}},
+	}
+	b := bot.NewBackfill(bot.BackfillConfig{
+		Store: e.db, Sweeper: s, Service: e.svc,
+		GitHub: gh, Repositories: []string{"octo/hello", "octo/*"},
+		Bugzilla: bz, Products: bot.ProductsOf(rules),
+		Now: e.clock.Now, Log: slog.New(slog.DiscardHandler),
+	})
+
+	rep, err := b.Run(e.ctx)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	since := e.clock.Now().Add(-bot.DefaultBackfillLookback).Format(time.RFC3339)
+	if diff := cmp.Diff([]string{"octo/hello since " + since}, gh.takeCalls()); diff != "" {
+		t.Errorf("GitHub calls (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Firefox since " + since}, bz.takeCalls()); diff != "" {
+		t.Errorf("Bugzilla calls (-want +got):\n%s", diff)
+	}
+	// PR 1 is stored once; PR 3 is older than the lookback; the bug came
+	// with the rate limit and is kept.
+	if rep.Found != 3 || rep.New != 2 || len(rep.Awards) != 2 {
+		t.Errorf("report: found %d, new %d, awards %d; want 3, 2, 2", rep.Found, rep.New, len(rep.Awards))
+	}
+	if n := len(e.awards("github:hubot")); n != 1 {
+		t.Errorf("hubot holds %d badges, want first-pr", n)
+	}
+	// One summary, no announcement per award.
+	e.deliver()
+	posts := postsTo(e.slack, "C0ANNOUNCE")
+	if len(posts) != 2 || posts[1].Message.Title != "New badges for contributions the webhooks missed" {
+		t.Fatalf("announce channel got %d posts: %+v", len(posts), posts)
+	}
+	sc := &scrubber{db: e.db, seen: map[string]string{}}
+	golden(t, "backfill-summary.golden", sc.scrub(t, console.Render(posts[1].Message)))
+
+	src, err := e.db.BackfillSource(e.ctx, "github:octo/hello")
+	if err != nil || !src.Cursor.Equal(e.clock.Now()) || src.LastError != "" {
+		t.Errorf("github cursor %+v, %v", src, err)
+	}
+	src, err = e.db.BackfillSource(e.ctx, "bugzilla:Firefox")
+	if err != nil || !src.Cursor.IsZero() || !src.BlockedUntil.Equal(reset) || !strings.Contains(src.LastError, "429") {
+		t.Errorf("bugzilla state %+v, %v: want no cursor, blocked until %s", src, err, reset)
+	}
+
+	// Within the hour: GitHub from its cursor (with an overlap), Bugzilla
+	// left alone.
+	e.clock.Advance(30 * time.Minute)
+	rep, err = b.Run(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"octo/hello since " + e.clock.Now().Add(-90*time.Minute).Format(time.RFC3339)}, gh.takeCalls()); diff != "" {
+		t.Errorf("second run's GitHub calls (-want +got):\n%s", diff)
+	}
+	if c := bz.takeCalls(); len(c) != 0 {
+		t.Errorf("a rate-limited source was asked again: %q", c)
+	}
+	if rep.New != 0 || rep.Sources[1].Skipped == "" {
+		t.Errorf("second run: %+v", rep)
+	}
+	// After the reset: Bugzilla is asked again, the same bug is not new.
+	e.clock.Advance(time.Hour)
+	if rep, err = b.Run(e.ctx); err != nil || rep.New != 0 || len(bz.takeCalls()) != 1 {
+		t.Errorf("third run: %+v, %v", rep, err)
+	}
+	if src, _ := e.db.BackfillSource(e.ctx, "bugzilla:Firefox"); !src.Cursor.Equal(e.clock.Now()) || !src.BlockedUntil.IsZero() {
+		t.Errorf("bugzilla state after the reset: %+v", src)
+	}
+}

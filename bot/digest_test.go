@@ -1,0 +1,266 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
+	"github.com/badgebot/badgebot/integrations/console"
+	"github.com/google/go-cmp/cmp"
+)
+
+// friday is the digest's scheduled time in the tests: "0 16 * * FRI" UTC,
+// the day after bottest.T0.
+var friday = time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+
+func (e *env) digester(mods ...func(*bot.DigesterConfig)) *bot.Digester {
+	e.t.Helper()
+	cfg := bot.DigesterConfig{
+		Store: e.db, Service: e.svc,
+		Sweeper: e.sweeper(
+			bot.Rule{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1},
+			bot.Rule{Name: "three", Badge: "three-prs", Event: bot.EventPRMerged, Threshold: 3},
+		),
+		Schedule: "0 16 * * FRI", Location: time.UTC, Announce: true,
+		Now: e.clock.Now, Log: slog.New(slog.DiscardHandler),
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	d, err := bot.NewDigester(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+// award awards a badge by hand at a time.
+func (e *env) awardAt(badge, to string, at time.Time) *bot.Award {
+	e.t.Helper()
+	a, err := e.svc.Award(e.ctx, bot.AwardRequest{Badge: badge, To: bottest.Recipient(e.t, to), ToName: names[to],
+		Source: bot.SourceManual, By: owner, At: at,
+		Evidence: []bot.Evidence{{URL: "https://example.org/" + badge, Name: "work"}}})
+	if err != nil {
+		e.t.Fatalf("Award %s to %s: %v", badge, to, err)
+	}
+	return a
+}
+
+// digestEnv is a week with awards, a newcomer, a nomination waiting and
+// someone one pull request from a badge, announced on Slack, Discord and
+// the console.
+func digestEnv(t *testing.T) *env {
+	discord := bottest.NewPlatform(bot.PlatformDiscord)
+	e := newEnv(t, func(c *envConfig) {
+		c.platforms = append(c.platforms, discord, bottest.NewPlatform(bot.PlatformConsole))
+		c.targets = []bot.Target{
+			{Platform: bot.PlatformSlack, Channel: "C0ANNOUNCE"},
+			{Platform: bot.PlatformDiscord, Channel: "1100000000000000001"},
+			{Platform: bot.PlatformConsole, Channel: "general"},
+		}
+	})
+	if err := e.svc.SaveBadge(e.ctx, bottest.Badge("three-prs", "Three PRs")); err != nil {
+		t.Fatal(err)
+	}
+	week := friday.AddDate(0, 0, -7)
+	e.awardAt("appreciated", bob, week.AddDate(0, 0, -20)) // Bob is no newcomer
+	e.awardAt("first-pr", ada, week.Add(time.Hour))
+	e.awardAt("first-pr", bob, week.Add(48*time.Hour))
+	e.awardAt("helper", ada, week.Add(72*time.Hour))
+	revoked := e.awardAt("orphan", carol, week.Add(96*time.Hour))
+	if _, err := e.svc.Revoke(e.ctx, revoked.ID, "by mistake", admin); err != nil {
+		t.Fatal(err)
+	}
+	e.awardAt("first-pr", owner, week.Add(-time.Hour)) // the week before
+	e.clock.Set(friday.Add(-3 * 24 * time.Hour))
+	wantText(t, e.cmd(ada, "nominate @"+carol+" helper for the docs sprint"), "#1")
+	e.store(pr("octocat", "octo/a", 1, 30), pr("octocat", "octo/a", 2, 20))
+	e.clock.Set(friday.Add(5 * time.Second)) // the scheduled run
+	return e
+}
+
+func TestDigestRendering(t *testing.T) {
+	e := digestEnv(t)
+	d := e.digester()
+	out, err := d.Run(e.ctx, bot.DigestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Period != "2026-W48" || out.Posted != 3 || out.Skipped != "" {
+		t.Fatalf("outcome %+v", out)
+	}
+	sc := &scrubber{db: e.db, seen: map[string]string{}}
+	for _, a := range out.Out {
+		buf, err := json.MarshalIndent(a.Message, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "digest/"+a.Platform+".json", sc.scrub(t, string(buf))+"\n")
+		if a.Platform == bot.PlatformConsole {
+			golden(t, "digest/console.txt", sc.scrub(t, console.Render(a.Message))+"\n")
+		}
+	}
+	if n := e.deliver(); n < 3 {
+		t.Errorf("delivered %d, want the 3 digests among them", n)
+	}
+}
+
+func TestDigestOncePerPeriod(t *testing.T) {
+	e := digestEnv(t)
+	out, err := e.digester().Run(e.ctx, bot.DigestOptions{DryRun: true})
+	if err != nil || out.Period != "" || len(out.Out) != 3 || out.AlreadyPosted {
+		t.Fatalf("dry run: %+v, %v", out, err)
+	}
+	e.deliver() // the awards' announcements and the review
+	// Concurrent runs, as a server's schedule and `badgebot digest` at
+	// once: one posts.
+	var wg sync.WaitGroup
+	outs := make([]*bot.DigestOutcome, 4)
+	for i := range outs {
+		wg.Go(func() {
+			var err error
+			if outs[i], err = e.digester().Run(e.ctx, bot.DigestOptions{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	posted := 0
+	for _, o := range outs {
+		if o != nil && o.Skipped == "" {
+			posted++
+		} else if o != nil && o.Skipped != bot.DigestPostedAlready {
+			t.Errorf("skipped for %q", o.Skipped)
+		}
+	}
+	if posted != 1 {
+		t.Errorf("%d of 4 concurrent runs posted, want 1", posted)
+	}
+	// Later in the week, after a restart: still once.
+	e.clock.Advance(48 * time.Hour)
+	out, err = e.digester().Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Skipped != bot.DigestPostedAlready || out.Week != "2026-W48" {
+		t.Errorf("run two days later: %+v, %v", out, err)
+	}
+	if !strings.Contains(out.Sentence(), "--force") {
+		t.Errorf("sentence %q does not say how to post again", out.Sentence())
+	}
+	// --force posts again under a key of its own.
+	for _, want := range []string{"2026-W48+force1", "2026-W48+force2"} {
+		out, err = e.digester().Run(e.ctx, bot.DigestOptions{Force: true})
+		if err != nil || out.Period != want || out.Posted != 3 {
+			t.Errorf("forced run: %+v, %v; want period %s", out, err, want)
+		}
+	}
+	if n := e.deliver(); n != 9 {
+		t.Errorf("delivered %d, want 3 digests on 3 platforms", n)
+	}
+	// The next Friday is a new period.
+	e.clock.Set(friday.AddDate(0, 0, 7))
+	out, err = e.digester().Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Period != "2026-W49" {
+		t.Errorf("next week: %+v, %v", out, err)
+	}
+}
+
+func TestDigestEmptyWeek(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(friday)
+	out, err := e.digester().Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Skipped != bot.DigestEmpty || out.Posted != 0 {
+		t.Errorf("empty week: %+v, %v", out, err)
+	}
+	if posted, _ := e.db.DigestPosted(e.ctx, "2026-W48"); posted {
+		t.Error("an empty week was recorded")
+	}
+	out, err = e.digester(func(c *bot.DigesterConfig) { c.PostEmpty = true }).Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Posted != 1 || !strings.Contains(out.Out[0].Message.Text, "No badges were awarded this week.") {
+		t.Errorf("empty week with PostEmpty: %+v, %v", out, err)
+	}
+	// announce = false: recorded, not posted.
+	e.clock.Set(friday.AddDate(0, 0, 7))
+	e.awardAt("first-pr", ada, friday.AddDate(0, 0, 6))
+	out, err = e.digester(func(c *bot.DigesterConfig) { c.Announce = false }).Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Skipped != bot.DigestAnnounceOff || out.Posted != 0 || out.Period != "2026-W49" {
+		t.Errorf("announce off: %+v, %v", out, err)
+	}
+}
+
+func TestDigestPeriod(t *testing.T) {
+	e := newEnv(t)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		spec        string
+		loc         *time.Location
+		now         time.Time
+		week        string
+		since, till time.Time
+	}{
+		// At the scheduled time: the week that ends then.
+		{"0 16 * * FRI", time.UTC, friday, "2026-W48", friday.AddDate(0, 0, -7), friday},
+		// A run a few seconds early still counts for that time.
+		{"0 16 * * FRI", time.UTC, friday.Add(-10 * time.Second), "2026-W48", friday.AddDate(0, 0, -7), friday},
+		// By hand on a Thursday: the period of last Friday's run.
+		{"0 16 * * FRI", time.UTC, bottest.T0(), "2026-W47", friday.AddDate(0, 0, -14), bottest.T0()},
+		// Sunday 23:30 UTC is Monday in Berlin: ISO weeks turn there.
+		{"30 23 * * SUN", time.UTC, time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC), "2026-W48",
+			time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC), time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)},
+		{"30 0 * * MON", berlin, time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC), "2026-W49",
+			time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC), time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)},
+		{"CRON_TZ=Europe/Berlin 30 0 * * MON", time.UTC, time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC), "2026-W49",
+			time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC), time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		d := e.digester(func(c *bot.DigesterConfig) { c.Schedule, c.Location = tt.spec, tt.loc })
+		week, since, till := d.Period(tt.now)
+		got := []any{week, since.UTC(), till.UTC()}
+		if diff := cmp.Diff([]any{tt.week, tt.since, tt.till}, got); diff != "" {
+			t.Errorf("Period(%q, %s) (-want +got):\n%s", tt.spec, tt.now, diff)
+		}
+	}
+	if _, err := bot.NewDigester(bot.DigesterConfig{Schedule: "friday"}); bot.ErrorCode(err) != bot.EINVALID ||
+		!strings.Contains(err.Error(), "digest.schedule") {
+		t.Errorf("bad schedule: %v", err)
+	}
+}
+
+// TestDigestMessageCaps: a big week names a few people per badge and
+// counts the rest, and mentions only those named.
+func TestDigestMessageCaps(t *testing.T) {
+	e := newEnv(t)
+	b := bottest.Badge("first-pr", "First Pull Request")
+	dg := &bot.Digest{Week: "2026-W48", Since: friday.AddDate(0, 0, -7), Until: friday}
+	entries := make([]bot.DigestEntry, 12)
+	for i := range entries {
+		login := fmt.Sprintf("dev%02d", i)
+		p := &bot.Person{ID: int64(i + 1), Handle: login, Announce: bot.AnnouncePublic,
+			Identities: []bot.Identity{{Recipient: bot.Recipient{Platform: bot.PlatformGitHub, ID: login}}}}
+		entries[i] = bot.DigestEntry{Award: bot.DigestAward{ID: fmt.Sprintf("award%02d", i), Badge: b.Slug, PersonID: p.ID}, Person: p}
+		dg.Newcomers = append(dg.Newcomers, p)
+	}
+	dg.Badges = []bot.DigestBadge{{Badge: b, Awards: entries}}
+	m := e.digester().Message(dg, bot.PlatformSlack)
+	lines := strings.Split(m.Text, "\n")
+	want := []string{
+		"12 badges were awarded this week. Congratulations!",
+		"First Pull Request: {{github:dev00}}, {{github:dev01}}, {{github:dev02}}, {{github:dev03}}, {{github:dev04}}, " +
+			"{{github:dev05}}, {{github:dev06}}, {{github:dev07}}, {{github:dev08}} and 3 more",
+		"Welcome to {{github:dev00}}, {{github:dev01}}, {{github:dev02}}, {{github:dev03}}, {{github:dev04}}, " +
+			"{{github:dev05}}, {{github:dev06}}, {{github:dev07}}, {{github:dev08}} and 3 more, who earned their first badge!",
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+	if len(m.Mentions) != 9 || len(m.Fields) != 10 {
+		t.Errorf("%d mentions and %d links, want 9 and 10", len(m.Mentions), len(m.Fields))
+	}
+}

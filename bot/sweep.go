@@ -1,0 +1,367 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// SweepState is what criteria sweeps remember between runs.
+type SweepState struct {
+	// LastEventID is the highest event id the last sweep saw: the next
+	// incremental sweep looks at the people with later events.
+	LastEventID int64
+	// Fingerprint identifies the rules (and their badges' repeatable
+	// flags) the last sweep ran; a change means a full sweep.
+	Fingerprint string
+	FullAt      time.Time // the last full sweep
+	SweptAt     time.Time // the last sweep
+}
+
+// PersonSelection selects the people a sweep reads: the listed IDs, or,
+// when IDs is nil, those with After < id <= Through.
+type PersonSelection struct {
+	IDs            []int64
+	After, Through int64
+}
+
+// HeldAward is an unrevoked award as a sweep sees it.
+type HeldAward struct {
+	PersonID int64
+	Badge    string
+	// EvidenceURLs are the URLs of the award's evidence, read only for
+	// the badges the caller asked for (repeatable ones).
+	EvidenceURLs []string
+}
+
+// SweepStore is what criteria sweeps read and keep.
+type SweepStore interface {
+	// SweepBounds returns the highest event id and person id stored.
+	SweepBounds(ctx context.Context) (maxEventID, maxPersonID int64, err error)
+	// PeopleWithEventsAfter returns, ascending, the people with an event
+	// whose id is in (after, through].
+	PeopleWithEventsAfter(ctx context.Context, after, through int64) ([]int64, error)
+	// ScanPersonEvents calls fn once for each selected person with events
+	// of the given kinds, people ascending. The events need carry only
+	// what rules test: ID, Kind, PersonID, Repository, Product, Component,
+	// Private, OccurredAt and ReceivedAt. fn must not keep the slice: it
+	// is reused once fn returns.
+	ScanPersonEvents(ctx context.Context, sel PersonSelection, kinds []string, fn func(personID int64, events []Event) error) error
+	// FillEvents sets, by ID, the rest of events read by ScanPersonEvents:
+	// Source, Key, Actor, ActorName, URL and Title.
+	FillEvents(ctx context.Context, events []Event) error
+	// HeldAwards returns the unrevoked awards of the selected people,
+	// with the evidence URLs of the badges listed in withEvidence.
+	HeldAwards(ctx context.Context, sel PersonSelection, withEvidence []string) ([]HeldAward, error)
+	// SweepState returns the zero state before the first sweep.
+	SweepState(ctx context.Context) (SweepState, error)
+	SaveSweepState(ctx context.Context, st SweepState) error
+}
+
+// Sweep defaults.
+const (
+	DefaultFullSweepEvery = 24 * time.Hour // an incremental sweep turns full this long after the last full one
+	sweepChunk            = 4096           // people read (and awarded) at a time
+	maxPendingEvidence    = 16384          // evidence events held before they are awarded
+)
+
+// SweeperConfig configures a Sweeper.
+type SweeperConfig struct {
+	Rules *Rules     // required
+	Store SweepStore // required
+	// Service awards; nil allows dry runs only.
+	Service *Service
+	Log     *slog.Logger
+	Now     func() time.Time
+	// FullEvery forces a full sweep when the last one is older; 0:
+	// DefaultFullSweepEvery. Incremental sweeps miss what changes no
+	// event id (people joined by LinkIdentities); full ones do not.
+	FullEvery time.Duration
+}
+
+// Sweeper runs criteria sweeps: it evaluates every rule over the stored
+// events, so that a rule or badge added later awards retroactively and
+// events whose rules failed at ingestion still count. It streams events
+// person by person, in chunks of people, and compares with the awards
+// held in one query per chunk: it never evaluates people one at a time.
+// An incremental sweep reads only the people with events since the last
+// sweep; a change of rules makes the next sweep full.
+type Sweeper struct {
+	cfg   SweeperConfig
+	quiet *Service
+	mu    sync.Mutex // one sweep at a time
+}
+
+// NewSweeper returns a Sweeper.
+func NewSweeper(cfg SweeperConfig) *Sweeper {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.FullEvery <= 0 {
+		cfg.FullEvery = DefaultFullSweepEvery
+	}
+	s := &Sweeper{cfg: cfg}
+	if cfg.Service != nil {
+		s.quiet = cfg.Service.Quiet()
+	}
+	return s
+}
+
+// Quiet returns a Service that awards like s but queues no announcement
+// (a backfill announces its awards as one summary). It reserves status
+// list indexes of its own, so both may be used at once.
+func (s *Service) Quiet() *Service {
+	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
+}
+
+// SweepOptions choose what a sweep does.
+type SweepOptions struct {
+	DryRun bool   // award nothing, change nothing; report what would be awarded
+	Rule   string // only the badge this rule belongs to (all of its rules must hold)
+	// Full reads every person, not only those with events since the last
+	// sweep. A sweep is full anyway the first time, when the rules changed
+	// and when the last full sweep is older than FullEvery.
+	Full bool
+	// People, when set, sweeps only these people (a backfill's).
+	People []int64
+	// Quiet awards without announcements (the caller summarises).
+	Quiet bool
+	// OnResult is called for each award made, failed or, in a dry run,
+	// that would be made.
+	OnResult func(SweepResult)
+}
+
+// SweepResult is one award a sweep made or would make.
+type SweepResult struct {
+	PersonID int64
+	Request  AwardRequest // badge, recipient, evidence and narrative
+	Rules    []string     // the rules that hold
+	Award    *Award       // the award made; nil in a dry run or on failure
+	Err      error
+
+	evidence []Event // what the rules matched, until the request is made of it
+}
+
+// SweepReport says what a sweep did.
+type SweepReport struct {
+	Full    bool
+	DryRun  bool
+	People  int // people evaluated
+	Events  int // events read
+	Awarded int // awards made, or in a dry run that would be made
+	Failed  int
+	// ThroughEvent is the highest event id the sweep covered.
+	ThroughEvent int64
+	// Fingerprint identifies the rules swept (see SweepState).
+	Fingerprint string
+	// LastMatch is, per rule name, when the newest event matching the
+	// rule was received, among the events read.
+	LastMatch map[string]time.Time
+	Took      time.Duration
+}
+
+// Sweep runs one criteria sweep.
+func (s *Sweeper) Sweep(ctx context.Context, opts SweepOptions) (*SweepReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sweepLocked(ctx, opts)
+}
+
+func (s *Sweeper) sweepLocked(ctx context.Context, opts SweepOptions) (*SweepReport, error) {
+	start := s.cfg.Now()
+	plan, err := s.plan(ctx, opts.Rule)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun && s.cfg.Service == nil {
+		return nil, fmt.Errorf("bot: sweep: no service to award with")
+	}
+	st, err := s.cfg.Store.SweepState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maxEvent, maxPerson, err := s.cfg.Store.SweepBounds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &SweepReport{DryRun: opts.DryRun, ThroughEvent: maxEvent, Fingerprint: plan.fingerprint, LastMatch: map[string]time.Time{}}
+	var chunks []PersonSelection
+	switch {
+	case opts.People != nil:
+		chunks = idChunks(opts.People)
+	case opts.Full || st.LastEventID == 0 || st.Fingerprint != plan.fingerprint ||
+		start.Sub(st.FullAt) >= s.cfg.FullEvery:
+		rep.Full = true
+		for after := int64(0); after < maxPerson; after += sweepChunk {
+			chunks = append(chunks, PersonSelection{After: after, Through: min(after+sweepChunk, maxPerson)})
+		}
+	default:
+		ids, err := s.cfg.Store.PeopleWithEventsAfter(ctx, st.LastEventID, maxEvent)
+		if err != nil {
+			return nil, err
+		}
+		chunks = idChunks(ids)
+	}
+	svc := s.cfg.Service
+	if opts.Quiet {
+		svc = s.quiet
+	}
+	var pending []SweepResult
+	pendingEvidence := 0
+	flush := func() error {
+		err := s.settle(ctx, svc, opts, rep, pending)
+		clear(pending)
+		pending, pendingEvidence = pending[:0], 0
+		return err
+	}
+	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*heldInfo) error {
+		for _, bp := range plan.badges {
+			r, ok, err := ev.award(ctx, s.cfg.Store, plan, bp, held[bp.slug])
+			if err != nil {
+				return err
+			}
+			if ok {
+				r.PersonID = pid
+				pending = append(pending, r)
+				pendingEvidence += len(r.evidence)
+			}
+		}
+		// Evidence can be long (a threshold of 100 is 100 events): what
+		// was found is settled before it grows large.
+		if pendingEvidence >= maxPendingEvidence {
+			return flush()
+		}
+		return nil
+	}, func() error { return flush() })
+	if err != nil {
+		return rep, err
+	}
+	rep.Took = s.cfg.Now().Sub(start)
+	if opts.DryRun || opts.Rule != "" || opts.People != nil {
+		return rep, nil
+	}
+	if rep.Failed > 0 {
+		// The state stays: the next sweep reads these people again.
+		s.cfg.Log.Warn("sweep done with failed awards", "full", rep.Full, "awarded", rep.Awarded, "failed", rep.Failed)
+		return rep, nil
+	}
+	next := SweepState{LastEventID: maxEvent, Fingerprint: plan.fingerprint, FullAt: st.FullAt, SweptAt: start}
+	if rep.Full {
+		next.FullAt = start
+	}
+	if err := s.cfg.Store.SaveSweepState(ctx, next); err != nil {
+		return rep, err
+	}
+	s.cfg.Log.Info("sweep done", "full", rep.Full, "people", rep.People, "events", rep.Events,
+		"awarded", rep.Awarded, "failed", rep.Failed, "took", rep.Took.Round(time.Millisecond).String())
+	return rep, nil
+}
+
+// settle makes the award requests of pending and awards them (or, in a
+// dry run, reports them).
+func (s *Sweeper) settle(ctx context.Context, svc *Service, opts SweepOptions, rep *SweepReport, pending []SweepResult) error {
+	if opts.DryRun && opts.OnResult == nil {
+		rep.Awarded += len(pending) // counted, not listed: no details to read
+		return nil
+	}
+	if err := s.finish(ctx, pending); err != nil {
+		return err
+	}
+	for _, r := range pending {
+		switch {
+		case opts.DryRun:
+			rep.Awarded++
+		default:
+			a, err := svc.Award(ctx, r.Request)
+			switch {
+			case ErrorCode(err) == ECONFLICT:
+				continue // awarded meanwhile
+			case err != nil:
+				rep.Failed++
+				r.Err = err
+				s.cfg.Log.Error("sweep: award failed", "badge", r.Request.Badge, "to", r.Request.To.String(), "err", err)
+			default:
+				rep.Awarded++
+				r.Award = a
+			}
+		}
+		if opts.OnResult != nil {
+			opts.OnResult(r)
+		}
+	}
+	return nil
+}
+
+// idChunks cuts a list of people into selections of sweepChunk.
+func idChunks(ids []int64) []PersonSelection {
+	var out []PersonSelection
+	for len(ids) > 0 {
+		n := min(len(ids), sweepChunk)
+		out = append(out, PersonSelection{IDs: ids[:n:n]})
+		ids = ids[n:]
+	}
+	return out
+}
+
+// scan reads the chosen people chunk by chunk, calls onPerson for each
+// person with events and afterChunk after each chunk (which awards what
+// the chunk found, outside the read).
+func (s *Sweeper) scan(ctx context.Context, plan *sweepPlan, chunks []PersonSelection, rep *SweepReport,
+	onPerson func(pid int64, ev *evaluator, held map[string]*heldInfo) error, afterChunk func() error) error {
+	if len(plan.kinds) == 0 {
+		return nil // no rules: nothing to read
+	}
+	ev := newEvaluator(plan)
+	for _, sel := range chunks {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		awards, err := s.cfg.Store.HeldAwards(ctx, sel, plan.repeatable)
+		if err != nil {
+			return err
+		}
+		held := map[int64]map[string]*heldInfo{}
+		for _, a := range awards {
+			m := held[a.PersonID]
+			if m == nil {
+				m = map[string]*heldInfo{}
+				held[a.PersonID] = m
+			}
+			h := m[a.Badge]
+			if h == nil {
+				h = &heldInfo{}
+				m[a.Badge] = h
+			}
+			h.count++
+			for _, u := range a.EvidenceURLs {
+				if h.used == nil {
+					h.used = map[string]bool{}
+				}
+				h.used[u] = true
+			}
+		}
+		err = s.cfg.Store.ScanPersonEvents(ctx, sel, plan.kinds, func(pid int64, events []Event) error {
+			rep.People++
+			rep.Events += len(events)
+			ev.load(events)
+			return onPerson(pid, ev, held[pid])
+		})
+		if err != nil {
+			return err
+		}
+		if err := afterChunk(); err != nil {
+			return err
+		}
+	}
+	for i, t := range ev.lastMatch {
+		if name := plan.rules[i].Name; t.After(rep.LastMatch[name]) {
+			rep.LastMatch[name] = t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,220 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sweepPlan is the rules arranged for evaluation over many people.
+type sweepPlan struct {
+	rules       []Rule
+	ruleKind    []int // index into kinds, per rule
+	kinds       []string
+	badges      []badgePlan
+	repeatable  []string // slugs of repeatable badges
+	fingerprint string
+}
+
+type badgePlan struct {
+	slug       string
+	repeatable bool
+	rules      []int // indexes into sweepPlan.rules
+}
+
+// plan reads the badges of the rules. With only set, it keeps the badge
+// of that rule alone. A badge that does not exist is skipped.
+func (s *Sweeper) plan(ctx context.Context, only string) (*sweepPlan, error) {
+	rs := s.cfg.Rules
+	if only != "" {
+		found := false
+		for _, b := range rs.badges {
+			for _, r := range rs.byBadge[b] {
+				found = found || r.Name == only
+			}
+		}
+		if !found {
+			var names []string
+			for _, b := range rs.badges {
+				for _, r := range rs.byBadge[b] {
+					names = append(names, r.Name)
+				}
+			}
+			return nil, Errorf(ENOTFOUND, "no rule %q (rules: %s)", only, strings.Join(names, ", "))
+		}
+	}
+	p := &sweepPlan{}
+	kindIdx := map[string]int{}
+	type fp struct {
+		Rules      []Rule
+		Repeatable []string
+	}
+	var fpr fp
+	for _, slug := range rs.badges {
+		rules := rs.byBadge[slug]
+		b, err := rs.store.Badge(ctx, slug)
+		if ErrorCode(err) == ENOTFOUND {
+			s.cfg.Log.Warn("sweep: rules name a badge that does not exist", "badge", slug)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		fpr.Rules = append(fpr.Rules, rules...)
+		if b.Repeatable {
+			fpr.Repeatable = append(fpr.Repeatable, slug)
+		}
+		if only != "" && !slices.ContainsFunc(rules, func(r Rule) bool { return r.Name == only }) {
+			continue
+		}
+		bp := badgePlan{slug: slug, repeatable: b.Repeatable}
+		if b.Repeatable {
+			p.repeatable = append(p.repeatable, slug)
+		}
+		for _, r := range rules {
+			k, ok := kindIdx[r.Event]
+			if !ok {
+				k = len(p.kinds)
+				kindIdx[r.Event] = k
+				p.kinds = append(p.kinds, r.Event)
+			}
+			bp.rules = append(bp.rules, len(p.rules))
+			p.rules = append(p.rules, r)
+			p.ruleKind = append(p.ruleKind, k)
+		}
+		p.badges = append(p.badges, bp)
+	}
+	buf, err := json.Marshal(fpr)
+	if err != nil {
+		return nil, fmt.Errorf("bot: sweep: fingerprint: %w", err)
+	}
+	sum := sha256.Sum256(buf)
+	p.fingerprint = hex.EncodeToString(sum[:])
+	return p, nil
+}
+
+// heldInfo is what a person holds of one badge.
+type heldInfo struct {
+	count int
+	used  map[string]bool // evidence URLs of the awards (repeatable badges)
+}
+
+// evaluator holds one person's events, grouped by kind and matched per
+// rule, in buffers reused from person to person.
+type evaluator struct {
+	plan      *sweepPlan
+	byKind    [][]Event
+	matched   [][]Event
+	lastMatch []time.Time
+	kindOf    map[string]int
+}
+
+func newEvaluator(p *sweepPlan) *evaluator {
+	ev := &evaluator{
+		byKind:    make([][]Event, len(p.kinds)),
+		matched:   make([][]Event, len(p.rules)),
+		lastMatch: make([]time.Time, len(p.rules)),
+		kindOf:    map[string]int{},
+	}
+	for i, k := range p.kinds {
+		ev.kindOf[k] = i
+	}
+	ev.plan = p
+	return ev
+}
+
+// load takes a person's events and matches them against every rule,
+// noting the newest match of each.
+func (ev *evaluator) load(events []Event) {
+	for k := range ev.byKind {
+		ev.byKind[k] = ev.byKind[k][:0]
+	}
+	for i := range events {
+		if k, ok := ev.kindOf[events[i].Kind]; ok {
+			ev.byKind[k] = append(ev.byKind[k], events[i])
+		}
+	}
+	for ri := range ev.plan.rules {
+		r := &ev.plan.rules[ri]
+		m := ev.matched[ri][:0]
+		for _, e := range ev.byKind[ev.plan.ruleKind[ri]] {
+			if r.Matches(&e) {
+				m = append(m, e)
+				if e.ReceivedAt.After(ev.lastMatch[ri]) {
+					ev.lastMatch[ri] = e.ReceivedAt
+				}
+			}
+		}
+		ev.matched[ri] = m
+	}
+}
+
+// award decides whether the loaded person earns the badge now, as
+// Rules.Evaluate does: a badge held is not earned again unless it is
+// repeatable, and then only with events no earlier award used (their URLs
+// are read for that).
+func (ev *evaluator) award(ctx context.Context, store SweepStore, p *sweepPlan, bp badgePlan, h *heldInfo) (SweepResult, bool, error) {
+	if h != nil && h.count > 0 && !bp.repeatable {
+		return SweepResult{}, false, nil
+	}
+	var evidence []Event
+	var names []string
+	for _, ri := range bp.rules {
+		events := ev.matched[ri]
+		if h != nil && len(h.used) > 0 {
+			events = slices.Clone(events)
+			if err := store.FillEvents(ctx, events); err != nil {
+				return SweepResult{}, false, err
+			}
+			events = slices.DeleteFunc(events, func(e Event) bool { return h.used[e.URL] })
+		}
+		got := p.rules[ri].satisfied(events)
+		if got == nil {
+			return SweepResult{}, false, nil
+		}
+		evidence = append(evidence, got...)
+		names = append(names, p.rules[ri].Name)
+	}
+	if len(evidence) == 0 {
+		return SweepResult{}, false, nil
+	}
+	return SweepResult{Request: AwardRequest{Badge: bp.slug}, Rules: names, evidence: evidence}, true, nil
+}
+
+// finish reads the details of the evidence of rs (URLs, titles, actors)
+// in one go and makes each one's award request, as Rules.Evaluate does.
+// The award goes to the identity of the newest evidence.
+func (s *Sweeper) finish(ctx context.Context, rs []SweepResult) error {
+	var all []Event
+	for _, r := range rs {
+		all = append(all, r.evidence...)
+	}
+	if err := s.cfg.Store.FillEvents(ctx, all); err != nil {
+		return err
+	}
+	for i := range rs {
+		r := &rs[i]
+		n := len(r.evidence)
+		r.evidence, all = all[:n:n], all[n:]
+		to := r.evidence[0]
+		for _, e := range r.evidence[1:] {
+			if e.OccurredAt.After(to.OccurredAt) {
+				to = e
+			}
+		}
+		r.Request = AwardRequest{
+			Badge: r.Request.Badge, To: to.Actor, ToName: to.ActorName, Source: SourceRule,
+			SourceRef: strings.Join(r.Rules, "+"),
+			Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(r.Rules, " and ")),
+		}
+		for _, e := range r.evidence {
+			r.Request.Evidence = append(r.Request.Evidence, eventEvidence(e))
+		}
+		r.evidence = nil
+	}
+	return nil
+}

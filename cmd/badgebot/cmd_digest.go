@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/integrations/console"
+)
+
+// runDigest is `badgebot digest [--dry-run] [--force]`: this period's
+// digest now, posted to every enabled announce channel once per period
+// (across restarts and a running server) unless --force. A dry run prints
+// it and posts nothing. What it queues is delivered before it exits.
+func runDigest(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("digest", false)
+	var opts bot.DigestOptions
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "print the digest; post and record nothing")
+	fs.BoolVar(&opts.Force, "force", false, "post even if this period's digest was posted")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("digest: unexpected argument %q", pos[0])
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	js, err := app.scheduled()
+	if err != nil {
+		return err
+	}
+	out, err := js.digester.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if out.Digest != nil {
+		c.printf("%s\n\n", console.Render(js.digester.Message(out.Digest, bot.PlatformConsole)))
+	}
+	if opts.DryRun {
+		switch {
+		case out.Skipped == bot.DigestEmpty:
+			c.printf("dry run: nothing to report for %s; a real run would post nothing\n", out.Week)
+		case out.AlreadyPosted:
+			c.printf("dry run: the digest for %s was posted already; a real run would post it again only with --force\n", out.Week)
+		default:
+			c.printf("dry run: the digest for %s would be posted to %d %s; nothing was posted\n", out.Week, len(out.Out), plural(len(out.Out), "channel"))
+		}
+		return nil
+	}
+	app.DeliverNow(ctx)
+	c.printf("%s\n", out.Sentence())
+	return nil
+}

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/integrations/discord"
+	"github.com/badgebot/badgebot/integrations/slack"
+	"github.com/badgebot/badgebot/storage"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeChat is a Slack Web API and a Discord REST API in one test server,
+// recording what is posted: Slack's chat.postMessage form and Discord's
+// message JSON.
+type fakeChat struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	posts []chatPost
+}
+
+type chatPost struct {
+	Platform, Channel string
+	Body              map[string]any
+}
+
+func newFakeChat(t *testing.T) *fakeChat {
+	t.Helper()
+	f := &fakeChat{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /slack/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body := map[string]any{"text": r.Form.Get("text")}
+		var blocks any
+		if err := json.Unmarshal([]byte(r.Form.Get("blocks")), &blocks); err == nil {
+			body["blocks"] = blocks
+		}
+		n := f.add(chatPost{bot.PlatformSlack, r.Form.Get("channel"), body})
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), n)
+	})
+	mux.HandleFunc("POST /discord/channels/{channel}/messages", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ch := r.PathValue("channel")
+		n := f.add(chatPost{bot.PlatformDiscord, ch, body})
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"%d","channel_id":%q}`, 1_600_000_000_000_000_000+n, ch)
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeChat) add(p chatPost) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.posts = append(f.posts, p)
+	return len(f.posts)
+}
+
+// titled returns the posts whose Slack header or Discord embed title
+// starts with prefix.
+func (f *fakeChat) titled(prefix string) []chatPost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []chatPost
+	for _, p := range f.posts {
+		if strings.HasPrefix(fmt.Sprint(p.Body["text"]), prefix) || strings.Contains(fmt.Sprint(p.Body["embeds"]), "title:"+prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+const testDiscordKey = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
+
+// enableChat turns Slack and Discord on in a CLI test config, against f.
+func enableChat(t *testing.T, e *cliEnv, f *fakeChat) {
+	t.Helper()
+	buf, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(buf)
+	for _, r := range []struct{ old, new string }{
+		{"[slack]\nenabled = false\nbot_token = \"\"", "[slack]\nenabled = true\nbot_token = \"xoxb-test\""},
+		{"signing_secret = \"\"", "signing_secret = \"test-secret\""},
+		{"api_url = \"\"                          # empty: Slack", "api_url = \"" + f.srv.URL + "/slack/\" # empty: Slack"},
+		{"announce_channel = \"\"", "announce_channel = \"C0ANNOUNCE\""},
+		{"[discord]\nenabled = false\nbot_token = \"\"\napplication_id = \"\"\npublic_key = \"\"",
+			"[discord]\nenabled = true\nbot_token = \"discord-test\"\napplication_id = \"123456789012345678\"\npublic_key = \"" + testDiscordKey + "\""},
+		{"api_url = \"\"                          # empty: Discord", "api_url = \"" + f.srv.URL + "/discord/\" # empty: Discord"},
+		{"announce_channel = \"\"", "announce_channel = \"1100000000000000001\""},
+	} {
+		if !strings.Contains(cfg, r.old) {
+			t.Fatalf("example config has moved on: %q not found", r.old)
+		}
+		cfg = strings.Replace(cfg, r.old, r.new, 1)
+	}
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storeEvents stores events in the CLI's database, as a backfill would:
+// no rule has run on them.
+func storeEvents(t *testing.T, e *cliEnv, events ...bot.Event) {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(e.dir, "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.StoreEvents(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mergedPR(login string, n int) bot.Event {
+	at := time.Now().UTC().Add(-time.Hour)
+	return bot.Event{
+		Source: bot.PlatformGitHub, Kind: bot.EventPRMerged, Key: fmt.Sprintf("github.com/octo/hello/pull/%d", n),
+		Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: login}, Repository: "octo/hello",
+		URL: fmt.Sprintf("https://github.com/octo/hello/pull/%d", n), Title: fmt.Sprintf("PR %d", n),
+		OccurredAt: at, ReceivedAt: at,
+	}
+}
+
+func TestCLIRulesRunAndDigest(t *testing.T) {
+	chat := newFakeChat(t)
+	e := newCLI(t)
+	enableChat(t, e, chat)
+	storeEvents(t, e, mergedPR("octocat", 1), mergedPR("octocat", 2))
+
+	code, out, errs := e.run("rules", "run", "--dry-run")
+	if code != 0 {
+		t.Fatalf("rules run --dry-run: %d %s", code, errs)
+	}
+	want := "would award first-pr to github:octocat (rule first-merged-pr: PR 1 https://github.com/octo/hello/pull/1)\n" +
+		"dry run: 1 badge would be awarded (1 people, 2 events read); nothing was changed\n"
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("rules run --dry-run (-want +got):\n%s", diff)
+	}
+	if _, out, _ := e.run("awards", "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("a dry run awarded: %s", out)
+	}
+
+	code, out, errs = e.run("rules", "run", "--json")
+	var got []sweepResultJSON
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+		t.Fatalf("rules run --json: %d %q %s", code, out, errs)
+	}
+	if len(got) != 1 || got[0].Badge != "first-pr" || got[0].Recipient != "github:octocat" || got[0].AwardID == "" ||
+		len(got[0].Evidence) != 1 || got[0].Rules[0] != "first-merged-pr" {
+		t.Errorf("rules run --json: %+v", got)
+	}
+	// The award was announced on both platforms before the command exited.
+	if n := len(chat.titled("New badge: First Pull Request")); n != 2 {
+		t.Errorf("%d award announcements, want 2 (Slack and Discord)", n)
+	}
+	if code, out, _ := e.run("rules", "run"); code != 0 || !strings.Contains(out, ": 0 badges awarded") {
+		t.Errorf("second rules run: %d %q", code, out)
+	}
+	if code, _, errs := e.run("rules", "run", "--rule", "nope"); code != 1 || !strings.Contains(errs, `no rule "nope"`) {
+		t.Errorf("rules run --rule nope: %d %q", code, errs)
+	}
+
+	code, out, errs = e.run("digest", "--dry-run")
+	if code != 0 || !strings.Contains(out, "Weekly badge digest") || !strings.Contains(out, "First Pull Request: @octocat") ||
+		!strings.Contains(out, "nothing was posted") {
+		t.Fatalf("digest --dry-run: %d %q %s", code, out, errs)
+	}
+	if n := len(chat.titled("Weekly badge digest")); n != 0 {
+		t.Fatalf("a dry run posted %d digests", n)
+	}
+	code, out, errs = e.run("digest")
+	if code != 0 || !strings.Contains(out, "Posted the digest for") || !strings.Contains(out, "to 2 channels") {
+		t.Fatalf("digest: %d %q %s", code, out, errs)
+	}
+	if n := len(chat.titled("Weekly badge digest")); n != 2 {
+		t.Errorf("%d digests posted, want one on Slack and one on Discord", n)
+	}
+	if code, out, _ := e.run("digest"); code != 0 || !strings.Contains(out, "posted already") {
+		t.Errorf("second digest: %d %q", code, out)
+	}
+	if code, out, _ := e.run("digest", "--force"); code != 0 || !strings.Contains(out, "+force1 to 2 channels") {
+		t.Errorf("digest --force: %d %q", code, out)
+	}
+	if n := len(chat.titled("Weekly badge digest")); n != 4 {
+		t.Errorf("%d digests posted after --force, want 4", n)
+	}
+
+	if code, out, _ := e.run("schedule", "list"); code != 0 || !strings.Contains(out, "digest    0 16 * * FRI") {
+		t.Errorf("schedule list: %d %q", code, out)
+	}
+	if code, out, errs := e.run("schedule", "run", "sweep"); code != 0 || !strings.HasPrefix(out, "ran sweep") {
+		t.Errorf("schedule run sweep: %d %q %s", code, out, errs)
+	}
+	if code, _, errs := e.run("schedule", "run", "nope"); code != 2 || !strings.Contains(errs, `no job "nope"`) {
+		t.Errorf("schedule run nope: %d %q", code, errs)
+	}
+}
+
+// stubRouter answers nothing; the adapters need one to be built.
+type stubRouter struct{}
+
+func (stubRouter) Handle(context.Context, bot.Command) bot.Reply { return bot.Reply{} }
+func (stubRouter) Click(context.Context, bot.Click) bot.Reply    { return bot.Reply{} }
+func (stubRouter) Badges(context.Context) ([]*bot.Badge, error)  { return nil, nil }
+
+// TestDigestPlatformRendering posts the digests pinned by the core's
+// golden files (bot/testdata/digest) through the real Slack and Discord
+// adapters and pins what reaches each API. Refresh with -update.
+func TestDigestPlatformRendering(t *testing.T) {
+	chat := newFakeChat(t)
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	sl, err := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: "s", APIURL: chat.srv.URL + "/slack/"}, stubRouter{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := discord.New(discord.Config{BotToken: "discord-test", ApplicationID: "123456789012345678",
+		PublicKey: testDiscordKey, APIURL: chat.srv.URL + "/discord/"}, stubRouter{}, stubRouter{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []bot.Platform{sl, dc} {
+		buf, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "digest", p.Name()+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m bot.Message
+		if err := json.Unmarshal(buf, &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Post(ctx, "1100000000000000001", m); err != nil {
+			t.Fatalf("%s: Post: %v", p.Name(), err)
+		}
+	}
+	if len(chat.posts) != 2 {
+		t.Fatalf("%d posts, want 2", len(chat.posts))
+	}
+	for _, p := range chat.posts {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(p.Body); err != nil {
+			t.Fatal(err)
+		}
+		compareGolden(t, filepath.Join("testdata", "digest", p.Platform+".golden.json"), b.Bytes())
+	}
+}
+
+// compareGolden compares got with the file, rewriting it with -update.
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if configUpdateGolden() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/integrations/bugzilla"
+	"github.com/badgebot/badgebot/integrations/github"
+)
+
+// Scheduled jobs (DESIGN §5 "Scheduled work"): the names `badgebot
+// schedule run JOB` takes.
+const (
+	jobSweep    = "sweep"    // [schedule] sweep: criteria sweep, then rule health
+	jobBackfill = "backfill" // [schedule] backfill: GitHub and Bugzilla APIs
+	jobExpiry   = "expiry"   // [schedule] expiry: pending nominations
+	jobOutbox   = "outbox"   // [schedule] retry: undelivered announcements
+	jobDigest   = "digest"   // [digest] schedule: the weekly digest
+)
+
+// jobSet is the scheduled work, built on first use from the config.
+type jobSet struct {
+	once     sync.Once
+	err      error
+	loc      *time.Location
+	sweeper  *bot.Sweeper
+	health   *bot.Health
+	backfill *bot.Backfill
+	digester *bot.Digester
+}
+
+// scheduled returns the sweeper, health check, backfill and digester.
+func (a *App) scheduled() (*jobSet, error) {
+	js := &a.jobs
+	js.once.Do(func() { js.err = a.buildJobs(js) })
+	return js, js.err
+}
+
+func (a *App) buildJobs(js *jobSet) error {
+	c := a.Config
+	loc, err := time.LoadLocation(c.Digest.Timezone)
+	if err != nil {
+		return fmt.Errorf("config: digest.timezone: %w", err)
+	}
+	js.loc = loc
+	rules, err := a.rules()
+	if err != nil {
+		return err
+	}
+	js.sweeper = bot.NewSweeper(bot.SweeperConfig{Rules: a.Rules, Store: a.DB, Service: a.Service, Log: a.Log})
+
+	var admins []bot.Recipient
+	for _, s := range c.Admins {
+		r, err := bot.ParseRecipient(s)
+		if err != nil {
+			return fmt.Errorf("config: admins: %w", err)
+		}
+		admins = append(admins, r)
+	}
+	review := map[string]string{}
+	var platforms []string
+	if c.Slack.Enabled {
+		platforms = append(platforms, bot.PlatformSlack)
+		review[bot.PlatformSlack] = c.Slack.ReviewChannel
+	}
+	if c.Discord.Enabled {
+		platforms = append(platforms, bot.PlatformDiscord)
+		review[bot.PlatformDiscord] = c.Discord.ReviewChannel
+	}
+	if a.ConsoleChat {
+		platforms = append(platforms, bot.PlatformConsole)
+		review[bot.PlatformConsole] = "review"
+	}
+	var silence time.Duration // 0: bot.DefaultRuleSilence
+	if c.Schedule.RuleSilence != "" {
+		if silence, err = ParseWindow(c.Schedule.RuleSilence); err != nil {
+			return fmt.Errorf("config: schedule.rule_silence: %w", err)
+		}
+	}
+	js.health = bot.NewHealth(bot.HealthConfig{
+		Store: a.DB, Rules: rules, ReviewChannels: review, Admins: admins, Platforms: platforms,
+		Silence: silence, Log: a.Log,
+	})
+
+	bc := bot.BackfillConfig{Store: a.DB, Sweeper: js.sweeper, Service: a.Service, Log: a.Log}
+	if len(c.GitHub.Repositories) > 0 {
+		gc, err := github.NewClient(c.GitHub.Token, c.GitHub.APIURL, nil)
+		if err != nil {
+			return err
+		}
+		bc.GitHub, bc.Repositories = githubSource{gc}, c.GitHub.Repositories
+	}
+	if products := bot.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
+		bz, err := bugzilla.NewClient(c.Bugzilla.URL, c.Bugzilla.APIKey, nil)
+		if err != nil {
+			return err
+		}
+		bc.Bugzilla, bc.Products = bugzillaSource{bz}, products
+	}
+	js.backfill = bot.NewBackfill(bc)
+
+	js.digester, err = bot.NewDigester(bot.DigesterConfig{
+		Store: a.DB, Service: a.Service, Sweeper: js.sweeper,
+		Schedule: c.Digest.Schedule, Location: loc, Announce: c.Digest.Announce, PostEmpty: c.Digest.PostEmpty, Log: a.Log,
+	})
+	return err
+}
+
+// newScheduler registers every scheduled job; it does not start them.
+func (a *App) newScheduler() (*bot.Scheduler, error) {
+	js, err := a.scheduled()
+	if err != nil {
+		return nil, err
+	}
+	c := a.Config
+	s := bot.NewScheduler(js.loc, a.Log)
+	jobs := []struct {
+		name, key, spec string
+		run             bot.Job
+	}{
+		{jobSweep, "schedule.sweep", c.Schedule.Sweep, a.sweepJob},
+		{jobBackfill, "schedule.backfill", c.Schedule.Backfill, a.backfillJob},
+		{jobExpiry, "schedule.expiry", c.Schedule.Expiry, a.expiryJob},
+		{jobOutbox, "schedule.retry", cmp.Or(c.Schedule.Retry, "@every 1m"), a.outboxJob},
+		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
+	}
+	for _, j := range jobs {
+		if err := s.Add(j.name, j.spec, j.run); err != nil {
+			return nil, fmt.Errorf("config: %s: %s", j.key, bot.ErrorMessage(err))
+		}
+	}
+	return s, nil
+}
+
+// runScheduler starts the scheduler beside the other workers; it stops,
+// waiting for running jobs, when ctx ends.
+func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup) {
+	s, err := a.newScheduler()
+	if err != nil {
+		a.Log.Error("scheduler not started", "err", err)
+		return
+	}
+	a.Scheduler = s
+	s.Start(ctx)
+	wg.Go(func() {
+		<-ctx.Done()
+		s.Stop()
+	})
+}
+
+// sweepJob runs a criteria sweep, then checks the rules' health with what
+// it saw.
+func (a *App) sweepJob(ctx context.Context) error {
+	js, err := a.scheduled()
+	if err != nil {
+		return err
+	}
+	rep, err := js.sweeper.Sweep(ctx, bot.SweepOptions{})
+	if err != nil {
+		return err
+	}
+	if _, err := js.health.Check(ctx, rep.LastMatch); err != nil {
+		return err
+	}
+	a.kickDeliverer()
+	return nil
+}
+
+func (a *App) backfillJob(ctx context.Context) error {
+	js, err := a.scheduled()
+	if err != nil {
+		return err
+	}
+	rep, err := js.backfill.Run(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range rep.Sources {
+		if s.Err != nil {
+			a.Log.Warn("backfill: source", "source", s.Name, "err", s.Err)
+		}
+	}
+	a.kickDeliverer()
+	return nil
+}
+
+func (a *App) expiryJob(ctx context.Context) error {
+	n, err := a.Router.ExpireNominations(ctx, time.Now())
+	if n > 0 {
+		a.Log.Info("nominations expired", "count", n)
+	}
+	return err
+}
+
+func (a *App) outboxJob(ctx context.Context) error {
+	_, err := a.deliverer().DeliverDue(ctx)
+	return err
+}
+
+func (a *App) digestJob(ctx context.Context) error {
+	js, err := a.scheduled()
+	if err != nil {
+		return err
+	}
+	out, err := js.digester.Run(ctx, bot.DigestOptions{})
+	if err != nil {
+		return err
+	}
+	a.Log.Info("digest", "week", out.Week, "result", out.Sentence())
+	a.kickDeliverer()
+	return nil
+}
+
+// digestNow is `digest now` in chat.
+func (a *App) digestNow(ctx context.Context) (string, error) {
+	js, err := a.scheduled()
+	if err != nil {
+		return "", err
+	}
+	return js.digester.ChatDigest(ctx)
+}
+
+// githubSource adapts the GitHub client to the backfill, turning its rate
+// limit into the backfill's "not before" error.
+type githubSource struct{ c *github.Client }
+
+func (g githubSource) MergedPullRequests(ctx context.Context, repo string, since time.Time) ([]bot.Event, error) {
+	events, err := g.c.MergedPullRequests(ctx, repo, since)
+	if rl, ok := errors.AsType[*github.RateLimitError](err); ok {
+		err = &bot.SourceUnavailableError{Until: rl.Reset, Err: err}
+	}
+	return events, err
+}
+
+// bugzillaSource adapts the Bugzilla client likewise.
+type bugzillaSource struct{ c *bugzilla.Client }
+
+func (b bugzillaSource) FixedBugs(ctx context.Context, product string, since time.Time) ([]bot.Event, error) {
+	events, err := b.c.FixedBugs(ctx, product, since)
+	if ue, ok := errors.AsType[*bugzilla.UnavailableError](err); ok {
+		err = &bot.SourceUnavailableError{Until: ue.RetryAfter, Err: err}
+	}
+	return events, err
+}
+
+var (
+	_ bot.PullRequestSource = githubSource{}
+	_ bot.FixedBugSource    = bugzillaSource{}
+)
+
+// runScheduleList is `badgebot schedule list`: the jobs, their specs and
+// their next runs.
+func runScheduleList(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("schedule list", false)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("schedule list: unexpected argument %q", pos[0])
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	s, err := app.newScheduler()
+	if err != nil {
+		return err
+	}
+	for _, j := range s.Jobs() {
+		c.printf("%-9s %-16s next %s\n", j.Name, j.Spec, j.Next.In(s.Location()).Format(time.RFC3339))
+	}
+	return nil
+}
+
+// runScheduleRun is `badgebot schedule run JOB`: one scheduled job, once,
+// now; what it queues is delivered before it exits.
+func runScheduleRun(ctx context.Context, c *cli, args []string) error {
+	fs := c.flags("schedule run", false)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("schedule run: want one JOB (%s, %s, %s, %s or %s)", jobSweep, jobBackfill, jobExpiry, jobOutbox, jobDigest)
+	}
+	app, err := c.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	s, err := app.newScheduler()
+	if err != nil {
+		return err
+	}
+	if !s.Has(pos[0]) {
+		return usagef("schedule run: no job %q (%s, %s, %s, %s or %s)", pos[0], jobSweep, jobBackfill, jobExpiry, jobOutbox, jobDigest)
+	}
+	start := time.Now()
+	if err := s.RunNow(ctx, pos[0]); err != nil {
+		return err
+	}
+	app.DeliverNow(ctx)
+	c.printf("ran %s in %s\n", pos[0], time.Since(start).Round(time.Millisecond))
+	return nil
+}
