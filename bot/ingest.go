@@ -35,6 +35,10 @@ type IngestStore interface {
 	SaveDelivery(ctx context.Context, d Delivery) (dup bool, err error)
 	// PendingDeliveries returns stored, unprocessed deliveries, oldest first.
 	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
+	// PendingDeliveriesAfter returns stored, unprocessed deliveries whose
+	// Seq is greater than after, oldest first: at most limit, and fewer when
+	// their bodies are large, but at least one when there is one.
+	PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]Delivery, error)
 	// CompleteDelivery stores the events of a delivery and marks it
 	// processed, in one transaction. It returns the events that were new
 	// (by Key), with their ID and PersonID set.
@@ -116,11 +120,16 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // processor waits for a quiet moment (ingestQuiet) but never longer than
 // maxProcessDelay, so acknowledging stays fast under a burst and awards
 // follow shortly after it.
+//
+// Processing a delivery costs little CPU but waits for two durable commits
+// (its events, then its award), so many deliveries are processed at once:
+// their writes share the group commits (storage batch.go), and the more
+// writers wait, the fuller and fewer the commits.
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 30 * time.Second
-	processWorkers  = 8   // deliveries processed at once; their writes share commits
-	processBatch    = 256 // deliveries read per round
+	processWorkers  = 64  // deliveries processed at once
+	processBatch    = 256 // deliveries read at once, while the workers work
 )
 
 func (in *Ingestor) processLoop(ctx context.Context) {
@@ -139,14 +148,16 @@ func (in *Ingestor) processLoop(ctx context.Context) {
 			case <-time.After(ingestQuiet - quietFor):
 			}
 		}
-		// One round at a time, then look at the ingest rate again.
-		if _, err := in.processRound(ctx); err != nil && ctx.Err() == nil {
+		_, yielded, err := in.processPass(ctx, true)
+		if err != nil && ctx.Err() == nil {
 			in.log.Error("ingest: process deliveries", "err", err)
 		}
 		lastRun = time.Now()
-		if more, _ := in.store.PendingDeliveries(ctx, 1); len(more) > 0 {
-			continue
+		if yielded && err == nil {
+			continue // deliveries are arriving again: wait for a pause
 		}
+		// Drained, or failed: a failing delivery is tried again later,
+		// not in a tight loop.
 		select {
 		case <-ctx.Done():
 			return
@@ -159,46 +170,81 @@ func (in *Ingestor) processLoop(ctx context.Context) {
 // ProcessPending normalises and processes every stored, unprocessed
 // delivery. It returns how many it processed.
 func (in *Ingestor) ProcessPending(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, err := in.processRound(ctx)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
+	n, _, err := in.processPass(ctx, false)
+	return n, err
 }
 
-// processRound processes up to processBatch pending deliveries with
-// processWorkers workers.
-func (in *Ingestor) processRound(ctx context.Context) (int, error) {
+// processPass processes pending deliveries with up to processWorkers
+// workers until none is left or (with yield) deliveries arrive again: then
+// it stops reading more and reports yielded, after finishing what it read.
+// A delivery that fails is left pending for the next pass; the others go
+// on. It returns how many it processed.
+//
+// The calling goroutine reads batches of pending deliveries, each after
+// the last one read, and hands them out one by one, so the workers do not
+// wait for a whole batch to finish, nor for the next read.
+func (in *Ingestor) processPass(ctx context.Context, yield bool) (processed int, yielded bool, err error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	ds, err := in.store.PendingDeliveries(ctx, processBatch)
-	if err != nil || len(ds) == 0 {
-		return 0, err
-	}
-	var next atomic.Int64
-	var done atomic.Int64
-	errs := make([]error, processWorkers)
+	work := make(chan Delivery)
+	var done, failed atomic.Int64
+	var firstErr atomic.Pointer[error]
 	var wg sync.WaitGroup
-	for w := range processWorkers {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(ds)) || ctx.Err() != nil {
-					return
+	workers := 0
+	hand := func(d Delivery) bool {
+		select {
+		case work <- d:
+			return true
+		default:
+		}
+		if workers < processWorkers {
+			workers++
+			wg.Go(func() {
+				for d := range work {
+					if err := in.process(ctx, d); err != nil {
+						failed.Add(1)
+						firstErr.CompareAndSwap(nil, &err)
+						continue
+					}
+					done.Add(1)
 				}
-				if err := in.process(ctx, ds[i]); err != nil {
-					errs[w] = err
-					return
-				}
-				done.Add(1)
-			}
-		})
+			})
+		}
+		select {
+		case work <- d:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
+	yielded, err = in.feed(ctx, hand, yield)
+	close(work)
 	wg.Wait()
-	return int(done.Load()), errors.Join(errs...)
+	if p := firstErr.Load(); p != nil {
+		err = errors.Join(err, fmt.Errorf("%d deliveries failed, first: %w", failed.Load(), *p))
+	}
+	return int(done.Load()), yielded, err
+}
+
+// feed hands pending deliveries out until none is left, hand refuses one
+// (ctx ended) or (with yield) ingestion is busy again; it reports the last.
+func (in *Ingestor) feed(ctx context.Context, hand func(Delivery) bool, yield bool) (yielded bool, err error) {
+	var after int64
+	for first := true; ; first = false {
+		if !first && yield && time.Since(time.Unix(0, in.lastAccept.Load())) < ingestQuiet {
+			return true, nil
+		}
+		ds, err := in.store.PendingDeliveriesAfter(ctx, after, processBatch)
+		if err != nil || len(ds) == 0 {
+			return false, err
+		}
+		for _, d := range ds {
+			if !hand(d) {
+				return false, ctx.Err()
+			}
+		}
+		after = ds[len(ds)-1].Seq
+	}
 }
 
 func (in *Ingestor) process(ctx context.Context, d Delivery) error {

@@ -184,7 +184,11 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	if err != nil {
 		return nil, fmt.Errorf("rules: badge %q: %w", badge, err)
 	}
-	held, err := rs.store.Awards(ctx, AwardFilter{Badge: badge, PersonID: personID, Revoked: new(false)})
+	f := AwardFilter{Badge: badge, PersonID: personID, Revoked: new(false)}
+	if !b.Repeatable {
+		f.Limit = 1 // whether it is held is all that counts
+	}
+	held, err := rs.store.Awards(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +230,11 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	if dryRun {
 		return req, nil
 	}
-	if _, err := rs.svc.Award(ctx, *req); err != nil && ErrorCode(err) != ECONFLICT {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	// b and held were read just now: the award needs neither read again.
+	if _, err := rs.svc.award(ctx, *req, b, false); err != nil && ErrorCode(err) != ECONFLICT {
 		return nil, err
 	}
 	return req, nil

@@ -29,28 +29,52 @@ type Service struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 
-	mu      sync.Mutex // guards the reserved status indexes
-	idxNext int        // next reserved, unused status index
-	idxEnd  int        // end of the reserved block
+	// Reserved status indexes: idxNext up to idxEnd are unused, and a
+	// spare block of statusBlock from spare is reserved ahead when hasSpare.
+	mu        sync.Mutex
+	idxNext   int
+	idxEnd    int
+	spare     int
+	hasSpare  bool
+	reserving bool // a caller is reserving the spare block
 }
 
 // statusBlock is how many status-list indexes are reserved at once: one
 // write per block instead of one per award.
 const statusBlock = 64
 
-// statusIndex hands out a fresh status-list index.
+// statusIndex hands out a fresh status-list index. Halfway through a block
+// the caller reserves the next one, without holding the lock, so that
+// awarding goes on meanwhile and rarely waits for a reservation.
 func (s *Service) statusIndex(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.idxNext == s.idxEnd {
-		first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
-		if err != nil {
-			return 0, err
+		if s.hasSpare {
+			s.idxNext, s.idxEnd, s.hasSpare = s.spare, s.spare+statusBlock, false
+		} else {
+			first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
+			if err != nil {
+				return 0, err
+			}
+			s.idxNext, s.idxEnd = first, first+statusBlock
 		}
-		s.idxNext, s.idxEnd = first, first+statusBlock
 	}
+	idx := s.idxNext
 	s.idxNext++
-	return s.idxNext - 1, nil
+	if s.idxEnd-s.idxNext == statusBlock/2 && !s.hasSpare && !s.reserving {
+		s.reserving = true
+		s.mu.Unlock()
+		first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
+		s.mu.Lock()
+		s.reserving = false
+		// On failure the next block is reserved when it is needed, and
+		// that failure is reported then.
+		if err == nil {
+			s.spare, s.hasSpare = first, true
+		}
+	}
+	return idx, nil
 }
 
 func (s *Service) now() time.Time {
@@ -87,6 +111,14 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 		}
 		return nil, err
 	}
+	return s.award(ctx, req, badge, true)
+}
+
+// award issues badge, read already, for a valid req. checkHeld asks for
+// the friendly ECONFLICT before anything is signed; the rules engine, which
+// has just checked, skips it. CreateAward checks again in its transaction
+// either way, so a badge is never held twice.
+func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, checkHeld bool) (*Award, error) {
 	// Most recipients exist already (their event made them): a read is
 	// cheaper than the write EnsurePerson is.
 	person, err := s.Store.PersonByRecipient(ctx, req.To)
@@ -96,7 +128,7 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !badge.Repeatable {
+	if checkHeld && !badge.Repeatable {
 		held, err := s.Store.Awards(ctx, AwardFilter{Badge: badge.Slug, PersonID: person.ID, Revoked: new(false), Limit: 1})
 		if err != nil {
 			return nil, err

@@ -43,6 +43,10 @@ func (db *DB) ReserveStatusIndexes(ctx context.Context, n int) (int, error) {
 	return first, nil
 }
 
+// heldQuery finds an unrevoked award of a badge (1) held by a person (2),
+// through the awards_badge_person index.
+const heldQuery = `SELECT id FROM awards WHERE badge = ? AND person_id = ? AND NOT revoked LIMIT 1`
+
 // CreateAward stores the award and its announcements in one transaction.
 // The recipient identity gets a person of its own when nobody has it yet;
 // a.PersonID is set to the person owning it. A zero a.IssuedAt becomes now,
@@ -90,8 +94,7 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 		}
 		if !repeatable {
 			var held string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM awards WHERE badge = ? AND person_id = ? AND NOT revoked LIMIT 1`,
-				a.Badge, pid).Scan(&held)
+			err := tx.QueryRowContext(ctx, heldQuery, a.Badge, pid).Scan(&held)
 			if err == nil {
 				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
 			} else if err != sql.ErrNoRows {
@@ -130,33 +133,7 @@ func (db *DB) Award(ctx context.Context, id string) (*bot.Award, error) {
 // matches the awards of the person owning that identity, whichever of the
 // person's identities they were made to.
 func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, error) {
-	var where []string
-	var args []any
-	if f.Badge != "" {
-		where = append(where, "badge = ?")
-		args = append(args, f.Badge)
-	}
-	if !f.Recipient.IsZero() {
-		where = append(where, "person_id = (SELECT person_id FROM identities WHERE platform = ? AND id = ?)")
-		args = append(args, f.Recipient.Platform, f.Recipient.ID)
-	}
-	if f.PersonID != 0 {
-		where = append(where, "person_id = ?")
-		args = append(args, f.PersonID)
-	}
-	if f.Revoked != nil {
-		where = append(where, "revoked = ?")
-		args = append(args, *f.Revoked)
-	}
-	q := `SELECT ` + awardCols + ` FROM awards`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY issued_at DESC, rowid DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
+	q, args := awardsQuery(f)
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, dbError(err, "list awards")
@@ -213,6 +190,38 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 	}
 	copy(out, saved)
 	return a, nil
+}
+
+// awardsQuery builds the query of Awards.
+func awardsQuery(f bot.AwardFilter) (string, []any) {
+	var where []string
+	var args []any
+	if f.Badge != "" {
+		where = append(where, "badge = ?")
+		args = append(args, f.Badge)
+	}
+	if !f.Recipient.IsZero() {
+		where = append(where, "person_id = (SELECT person_id FROM identities WHERE platform = ? AND id = ?)")
+		args = append(args, f.Recipient.Platform, f.Recipient.ID)
+	}
+	if f.PersonID != 0 {
+		where = append(where, "person_id = ?")
+		args = append(args, f.PersonID)
+	}
+	if f.Revoked != nil {
+		where = append(where, "revoked = ?")
+		args = append(args, *f.Revoked)
+	}
+	q := `SELECT ` + awardCols + ` FROM awards`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY issued_at DESC, rowid DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	return q, args
 }
 
 func scanAward(s scanner) (*bot.Award, error) {

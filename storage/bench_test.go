@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer"
 )
 
 // runCallers runs op b.N times in all from callers goroutines (one
@@ -95,4 +97,66 @@ func BenchmarkAwardRead(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkProcessDelivery is the storage side of processing a stored
+// delivery (bot.Ingestor): mark it processed with its event, then store
+// the award its rule earns, as 64 workers at once. The 25 KB deliveries
+// are stored before the timer starts.
+func BenchmarkProcessDelivery(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	db.now = time.Now
+	addBadge(b, db, "first-pr", false)
+	body := bytes.Repeat([]byte(`{"action":"closed","pull_request":{"merged":true}}`), 512)
+	parallel(64, b.N, func(i int) {
+		d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", i), Type: "pull_request", Body: body}
+		if _, err := db.SaveDelivery(ctx, d); err != nil {
+			b.Error(err)
+		}
+	})
+	ds, err := db.PendingDeliveries(ctx, b.N)
+	if err != nil || len(ds) != b.N {
+		b.Fatalf("PendingDeliveries = %d, %v", len(ds), err)
+	}
+	credential := bytes.Repeat([]byte("c"), 2500)
+	b.ResetTimer()
+	parallel(64, b.N, func(i int) {
+		d := ds[i]
+		login := fmt.Sprintf("user%d", d.Seq)
+		ev := []bot.Event{{
+			Kind: bot.EventPRMerged, Key: fmt.Sprintf("github.com/o/r/pull/%d", d.Seq),
+			Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: login}, Repository: "o/r",
+			URL: fmt.Sprintf("https://github.com/o/r/pull/%d", d.Seq), OccurredAt: time.Now(),
+		}}
+		stored, err := db.CompleteDelivery(ctx, d, ev, "")
+		if err != nil || len(stored) != 1 {
+			b.Errorf("CompleteDelivery = %d events, %v", len(stored), err)
+			return
+		}
+		a := &bot.Award{
+			ID: fmt.Sprintf("a%011d", d.Seq), Badge: "first-pr", Recipient: ev[0].Actor,
+			Evidence: []bot.Evidence{{URL: ev[0].URL, Name: "PR", Genre: "Pull request"}},
+			Source:   bot.SourceRule, SourceRef: "first-merged-pr", StatusIndex: int(d.Seq),
+			IdentityType: issuer.RecipientURL, Identity: "https://github.com/" + login, Salt: "salt",
+			Credential: credential,
+		}
+		if err := db.CreateAward(ctx, a, false, nil); err != nil {
+			b.Error(err)
+		}
+	})
+}
+
+// parallel runs fn(0) … fn(n-1) on workers goroutines.
+func parallel(workers, n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				fn(int(i))
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -1,0 +1,173 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/google/go-cmp/cmp"
+)
+
+// normalizePR is the tests' GitHub normaliser: a body names the login
+// whose pull request was merged. "bad" makes an event without a key, which
+// the store refuses; "panic" panics.
+func normalizePR(d bot.Delivery) (bot.Normalized, error) {
+	login := string(d.Body)
+	switch login {
+	case "panic":
+		panic("malformed payload")
+	case "bad":
+		return bot.Normalized{Events: []bot.Event{{Kind: bot.EventPRMerged, Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "bad"}}}}, nil
+	}
+	url := "https://github.com/octo/hello/pull/" + login
+	return bot.Normalized{Events: []bot.Event{{
+		Kind: bot.EventPRMerged, Key: strings.TrimPrefix(url, "https://"),
+		Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: login}, Repository: "octo/hello",
+		URL: url, Title: "PR by " + login, OccurredAt: d.ReceivedAt,
+	}}}, nil
+}
+
+func newIngestor(e *env) *bot.Ingestor {
+	in := bot.NewIngestor(e.db, slog.New(slog.DiscardHandler))
+	in.Register(bot.PlatformGitHub, normalizePR)
+	in.OnEvents(e.cfg.Rules.OnEvents)
+	return in
+}
+
+// accept stores a delivery with the body, failing the test on error.
+func accept(e *env, in *bot.Ingestor, id, body string) (dup bool) {
+	e.t.Helper()
+	dup, err := in.Accept(e.ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: []byte(body)})
+	if err != nil {
+		e.t.Fatalf("Accept(%s): %v", id, err)
+	}
+	return dup
+}
+
+func pendingIDs(e *env) []string {
+	e.t.Helper()
+	ds, err := e.db.PendingDeliveries(e.ctx, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range ds {
+		ids = append(ids, d.ID)
+	}
+	return ids
+}
+
+// TestIngestorProcessPending processes more deliveries than one read
+// returns, with as many workers as it takes: each becomes one award, with
+// a status index of its own.
+func TestIngestorProcessPending(t *testing.T) {
+	e := newEnv(t)
+	in := newIngestor(e)
+	const n = 300
+	for i := range n {
+		if accept(e, in, fmt.Sprintf("d%d", i), fmt.Sprintf("user-%d", i)) {
+			t.Fatalf("delivery d%d reported as a duplicate", i)
+		}
+	}
+	if !accept(e, in, "d7", "user-7") {
+		t.Error("a second d7 was not reported as a duplicate")
+	}
+	accept(e, in, "p", "panic") // processed, with a problem, and nothing else
+	got, err := in.ProcessPending(e.ctx)
+	if err != nil || got != n+1 {
+		t.Fatalf("ProcessPending = %d, %v; want %d, nil", got, err, n+1)
+	}
+	all, err := e.db.Awards(e.ctx, bot.AwardFilter{Badge: "first-pr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holders := map[string]int{}
+	indexes := map[int]string{}
+	for _, a := range all {
+		holders[a.Recipient.String()]++
+		if other, ok := indexes[a.StatusIndex]; ok {
+			t.Errorf("awards %s and %s share status index %d", a.ID, other, a.StatusIndex)
+		}
+		indexes[a.StatusIndex] = a.ID
+	}
+	for i := range n {
+		if who := fmt.Sprintf("github:user-%d", i); holders[who] != 1 {
+			t.Errorf("%s holds first-pr %d times, want once", who, holders[who])
+		}
+	}
+	if len(all) != n {
+		t.Errorf("%d first-pr awards, want %d", len(all), n)
+	}
+	if p := pendingIDs(e); len(p) != 0 {
+		t.Errorf("still pending: %v", p)
+	}
+	if got, err := in.ProcessPending(e.ctx); err != nil || got != 0 {
+		t.Errorf("second ProcessPending = %d, %v; want 0, nil", got, err)
+	}
+}
+
+// TestIngestorLeavesFailingDeliveryPending: a delivery the store refuses
+// stays pending and is reported; the ones after it are processed.
+func TestIngestorLeavesFailingDeliveryPending(t *testing.T) {
+	e := newEnv(t)
+	in := newIngestor(e)
+	for i, body := range []string{"ada", "bob", "bad", "carol", "dan"} {
+		accept(e, in, fmt.Sprintf("d%d", i), body)
+	}
+	for range 2 { // the second pass tries the failing one again
+		got, err := in.ProcessPending(e.ctx)
+		if err == nil || !strings.Contains(err.Error(), "1 deliveries failed") || bot.ErrorCode(err) != bot.EINVALID {
+			t.Errorf("ProcessPending error = %v; want 1 delivery failed, EINVALID", err)
+		}
+		if diff := cmp.Diff([]string{"d2"}, pendingIDs(e)); diff != "" {
+			t.Errorf("pending (-want +got):\n%s", diff)
+		}
+		if got > 4 {
+			t.Errorf("ProcessPending processed %d, want at most 4", got)
+		}
+	}
+	for _, who := range []string{"github:ada", "github:bob", "github:carol", "github:dan"} {
+		if as := e.awards(who); len(as) != 1 {
+			t.Errorf("%s has %d awards, want 1", who, len(as))
+		}
+	}
+}
+
+// TestIngestorRun processes what Accept stores once deliveries pause, and
+// stops with its context.
+func TestIngestorRun(t *testing.T) {
+	e := newEnv(t)
+	in := newIngestor(e)
+	ctx, cancel := context.WithCancel(e.ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- in.Run(ctx) }()
+	for _, who := range []string{"ada", "bob", "carol"} {
+		accept(e, in, "d-"+who, who)
+	}
+	awarded := func() int {
+		as, err := e.db.Awards(e.ctx, bot.AwardFilter{Badge: "first-pr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(as)
+	}
+	for deadline := time.Now().Add(30 * time.Second); awarded() < 3 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	for _, who := range []string{"github:ada", "github:bob", "github:carol"} {
+		if as := e.awards(who); len(as) != 1 {
+			t.Errorf("%s has %d awards, want 1", who, len(as))
+		}
+	}
+	if p := pendingIDs(e); len(p) != 0 {
+		t.Errorf("still pending: %v", p)
+	}
+}
