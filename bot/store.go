@@ -45,14 +45,6 @@ type AwardStore interface {
 	RevokeAward(ctx context.Context, id, reason, by string, at time.Time, out []Announcement) (*Award, error)
 }
 
-// EventStore keeps raw deliveries and the events normalised from them.
-type EventStore interface {
-	// RecordDelivery stores a raw delivery and its events in one
-	// transaction. It reports false, changing nothing, when the delivery
-	// was recorded before. Events whose Key is already stored are skipped.
-	RecordDelivery(ctx context.Context, d Delivery, events []Event) (bool, error)
-}
-
 // OutboxStore hands announcements to the delivery worker.
 type OutboxStore interface {
 	// DueAnnouncements returns undelivered announcements due at or before now.
@@ -66,6 +58,5 @@ type Store interface {
 	BadgeStore
 	PersonStore
 	AwardStore
-	EventStore
 	OutboxStore
 }

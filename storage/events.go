@@ -10,8 +10,9 @@ import (
 	"github.com/badgebot/badgebot/bot"
 )
 
-// RecordDelivery stores a raw delivery and its events in one transaction.
-// It reports false, changing nothing, when a delivery with the same source
+// RecordDelivery stores a raw delivery together with the events already
+// made of it, in one transaction, and marks it processed — the one-step
+// form of SaveDelivery followed by CompleteDelivery. It reports false, changing nothing, when a delivery with the same source
 // and id was recorded before. Each event's actor is resolved to a person,
 // created as EnsurePerson would when missing; events whose kind and key are
 // stored already are skipped. When it returns true, the stored events have
@@ -53,9 +54,9 @@ func recordDelivery(ctx context.Context, tx *sql.Tx, d bot.Delivery, events []bo
 		body = []byte{}
 	}
 	var did int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
-		d.Source, d.ID, d.Type, body, millis(received)).Scan(&did)
+	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at, processed_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
+		d.Source, d.ID, d.Type, body, millis(received), millis(now)).Scan(&did)
 	if err == sql.ErrNoRows {
 		return false, nil
 	} else if err != nil {

@@ -138,3 +138,18 @@ func TestRecordDeliveryConcurrent(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }
+
+// A delivery recorded with its events is complete: the processor must not
+// take it up again.
+func TestRecordDeliveryIsNotPending(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	if ok, err := db.RecordDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: "done-1", Type: "pull_request"},
+		[]bot.Event{prEvent(t, "8", "github:octocat")}); !ok || err != nil {
+		t.Fatalf("RecordDelivery = %v, %v", ok, err)
+	}
+	pending, err := db.PendingDeliveries(ctx, 10)
+	if err != nil || len(pending) != 0 {
+		t.Fatalf("pending after RecordDelivery = %d (%v), want 0", len(pending), err)
+	}
+}
