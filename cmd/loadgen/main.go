@@ -44,7 +44,9 @@ func main() {
 		payload  = flag.String("payload", "integrations/github/testdata/pull_request.closed.merged.json", "merged pull_request delivery to vary")
 		senders  = flag.Int("senders", 64, "concurrent senders")
 		duration = flag.Duration("duration", 10*time.Second, "how long each load runs")
-		wait     = flag.Duration("wait", 10*time.Minute, "how long to wait for every delivery to become an award")
+		wait     = flag.Duration("wait", 10*time.Minute, "how long to wait, after a round, for every delivery to become an award")
+		rounds   = flag.Int("rounds", 3, "rounds of loads; ratios are the median of the rounds'")
+		octokit  = flag.String("octokit", "", "also measure @octokit/webhooks: the folder of server.mjs, after npm ci there")
 		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
@@ -69,13 +71,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*badgebot, *logFile, *payload, *senders, *duration, *wait); err != nil {
+	if err := run(*badgebot, *octokit, *logFile, *payload, *senders, *rounds, *duration, *wait); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(badgebot, logFile, payloadPath string, senders int, d, wait time.Duration) error {
+func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d, wait time.Duration) error {
 	tmpl, err := os.ReadFile(payloadPath)
 	if err != nil {
 		return err
@@ -84,50 +86,133 @@ func run(badgebot, logFile, payloadPath string, senders int, d, wait time.Durati
 	if err != nil {
 		return err
 	}
-	fmt.Printf("payload: %d bytes, %d senders, %s per run, %s\n", len(tmpl), senders, d, "loopback")
+	fmt.Printf("payload: %d bytes, %d senders, %s per load, %d rounds, loopback\n", len(tmpl), senders, d, rounds)
 
-	ref, stop, err := startReference()
-	if err != nil {
-		return err
+	// Every server runs for the whole measurement, each in its own
+	// process; a round loads them one after another, so a ratio compares
+	// loads a few seconds apart on the same machine.
+	type target struct {
+		name string
+		url  string
+		res  []*result
 	}
-	refRes := load(ref, gen, "ref", senders, d)
-	stop()
-	refRes.print("bare HMAC handler")
-	if badgebot == "" {
-		return nil
+	ref, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-hmac", "127.0.0.1:0"))
+	if err != nil {
+		return fmt.Errorf("reference server: %w", err)
+	}
+	defer stopRef()
+	targets := []*target{{name: "bare HMAC handler", url: ref}}
+	if octokit != "" {
+		cmd := exec.Command("node", filepath.Join(octokit, "server.mjs"), "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "LOADGEN_SECRET="+secret)
+		url, stop, err := startChild(cmd)
+		if err != nil {
+			return fmt.Errorf("octokit server (npm ci in %s first): %w", octokit, err)
+		}
+		defer stop()
+		targets = append(targets, &target{name: "@octokit/webhooks", url: url})
+	}
+	var bb *target
+	var dir string
+	if badgebot != "" {
+		dir, err = os.MkdirTemp("", "loadgen")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		url, stop, err := startBadgebot(badgebot, dir, logFile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		bb = &target{name: "badgebot serve", url: url}
+		targets = append(targets, bb)
 	}
 
-	dir, err := os.MkdirTemp("", "loadgen")
-	if err != nil {
-		return err
+	accepted := 0
+	for r := range rounds {
+		fmt.Printf("round %d\n", r+1)
+		for _, t := range targets {
+			res := load(t.url, gen, fmt.Sprintf("r%d", r), senders, d)
+			res.print("  " + t.name)
+			t.res = append(t.res, res)
+		}
+		if bb == nil {
+			continue
+		}
+		// badgebot turns deliveries into awards once they pause; that
+		// work must end before the next round loads the others.
+		accepted += bb.res[r].accepted
+		if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
+			return err
+		}
 	}
-	defer os.RemoveAll(dir)
-	bb, stopBB, err := startBadgebot(badgebot, dir, logFile)
-	if err != nil {
-		return err
-	}
-	defer stopBB()
-	res := load(bb, gen, "bb", senders, d)
-	res.print("badgebot serve")
-	fmt.Printf("ratio: %.2fx the bare HMAC handler\n", res.rate()/refRes.rate())
 
+	fmt.Println("median of the rounds:")
+	medians := map[*target]float64{}
+	for _, t := range targets {
+		var rates []float64
+		var all result
+		for _, res := range t.res {
+			rates = append(rates, res.rate())
+			all.lat = append(all.lat, res.lat...)
+			all.errors += res.errors
+		}
+		medians[t] = median(rates)
+		slices.Sort(all.lat)
+		fmt.Printf("  %-20s %7.0f deliveries/s  errors %d  p50 %s  p99 %s  (all rounds)\n", t.name+":",
+			medians[t], all.errors, all.percentile(0.50), all.percentile(0.99))
+	}
+	if bb != nil {
+		for _, t := range targets[:len(targets)-1] {
+			var ratios []float64
+			for r := range rounds {
+				ratios = append(ratios, bb.res[r].rate()/t.res[r].rate())
+			}
+			fmt.Printf("ratio: %.2fx %s (median of the rounds' ratios; each round %s)\n", median(ratios), t.name, fmtRatios(ratios))
+		}
+	}
+	return nil
+}
+
+// waitAwards waits until badgebot reports want first-pr awards.
+func waitAwards(badgebot, dir string, want int, wait time.Duration) error {
 	start := time.Now()
-	deadline := start.Add(wait)
 	for {
 		n, err := countAwards(badgebot, dir)
 		if err != nil {
 			fmt.Println("  (retrying)", err)
 			n = -1
 		}
-		if n >= res.accepted {
-			fmt.Printf("awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended\n", n, res.accepted, time.Since(start).Seconds())
+		if n >= want {
+			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended\n", n, want, time.Since(start).Seconds())
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d awards for %d acknowledged deliveries after %s", n, res.accepted, wait)
+		if time.Since(start) > wait {
+			return fmt.Errorf("only %d awards for %d acknowledged deliveries after %s", n, want, wait)
 		}
-		time.Sleep(2 * time.Second)
+		time.Sleep(time.Second)
 	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func fmtRatios(xs []float64) string {
+	var b strings.Builder
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%.2f", x)
+	}
+	return b.String()
 }
 
 // generator makes distinct deliveries from one real payload: each has its
@@ -136,6 +221,7 @@ func run(badgebot, logFile, payloadPath string, senders int, d, wait time.Durati
 type generator struct {
 	parts [][]byte // text between the varying places
 	kinds []byte   // what goes after parts[i]: 'l' login, 'n' number, 'p' /pull/N
+	next  atomic.Int64
 }
 
 func newGenerator(tmpl []byte) (*generator, error) {
@@ -163,7 +249,10 @@ func newGenerator(tmpl []byte) (*generator, error) {
 	return g, nil
 }
 
-func (g *generator) delivery(n int64) []byte {
+// delivery makes the next distinct delivery: no two in a run share an
+// author, so each is a first merged pull request.
+func (g *generator) delivery() []byte {
+	n := g.next.Add(1)
 	var b bytes.Buffer
 	for i, part := range g.parts {
 		b.Write(part)
@@ -191,16 +280,18 @@ type result struct {
 
 func (r *result) rate() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
 
+// percentile of the sorted latencies.
+func (r *result) percentile(q float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[int(q*float64(len(r.lat)-1))].Round(10 * time.Microsecond)
+}
+
 func (r *result) print(name string) {
 	slices.Sort(r.lat)
-	p := func(q float64) time.Duration {
-		if len(r.lat) == 0 {
-			return 0
-		}
-		return r.lat[int(q*float64(len(r.lat)-1))]
-	}
-	fmt.Printf("%-18s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s\n",
-		name+":", r.rate(), r.accepted, r.errors, p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), p(1).Round(10*time.Microsecond))
+	fmt.Printf("%-22s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s\n",
+		name+":", r.rate(), r.accepted, r.errors, r.percentile(0.50), r.percentile(0.99), r.percentile(1))
 	if r.firstErr != "" {
 		fmt.Printf("  first error: %s\n", r.firstErr)
 	}
@@ -214,7 +305,6 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 		Timeout:   30 * time.Second,
 	}
 	const maxPerSender = 1 << 20
-	var next atomic.Int64
 	var wg sync.WaitGroup
 	res := &result{}
 	var mu sync.Mutex
@@ -227,7 +317,7 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 			ok, bad := 0, 0
 			firstErr := ""
 			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
-				body := g.delivery(next.Add(1))
+				body := g.delivery()
 				mac := hmac.New(sha256.New, []byte(secret))
 				mac.Write(body)
 				sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
@@ -299,28 +389,33 @@ func serveHMAC(addr string) {
 	}))
 }
 
-// startReference runs the reference handler in a child process, so that
-// it and badgebot are measured alike.
-func startReference() (string, func(), error) {
-	self, err := os.Executable()
-	if err != nil {
-		return "", nil, err
-	}
-	cmd := exec.Command(self, "-serve-hmac", "127.0.0.1:0")
+// startChild starts a reference server that prints "listening ADDR"
+// once ready, and returns its URL.
+func startChild(cmd *exec.Cmd) (string, func(), error) {
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err
 	}
+	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		cmd.Process.Kill()
-		return "", nil, fmt.Errorf("reference server: %w", err)
+		cmd.Wait()
+		return "", nil, err
 	}
 	addr := strings.TrimSpace(strings.TrimPrefix(line, "listening "))
 	return "http://" + addr + "/", func() { cmd.Process.Kill(); cmd.Wait() }, nil
+}
+
+func mustExecutable() string {
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	return self
 }
 
 // startBadgebot runs `badgebot serve` on a fresh database in dir.
