@@ -28,6 +28,7 @@ type Delivery struct {
 	Type       string // X-GitHub-Event, or the Bugzilla routing key
 	Body       []byte
 	ReceivedAt time.Time
+	Unreadable string // set by the store: why the stored body could not be read back
 }
 
 // Event is one contribution by one person, normalised from a delivery or a

@@ -34,6 +34,9 @@ type IngestStore interface {
 	// commit. It reports a delivery recorded before; nothing changed then.
 	SaveDelivery(ctx context.Context, d Delivery) (dup bool, err error)
 	// PendingDeliveries returns stored, unprocessed deliveries, oldest first.
+	// A delivery whose stored body cannot be read back comes with
+	// Unreadable set, so that it is completed with that problem instead of
+	// holding up the ones after it.
 	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
 	// PendingDeliveriesAfter returns stored, unprocessed deliveries whose
 	// Seq is greater than after, oldest first: at most limit, and fewer when
@@ -250,7 +253,10 @@ func (in *Ingestor) feed(ctx context.Context, hand func(Delivery) bool, yield bo
 func (in *Ingestor) process(ctx context.Context, d Delivery) error {
 	var norm Normalized
 	problem := ""
-	if fn, ok := in.normalizers[d.Source]; !ok {
+	if d.Unreadable != "" {
+		problem = d.Unreadable
+		in.log.Error("ingest: stored delivery unreadable", "source", d.Source, "delivery", d.ID, "reason", problem)
+	} else if fn, ok := in.normalizers[d.Source]; !ok {
 		problem = fmt.Sprintf("no normaliser for source %q", d.Source)
 	} else if norm, problem = safeNormalize(fn, d); problem != "" {
 		in.log.Warn("ingest: delivery incomplete", "source", d.Source, "delivery", d.ID, "type", d.Type,

@@ -137,6 +137,47 @@ func TestIngestorLeavesFailingDeliveryPending(t *testing.T) {
 	}
 }
 
+// damagedStore reads the delivery "d1" back as the store reads a body it
+// cannot decode.
+type damagedStore struct{ bot.IngestStore }
+
+func (s damagedStore) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.Delivery, error) {
+	ds, err := s.IngestStore.PendingDeliveriesAfter(ctx, after, limit)
+	for i := range ds {
+		if ds[i].ID == "d1" {
+			ds[i].Body, ds[i].Unreadable = nil, "storage: stored body: corrupt input"
+		}
+	}
+	return ds, err
+}
+
+// TestIngestorCompletesUnreadableDelivery: a delivery whose stored body is
+// damaged is completed with its problem and logged, and holds up nothing.
+func TestIngestorCompletesUnreadableDelivery(t *testing.T) {
+	e := newEnv(t)
+	var log strings.Builder
+	in := bot.NewIngestor(damagedStore{e.db}, slog.New(slog.NewTextHandler(&log, nil)))
+	in.Register(bot.PlatformGitHub, normalizePR)
+	in.OnEvents(e.cfg.Rules.OnEvents)
+	for i, body := range []string{"ada", "bob", "carol"} {
+		accept(e, in, fmt.Sprintf("d%d", i), body)
+	}
+	if got, err := in.ProcessPending(e.ctx); err != nil || got != 3 {
+		t.Fatalf("ProcessPending = %d, %v; want 3, nil", got, err)
+	}
+	if p := pendingIDs(e); len(p) != 0 {
+		t.Errorf("still pending: %v", p)
+	}
+	for who, want := range map[string]int{"github:ada": 1, "github:bob": 0, "github:carol": 1} {
+		if as := e.awards(who); len(as) != want {
+			t.Errorf("%s has %d awards, want %d", who, len(as), want)
+		}
+	}
+	if !strings.Contains(log.String(), "stored delivery unreadable") || !strings.Contains(log.String(), "delivery=d1") {
+		t.Errorf("the damaged delivery was not logged:\n%s", log.String())
+	}
+}
+
 // TestIngestorRun processes what Accept stores once deliveries pause, and
 // stops with its context.
 func TestIngestorRun(t *testing.T) {

@@ -79,7 +79,7 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 		t.Fatalf("Migrate: %v", err)
 	}
 	if diff := cmp.Diff([]string{"001_init.sql", "002_ingest_links.sql", "003_nominations.sql",
-		"004_awards_badge_person.sql", "005_scheduled.sql"}, applied); diff != "" {
+		"004_awards_badge_person.sql", "005_scheduled.sql", "006_delivery_encoding.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, path)
@@ -87,8 +87,8 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 		t.Errorf("second Migrate = %v, %v; want nothing applied", applied, err)
 	}
 	db := openPath(t, path)
-	if n := count(t, db, "schema_migrations", ""); n != 5 {
-		t.Errorf("schema_migrations has %d rows, want 5", n)
+	if n := count(t, db, "schema_migrations", ""); n != 6 {
+		t.Errorf("schema_migrations has %d rows, want 6", n)
 	}
 }
 

@@ -49,14 +49,12 @@ func recordDelivery(ctx context.Context, tx *sql.Tx, d bot.Delivery, events []bo
 	if received.IsZero() {
 		received = now
 	}
-	body := d.Body
-	if body == nil {
-		body = []byte{}
-	}
+	body, encoding, release := encodeBody(d.Body)
+	defer release()
 	var did int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at, processed_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
-		d.Source, d.ID, d.Type, body, millis(received), millis(now)).Scan(&did)
+	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, processed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
+		d.Source, d.ID, d.Type, body, encoding, millis(received), millis(now)).Scan(&did)
 	if err == sql.ErrNoRows {
 		return false, nil
 	} else if err != nil {

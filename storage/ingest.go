@@ -23,14 +23,12 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err e
 	if received.IsZero() {
 		received = db.now()
 	}
-	body := d.Body
-	if body == nil {
-		body = []byte{}
-	}
+	body, encoding, release := encodeBody(d.Body)
+	defer release() // write returns once the row is written or never will be
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at, problem)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
-			d.Source, d.ID, d.Type, body, millis(received), pendingProblem)
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, problem)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
+			d.Source, d.ID, d.Type, body, encoding, millis(received), pendingProblem)
 		if err != nil {
 			return err
 		}
@@ -78,7 +76,7 @@ func (db *DB) pendingDeliveries(ctx context.Context, after int64, limit, maxByte
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, source, delivery_id, type, body, received_at
+	rows, err := db.r.QueryContext(ctx, `SELECT id, source, delivery_id, type, body, body_encoding, received_at
 		FROM deliveries WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, dbError(err, "list pending deliveries")
@@ -89,8 +87,15 @@ func (db *DB) pendingDeliveries(ctx context.Context, after int64, limit, maxByte
 	for (maxBytes <= 0 || size < maxBytes) && rows.Next() {
 		var d bot.Delivery
 		var received int64
-		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &d.Body, &received); err != nil {
+		var stored []byte
+		var encoding string
+		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
 			return nil, dbError(err, "list pending deliveries")
+		}
+		// A damaged body must not stall the deliveries after it: it is
+		// handed on marked, to be completed with its problem.
+		if d.Body, err = decodeBody(stored, encoding); err != nil {
+			d.Unreadable = err.Error()
 		}
 		d.ReceivedAt = fromMillis(received)
 		ds = append(ds, d)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +171,9 @@ func TestCompleteDeliveryRewritesLittle(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	const size = 64 << 10
-	seq := saveDeliveries(t, db, bytes.Repeat([]byte("z"), size))
+	body := make([]byte, size) // incompressible: stored at full size
+	rand.NewChaCha8([32]byte{1}).Read(body)
+	seq := saveDeliveries(t, db, body)
 	before := db.walSize()
 	if _, err := db.CompleteDelivery(ctx, bot.Delivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1"}, nil, ""); err != nil {
 		t.Fatal(err)
@@ -178,6 +182,53 @@ func TestCompleteDeliveryRewritesLittle(t *testing.T) {
 	// pending index. Rewriting the body would append more than size.
 	if grown := db.walSize() - before; before == 0 || grown > size/4 {
 		t.Errorf("completing a delivery of %d bytes grew the WAL by %d bytes", size, grown)
+	}
+}
+
+// TestDeliveryBodiesCompressed: a webhook payload is stored in a fraction
+// of its size and read back whole, and rows stored raw before migration
+// 006 still read.
+func TestDeliveryBodiesCompressed(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	payload, err := os.ReadFile("../integrations/github/testdata/pull_request.closed.merged.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveDeliveries(t, db, payload, []byte(`{"zen":"short"}`))
+	var stored int
+	if err := db.r.QueryRowContext(ctx, `SELECT length(body) FROM deliveries WHERE delivery_id = 'd1'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored > len(payload)/3 {
+		t.Errorf("a %d-byte payload is stored in %d bytes", len(payload), stored)
+	}
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, received_at, problem)
+		VALUES ('github', 'raw', 'ping', CAST('{"zen":"raw"}' AS BLOB), 1, 'queued')`); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.PendingDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.ID] = string(d.Body)
+	}
+	want := map[string]string{"d1": string(payload), "d2": `{"zen":"short"}`, "raw": `{"zen":"raw"}`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bodies read back (-want +got):\n%s", diff)
+	}
+
+	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET body = CAST('not s2' AS BLOB) WHERE delivery_id = 'd1'`); err != nil {
+		t.Fatal(err)
+	}
+	ds, err = db.PendingDeliveries(ctx, 10)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("PendingDeliveries with a damaged body = %d deliveries, %v; want all 3", len(ds), err)
+	}
+	if ds[0].ID != "d1" || ds[0].Unreadable == "" || ds[1].Unreadable != "" {
+		t.Errorf("the damaged body is not the one marked unreadable: %q %q", ds[0].Unreadable, ds[1].Unreadable)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -47,7 +48,8 @@ const (
 
 // Sink stores a raw delivery durably. A nil error means the delivery is
 // durable; duplicate reports that a delivery with the same ID was stored
-// before (and nothing was written).
+// before (and nothing was written). d.Body is the handler's buffer, reused
+// once Accept returns: a sink that keeps the body must copy it.
 type Sink interface {
 	Accept(ctx context.Context, d bot.Delivery) (duplicate bool, err error)
 }
@@ -110,7 +112,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusUnauthorized, "missing "+HeaderSignature+" header")
 		return
 	}
-	body, status, reason := readBody(w, r, MaxBodyBytes)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	body, status, reason := readBody(w, r, buf, MaxBodyBytes)
 	if status != 0 {
 		h.fail(w, r, status, reason)
 		return
@@ -162,14 +166,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	write(w, http.StatusAccepted, replyAccepted)
 }
 
-// readBody reads at most limit bytes of the body. It answers a non-zero
-// status and a reason when the body is too large or cannot be read.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, string) {
+// Request bodies are read into pooled buffers: a delivery is tens of
+// kilobytes, and allocating (and zeroing) one per request kept the garbage
+// collector busy under load. Buffers that grew past keepBuffer are left to
+// the collector, so one huge delivery does not stay in memory.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const keepBuffer = 1 << 20
+
+func getBuffer() *bytes.Buffer {
+	b := buffers.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= keepBuffer {
+		buffers.Put(b)
+	}
+}
+
+// readBody reads at most limit bytes of the body into buf. It answers a
+// non-zero status and a reason when the body is too large or cannot be
+// read.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) ([]byte, int, string) {
 	tooLarge := fmt.Sprintf("body larger than %d bytes", limit)
 	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	}
-	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		// One allocation for the whole body: ReadFrom wants MinRead spare.
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)

@@ -49,6 +49,7 @@ func (s *fakeSink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
 		return true, nil
 	}
 	s.seen[d.ID] = true
+	d.Body = bytes.Clone(d.Body) // the handler reuses its buffer
 	s.got = append(s.got, d)
 	return false, nil
 }

@@ -62,7 +62,7 @@ CREATE TABLE deliveries (
 	delivery_id TEXT NOT NULL,
 	type        TEXT NOT NULL,
 	body        BLOB NOT NULL,
-	received_at INTEGER NOT NULL, processed_at INTEGER, problem TEXT NOT NULL DEFAULT '',
+	received_at INTEGER NOT NULL, processed_at INTEGER, problem TEXT NOT NULL DEFAULT '', body_encoding TEXT NOT NULL DEFAULT '',
 	UNIQUE (source, delivery_id)
 ) STRICT;
 

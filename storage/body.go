@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/s2"
+)
+
+// Delivery bodies are stored S2-compressed (migration 006). Compressing
+// happens in the caller's goroutine, before the write is queued, so the
+// one writer only copies the smaller body.
+
+// bodyS2 is the body_encoding of an S2 block; ” is a raw body.
+const bodyS2 = "s2"
+
+// encodeBody returns the body to store, its encoding and a release to call
+// once the stored body is written (SQLite copies what it binds). Bodies
+// too small to gain are stored raw. Compressed bodies go to pooled
+// buffers: S2 wants room for the worst case, more than the body itself.
+func encodeBody(body []byte) (stored []byte, encoding string, release func()) {
+	if len(body) < 512 {
+		if body == nil {
+			body = []byte{}
+		}
+		return body, "", func() {}
+	}
+	need := s2.MaxEncodedLen(len(body))
+	if need < 0 || need > keepEncoded {
+		return s2.Encode(nil, body), bodyS2, func() {}
+	}
+	bp := encoded.Get().(*[]byte)
+	if cap(*bp) < need {
+		*bp = make([]byte, need)
+	}
+	return s2.Encode((*bp)[:need], body), bodyS2, func() { encoded.Put(bp) }
+}
+
+// encoded pools the buffers of compressed bodies up to keepEncoded.
+var encoded = sync.Pool{New: func() any { return new([]byte) }}
+
+const keepEncoded = 1 << 20
+
+// decodeBody returns the body a stored one encodes.
+func decodeBody(stored []byte, encoding string) ([]byte, error) {
+	switch encoding {
+	case "":
+		return stored, nil
+	case bodyS2:
+		b, err := s2.Decode(nil, stored)
+		if err != nil {
+			return nil, fmt.Errorf("storage: stored body: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("storage: stored body has unknown encoding %q", encoding)
+}
