@@ -94,23 +94,24 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	type target struct {
 		name string
 		url  string
+		pid  int
 		res  []*result
 	}
-	ref, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-hmac", "127.0.0.1:0"))
+	ref, refPID, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-hmac", "127.0.0.1:0"))
 	if err != nil {
 		return fmt.Errorf("reference server: %w", err)
 	}
 	defer stopRef()
-	targets := []*target{{name: "bare HMAC handler", url: ref}}
+	targets := []*target{{name: "bare HMAC handler", url: ref, pid: refPID}}
 	if octokit != "" {
 		cmd := exec.Command("node", filepath.Join(octokit, "server.mjs"), "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "LOADGEN_SECRET="+secret)
-		url, stop, err := startChild(cmd)
+		url, pid, stop, err := startChild(cmd)
 		if err != nil {
 			return fmt.Errorf("octokit server (npm ci in %s first): %w", octokit, err)
 		}
 		defer stop()
-		targets = append(targets, &target{name: "@octokit/webhooks", url: url})
+		targets = append(targets, &target{name: "@octokit/webhooks", url: url, pid: pid})
 	}
 	var bb *target
 	var dir string
@@ -120,20 +121,33 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 			return err
 		}
 		defer os.RemoveAll(dir)
-		url, stop, err := startBadgebot(badgebot, dir, logFile)
+		base, pid, stop, err := startBadgebotProc(badgebot, dir, logFile, "")
 		if err != nil {
 			return err
 		}
 		defer stop()
-		bb = &target{name: "badgebot serve", url: url}
+		bb = &target{name: "badgebot serve", url: base + "/webhooks/github", pid: pid}
 		targets = append(targets, bb)
 	}
 
+	// A short unmeasured load first warms every server alike (Node's JIT
+	// most of all).
 	accepted := 0
+	for _, t := range targets {
+		res := load(t.url, gen, "warm", senders, min(d, 2*time.Second))
+		if t == bb {
+			accepted += res.accepted
+			if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
+				return err
+			}
+		}
+	}
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
 		for _, t := range targets {
+			cpu0 := cpuTime(t.pid)
 			res := load(t.url, gen, fmt.Sprintf("r%d", r), senders, d)
+			res.cpu = cpuTime(t.pid) - cpu0
 			res.print("  " + t.name)
 			t.res = append(t.res, res)
 		}
@@ -160,8 +174,14 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 		}
 		medians[t] = median(rates)
 		slices.Sort(all.lat)
-		fmt.Printf("  %-20s %7.0f deliveries/s  errors %d  p50 %s  p99 %s  (all rounds)\n", t.name+":",
-			medians[t], all.errors, all.percentile(0.50), all.percentile(0.99))
+		var cpu time.Duration
+		n := 0
+		for _, res := range t.res {
+			cpu += res.cpu
+			n += res.accepted
+		}
+		fmt.Printf("  %-20s %7.0f deliveries/s  errors %d  p50 %s  p99 %s  server CPU %.0f µs/delivery (all rounds)\n", t.name+":",
+			medians[t], all.errors, all.percentile(0.50), all.percentile(0.99), float64(cpu.Microseconds())/float64(max(n, 1)))
 	}
 	if bb != nil {
 		for _, t := range targets[:len(targets)-1] {
@@ -271,6 +291,7 @@ func (g *generator) delivery() []byte {
 }
 
 type result struct {
+	cpu      time.Duration // the server's CPU time during the load
 	accepted int
 	errors   int
 	elapsed  time.Duration
@@ -290,8 +311,9 @@ func (r *result) percentile(q float64) time.Duration {
 
 func (r *result) print(name string) {
 	slices.Sort(r.lat)
-	fmt.Printf("%-22s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s\n",
-		name+":", r.rate(), r.accepted, r.errors, r.percentile(0.50), r.percentile(0.99), r.percentile(1))
+	fmt.Printf("%-22s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s  CPU %.0f µs each\n",
+		name+":", r.rate(), r.accepted, r.errors, r.percentile(0.50), r.percentile(0.99), r.percentile(1),
+		float64(r.cpu.Microseconds())/float64(max(r.accepted, 1)))
 	if r.firstErr != "" {
 		fmt.Printf("  first error: %s\n", r.firstErr)
 	}
@@ -391,24 +413,46 @@ func serveHMAC(addr string) {
 
 // startChild starts a reference server that prints "listening ADDR"
 // once ready, and returns its URL.
-func startChild(cmd *exec.Cmd) (string, func(), error) {
+func startChild(cmd *exec.Cmd) (string, int, func(), error) {
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := strings.TrimSpace(strings.TrimPrefix(line, "listening "))
-	return "http://" + addr + "/", func() { cmd.Process.Kill(); cmd.Wait() }, nil
+	return "http://" + addr + "/", cmd.Process.Pid, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
+
+// cpuTime is the user and system CPU time process pid has used, from
+// /proc (0 where there is none): a steadier figure than throughput on a
+// busy machine.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on Linux.
+const clockTicks = 100
 
 func mustExecutable() string {
 	self, err := os.Executable()
@@ -418,18 +462,18 @@ func mustExecutable() string {
 	return self
 }
 
-// startBadgebot runs `badgebot serve` on a fresh database in dir.
-func startBadgebot(bin, dir, logFile string) (string, func(), error) {
-	base, stop, err := startBadgebotWith(bin, dir, logFile, "")
-	return base + "/webhooks/github", stop, err
-}
-
 // startBadgebotWith runs `badgebot serve` with extra config appended and
 // returns its base URL.
 func startBadgebotWith(bin, dir, logFile, extra string) (string, func(), error) {
+	base, _, stop, err := startBadgebotProc(bin, dir, logFile, extra)
+	return base, stop, err
+}
+
+// startBadgebotProc is startBadgebotWith, also returning the process id.
+func startBadgebotProc(bin, dir, logFile, extra string) (string, int, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
@@ -456,19 +500,19 @@ event = "github.pull_request.merged"
 `, addr, addr, filepath.Join(dir, "badgebot.db"), filepath.Join(dir, "keys"), secret) + extra
 	cfgPath := filepath.Join(dir, "badgebot.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	cmd := exec.Command(bin, "--config", cfgPath, "serve")
 	cmd.Stderr = io.Discard
 	if logFile != "" {
 		f, err := os.Create(logFile)
 		if err != nil {
-			return "", nil, err
+			return "", 0, nil, err
 		}
 		cmd.Stderr = f
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() {
 		cmd.Process.Signal(os.Interrupt)
@@ -481,13 +525,13 @@ event = "github.pull_request.merged"
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return "http://" + addr, stop, nil
+				return "http://" + addr, cmd.Process.Pid, stop, nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
-	return "", nil, errors.New("badgebot did not get ready in 30s")
+	return "", 0, nil, errors.New("badgebot did not get ready in 30s")
 }
 
 // countAwards asks badgebot itself how many first-pr awards exist.
