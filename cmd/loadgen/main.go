@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,12 +48,14 @@ func main() {
 		wait     = flag.Duration("wait", 10*time.Minute, "how long to wait, after a round, for every delivery to become an award")
 		rounds   = flag.Int("rounds", 3, "rounds of loads; ratios are the median of the rounds'")
 		octokit  = flag.String("octokit", "", "also measure @octokit/webhooks: the folder of server.mjs, after npm ci there")
+		nethttp  = flag.Bool("nethttp", false, "senders use net/http's client (which costs them more CPU) instead of writing HTTP/1.1 themselves")
 		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
 		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
 	)
 	flag.Parse()
+	useNetHTTP = *nethttp
 	if *serve != "" {
 		serveHMAC(*serve)
 		return
@@ -145,9 +148,9 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
 		for _, t := range targets {
-			cpu0 := cpuTime(t.pid)
+			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
 			res := load(t.url, gen, fmt.Sprintf("r%d", r), senders, d)
-			res.cpu = cpuTime(t.pid) - cpu0
+			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
 			res.print("  " + t.name)
 			t.res = append(t.res, res)
 		}
@@ -271,27 +274,33 @@ func newGenerator(tmpl []byte) (*generator, error) {
 
 // delivery makes the next distinct delivery: no two in a run share an
 // author, so each is a first merged pull request.
-func (g *generator) delivery() []byte {
+func (g *generator) delivery(b []byte) []byte {
 	n := g.next.Add(1)
-	var b bytes.Buffer
+	b = b[:0]
 	for i, part := range g.parts {
-		b.Write(part)
+		b = append(b, part...)
 		if i < len(g.kinds) {
 			switch g.kinds[i] {
 			case 'l':
-				fmt.Fprintf(&b, `"login": "user-%d"`, n)
+				b = append(b, `"login": "user-`...)
+				b = strconv.AppendInt(b, n, 10)
+				b = append(b, '"')
 			case 'n':
-				fmt.Fprintf(&b, `"number": %d,`, n)
+				b = append(b, `"number": `...)
+				b = strconv.AppendInt(b, n, 10)
+				b = append(b, ',')
 			case 'p':
-				fmt.Fprintf(&b, `/pull/%d`, n)
+				b = append(b, `/pull/`...)
+				b = strconv.AppendInt(b, n, 10)
 			}
 		}
 	}
-	return b.Bytes()
+	return b
 }
 
 type result struct {
 	cpu      time.Duration // the server's CPU time during the load
+	selfCPU  time.Duration // the senders' (this process's)
 	accepted int
 	errors   int
 	elapsed  time.Duration
@@ -311,17 +320,23 @@ func (r *result) percentile(q float64) time.Duration {
 
 func (r *result) print(name string) {
 	slices.Sort(r.lat)
-	fmt.Printf("%-22s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s  CPU %.0f µs each\n",
+	fmt.Printf("%-22s %7.0f deliveries/s  acknowledged %d  errors %d  p50 %s  p99 %s  max %s  CPU µs each: server %.0f, senders %.0f\n",
 		name+":", r.rate(), r.accepted, r.errors, r.percentile(0.50), r.percentile(0.99), r.percentile(1),
-		float64(r.cpu.Microseconds())/float64(max(r.accepted, 1)))
+		float64(r.cpu.Microseconds())/float64(max(r.accepted, 1)), float64(r.selfCPU.Microseconds())/float64(max(r.accepted, 1)))
 	if r.firstErr != "" {
 		fmt.Printf("  first error: %s\n", r.firstErr)
 	}
 }
 
+// useNetHTTP makes load's senders use net/http's client.
+var useNetHTTP bool
+
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
 func load(url string, g *generator, tag string, senders int, d time.Duration) *result {
+	if !useNetHTTP {
+		return loadRaw(url, g, tag, senders, d)
+	}
 	client := &http.Client{
 		Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
 		Timeout:   30 * time.Second,
@@ -339,7 +354,7 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 			ok, bad := 0, 0
 			firstErr := ""
 			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
-				body := g.delivery()
+				body := g.delivery(nil)
 				mac := hmac.New(sha256.New, []byte(secret))
 				mac.Write(body)
 				sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
@@ -367,6 +382,67 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 					bad++
 					if firstErr == "" {
 						firstErr = resp.Status
+					}
+				}
+			}
+			mu.Lock()
+			res.accepted += ok
+			res.errors += bad
+			res.lat = append(res.lat, lat...)
+			if res.firstErr == "" {
+				res.firstErr = firstErr
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// loadRaw is load with senders that write HTTP/1.1 themselves (rawhttp.go).
+func loadRaw(url string, g *generator, tag string, senders int, d time.Duration) *result {
+	const maxPerSender = 1 << 20
+	var wg sync.WaitGroup
+	res := &result{}
+	var mu sync.Mutex
+	var seq atomic.Int64
+	stop := time.Now().Add(d)
+	start := time.Now()
+	for range senders {
+		wg.Go(func() {
+			s, err := newSender(url)
+			if err != nil {
+				mu.Lock()
+				res.errors++
+				res.firstErr = err.Error()
+				mu.Unlock()
+				return
+			}
+			defer s.close()
+			var lat []time.Duration
+			var body []byte
+			var id []byte
+			ok, bad := 0, 0
+			firstErr := ""
+			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
+				body = g.delivery(body)
+				id = strconv.AppendInt(append(append(id[:0], tag...), '-'), seq.Add(1), 10)
+				t0 := time.Now()
+				status, err := s.post(string(id), body)
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					bad++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				case status/100 == 2:
+					ok++
+				default:
+					bad++
+					if firstErr == "" {
+						firstErr = fmt.Sprintf("HTTP %d", status)
 					}
 				}
 			}
