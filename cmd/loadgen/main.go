@@ -331,15 +331,28 @@ func (r *result) print(name string) {
 // useNetHTTP makes load's senders use net/http's client.
 var useNetHTTP bool
 
+// poster sends one signed delivery and returns the response status.
+type poster interface {
+	post(id string, body []byte) (int, error)
+	close()
+}
+
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
 func load(url string, g *generator, tag string, senders int, d time.Duration) *result {
-	if !useNetHTTP {
-		return loadRaw(url, g, tag, senders, d)
+	newPoster := func() (poster, error) {
+		s, err := newSender(url)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	client := &http.Client{
-		Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
-		Timeout:   30 * time.Second,
+	if useNetHTTP {
+		client := &http.Client{
+			Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
+			Timeout:   30 * time.Second,
+		}
+		newPoster = func() (poster, error) { return &netHTTPSender{client: client, url: url}, nil }
 	}
 	const maxPerSender = 1 << 20
 	var wg sync.WaitGroup
@@ -351,85 +364,20 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 	for range senders {
 		wg.Go(func() {
 			var lat []time.Duration
+			var body, id []byte
 			ok, bad := 0, 0
 			firstErr := ""
-			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
-				body := g.delivery(nil)
-				mac := hmac.New(sha256.New, []byte(secret))
-				mac.Write(body)
-				sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-				hr, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-				hr.Header.Set("Content-Type", "application/json")
-				hr.Header.Set("X-GitHub-Event", "pull_request")
-				hr.Header.Set("X-GitHub-Delivery", fmt.Sprintf("%s-%d", tag, seq.Add(1)))
-				hr.Header.Set("X-Hub-Signature-256", sig)
-				t0 := time.Now()
-				resp, err := client.Do(hr)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				lat = append(lat, time.Since(t0))
-				switch {
-				case err != nil:
-					bad++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				case resp.StatusCode/100 == 2:
-					ok++
-				default:
-					bad++
-					if firstErr == "" {
-						firstErr = resp.Status
-					}
-				}
-			}
-			mu.Lock()
-			res.accepted += ok
-			res.errors += bad
-			res.lat = append(res.lat, lat...)
-			if res.firstErr == "" {
-				res.firstErr = firstErr
-			}
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	return res
-}
-
-// loadRaw is load with senders that write HTTP/1.1 themselves (rawhttp.go).
-func loadRaw(url string, g *generator, tag string, senders int, d time.Duration) *result {
-	const maxPerSender = 1 << 20
-	var wg sync.WaitGroup
-	res := &result{}
-	var mu sync.Mutex
-	var seq atomic.Int64
-	stop := time.Now().Add(d)
-	start := time.Now()
-	for range senders {
-		wg.Go(func() {
-			s, err := newSender(url)
+			p, err := newPoster()
 			if err != nil {
-				mu.Lock()
-				res.errors++
-				res.firstErr = err.Error()
-				mu.Unlock()
-				return
+				bad, firstErr = 1, err.Error()
+			} else {
+				defer p.close()
 			}
-			defer s.close()
-			var lat []time.Duration
-			var body []byte
-			var id []byte
-			ok, bad := 0, 0
-			firstErr := ""
-			for i := 0; time.Now().Before(stop) && i < maxPerSender; i++ {
+			for i := 0; p != nil && time.Now().Before(stop) && i < maxPerSender; i++ {
 				body = g.delivery(body)
 				id = strconv.AppendInt(append(append(id[:0], tag...), '-'), seq.Add(1), 10)
 				t0 := time.Now()
-				status, err := s.post(string(id), body)
+				status, err := p.post(string(id), body)
 				lat = append(lat, time.Since(t0))
 				switch {
 				case err != nil:
@@ -460,6 +408,36 @@ func loadRaw(url string, g *generator, tag string, senders int, d time.Duration)
 	res.elapsed = time.Since(start)
 	return res
 }
+
+// netHTTPSender posts with net/http's client.
+type netHTTPSender struct {
+	client *http.Client
+	url    string
+}
+
+func (s *netHTTPSender) post(id string, body []byte) (int, error) {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	// The transport may still be writing the body when Do returns (an
+	// early error reply): it gets its own copy.
+	hr, err := http.NewRequest("POST", s.url, bytes.NewReader(bytes.Clone(body)))
+	if err != nil {
+		return 0, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("X-GitHub-Event", "pull_request")
+	hr.Header.Set("X-GitHub-Delivery", id)
+	hr.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := s.client.Do(hr)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func (s *netHTTPSender) close() {}
 
 // serveHMAC is the reference: read the body, check the HMAC, answer 202.
 func serveHMAC(addr string) {
