@@ -11,7 +11,7 @@ import (
 // happens in the caller's goroutine, before the write is queued, so the
 // one writer only copies the smaller body.
 
-// bodyS2 is the body_encoding of an S2 block; ” is a raw body.
+// bodyS2 is the body_encoding of an S2 block; an empty one is a raw body.
 const bodyS2 = "s2"
 
 // encodeBody returns the body to store, its encoding and a release to call

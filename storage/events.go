@@ -12,8 +12,9 @@ import (
 
 // RecordDelivery stores a raw delivery together with the events already
 // made of it, in one transaction, and marks it processed — the one-step
-// form of SaveDelivery followed by CompleteDelivery. It reports false, changing nothing, when a delivery with the same source
-// and id was recorded before. Each event's actor is resolved to a person,
+// form of SaveDelivery followed by CompleteDelivery. It reports false,
+// changing nothing, when a delivery with the same source and id was
+// recorded before. Each event's actor is resolved to a person,
 // created as EnsurePerson would when missing; events whose kind and key are
 // stored already are skipped. When it returns true, the stored events have
 // their ID and PersonID set in events; skipped ones keep ID 0.
@@ -32,9 +33,12 @@ func (db *DB) RecordDelivery(ctx context.Context, d bot.Delivery, events []bot.E
 	}
 	var stored bool
 	saved := slices.Clone(events)
+	// Compressed here, not in the one writer (body.go).
+	body, encoding, release := encodeBody(d.Body)
+	defer release()
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		stored, err = recordDelivery(ctx, tx, d, saved, db.now())
+		stored, err = recordDelivery(ctx, tx, d, body, encoding, saved, db.now())
 		return err
 	})
 	if err != nil {
@@ -44,13 +48,12 @@ func (db *DB) RecordDelivery(ctx context.Context, d bot.Delivery, events []bot.E
 	return stored, nil
 }
 
-func recordDelivery(ctx context.Context, tx *sql.Tx, d bot.Delivery, events []bot.Event, now time.Time) (bool, error) {
+// recordDelivery stores d, its body as stored (body.go), and its events.
+func recordDelivery(ctx context.Context, tx *sql.Tx, d bot.Delivery, body []byte, encoding string, events []bot.Event, now time.Time) (bool, error) {
 	received := d.ReceivedAt
 	if received.IsZero() {
 		received = now
 	}
-	body, encoding, release := encodeBody(d.Body)
-	defer release()
 	var did int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, processed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
