@@ -2,7 +2,6 @@ package bugzilla
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,48 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/google/go-cmp/cmp"
 )
 
 const testHeader = "X-Badgebot-Token"
 
 var testSecret = []byte("bmo-shared-secret-0123456789")
-
-// fakeSink remembers deliveries by ID like the durable store does.
-type fakeSink struct {
-	mu    sync.Mutex
-	got   []bot.Delivery
-	seen  map[string]bool
-	fails error
-}
-
-func (s *fakeSink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fails != nil {
-		return false, s.fails
-	}
-	if s.seen == nil {
-		s.seen = map[string]bool{}
-	}
-	if s.seen[d.ID] {
-		return true, nil
-	}
-	s.seen[d.ID] = true
-	s.got = append(s.got, d)
-	return false, nil
-}
-
-func (s *fakeSink) deliveries() []bot.Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Delivery(nil), s.got...)
-}
 
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
@@ -110,7 +78,7 @@ func TestNewHandlerRefusals(t *testing.T) {
 		{"empty header", "", testSecret},
 		{"header with a colon", "X-Token:", testSecret},
 	} {
-		if _, err := NewHandler(tc.header, tc.secret, &fakeSink{}, nil); err == nil {
+		if _, err := NewHandler(tc.header, tc.secret, &bottest.Sink{}, nil); err == nil {
 			t.Errorf("%s: NewHandler = nil error, want an error", tc.name)
 		}
 	}
@@ -127,14 +95,14 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 		{"comment.create.json", "comment.create"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			sink := &fakeSink{}
+			sink := &bottest.Sink{}
 			srv := server(t, sink, nil)
 			body := readTestdata(t, tc.file)
 			code, reply := post(t, srv, string(testSecret), bytes.NewReader(body))
 			if code != http.StatusOK || reply != `{"status":"accepted"}` {
 				t.Fatalf("got %d %s, want 200 accepted", code, reply)
 			}
-			got := sink.deliveries()
+			got := sink.Deliveries()
 			if len(got) != 1 {
 				t.Fatalf("stored %d deliveries, want 1", len(got))
 			}
@@ -149,12 +117,12 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 
 func TestHandlerIgnoresUnusedEvents(t *testing.T) {
 	for _, file := range []string{"bug.modify.priority.json", "bug.modify.private.json", "attachment.create.json", "attachment.modify.obsolete.json"} {
-		sink := &fakeSink{}
+		sink := &bottest.Sink{}
 		srv := server(t, sink, nil)
 		if code, reply := post(t, srv, string(testSecret), bytes.NewReader(readTestdata(t, file))); code != 200 || reply != `{"status":"ignored"}` {
 			t.Errorf("%s: got %d %s, want 200 ignored", file, code, reply)
 		}
-		if n := len(sink.deliveries()); n != 0 {
+		if n := len(sink.Deliveries()); n != 0 {
 			t.Errorf("%s: stored %d deliveries, want 0", file, n)
 		}
 	}
@@ -163,14 +131,14 @@ func TestHandlerIgnoresUnusedEvents(t *testing.T) {
 func TestHandlerRefusesWrongSecret(t *testing.T) {
 	body := readTestdata(t, "bug.modify.fixed.json")
 	for _, secret := range []string{"", "not-the-shared-secret", string(testSecret) + "x", string(testSecret[:len(testSecret)-1])} {
-		sink := &fakeSink{}
+		sink := &bottest.Sink{}
 		var logs bytes.Buffer
 		srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
 		code, reply := post(t, srv, secret, bytes.NewReader(body))
 		if code != http.StatusUnauthorized || reply != `{"error":"missing or wrong X-Badgebot-Token header"}` {
 			t.Errorf("secret %q: got %d %s, want 401", secret, code, reply)
 		}
-		if n := len(sink.deliveries()); n != 0 {
+		if n := len(sink.Deliveries()); n != 0 {
 			t.Errorf("secret %q: sink called %d times", secret, n)
 		}
 		if strings.Contains(logs.String(), string(testSecret[:12])) || (secret != "" && strings.Contains(logs.String(), secret)) {
@@ -195,7 +163,7 @@ func (g *generated) Read(p []byte) (int, error) {
 }
 
 func TestHandlerRefusesOversizedBodies(t *testing.T) {
-	sink := &fakeSink{}
+	sink := &bottest.Sink{}
 	srv := server(t, sink, nil)
 	g := &generated{n: MaxBodyBytes + 5<<20}
 	code, reply := post(t, srv, string(testSecret), io.MultiReader(g)) // unknown length: chunked
@@ -230,7 +198,7 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 	if rec.Code != http.StatusRequestEntityTooLarge || g.read != 0 {
 		t.Errorf("declared big body: %d after reading %d bytes, want 413 after 0", rec.Code, g.read)
 	}
-	if n := len(sink.deliveries()); n != 0 {
+	if n := len(sink.Deliveries()); n != 0 {
 		t.Errorf("stored %d deliveries", n)
 	}
 }
@@ -247,13 +215,13 @@ func TestHandlerRefusesMalformedBodies(t *testing.T) {
 		{"id is a string", `{"event": {"routing_key": "bug.create", "time": "t"}, "bug": {"id": "1"}}`, `bug.id is a JSON string`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := &fakeSink{}
+			sink := &bottest.Sink{}
 			srv := server(t, sink, nil)
 			code, reply := post(t, srv, string(testSecret), strings.NewReader(tc.body))
 			if code != http.StatusBadRequest || !strings.Contains(reply, tc.want) {
 				t.Errorf("got %d %s, want 400 mentioning %q", code, reply, tc.want)
 			}
-			if n := len(sink.deliveries()); n != 0 {
+			if n := len(sink.Deliveries()); n != 0 {
 				t.Errorf("stored %d deliveries", n)
 			}
 			// The server lives on.
@@ -265,7 +233,7 @@ func TestHandlerRefusesMalformedBodies(t *testing.T) {
 }
 
 func TestHandlerDeduplicates(t *testing.T) {
-	sink := &fakeSink{}
+	sink := &bottest.Sink{}
 	srv := server(t, sink, nil)
 	body := readTestdata(t, "bug.modify.fixed.json")
 	// The same event again, re-encoded in another key order and from another
@@ -285,7 +253,7 @@ func TestHandlerDeduplicates(t *testing.T) {
 			t.Errorf("delivery %d: got %d %s, want 200 %s", i, code, reply, want)
 		}
 	}
-	if n := len(sink.deliveries()); n != 1 {
+	if n := len(sink.Deliveries()); n != 1 {
 		t.Errorf("stored %d deliveries, want 1", n)
 	}
 }
@@ -336,7 +304,7 @@ func TestDeliveryID(t *testing.T) {
 }
 
 func TestHandlerSinkFailureIs503(t *testing.T) {
-	sink := &fakeSink{fails: errors.New("database is locked")}
+	sink := &bottest.Sink{Fails: errors.New("database is locked")}
 	var logs bytes.Buffer
 	srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
 	code, reply := post(t, srv, string(testSecret), bytes.NewReader(readTestdata(t, "bug.create.json")))
@@ -349,7 +317,7 @@ func TestHandlerSinkFailureIs503(t *testing.T) {
 }
 
 func TestHandlerRefusesGET(t *testing.T) {
-	srv := server(t, &fakeSink{}, nil)
+	srv := server(t, &bottest.Sink{}, nil)
 	resp, err := srv.Client().Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)

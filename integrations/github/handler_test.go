@@ -2,7 +2,6 @@ package github
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -23,42 +22,11 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/google/go-cmp/cmp"
 )
 
 var testSecret = []byte("It's a Secret to Everybody")
-
-// fakeSink remembers deliveries by ID like the durable store does.
-type fakeSink struct {
-	mu    sync.Mutex
-	got   []bot.Delivery
-	seen  map[string]bool
-	fails error
-}
-
-func (s *fakeSink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fails != nil {
-		return false, s.fails
-	}
-	if s.seen == nil {
-		s.seen = map[string]bool{}
-	}
-	if s.seen[d.ID] {
-		return true, nil
-	}
-	s.seen[d.ID] = true
-	d.Body = bytes.Clone(d.Body) // the handler reuses its buffer
-	s.got = append(s.got, d)
-	return false, nil
-}
-
-func (s *fakeSink) deliveries() []bot.Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Delivery(nil), s.got...)
-}
 
 func sign(h func() hash.Hash, prefix string, secret, body []byte) string {
 	m := hmac.New(h, secret)
@@ -123,7 +91,7 @@ func signed(event, id string, body []byte) delivery {
 }
 
 func TestNewHandlerRefusesEmptySecret(t *testing.T) {
-	if _, err := NewHandler(nil, &fakeSink{}, nil); err == nil {
+	if _, err := NewHandler(nil, &bottest.Sink{}, nil); err == nil {
 		t.Fatal("NewHandler(empty secret) = nil error, want an error")
 	}
 }
@@ -136,7 +104,7 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 		{"issue_comment.created.json", "issue_comment"},
 	} {
 		t.Run(tc.event, func(t *testing.T) {
-			sink := &fakeSink{}
+			sink := &bottest.Sink{}
 			srv := server(t, sink, nil)
 			body := readTestdata(t, tc.file)
 			code, reply := post(t, srv, signed(tc.event, "72d3162e-cc78-11e3-81ab-4c9367dc0958", body))
@@ -147,7 +115,7 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 				Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: tc.event,
 				Body: body, ReceivedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
 			}}
-			if diff := cmp.Diff(want, sink.deliveries()); diff != "" {
+			if diff := cmp.Diff(want, sink.Deliveries()); diff != "" {
 				t.Errorf("sink got (-want +got):\n%s", diff)
 			}
 		})
@@ -172,14 +140,14 @@ func TestHandlerRefusesBadSignatures(t *testing.T) {
 		{"no prefix", strings.TrimPrefix(sign256(body), "sha256="), body},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := &fakeSink{}
+			sink := &bottest.Sink{}
 			var logs bytes.Buffer
 			srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
 			code, reply := post(t, srv, delivery{event: "pull_request", id: "d1", sig: tc.sig, contentType: "application/json", body: bytes.NewReader(tc.body)})
 			if code != http.StatusUnauthorized {
 				t.Errorf("got %d %s, want 401", code, reply)
 			}
-			if n := len(sink.deliveries()); n != 0 {
+			if n := len(sink.Deliveries()); n != 0 {
 				t.Errorf("sink called %d times, want 0", n)
 			}
 			for _, secret := range []string{string(testSecret), tc.sig} {
@@ -208,7 +176,7 @@ func (g *generated) Read(p []byte) (int, error) {
 
 func TestHandlerRefusesOversizedBodies(t *testing.T) {
 	t.Run("declared length", func(t *testing.T) {
-		sink := &fakeSink{}
+		sink := &bottest.Sink{}
 		h, _ := NewHandler(testSecret, sink, nil)
 		g := &generated{n: MaxBodyBytes + 1}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
@@ -224,7 +192,7 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 		}
 	})
 	t.Run("streamed", func(t *testing.T) {
-		sink := &fakeSink{}
+		sink := &bottest.Sink{}
 		srv := server(t, sink, nil)
 		g := &generated{n: MaxBodyBytes + 10<<20}
 		// Unknown length: sent chunked, so only reading can find the size.
@@ -232,12 +200,12 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 		if code != http.StatusRequestEntityTooLarge || !strings.Contains(reply, "larger than") {
 			t.Errorf("got %d %s, want 413 with a reason", code, reply)
 		}
-		if n := len(sink.deliveries()); n != 0 {
+		if n := len(sink.Deliveries()); n != 0 {
 			t.Errorf("sink called %d times, want 0", n)
 		}
 	})
 	t.Run("read in place", func(t *testing.T) {
-		h, _ := NewHandler(testSecret, &fakeSink{}, nil)
+		h, _ := NewHandler(testSecret, &bottest.Sink{}, nil)
 		g := &generated{n: MaxBodyBytes + 10<<20}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
 		req.ContentLength = -1
@@ -272,7 +240,7 @@ func TestHandlerAnswers(t *testing.T) {
 		{name: "GET", method: http.MethodGet, wantCode: 405, wantReply: `{"error":"method not allowed: send POST"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := &fakeSink{}
+			sink := &bottest.Sink{}
 			srv := server(t, sink, nil)
 			var code int
 			var reply string
@@ -290,7 +258,7 @@ func TestHandlerAnswers(t *testing.T) {
 			if code != tc.wantCode || reply != tc.wantReply {
 				t.Errorf("got %d %s, want %d %s", code, reply, tc.wantCode, tc.wantReply)
 			}
-			got := sink.deliveries()
+			got := sink.Deliveries()
 			if stored := len(got) == 1; stored != tc.wantStored {
 				t.Fatalf("stored %d deliveries, want stored=%v", len(got), tc.wantStored)
 			}
@@ -306,7 +274,7 @@ func TestHandlerAnswers(t *testing.T) {
 }
 
 func TestHandlerReportsDuplicates(t *testing.T) {
-	sink := &fakeSink{}
+	sink := &bottest.Sink{}
 	srv := server(t, sink, nil)
 	body := readTestdata(t, "issues.closed.completed.json")
 	for i, want := range []string{`{"status":"accepted"}`, `{"status":"duplicate"}`, `{"status":"duplicate"}`} {
@@ -315,14 +283,14 @@ func TestHandlerReportsDuplicates(t *testing.T) {
 			t.Errorf("delivery %d: got %d %s, want %s", i, code, reply, want)
 		}
 	}
-	if n := len(sink.deliveries()); n != 1 {
+	if n := len(sink.Deliveries()); n != 1 {
 		t.Errorf("stored %d deliveries, want 1", n)
 	}
 }
 
 func TestHandlerSinkFailureIs503(t *testing.T) {
 	var logs bytes.Buffer
-	sink := &fakeSink{fails: errors.New("disk full")}
+	sink := &bottest.Sink{Fails: errors.New("disk full")}
 	srv := server(t, sink, slog.New(slog.NewTextHandler(&logs, nil)))
 	body := readTestdata(t, "pull_request.closed.merged.json")
 	code, reply := post(t, srv, signed("pull_request", "e1", body))
@@ -338,7 +306,7 @@ func TestHandlerSinkFailureIs503(t *testing.T) {
 }
 
 func TestHandlerConcurrentDeliveries(t *testing.T) {
-	sink := &fakeSink{}
+	sink := &bottest.Sink{}
 	srv := server(t, sink, nil)
 	body := readTestdata(t, "pull_request.closed.merged.json")
 	var wg sync.WaitGroup
@@ -360,7 +328,7 @@ func TestHandlerConcurrentDeliveries(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(sink.deliveries()); n != 16 {
+	if n := len(sink.Deliveries()); n != 16 {
 		t.Errorf("stored %d deliveries, want 16 (one per id)", n)
 	}
 }
