@@ -127,7 +127,7 @@ func TestBackfill(t *testing.T) {
 		t.Fatalf("announce channel got %d posts: %+v", len(posts), posts)
 	}
 	sc := &scrubber{db: e.db, seen: map[string]string{}}
-	golden(t, "backfill-summary.golden", sc.scrub(t, console.Render(posts[1].Message)))
+	goldenFile(t, "backfill-summary.golden", sc.scrub(t, console.Render(posts[1].Message)))
 
 	src, err := e.db.BackfillSource(e.ctx, "github:octo/hello")
 	if err != nil || !src.Cursor.Equal(e.clock.Now()) || src.LastError != "" {

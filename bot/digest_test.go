@@ -101,9 +101,9 @@ func TestDigestRendering(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "digest/"+a.Platform+".json", sc.scrub(t, string(buf))+"\n")
+		goldenFile(t, "digest/"+a.Platform+".json", sc.scrub(t, string(buf))+"\n")
 		if a.Platform == bot.PlatformConsole {
-			golden(t, "digest/console.txt", sc.scrub(t, console.Render(a.Message))+"\n")
+			goldenFile(t, "digest/console.txt", sc.scrub(t, console.Render(a.Message))+"\n")
 		}
 	}
 	if n := e.deliver(); n < 3 {

@@ -57,7 +57,7 @@ func TestConsoleNominationFlow(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	s := &scrubber{db: e.db, seen: map[string]string{}}
-	golden(t, "console-flow.golden", s.scrub(t, out.String()))
+	goldenFile(t, "console-flow.golden", s.scrub(t, out.String()))
 
 	// The Slack side: the review with buttons, then updated to the outcome.
 	reviews := postsTo(e.slack, "C0REVIEW")

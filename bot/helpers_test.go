@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,12 +15,10 @@ import (
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/badgebot/badgebot/integrations/console"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/badgebot/badgebot/issuer"
 	"github.com/badgebot/badgebot/storage"
-	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const baseURL = "https://badges.example.org"
 
@@ -269,22 +266,7 @@ func (s *scrubber) scrub(t *testing.T, text string) string {
 }
 
 // golden compares got with testdata/name, rewriting it with -update.
-func golden(t *testing.T, name, got string) {
+func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }

@@ -340,7 +340,7 @@ func TestNominationMessagesGolden(t *testing.T) {
 	for _, u := range e.slack.Updates() {
 		out.WriteString("update #" + u.Channel + " " + u.ID + "\n" + console.Render(u.Message) + "\n\n")
 	}
-	golden(t, "nominations.golden", s.scrub(t, out.String()))
+	goldenFile(t, "nominations.golden", s.scrub(t, out.String()))
 }
 
 func TestNominationStoreRefusesSelfNominationByLinkedIdentity(t *testing.T) {

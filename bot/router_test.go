@@ -76,7 +76,7 @@ func TestRouterTranscript(t *testing.T) {
 		}
 		out.WriteString(names[line.who] + "> " + s.scrub(t, text) + "\n" + s.scrub(t, textOf(r)) + "\n\n")
 	}
-	golden(t, "transcript.golden", out.String())
+	goldenFile(t, "transcript.golden", out.String())
 }
 
 func textOf(r bot.Reply) string { return text(r) }

@@ -33,7 +33,7 @@ func TestPagesGolden(t *testing.T) {
 			if w.Header().Get("Content-Security-Policy") != pagePolicy {
 				t.Errorf("no Content-Security-Policy")
 			}
-			golden(t, "http/"+p.golden, pageBody(w.Body.Bytes()))
+			goldenFile(t, "http/"+p.golden, pageBody(w.Body.Bytes()))
 		})
 	}
 }

@@ -8,16 +8,16 @@ import (
 func TestOB2Golden(t *testing.T) {
 	is := newTestIssuer(t)
 	a := testAward()
-	golden(t, "ob2-profile.json", indentJSON(t, is.ProfileOB2()))
-	golden(t, "ob2-badgeclass.json", indentJSON(t, is.BadgeClassOB2(a.Badge)))
-	golden(t, "ob2-assertion.json", indentJSON(t, is.AssertionOB2(a)))
+	goldenFile(t, "ob2-profile.json", indentJSON(t, is.ProfileOB2()))
+	goldenFile(t, "ob2-badgeclass.json", indentJSON(t, is.BadgeClassOB2(a.Badge)))
+	goldenFile(t, "ob2-assertion.json", indentJSON(t, is.AssertionOB2(a)))
 	a.Revoked, a.RevokedAt, a.RevocationReason = true, testNow, "Awarded by mistake"
-	golden(t, "ob2-assertion-revoked.json", indentJSON(t, is.AssertionOB2(a)))
-	golden(t, "ob2-revocations.json", indentJSON(t, is.RevocationListOB2([]Revocation{
+	goldenFile(t, "ob2-assertion-revoked.json", indentJSON(t, is.AssertionOB2(a)))
+	goldenFile(t, "ob2-revocations.json", indentJSON(t, is.RevocationListOB2([]Revocation{
 		{AwardID: "zz9", StatusIndex: 9, RevokedAt: testNow, Reason: "Duplicate"},
 		{AwardID: "a1b2c3", StatusIndex: 42, RevokedAt: testNow.Add(-time.Hour), Reason: "Awarded by mistake"},
 	})))
-	golden(t, "ob2-revocations-empty.json", indentJSON(t, is.RevocationListOB2(nil)))
+	goldenFile(t, "ob2-revocations-empty.json", indentJSON(t, is.RevocationListOB2(nil)))
 }
 
 // TestOB2Verifies runs our verifier over the hosted OB 2.0 documents.

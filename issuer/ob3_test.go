@@ -27,8 +27,8 @@ func TestSignGolden(t *testing.T) {
 	if err := is.Sign(&a); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "credential.json", indentJSON(t, a.Credential))
-	golden(t, "credential.jwt", []byte(a.JWT+"\n"))
+	goldenFile(t, "credential.json", indentJSON(t, a.Credential))
+	goldenFile(t, "credential.jwt", []byte(a.JWT+"\n"))
 
 	// Signing is deterministic (Ed25519, RSA PKCS#1 v1.5, fixed clock).
 	b := testAward()
@@ -209,7 +209,7 @@ func TestCredentialVariants(t *testing.T) {
 func TestAchievementDocument(t *testing.T) {
 	is := newTestIssuer(t)
 	doc := is.AchievementDocument(testAchievement())
-	golden(t, "achievement.json", indentJSON(t, doc))
+	goldenFile(t, "achievement.json", indentJSON(t, doc))
 	if _, err := newCanonicalizer().Canonicalize(readJSONObject(t, doc)); err != nil {
 		t.Fatalf("achievement is not valid JSON-LD in safe mode: %v", err)
 	}

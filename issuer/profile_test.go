@@ -15,7 +15,7 @@ import (
 func TestProfileDocument(t *testing.T) {
 	is := newTestIssuer(t)
 	doc := is.ProfileDocument()
-	golden(t, "profile.json", indentJSON(t, doc))
+	goldenFile(t, "profile.json", indentJSON(t, doc))
 	// Every term must be defined: Data Integrity verifiers frame the
 	// controller document in JSON-LD safe mode.
 	nq, err := newCanonicalizer().Canonicalize(readJSONObject(t, doc))
@@ -38,7 +38,7 @@ func TestProfileDocument(t *testing.T) {
 
 func TestJWKS(t *testing.T) {
 	is := newTestIssuer(t)
-	golden(t, "jwks.json", indentJSON(t, is.JWKS()))
+	goldenFile(t, "jwks.json", indentJSON(t, is.JWKS()))
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(is.JWKS(), &set); err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func TestStatusListSignedAndCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "status-1.json", indentJSON(t, first))
+	goldenFile(t, "status-1.json", indentJSON(t, first))
 	again, err := is.StatusList(1, []int{7, 42})
 	if err != nil {
 		t.Fatal(err)

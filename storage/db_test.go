@@ -2,17 +2,15 @@ package storage
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func TestOpenSettings(t *testing.T) {
 	ctx := context.Background()
@@ -113,19 +111,7 @@ func TestSchema(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "schema.golden.sql")
-	if *update {
-		if err := os.WriteFile(golden, []byte(sb.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), sb.String()); diff != "" {
-		t.Errorf("schema (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "schema.golden.sql"), []byte(sb.String()))
 }
 
 func TestBackup(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/slack"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/badgebot/badgebot/storage"
 	"github.com/google/go-cmp/cmp"
 )
@@ -273,19 +274,5 @@ func TestDigestPlatformRendering(t *testing.T) {
 // compareGolden compares got with the file, rewriting it with -update.
 func compareGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if configUpdateGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, path, got)
 }

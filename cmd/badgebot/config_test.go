@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,22 +9,10 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
-
-// The -update flag rewrites golden files. It is registered only if another
-// test file of this package has not registered it already.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func configUpdateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // configCmpOpts compares Configs on their keys only.
 var configCmpOpts = cmp.Options{cmpopts.IgnoreUnexported(Config{}), cmpopts.EquateEmpty()}
@@ -251,19 +238,7 @@ func TestLoadConfigErrors(t *testing.T) {
 					t.Errorf("error shows secret %q", secret)
 				}
 			}
-			golden := strings.TrimSuffix(file, ".toml") + ".golden"
-			if configUpdateGolden() {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("error (-want +got):\n%s", diff)
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".toml")+".golden", []byte(got))
 		})
 	}
 }

@@ -2,8 +2,6 @@ package bugzilla
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,10 +9,9 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 var testReceived = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
@@ -53,8 +50,8 @@ func payloadFiles(t testing.TB) []string {
 	return names
 }
 
-// golden is what a payload normalises to.
-type golden struct {
+// normalized is what a payload normalises to.
+type normalized struct {
 	Events []bot.Event
 	Proof  *LinkProof
 }
@@ -64,7 +61,7 @@ func TestNormalizeGolden(t *testing.T) {
 	for _, file := range payloadFiles(t) {
 		t.Run(file, func(t *testing.T) {
 			d := delivery(t, readTestdata(t, file))
-			var res golden
+			var res normalized
 			var err error
 			if res.Events, err = n.Normalize(d); err != nil {
 				t.Fatalf("Normalize: %v", err)
@@ -81,22 +78,7 @@ func TestNormalizeGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", strings.TrimSuffix(file, ".json")+".golden.json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("Normalize(%s) (-want +got):\n%s", file, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", strings.TrimSuffix(file, ".json")+".golden.json"), got)
 		})
 	}
 }

@@ -2,35 +2,20 @@ package console
 
 import (
 	"context"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-func golden(t *testing.T, name, got string) {
+func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 var (
@@ -62,7 +47,7 @@ func TestRenderGolden(t *testing.T) {
 	for _, m := range []bot.Message{review, announcement, {Text: "Plain reply.\nSecond line."}, {}} {
 		b.WriteString(Render(m) + "\n---\n")
 	}
-	golden(t, "render.golden", b.String())
+	goldenFile(t, "render.golden", b.String())
 }
 
 // fakeRouter answers with canned replies and records what it got.
@@ -115,7 +100,7 @@ func TestSessionGolden(t *testing.T) {
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	golden(t, "session.golden", out.String())
+	goldenFile(t, "session.golden", out.String())
 
 	var texts []string
 	for _, cmd := range r.commands {
@@ -154,7 +139,7 @@ func TestPlatform(t *testing.T) {
 	if err := c.Update(ctx, "reviews", id2, bot.Message{Title: "Nomination approved: First Pull Request"}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "platform.golden", out.String())
+	goldenFile(t, "platform.golden", out.String())
 }
 
 func TestRunEndsWithContext(t *testing.T) {

@@ -6,12 +6,9 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"flag"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,7 +17,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
-	"github.com/google/go-cmp/cmp"
+	"github.com/badgebot/badgebot/internal/golden"
 )
 
 // reset forgets the remembered DM channels.
@@ -29,8 +26,6 @@ func (c *dmCache) reset() {
 	defer c.mu.Unlock()
 	c.m = nil
 }
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const (
 	testToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.test-bot-token-do-not-log"
@@ -211,28 +206,9 @@ func (f *fixture) postRaw(t *testing.T, body any) (int, []byte) {
 }
 
 // golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func mustJSON(t *testing.T, v any) []byte {

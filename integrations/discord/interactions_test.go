@@ -265,7 +265,7 @@ func TestSlashCommandReplies(t *testing.T) {
 			if code != http.StatusOK {
 				t.Fatalf("status %d, want 200", code)
 			}
-			golden(t, "interactions/reply-"+tc.name+".json", indented(t, got))
+			goldenFile(t, "interactions/reply-"+tc.name+".json", indented(t, got))
 		})
 	}
 }
@@ -352,7 +352,7 @@ func TestButtonClickUpdatesMessage(t *testing.T) {
 	if diff := cmp.Diff(want, f.router.clicks); diff != "" {
 		t.Errorf("click (-want +got):\n%s", diff)
 	}
-	golden(t, "interactions/click-update.json", indented(t, got))
+	goldenFile(t, "interactions/click-update.json", indented(t, got))
 }
 
 func TestButtonClickReplyIsPrivate(t *testing.T) {
@@ -377,7 +377,7 @@ func TestButtonClickReplyIsPrivate(t *testing.T) {
 func TestCommandDefinitionsGolden(t *testing.T) {
 	defs := CommandDefinitions()
 	raw := mustJSON(t, defs)
-	golden(t, "commands.json", raw)
+	goldenFile(t, "commands.json", raw)
 	var cmds []map[string]any
 	if err := json.Unmarshal(raw, &cmds); err != nil {
 		t.Fatal(err)

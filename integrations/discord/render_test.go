@@ -61,7 +61,7 @@ func TestRenderMessageGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			embed, components := renderMessage(tc.m)
-			golden(t, "render/"+tc.name+".json", mustJSON(t, struct {
+			goldenFile(t, "render/"+tc.name+".json", mustJSON(t, struct {
 				Embed      *discordgo.MessageEmbed      `json:"embed"`
 				Components []discordgo.MessageComponent `json:"components"`
 			}{embed, components}))

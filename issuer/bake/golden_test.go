@@ -1,17 +1,12 @@
 package bake
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/badgebot/badgebot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // goldenCases bake each fixture the way badgebot does; the outputs are
 // pinned under testdata/golden and also fed to the independent verifier.
@@ -56,28 +51,7 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := bakeFile(t, tc.input, tc.version, tc.text)
-			path := filepath.Join("testdata", "golden", tc.name)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if strings.HasSuffix(tc.name, ".png") {
-				if !bytes.Equal(want, got) {
-					t.Errorf("baked PNG differs from %s (%d bytes, want %d); run go test -update if intended", path, len(got), len(want))
-				}
-				return
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("baked SVG differs from %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", tc.name), got)
 		})
 	}
 }
