@@ -34,14 +34,11 @@ func (db *DB) StoreEvents(ctx context.Context, events []bot.Event) ([]bot.Event,
 	for batch := range slices.Chunk(events, storeEventsBatch) {
 		saved := slices.Clone(batch)
 		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			now := db.now()
 			for i := range saved {
 				saved[i].ID, saved[i].PersonID = 0, 0
-				if err := insertBackfilledEvent(ctx, tx, &saved[i], now); err != nil {
-					return err
-				}
 			}
-			return nil
+			now := db.now()
+			return insertEvents(ctx, tx, "", 0, saved, now, now)
 		})
 		if err != nil {
 			return stored, dbError(err, "store backfilled events")
@@ -53,46 +50,6 @@ func (db *DB) StoreEvents(ctx context.Context, events []bot.Event) ([]bot.Event,
 		}
 	}
 	return stored, nil
-}
-
-// insertBackfilledEvent stores one event without a delivery, unless its
-// kind and key are stored already; a stored one gets ID and PersonID.
-func insertBackfilledEvent(ctx context.Context, tx *sql.Tx, e *bot.Event, now time.Time) error {
-	var seen int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE kind = ? AND key = ?`, e.Kind, e.Key).Scan(&seen); err != nil {
-		return err
-	}
-	if seen > 0 {
-		return nil
-	}
-	pid, err := ensurePerson(ctx, tx, e.Actor, e.ActorName, now)
-	if err != nil {
-		return err
-	}
-	received := e.ReceivedAt
-	if received.IsZero() {
-		received = now
-	}
-	occurred := e.OccurredAt
-	if occurred.IsZero() {
-		occurred = received
-	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO events (source, kind, key, actor_platform, actor_id, actor_name,
-			person_id, repository, product, component, url, title, private, occurred_at, received_at, delivery)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-		ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
-		e.Source, e.Kind, e.Key, e.Actor.Platform, e.Actor.ID, e.ActorName,
-		pid, e.Repository, e.Product, e.Component, e.URL, e.Title, e.Private,
-		millis(occurred), millis(received)).Scan(&id)
-	if err == sql.ErrNoRows {
-		return nil // the same key twice in one call
-	} else if err != nil {
-		return err
-	}
-	e.ID, e.PersonID = id, pid
-	e.OccurredAt, e.ReceivedAt = fromMillis(millis(occurred)), fromMillis(millis(received))
-	return nil
 }
 
 // BackfillSource returns the state of one backfill source; a source never

@@ -69,9 +69,11 @@ func recordDelivery(ctx context.Context, tx *sql.Tx, d bot.Delivery, body []byte
 	return true, nil
 }
 
-// insertEvents stores events of a delivery (did; 0 for none), resolving
-// each actor to a person. Events whose kind and key are stored already are
-// skipped; stored ones get their ID and PersonID set.
+// insertEvents stores events of a delivery (did; 0 for none, as for a
+// backfill), resolving each actor to a person. An event without a source,
+// received time or occurred time takes source, received and its received
+// time. Events whose kind and key are stored already are skipped; stored
+// ones get their ID and PersonID set, and their times as stored.
 func insertEvents(ctx context.Context, tx *sql.Tx, source string, did int64, events []bot.Event, received, now time.Time) error {
 	var delivery any
 	if did != 0 {
@@ -116,6 +118,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, source string, did int64, eve
 			return err
 		}
 		e.ID, e.PersonID = id, pid
+		e.OccurredAt, e.ReceivedAt = fromMillis(millis(occurred)), fromMillis(millis(er))
 	}
 	return nil
 }
