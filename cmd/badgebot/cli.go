@@ -145,6 +145,16 @@ func (c *cli) flags(name string, withJSON bool) *flag.FlagSet {
 	return fs
 }
 
+// parseNone parses the flags of a command that takes no positional
+// arguments, refusing any.
+func parseNone(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef("%s: unexpected argument %q", fs.Name(), pos[0])
+	}
+	return err
+}
+
 // parse parses flags interleaved with positional arguments, so that
 // `revoke ID --reason R` and `revoke --reason R ID` both work.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {

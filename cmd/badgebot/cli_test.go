@@ -105,6 +105,7 @@ func TestCLIErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"award without flags", []string{"award"}, exitUsage, "--badge and --to are required"},
 		{"unknown flag", []string{"badge", "list", "--colour"}, exitUsage, "flag provided but not defined"},
+		{"unexpected argument", []string{"awards", "list", "first-pr"}, exitUsage, `awards list: unexpected argument "first-pr"`},
 		{"unknown badge", []string{"award", "--badge", "nope", "--to", "github:octocat"}, exitError, `no badge "nope"`},
 		{"bad recipient", []string{"award", "--badge", "first-pr", "--to", "octocat"}, exitError, "want PLATFORM:ID"},
 		{"unknown award", []string{"revoke", "zzzzzzzzzzzz", "--reason", "x"}, exitError, "not found"},

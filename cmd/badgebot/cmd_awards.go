@@ -15,12 +15,8 @@ func runAward(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&to, "to", "", "RECIPIENT as PLATFORM:ID")
 	fs.Var(&evidence, "evidence", "evidence URL (repeatable)")
 	fs.StringVar(&narrative, "narrative", "", "why it is awarded")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("award: unexpected argument %q", pos[0])
 	}
 	if badge == "" || to == "" {
 		return usagef("award: --badge and --to are required")
@@ -57,17 +53,15 @@ func runAwardsList(ctx context.Context, c *cli, args []string) error {
 	var to string
 	fs.StringVar(&f.Badge, "badge", "", "only this badge")
 	fs.StringVar(&to, "to", "", "only this RECIPIENT's person")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("awards list: unexpected argument %q", pos[0])
-	}
 	if to != "" {
-		if f.Recipient, err = bot.ParseRecipient(to); err != nil {
+		r, err := bot.ParseRecipient(to)
+		if err != nil {
 			return err
 		}
+		f.Recipient = r
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {

@@ -21,12 +21,8 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 	fs.IntVar(&b.Approvals, "approvals", 1, "approvals a nomination needs")
 	fs.BoolVar(&b.Repeatable, "repeatable", false, "may one person hold it more than once")
 	fs.BoolVar(&b.Nominations, "nominations", true, "may members nominate for it")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("badge create: unexpected argument %q", pos[0])
 	}
 	var missing []string
 	for _, f := range []struct{ name, v string }{{"--slug", b.Slug}, {"--name", b.Name}, {"--description", b.Description}, {"--criteria", b.Criteria}} {
@@ -45,9 +41,11 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 		b.Owners = append(b.Owners, r)
 	}
 	if image != "" {
-		if b.Image, b.ImageType, err = readImage(image); err != nil {
+		img, typ, err := readImage(image)
+		if err != nil {
 			return err
 		}
+		b.Image, b.ImageType = img, typ
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {
@@ -69,10 +67,8 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 
 func runBadgeList(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("badge list", true)
-	if pos, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("badge list: unexpected argument %q", pos[0])
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {

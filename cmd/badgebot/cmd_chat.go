@@ -18,12 +18,8 @@ func runChatCommand(ctx context.Context, c *cli, args []string) error {
 	var as, name string
 	fs.StringVar(&as, "as", "", "who you are, PLATFORM:ID (default: the first admin, else console:USER)")
 	fs.StringVar(&name, "name", "", "your display name")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("chat: unexpected argument %q", pos[0])
 	}
 	// The terminal is for the conversation: only errors are logged.
 	c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))

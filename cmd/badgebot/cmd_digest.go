@@ -16,12 +16,8 @@ func runDigest(ctx context.Context, c *cli, args []string) error {
 	var opts bot.DigestOptions
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print the digest; post and record nothing")
 	fs.BoolVar(&opts.Force, "force", false, "post even if this period's digest was posted")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("digest: unexpected argument %q", pos[0])
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {

@@ -10,10 +10,8 @@ import (
 // secret parts.
 func runKeysList(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("keys list", true)
-	if pos, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("keys list: unexpected argument %q", pos[0])
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -30,10 +28,8 @@ func runKeysList(ctx context.Context, c *cli, args []string) error {
 // stay published so that what they signed still verifies.
 func runKeysRotate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("keys rotate", true)
-	if pos, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("keys rotate: unexpected argument %q", pos[0])
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {

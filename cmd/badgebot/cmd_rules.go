@@ -35,12 +35,8 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 	var rule string
 	fs.BoolVar(&dry, "dry-run", false, "list who would be awarded; change nothing")
 	fs.StringVar(&rule, "rule", "", "only the badge of this rule")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("rules run: unexpected argument %q", pos[0])
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {

@@ -257,10 +257,8 @@ var (
 // their next runs.
 func runScheduleList(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("schedule list", false)
-	if pos, err := parse(fs, args); err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("schedule list: unexpected argument %q", pos[0])
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {
