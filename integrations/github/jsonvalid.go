@@ -1,5 +1,10 @@
 package github
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // maxDepth is encoding/json's nesting limit: deeper documents are invalid.
 const maxDepth = 10000
 
@@ -129,20 +134,37 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipString skips the string starting at the quote b[i].
+// skipString skips the string starting at the quote b[i]. It looks at
+// eight bytes at a time for the first that ends the string, escapes or is
+// forbidden (a control character): per 8-byte word, the usual "has a zero
+// byte" trick applied to the word XOR a quote, XOR a backslash, and to the
+// word minus 0x20 in each byte. The lowest flagged byte is exact; flags
+// above it may be false and are never used.
 func skipString(b []byte, i int) (int, bool) {
-	for i++; i < len(b); {
-		switch strByte[b[i]] {
-		case 0:
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i++; ; {
+		for ; i+8 <= len(b); i += 8 {
+			x := binary.LittleEndian.Uint64(b[i:])
+			q, s := x^('"'*ones), x^('\\'*ones)
+			if m := ((q-ones)&^q | (s-ones)&^s | (x-0x20*ones)&^x) & highs; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+		}
+		for i < len(b) && strByte[b[i]] == 0 {
 			i++
-			continue
-		case 2:
+		}
+		if i >= len(b) {
 			return i, false
 		}
-		if b[i] == '"' {
+	special:
+		switch b[i] {
+		case '"':
 			return i + 1, true
+		case '\\':
+		default:
+			return i, false // a control character
 		}
-		// A backslash.
 		if i+1 >= len(b) {
 			return i, false
 		}
@@ -163,7 +185,6 @@ func skipString(b []byte, i int) (int, bool) {
 			return i, false
 		}
 	}
-	return i, false
 }
 
 func skipLiteral(b []byte, i int, lit string) (int, bool) {

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -23,6 +24,27 @@ func TestValidJSONMatchesEncodingJSON(t *testing.T) {
 	for file := range payloadFiles(t) {
 		if b := readTestdata(t, file); !validJSON(b) {
 			t.Errorf("validJSON(%s) = false", file)
+		}
+	}
+}
+
+// skipString reads strings eight bytes at a time: every byte that ends,
+// escapes or breaks a string must be found at every offset in a word, with
+// ordinary bytes on either side (high bytes too, which must not be taken
+// for control characters), and at the end of the input.
+func TestValidJSONStringsAtEveryOffset(t *testing.T) {
+	for _, special := range []string{`"`, `\"`, `\\`, `\n`, `\u00e9`, `\u00g9`, `\x`, `\`, "\x00", "\x1f", "\x7f", "\x80", "\xff", " "} {
+		for _, filler := range []string{"a", "\xe9", "\x20"} {
+			for before := range 18 {
+				for after := range 18 {
+					s := `"` + strings.Repeat(filler, before) + special + strings.Repeat(filler, after)
+					for _, c := range []string{s, s + `"`, `[` + s + `"]`, `{` + s + `":1}`} {
+						if got, want := validJSON([]byte(c)), json.Valid([]byte(c)); got != want {
+							t.Errorf("validJSON(%q) = %v, json.Valid says %v", c, got, want)
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -51,6 +73,16 @@ func BenchmarkValidJSON(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
 			validJSON(body)
+		}
+	})
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, body); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("validJSON-compact", func(b *testing.B) {
+		b.SetBytes(int64(compact.Len()))
+		for b.Loop() {
+			validJSON(compact.Bytes())
 		}
 	})
 }
