@@ -122,10 +122,34 @@ key:
 	goto value
 }
 
+// Masks for reading eight bytes at a time.
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// skipSpace skips JSON whitespace from b[i]. It is small enough to inline
+// for the common case of none.
 func skipSpace(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' {
+		return i
+	}
+	return skipSpaceRun(b, i)
+}
+
+// skipSpaceRun skips whitespace, runs of spaces (indentation) eight bytes
+// at a time.
+func skipSpaceRun(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
-		case ' ', '\t', '\n', '\r':
+		case ' ':
+			if i+8 > len(b) {
+				i++
+				continue
+			}
+			if x := binary.LittleEndian.Uint64(b[i:]) ^ ' '*ones; x != 0 {
+				i += bits.TrailingZeros64(x) >> 3
+			} else {
+				i += 8
+			}
+		case '\t', '\n', '\r':
 			i++
 		default:
 			return i
@@ -141,7 +165,6 @@ func skipSpace(b []byte, i int) int {
 // word minus 0x20 in each byte. The lowest flagged byte is exact; flags
 // above it may be false and are never used.
 func skipString(b []byte, i int) (int, bool) {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i++; ; {
 		for ; i+8 <= len(b); i += 8 {
 			x := binary.LittleEndian.Uint64(b[i:])

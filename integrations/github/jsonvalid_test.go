@@ -49,6 +49,20 @@ func TestValidJSONStringsAtEveryOffset(t *testing.T) {
 	}
 }
 
+// Runs of whitespace (indentation) are skipped eight bytes at a time.
+func TestValidJSONWhitespaceRuns(t *testing.T) {
+	for n := range 20 {
+		for _, ws := range []string{" ", "\n", "\t", "\r", " \n", "\x0b", "\x00"} {
+			pad := strings.Repeat(" ", n) + ws + strings.Repeat(" ", n%9)
+			for _, c := range []string{pad + `1`, `[` + pad + `1` + pad + `]`, `{` + pad + `"a"` + pad + `:` + pad + `1` + pad + `}` + pad, pad} {
+				if got, want := validJSON([]byte(c)), json.Valid([]byte(c)); got != want {
+					t.Errorf("validJSON(%q) = %v, json.Valid says %v", c, got, want)
+				}
+			}
+		}
+	}
+}
+
 func FuzzValidJSON(f *testing.F) {
 	for _, c := range jsonCases {
 		f.Add([]byte(c))
