@@ -18,11 +18,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -337,6 +339,23 @@ type poster interface {
 	close()
 }
 
+// appendDeliveryID appends the id of a delivery sent at t, in the form
+// GitHub's X-GitHub-Delivery takes: a version 1 (time-based) UUID such as
+// 72d3162e-cc78-11e3-81ab-4c9367dc0958, its time in 100 ns steps since
+// 1582-10-15. Its last 62 bits (clock sequence and node) are seq, so that
+// deliveries sent in the same 100 ns still differ.
+func appendDeliveryID(b []byte, t time.Time, seq int64) []byte {
+	const gregorian = 0x01B21DD213814000 // 100 ns steps from 1582-10-15 to 1970-01-01
+	ts := uint64(t.UnixNano()/100) + gregorian
+	var u [16]byte
+	binary.BigEndian.PutUint32(u[0:], uint32(ts))                   // time_low
+	binary.BigEndian.PutUint16(u[4:], uint16(ts>>32))               // time_mid
+	binary.BigEndian.PutUint16(u[6:], uint16(ts>>48)&0x0fff|0x1000) // version 1
+	binary.BigEndian.PutUint64(u[8:], uint64(seq)&(1<<62-1)|1<<63)  // RFC 4122 variant
+	h := hex.EncodeToString(u[:])
+	return append(b, h[0:8]+"-"+h[8:12]+"-"+h[12:16]+"-"+h[16:20]+"-"+h[20:]...)
+}
+
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
 func load(url string, g *generator, tag string, senders int, d time.Duration) *result {
@@ -359,6 +378,7 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 	res := &result{}
 	var mu sync.Mutex
 	var seq atomic.Int64
+	tagSeq := int64(crc32.ChecksumIEEE([]byte(tag))) << 32 // ids stay distinct across loads
 	stop := time.Now().Add(d)
 	start := time.Now()
 	for range senders {
@@ -375,7 +395,7 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 			}
 			for i := 0; p != nil && time.Now().Before(stop) && i < maxPerSender; i++ {
 				body = g.delivery(body)
-				id = strconv.AppendInt(append(append(id[:0], tag...), '-'), seq.Add(1), 10)
+				id = appendDeliveryID(id[:0], time.Now(), tagSeq|seq.Add(1))
 				t0 := time.Now()
 				status, err := p.post(string(id), body)
 				lat = append(lat, time.Since(t0))
