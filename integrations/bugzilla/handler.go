@@ -10,7 +10,6 @@
 package bugzilla
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -26,6 +25,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/reqbody"
 )
 
 // MaxBodyBytes is the largest delivery accepted. BMO payloads are a few
@@ -34,7 +34,8 @@ const MaxBodyBytes = 10 << 20
 
 // Sink stores a raw delivery durably. A nil error means the delivery is
 // durable; duplicate reports that a delivery with the same ID was stored
-// before (and nothing was written).
+// before (and nothing was written). d.Body is the handler's buffer, reused
+// once Accept returns: a sink that keeps the body must copy it.
 type Sink interface {
 	Accept(ctx context.Context, d bot.Delivery) (duplicate bool, err error)
 }
@@ -123,11 +124,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusUnauthorized, "missing or wrong "+h.header+" header")
 		return
 	}
-	body, status, reason := readBody(w, r, MaxBodyBytes)
+	buf, status, reason := reqbody.Read(w, r, MaxBodyBytes)
 	if status != 0 {
 		h.fail(w, r, status, reason)
 		return
 	}
+	defer reqbody.Release(buf)
+	body := buf.Bytes()
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		h.fail(w, r, http.StatusBadRequest, "body is not a Bugzilla webhook: "+jsonReason(err))
@@ -231,25 +234,6 @@ func jsonReason(err error) string {
 		return fmt.Sprintf("%s is a JSON %s", typ.Field, typ.Value)
 	}
 	return "invalid JSON"
-}
-
-// readBody reads at most limit bytes of the body, or answers why not.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, string) {
-	tooLarge := fmt.Sprintf("body larger than %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
-	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return nil, http.StatusRequestEntityTooLarge, tooLarge
-		}
-		return nil, http.StatusBadRequest, "could not read the body"
-	}
-	return buf.Bytes(), 0, ""
 }
 
 // fail logs a refused request (never the secret or the body) and answers it.

@@ -13,16 +13,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/reqbody"
 	gh "github.com/google/go-github/v60/github"
 )
 
@@ -112,13 +111,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusUnauthorized, "missing "+HeaderSignature+" header")
 		return
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	body, status, reason := readBody(w, r, buf, MaxBodyBytes)
+	buf, status, reason := reqbody.Read(w, r, MaxBodyBytes)
 	if status != 0 {
 		h.fail(w, r, status, reason)
 		return
 	}
+	defer reqbody.Release(buf)
+	body := buf.Bytes()
 	// The same check ValidatePayload makes, run on the bytes already read
 	// (ValidatePayloadFromBody would copy them again) and only for sha256.
 	if !strings.HasPrefix(sig, "sha256=") || gh.ValidateSignature(sig, body, h.secret) != nil {
@@ -164,47 +163,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write(w, http.StatusAccepted, replyAccepted)
-}
-
-// Request bodies are read into pooled buffers: a delivery is tens of
-// kilobytes, and allocating (and zeroing) one per request kept the garbage
-// collector busy under load. Buffers that grew past keepBuffer are left to
-// the collector, so one huge delivery does not stay in memory.
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-const keepBuffer = 1 << 20
-
-func getBuffer() *bytes.Buffer {
-	b := buffers.Get().(*bytes.Buffer)
-	b.Reset()
-	return b
-}
-
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() <= keepBuffer {
-		buffers.Put(b)
-	}
-}
-
-// readBody reads at most limit bytes of the body into buf. It answers a
-// non-zero status and a reason when the body is too large or cannot be
-// read.
-func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) ([]byte, int, string) {
-	tooLarge := fmt.Sprintf("body larger than %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
-	}
-	if r.ContentLength > 0 {
-		// One allocation for the whole body: ReadFrom wants MinRead spare.
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return nil, http.StatusRequestEntityTooLarge, tooLarge
-		}
-		return nil, http.StatusBadRequest, "could not read the body"
-	}
-	return buf.Bytes(), 0, ""
 }
 
 // checkHeaders returns why the event and delivery headers are unusable, or "".
