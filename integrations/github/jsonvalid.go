@@ -8,13 +8,14 @@ import (
 // maxDepth is encoding/json's nesting limit: deeper documents are invalid.
 const maxDepth = 10000
 
-// strByte classifies bytes inside a JSON string: 0 plain, 1 ends or escapes
-// (quote, backslash), 2 forbidden (control characters).
-var strByte = func() (t [256]byte) {
+// stringStop marks the bytes that stop a plain run inside a JSON string:
+// the quote that ends it, the backslash that escapes, and the control
+// characters it may not hold.
+var stringStop = func() (t [256]bool) {
 	for c := range 0x20 {
-		t[c] = 2
+		t[c] = true
 	}
-	t['"'], t['\\'] = 1, 1
+	t['"'], t['\\'] = true, true
 	return t
 }()
 
@@ -174,7 +175,7 @@ func skipString(b []byte, i int) (int, bool) {
 				goto special
 			}
 		}
-		for i < len(b) && strByte[b[i]] == 0 {
+		for i < len(b) && !stringStop[b[i]] {
 			i++
 		}
 		if i >= len(b) {
