@@ -24,7 +24,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -139,7 +138,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	// most of all).
 	accepted := 0
 	for _, t := range targets {
-		res := load(t.url, gen, "warm", senders, min(d, 2*time.Second))
+		res := load(t.url, gen, senders, min(d, 2*time.Second))
 		if t == bb {
 			accepted += res.accepted
 			if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
@@ -151,7 +150,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 		fmt.Printf("round %d\n", r+1)
 		for _, t := range targets {
 			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
-			res := load(t.url, gen, fmt.Sprintf("r%d", r), senders, d)
+			res := load(t.url, gen, senders, d)
 			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
 			res.print("  " + t.name)
 			t.res = append(t.res, res)
@@ -274,9 +273,10 @@ func newGenerator(tmpl []byte) (*generator, error) {
 	return g, nil
 }
 
-// delivery makes the next distinct delivery: no two in a run share an
-// author, so each is a first merged pull request.
-func (g *generator) delivery(b []byte) []byte {
+// delivery makes the next distinct delivery and returns its number n: no
+// two in a run share an author, so each is a first merged pull request,
+// nor an n, which the delivery id carries.
+func (g *generator) delivery(b []byte) ([]byte, int64) {
 	n := g.next.Add(1)
 	b = b[:0]
 	for i, part := range g.parts {
@@ -297,7 +297,7 @@ func (g *generator) delivery(b []byte) []byte {
 			}
 		}
 	}
-	return b
+	return b, n
 }
 
 type result struct {
@@ -358,7 +358,7 @@ func appendDeliveryID(b []byte, t time.Time, seq int64) []byte {
 
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
-func load(url string, g *generator, tag string, senders int, d time.Duration) *result {
+func load(url string, g *generator, senders int, d time.Duration) *result {
 	newPoster := func() (poster, error) {
 		s, err := newSender(url)
 		if err != nil {
@@ -377,8 +377,6 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 	var wg sync.WaitGroup
 	res := &result{}
 	var mu sync.Mutex
-	var seq atomic.Int64
-	tagSeq := int64(crc32.ChecksumIEEE([]byte(tag))) << 32 // ids stay distinct across loads
 	stop := time.Now().Add(d)
 	start := time.Now()
 	for range senders {
@@ -394,8 +392,9 @@ func load(url string, g *generator, tag string, senders int, d time.Duration) *r
 				defer p.close()
 			}
 			for i := 0; p != nil && time.Now().Before(stop) && i < maxPerSender; i++ {
-				body = g.delivery(body)
-				id = appendDeliveryID(id[:0], time.Now(), tagSeq|seq.Add(1))
+				var n int64
+				body, n = g.delivery(body)
+				id = appendDeliveryID(id[:0], time.Now(), n)
 				t0 := time.Now()
 				status, err := p.post(string(id), body)
 				lat = append(lat, time.Since(t0))
