@@ -16,6 +16,24 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 		m.Mentions[who] = p.Handle
 		return "{{" + who + "}}"
 	}
+	// Only people who announce publicly are named (settings announce);
+	// the others are counted: "{{a}}, {{b}} and 3 more", or "3 people".
+	names := func(ps []*Person) string {
+		var public []*Person
+		for _, p := range ps {
+			if p.Announce == AnnouncePublic {
+				public = append(public, p)
+			}
+		}
+		if len(public) == 0 {
+			return fmt.Sprintf("%d %s", len(ps), plural(len(ps), "person", "people"))
+		}
+		var who []string
+		for _, p := range public[:shown(len(public), digestNames)] {
+			who = append(who, name(p))
+		}
+		return listWords(who, len(ps)-len(who))
+	}
 	var lines []string
 	n := 0
 	for _, b := range dg.Badges {
@@ -32,24 +50,17 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 			lines = append(lines, fmt.Sprintf("…and %d more %s.", len(dg.Badges)-i, plural(len(dg.Badges)-i, "badge", "badges")))
 			break
 		}
-		var who []string
-		for _, e := range b.Awards[:shown(len(b.Awards), digestNames)] {
-			who = append(who, name(e.Person))
-		}
-		for _, e := range b.Awards {
-			if len(m.Fields) == digestLinks {
-				break
+		holders := make([]*Person, len(b.Awards))
+		for i, e := range b.Awards {
+			holders[i] = e.Person
+			if len(m.Fields) < digestLinks && e.Person.Announce == AnnouncePublic {
+				m.Fields = append(m.Fields, Field{Label: b.Badge.Name, Value: plain(e.Person.Handle), URL: d.cfg.Service.AwardURL(e.Award.ID)})
 			}
-			m.Fields = append(m.Fields, Field{Label: b.Badge.Name, Value: plain(e.Person.Handle), URL: base + "/awards/" + e.Award.ID})
 		}
-		lines = append(lines, fmt.Sprintf("%s: %s", b.Badge.Name, listWords(who, len(b.Awards)-len(who))))
+		lines = append(lines, fmt.Sprintf("%s: %s", b.Badge.Name, names(holders)))
 	}
 	if len(dg.Newcomers) > 0 {
-		var who []string
-		for _, p := range dg.Newcomers[:shown(len(dg.Newcomers), digestNames)] {
-			who = append(who, name(p))
-		}
-		lines = append(lines, fmt.Sprintf("Welcome to %s, who earned their first badge!", listWords(who, len(dg.Newcomers)-len(who))))
+		lines = append(lines, fmt.Sprintf("Welcome to %s, who earned their first badge!", names(dg.Newcomers)))
 	}
 	if len(dg.Pending) > 0 {
 		lines = append(lines, fmt.Sprintf("%d %s waiting for approvers:", len(dg.Pending), plural(len(dg.Pending), "nomination is", "nominations are")))
@@ -60,8 +71,12 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 			}
 			nom := p.Nomination
 			need := p.Badge.Approvals - len(nom.Approvals)
-			lines = append(lines, fmt.Sprintf("#%d %s for %s, waiting %s (%d %s needed)", nom.ID, p.Badge.Name,
-				name(p.Nominee), waited(dg.Until.Sub(nom.CreatedAt)), need, plural(need, "approval", "approvals")))
+			nominee := ""
+			if p.Nominee.Announce == AnnouncePublic {
+				nominee = " for " + name(p.Nominee)
+			}
+			lines = append(lines, fmt.Sprintf("#%d %s%s, waiting %s (%d %s needed)", nom.ID, p.Badge.Name,
+				nominee, waited(dg.Until.Sub(nom.CreatedAt)), need, plural(need, "approval", "approvals")))
 		}
 	}
 	if len(dg.Near) > 0 {

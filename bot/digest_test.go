@@ -264,3 +264,39 @@ func TestDigestMessageCaps(t *testing.T) {
 		t.Errorf("%d mentions and %d links, want 9 and 10", len(m.Mentions), len(m.Fields))
 	}
 }
+
+// TestDigestRespectsAnnounce: people who chose `settings announce dm` or
+// `off` are counted in the digest but never named, mentioned or linked.
+func TestDigestRespectsAnnounce(t *testing.T) {
+	e := newEnv(t)
+	b := bottest.Badge("first-pr", "First Pull Request")
+	person := func(id int64, login, announce string) *bot.Person {
+		return &bot.Person{ID: id, Handle: login, Announce: announce,
+			Identities: []bot.Identity{{Recipient: bot.Recipient{Platform: bot.PlatformGitHub, ID: login}}}}
+	}
+	ada, quiet, shy := person(1, "ada", bot.AnnouncePublic), person(2, "quiet", bot.AnnounceOff), person(3, "shy", bot.AnnounceDM)
+	dg := &bot.Digest{Week: "2026-W48", Since: friday.AddDate(0, 0, -7), Until: friday, Newcomers: []*bot.Person{quiet, shy}}
+	var awards []bot.DigestEntry
+	for _, p := range []*bot.Person{ada, quiet, shy} {
+		awards = append(awards, bot.DigestEntry{Award: bot.DigestAward{ID: "award-" + p.Handle, Badge: b.Slug, PersonID: p.ID}, Person: p})
+	}
+	dg.Badges = []bot.DigestBadge{{Badge: b, Awards: awards}}
+	dg.Pending = []bot.DigestNomination{{Nomination: &bot.Nomination{ID: 7, CreatedAt: friday.AddDate(0, 0, -2)}, Badge: b, Nominee: quiet}}
+	m := e.digester().Message(dg, bot.PlatformSlack)
+	want := []string{
+		"3 badges were awarded this week. Congratulations!",
+		"First Pull Request: {{github:ada}} and 2 more",
+		"Welcome to 2 people, who earned their first badge!",
+		"1 nomination is waiting for approvers:",
+		"#7 First Pull Request, waiting 2 days (1 approval needed)",
+	}
+	if diff := cmp.Diff(want, strings.Split(m.Text, "\n")); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"github:ada": "ada"}, m.Mentions); diff != "" {
+		t.Errorf("mentions (-want +got):\n%s", diff)
+	}
+	if len(m.Fields) != 1 || m.Fields[0].Value != "ada" {
+		t.Errorf("links %+v, want ada's award only", m.Fields)
+	}
+}
