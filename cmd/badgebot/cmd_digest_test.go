@@ -276,3 +276,38 @@ func compareGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	golden.Check(t, path, got)
 }
+
+// TestServeCatchesUpMissedDigest: cron does not run what it missed, so a
+// server that was down at digest time posts that period's digest when it
+// starts.
+func TestServeCatchesUpMissedDigest(t *testing.T) {
+	chat := newFakeChat(t)
+	e := newCLI(t)
+	enableChat(t, e, chat)
+	storeEvents(t, e, mergedPR("octocat", 1))
+	if code, _, errs := e.run("rules", "run"); code != 0 {
+		t.Fatalf("rules run: %d %s", code, errs)
+	}
+	if n := len(chat.titled("Weekly badge digest")); n != 0 {
+		t.Fatalf("%d digests before serve started", n)
+	}
+	startApp(t, func(c *Config) {
+		cfg, err := LoadConfig(e.config, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Server.Listen = c.Server.Listen
+		*c = cfg
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for len(chat.titled("Weekly badge digest")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	posts := chat.titled("Weekly badge digest")
+	if len(posts) != 2 || !strings.Contains(fmt.Sprint(posts[0].Body), "First Pull Request") {
+		t.Fatalf("serve posted %d digests (%v), want the missed one on Slack and Discord", len(posts), posts)
+	}
+	if code, out, _ := e.run("digest"); code != 0 || !strings.Contains(out, "posted already") {
+		t.Errorf("digest after the catch-up: %d %q", code, out)
+	}
+}

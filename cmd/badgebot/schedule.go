@@ -147,6 +147,14 @@ func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	a.Scheduler = s
 	s.Start(ctx)
+	// Cron does not run what it missed: a digest whose time passed while
+	// the server was down is posted now. Run posts a period once, so this
+	// does nothing when that digest was posted already.
+	wg.Go(func() {
+		if err := s.RunNow(ctx, jobDigest); err != nil && !errors.Is(err, bot.ErrJobRunning) {
+			a.Log.Warn("digest catch-up", "err", err)
+		}
+	})
 	wg.Go(func() {
 		<-ctx.Done()
 		s.Stop()
