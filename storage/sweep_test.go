@@ -98,27 +98,24 @@ func TestScanPersonEvents(t *testing.T) {
 // fast: the covering index, read in person order, no sort.
 func TestSweepScanReadsTheIndexOnly(t *testing.T) {
 	db := openTest(t)
-	for _, where := range []string{"person_id > 0 AND person_id <= 10", "person_id IN (SELECT value FROM json_each('[1,2]'))"} {
-		rows, err := db.r.Query(`EXPLAIN QUERY PLAN SELECT id, person_id, kind, occurred_at, received_at, private,
-			repository, product, component FROM events INDEXED BY events_person_kind
-			WHERE ` + where + ` AND kind IN (SELECT value FROM json_each('["a"]')) ORDER BY person_id`)
+	for _, sel := range []bot.PersonSelection{{After: 0, Through: 10}, {IDs: []int64{1, 2}}} {
+		where, args, err := selection(sel)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
+		plan := queryPlan(t, db, personEventsQuery(where), append(args, `["a"]`)...)
+		if !strings.Contains(plan, "USING COVERING INDEX events_person_kind") || strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("plan for %+v:\n%s", sel, plan)
 		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
-		if !strings.Contains(joined, "USING COVERING INDEX events_person_kind") || strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") {
-			t.Errorf("plan for %s: %s", where, joined)
-		}
+	}
+}
+
+// TestEventFieldStatsReadsNewRowsOnly: rule health after each sweep counts
+// the new events by a range of rowids, not by reading every event.
+func TestEventFieldStatsReadsNewRowsOnly(t *testing.T) {
+	db := openTest(t)
+	if plan := queryPlan(t, db, fieldStatsQuery, 100); !strings.Contains(plan, "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)") {
+		t.Errorf("plan:\n%s", plan)
 	}
 }
 
