@@ -74,10 +74,8 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 		c.printf("[]\n")
 	}
 	app.DeliverNow(ctx)
-	if c.json {
-		return nil
-	}
 	switch {
+	case c.json:
 	case dry:
 		c.printf("dry run: %d %s would be awarded (%d people, %d events read); nothing was changed\n",
 			rep.Awarded, plural(rep.Awarded, "badge"), rep.People, rep.Events)
@@ -88,6 +86,7 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 		}
 		c.printf("\n")
 	}
+	// With --json too: a script must see the failure in the exit code.
 	if rep.Failed > 0 {
 		return fmt.Errorf("rules run: %d awards failed (see the log)", rep.Failed)
 	}
