@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -69,7 +70,6 @@ func NewScheduler(loc *time.Location, log *slog.Logger) *Scheduler {
 	s.cron = cron.New(
 		cron.WithLocation(loc),
 		cron.WithLogger(cl),
-		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 	)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
@@ -78,7 +78,15 @@ func NewScheduler(loc *time.Location, log *slog.Logger) *Scheduler {
 // Location returns the time zone specs are read in.
 func (s *Scheduler) Location() *time.Location { return s.loc }
 
-// parseSpec parses a cron spec as the scheduler does (see ParseSchedule).
+// ParseSchedule checks a cron spec as the scheduler reads it, for config
+// validation.
+func ParseSchedule(spec string) error {
+	_, err := parseSpec(spec)
+	return err
+}
+
+// parseSpec parses a cron spec: five fields, a descriptor such as
+// @hourly, or @every DURATION, optionally prefixed with CRON_TZ=Zone.
 func parseSpec(spec string) (cron.Schedule, error) {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
@@ -87,9 +95,9 @@ func parseSpec(spec string) (cron.Schedule, error) {
 	return sched, nil
 }
 
-// NextRun returns the first run of spec after t, reading the spec in loc
+// nextRun returns the first run of spec after t, reading the spec in loc
 // unless it names its own zone.
-func NextRun(spec string, loc *time.Location, t time.Time) (time.Time, error) {
+func nextRun(spec string, loc *time.Location, t time.Time) (time.Time, error) {
 	sched, err := parseSpec(spec)
 	if err != nil {
 		return time.Time{}, err
@@ -97,11 +105,11 @@ func NextRun(spec string, loc *time.Location, t time.Time) (time.Time, error) {
 	return nextIn(sched, loc, t), nil
 }
 
-// PreviousRun returns the last run of spec at or before t (zero when it
+// previousRun returns the last run of spec at or before t (zero when it
 // had none in the year before t), reading the spec in loc unless it names
 // its own zone. Cron schedules only look forward: it steps back until a
 // run falls before t, then walks forward to the last one.
-func PreviousRun(spec string, loc *time.Location, t time.Time) (time.Time, error) {
+func previousRun(spec string, loc *time.Location, t time.Time) (time.Time, error) {
 	sched, err := parseSpec(spec)
 	if err != nil {
 		return time.Time{}, err
@@ -159,7 +167,8 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 	return nil
 }
 
-// runScheduled is what cron calls (inside Recover and SkipIfStillRunning).
+// runScheduled is what cron calls. run skips a job still running and
+// recovers its panics, for scheduled runs and RunNow alike.
 func (s *Scheduler) runScheduled(j *scheduledJob) {
 	s.mu.Lock()
 	ctx := s.ctx
@@ -265,13 +274,7 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.cancel() // the context jobs had before: none ran with it
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.cron.Start()
-	names := slices.Sorted(func(yield func(string) bool) {
-		for n := range s.jobs {
-			if !yield(n) {
-				return
-			}
-		}
-	})
+	names := slices.Sorted(maps.Keys(s.jobs))
 	s.log.Info("scheduler started", "jobs", names, "time_zone", s.loc.String())
 }
 
@@ -287,7 +290,7 @@ func (s *Scheduler) Stop() {
 }
 
 // cronLogger sends robfig/cron's log lines to slog: its routine chatter
-// at debug level, its errors (recovered panics) at error level.
+// at debug level, its errors at error level.
 type cronLogger struct{ log *slog.Logger }
 
 func (l cronLogger) Info(msg string, kv ...any) {

@@ -44,16 +44,16 @@ func TestNextRun(t *testing.T) {
 		{"*/15 * * * *", time.UTC, thu.Add(time.Minute), thu.Add(15 * time.Minute)},
 	}
 	for _, tt := range tests {
-		got, err := NextRun(tt.spec, tt.loc, tt.from)
+		got, err := nextRun(tt.spec, tt.loc, tt.from)
 		if err != nil {
-			t.Errorf("NextRun(%q): %v", tt.spec, err)
+			t.Errorf("nextRun(%q): %v", tt.spec, err)
 			continue
 		}
 		if !got.Equal(tt.want) {
-			t.Errorf("NextRun(%q, %s, %s) = %s, want %s", tt.spec, tt.loc, tt.from, got.UTC(), tt.want)
+			t.Errorf("nextRun(%q, %s, %s) = %s, want %s", tt.spec, tt.loc, tt.from, got.UTC(), tt.want)
 		}
 	}
-	if _, err := NextRun("16 * * FRI", time.UTC, thu); err == nil {
+	if _, err := nextRun("16 * * FRI", time.UTC, thu); err == nil {
 		t.Error("NextRun accepted a four-field spec")
 	}
 }
@@ -73,17 +73,17 @@ func TestPreviousRun(t *testing.T) {
 		{"0 0 1 1 *", fri, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
-		got, err := PreviousRun(tt.spec, time.UTC, tt.at)
+		got, err := previousRun(tt.spec, time.UTC, tt.at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !got.Equal(tt.want) {
-			t.Errorf("PreviousRun(%q, %s) = %s, want %s", tt.spec, tt.at, got.UTC(), tt.want)
+			t.Errorf("previousRun(%q, %s) = %s, want %s", tt.spec, tt.at, got.UTC(), tt.want)
 		}
 	}
 	// February 30th never comes.
-	if got, err := PreviousRun("0 0 30 2 *", time.UTC, fri); err != nil || !got.IsZero() {
-		t.Errorf("PreviousRun(Feb 30) = %v, %v; want zero", got, err)
+	if got, err := previousRun("0 0 30 2 *", time.UTC, fri); err != nil || !got.IsZero() {
+		t.Errorf("previousRun(Feb 30) = %v, %v; want zero", got, err)
 	}
 }
 
