@@ -18,6 +18,11 @@ const (
 	checkpointEvery = time.Second
 	checkpointQuiet = 500 * time.Millisecond // no commit for this long: checkpoint
 	checkpointLarge = 64 << 20               // a WAL this large is checkpointed even under load
+	// walRestartSize is what the -wal file is cut back to when the log
+	// restarts after a checkpoint (journal_size_limit). A restarted log
+	// overwrites the file from its start, so without the cut the file
+	// would stay at its largest and look large to the loop for good.
+	walRestartSize = 4 << 20
 )
 
 func (db *DB) checkpointLoop() {

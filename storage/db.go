@@ -127,7 +127,9 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 	}
 	// Checkpoints run beside the writer, not inside its commits
 	// (checkpoint.go).
-	if _, err := w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+	// The checkpoint loop reads the WAL's size from its file, so the file
+	// must shrink again once a checkpoint let the log restart.
+	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d", walRestartSize)); err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}

@@ -278,3 +278,33 @@ func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 	}
 	return sb.String()
 }
+
+// TestWALFileShrinksAfterCheckpoint: the checkpoint loop judges the WAL by
+// its file's size, so once a checkpoint let the log restart, the file must
+// be cut back; otherwise one burst would leave it "large" for good.
+func TestWALFileShrinksAfterCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	noise := rand.NewChaCha8([32]byte{2})
+	body := make([]byte, 1<<20) // incompressible: stored at full size
+	save := func(id string) {
+		t.Helper()
+		noise.Read(body)
+		if _, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "ping", Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2 * walRestartSize >> 20 {
+		save(fmt.Sprint("burst-", i))
+	}
+	if size := db.walSize(); size <= walRestartSize {
+		t.Fatalf("WAL is %d bytes after the burst, want over %d", size, walRestartSize)
+	}
+	if err := db.checkpoint("PASSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	save("after") // the write that restarts the log
+	if size := db.walSize(); size > walRestartSize {
+		t.Errorf("WAL is %d bytes after a checkpoint and a write, want at most %d", size, walRestartSize)
+	}
+}
