@@ -33,14 +33,12 @@ type IngestStore interface {
 	// SaveDelivery stores a delivery durably; concurrent calls share one
 	// commit. It reports a delivery recorded before; nothing changed then.
 	SaveDelivery(ctx context.Context, d Delivery) (dup bool, err error)
-	// PendingDeliveries returns stored, unprocessed deliveries, oldest first.
-	// A delivery whose stored body cannot be read back comes with
-	// Unreadable set, so that it is completed with that problem instead of
-	// holding up the ones after it.
-	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
 	// PendingDeliveriesAfter returns stored, unprocessed deliveries whose
 	// Seq is greater than after, oldest first: at most limit, and fewer when
-	// their bodies are large, but at least one when there is one.
+	// their bodies are large, but at least one when there is one. A
+	// delivery whose stored body cannot be read back comes with Unreadable
+	// set, so that it is completed with that problem instead of holding up
+	// the ones after it.
 	PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]Delivery, error)
 	// CompleteDelivery stores the events of a delivery and marks it
 	// processed, in one transaction. It returns the events that were new

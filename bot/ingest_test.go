@@ -50,7 +50,7 @@ func accept(e *env, in *bot.Ingestor, id, body string) (dup bool) {
 
 func pendingIDs(e *env) []string {
 	e.t.Helper()
-	ds, err := e.db.PendingDeliveries(e.ctx, 1000)
+	ds, err := e.db.PendingDeliveriesAfter(e.ctx, 0, 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -148,7 +148,7 @@ func TestRecordDeliveryIsNotPending(t *testing.T) {
 		[]bot.Event{prEvent(t, "8", "github:octocat")}); !ok || err != nil {
 		t.Fatalf("RecordDelivery = %v, %v", ok, err)
 	}
-	pending, err := db.PendingDeliveries(ctx, 10)
+	pending, err := db.PendingDeliveriesAfter(ctx, 0, 10)
 	if err != nil || len(pending) != 0 {
 		t.Fatalf("pending after RecordDelivery = %d (%v), want 0", len(pending), err)
 	}

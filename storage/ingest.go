@@ -53,12 +53,6 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err e
 // Nothing reads the problem of a pending delivery.
 const pendingProblem = "queued"
 
-// PendingDeliveries returns stored deliveries not processed yet, oldest
-// first.
-func (db *DB) PendingDeliveries(ctx context.Context, limit int) ([]bot.Delivery, error) {
-	return db.pendingDeliveries(ctx, 0, limit, 0)
-}
-
 // pendingBytes caps the bodies one PendingDeliveriesAfter returns: a
 // delivery may be megabytes, and a batch is held in memory.
 const pendingBytes = 16 << 20
@@ -67,12 +61,6 @@ const pendingBytes = 16 << 20
 // Seq is greater than after, oldest first: at most limit, and fewer once
 // their bodies add up to pendingBytes, but at least one when there is one.
 func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.Delivery, error) {
-	return db.pendingDeliveries(ctx, after, limit, pendingBytes)
-}
-
-// pendingDeliveries reads pending deliveries after the Seq after, up to
-// limit, stopping once the bodies add up to maxBytes when it is positive.
-func (db *DB) pendingDeliveries(ctx context.Context, after int64, limit, maxBytes int) ([]bot.Delivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -84,7 +72,7 @@ func (db *DB) pendingDeliveries(ctx context.Context, after int64, limit, maxByte
 	defer rows.Close()
 	var ds []bot.Delivery
 	size := 0
-	for (maxBytes <= 0 || size < maxBytes) && rows.Next() {
+	for size < pendingBytes && rows.Next() {
 		var d bot.Delivery
 		var received int64
 		var stored []byte

@@ -73,15 +73,15 @@ func TestPendingDeliveriesAfter(t *testing.T) {
 			}
 		})
 	}
-	ds, err := db.PendingDeliveries(ctx, 10)
+	ds, err := db.PendingDeliveriesAfter(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]int64{seq[0], seq[2], seq[3], seq[4]}, seqsOf(ds)); diff != "" {
-		t.Errorf("PendingDeliveries Seq (-want +got):\n%s", diff)
+		t.Errorf("PendingDeliveriesAfter Seq (-want +got):\n%s", diff)
 	}
 	if got := ds[0]; got.ID != "d1" || got.Type != "pull_request" || string(got.Body) != "{}" || !got.ReceivedAt.Equal(t0) {
-		t.Errorf("PendingDeliveries()[0] = %+v", got)
+		t.Errorf("PendingDeliveriesAfter()[0] = %+v", got)
 	}
 }
 
@@ -99,12 +99,8 @@ func TestPendingDeliveriesAfterCapsBytes(t *testing.T) {
 	if diff := cmp.Diff([]int64{seq[0], seq[1]}, seqsOf(ds)); diff != "" {
 		t.Errorf("Seq (-want +got):\n%s", diff)
 	}
-	all, err := db.PendingDeliveries(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(seq, seqsOf(all)); diff != "" {
-		t.Errorf("PendingDeliveries is not capped: Seq (-want +got):\n%s", diff)
+	if ds, err = db.PendingDeliveriesAfter(ctx, seq[1], 10); err != nil || len(ds) != 1 || ds[0].Seq != seq[2] {
+		t.Errorf("after the short batch: %d deliveries, %v; want the third", len(ds), err)
 	}
 	one := openTest(t)
 	seq = saveDeliveries(t, one, bytes.Repeat([]byte("y"), pendingBytes+1))
@@ -207,7 +203,7 @@ func TestDeliveryBodiesCompressed(t *testing.T) {
 		VALUES ('github', 'raw', 'ping', CAST('{"zen":"raw"}' AS BLOB), 1, 'queued')`); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := db.PendingDeliveries(ctx, 10)
+	ds, err := db.PendingDeliveriesAfter(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,9 +219,9 @@ func TestDeliveryBodiesCompressed(t *testing.T) {
 	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET body = CAST('not s2' AS BLOB) WHERE delivery_id = 'd1'`); err != nil {
 		t.Fatal(err)
 	}
-	ds, err = db.PendingDeliveries(ctx, 10)
+	ds, err = db.PendingDeliveriesAfter(ctx, 0, 10)
 	if err != nil || len(ds) != 3 {
-		t.Fatalf("PendingDeliveries with a damaged body = %d deliveries, %v; want all 3", len(ds), err)
+		t.Fatalf("PendingDeliveriesAfter with a damaged body = %d deliveries, %v; want all 3", len(ds), err)
 	}
 	if ds[0].ID != "d1" || ds[0].Unreadable == "" || ds[1].Unreadable != "" {
 		t.Errorf("the damaged body is not the one marked unreadable: %q %q", ds[0].Unreadable, ds[1].Unreadable)

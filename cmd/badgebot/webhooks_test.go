@@ -185,7 +185,7 @@ func TestGitHubBadInputChangesNothing(t *testing.T) {
 			}
 		})
 	}
-	pending, err := app.DB.PendingDeliveries(context.Background(), 10)
+	pending, err := app.DB.PendingDeliveriesAfter(context.Background(), 0, 10)
 	if err != nil || len(pending) != 0 {
 		t.Errorf("stored %d deliveries (%v), want none", len(pending), err)
 	}
