@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/mattn/go-sqlite3"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
@@ -112,7 +113,7 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 
 	// The writer creates the file and switches it to WAL (a persistent
 	// setting) before any reader opens it.
-	if err := w.PingContext(ctx); err != nil {
+	if err := connect(ctx, w); err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
@@ -168,6 +169,26 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 		return nil, nil, err
 	}
 	return db, applied, nil
+}
+
+// connect opens the writer's connection. Two processes opening a new file
+// at once both switch it to WAL; SQLite refuses one of them at once with
+// SQLITE_BUSY rather than wait (waiting could deadlock), so that switch is
+// tried again for as long as a lock would be waited for.
+func connect(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := w.PingContext(ctx)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // dsn builds a go-sqlite3 URI filename. The path is escaped so that "?" or
