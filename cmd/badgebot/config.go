@@ -146,7 +146,6 @@ type ScheduleConfig struct {
 	Sweep    string `toml:"sweep"`    // criteria sweep
 	Backfill string `toml:"backfill"` // GitHub and Bugzilla backfill
 	Expiry   string `toml:"expiry"`   // expiry of pending nominations
-	Retry    string `toml:"retry"`    // delivery of due announcements (outbox retry)
 	// RuleSilence is how long a rule may match nothing before admins are
 	// told (ParseWindow).
 	RuleSilence string `toml:"rule_silence"`
@@ -209,7 +208,7 @@ func DefaultConfig() Config {
 		GitHub:      GitHubConfig{WebhookSecret: "change-me"},
 		Bugzilla:    BugzillaConfig{SecretHeader: "X-Badgebot-Token"},
 		Digest:      DigestConfig{Schedule: "0 16 * * FRI", Timezone: "UTC", Announce: true},
-		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily", Retry: "@every 1m", RuleSilence: "30d"},
+		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily", RuleSilence: "30d"},
 		Nominations: NominationsConfig{WeeklyCap: 5, Expiry: "14d"},
 	}
 }

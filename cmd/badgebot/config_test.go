@@ -183,7 +183,7 @@ func TestLoadConfigInlineTablesAndDottedKeys(t *testing.T) {
 	want := DefaultConfig()
 	want.Server.Listen = "127.0.0.1:9090"
 	// Keys an inline table leaves out keep their defaults.
-	want.Schedule = ScheduleConfig{Sweep: "@every 30m", Backfill: "@daily", Expiry: "@daily", Retry: "@every 1m", RuleSilence: "30d"}
+	want.Schedule = ScheduleConfig{Sweep: "@every 30m", Backfill: "@daily", Expiry: "@daily", RuleSilence: "30d"}
 	want.GitHub = GitHubConfig{WebhookSecret: "s", Repositories: []string{"octo/cat", "octo/*"}}
 	want.Badges = []BadgeConfig{
 		{Slug: "a", Name: "A", Description: "d", Criteria: "c", Approvals: 1, Nominations: true},

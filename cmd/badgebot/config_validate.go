@@ -186,11 +186,7 @@ func (v *cfgCheck) schedules() {
 		{"schedule.sweep", v.c.Schedule.Sweep},
 		{"schedule.backfill", v.c.Schedule.Backfill},
 		{"schedule.expiry", v.c.Schedule.Expiry},
-		{"schedule.retry", v.c.Schedule.Retry},
 	} {
-		if s.key == "schedule.retry" && s.spec == "" {
-			continue // optional: the default applies
-		}
 		if !v.required(s.key, s.spec) || v.checkCron == nil {
 			continue
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ const (
 	jobSweep    = "sweep"    // [schedule] sweep: criteria sweep, then rule health
 	jobBackfill = "backfill" // [schedule] backfill: GitHub and Bugzilla APIs
 	jobExpiry   = "expiry"   // [schedule] expiry: pending nominations
-	jobOutbox   = "outbox"   // [schedule] retry: undelivered announcements
 	jobDigest   = "digest"   // [digest] schedule: the weekly digest
 )
 
@@ -126,7 +124,6 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 		{jobSweep, "schedule.sweep", c.Schedule.Sweep, a.sweepJob},
 		{jobBackfill, "schedule.backfill", c.Schedule.Backfill, a.backfillJob},
 		{jobExpiry, "schedule.expiry", c.Schedule.Expiry, a.expiryJob},
-		{jobOutbox, "schedule.retry", cmp.Or(c.Schedule.Retry, "@every 1m"), a.outboxJob},
 		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
 	}
 	for _, j := range jobs {
@@ -202,11 +199,6 @@ func (a *App) expiryJob(ctx context.Context) error {
 	if n > 0 {
 		a.Log.Info("nominations expired", "count", n)
 	}
-	return err
-}
-
-func (a *App) outboxJob(ctx context.Context) error {
-	_, err := a.deliverer().DeliverDue(ctx)
 	return err
 }
 
@@ -292,7 +284,7 @@ func runScheduleRun(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("schedule run: want one JOB (%s, %s, %s, %s or %s)", jobSweep, jobBackfill, jobExpiry, jobOutbox, jobDigest)
+		return usagef("schedule run: want one JOB (%s, %s, %s or %s)", jobSweep, jobBackfill, jobExpiry, jobDigest)
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {
@@ -304,7 +296,7 @@ func runScheduleRun(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if !s.Has(pos[0]) {
-		return usagef("schedule run: no job %q (%s, %s, %s, %s or %s)", pos[0], jobSweep, jobBackfill, jobExpiry, jobOutbox, jobDigest)
+		return usagef("schedule run: no job %q (%s, %s, %s or %s)", pos[0], jobSweep, jobBackfill, jobExpiry, jobDigest)
 	}
 	start := time.Now()
 	if err := s.RunNow(ctx, pos[0]); err != nil {
