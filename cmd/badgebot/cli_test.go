@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -158,6 +159,56 @@ func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
 	os.WriteFile(path, old.Credential, 0o600)
 	if code, out, _ := e.run("verify", "--offline", path); code != 0 {
 		t.Errorf("old credential after rotation: exit %d\n%s", code, out)
+	}
+	app.Close()
+
+	// Verifiers that resolve the key find both: the issuer's controller
+	// document still lists the old key, and new awards use the new one.
+	code, out, errs = e.run("award", "--badge", "first-pr", "--to", "github:hubot", "--json")
+	if code != 0 {
+		t.Fatalf("award after rotation: %d %s", code, errs)
+	}
+	var b map[string]any
+	json.Unmarshal([]byte(out), &b)
+	srv := startApp(t, func(c *Config) {
+		cfg := mustLoad(t, e.config)
+		cfg.Server.Listen = c.Server.Listen
+		*c = cfg
+	})
+	method := func(id string) string {
+		t.Helper()
+		var cred struct {
+			Proof []struct {
+				VerificationMethod string `json:"verificationMethod"`
+			} `json:"proof"`
+		}
+		_, body := get(t, srv.URL+"/awards/"+id+"/credential.json", "")
+		if err := json.Unmarshal(body, &cred); err != nil || len(cred.Proof) != 1 {
+			t.Fatalf("credential %s: %v\n%s", id, err, body)
+		}
+		return cred.Proof[0].VerificationMethod
+	}
+	before, after := method(a["id"].(string)), method(b["id"].(string))
+	if before == after {
+		t.Errorf("the award after rotation is signed with the old key %s", before)
+	}
+	var profile struct {
+		AssertionMethod []string `json:"assertionMethod"`
+	}
+	if _, body := get(t, srv.URL+"/issuer", ""); json.Unmarshal(body, &profile) != nil {
+		t.Fatalf("/issuer: %s", body)
+	}
+	// The awards were signed under the CLI's public URL, the server
+	// answers on its own: the keys are compared by fragment.
+	var listed []string
+	for _, m := range profile.AssertionMethod {
+		_, key, _ := strings.Cut(m, "#")
+		listed = append(listed, key)
+	}
+	for _, m := range []string{before, after} {
+		if _, key, _ := strings.Cut(m, "#"); key == "" || !slices.Contains(listed, key) {
+			t.Errorf("/issuer assertionMethod %v lacks %s", profile.AssertionMethod, m)
+		}
 	}
 }
 
