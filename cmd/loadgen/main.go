@@ -466,8 +466,14 @@ func serveHMAC(addr string) {
 		os.Exit(1)
 	}
 	fmt.Println("listening", ln.Addr())
+	http.Serve(ln, hmacHandler())
+}
+
+// hmacHandler is the DESIGN §7 reference: read the body, check its
+// X-Hub-Signature-256 against the secret, 202.
+func hmacHandler() http.Handler {
 	key := []byte(secret)
-	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 25<<20))
 		if err != nil {
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
@@ -481,7 +487,7 @@ func serveHMAC(addr string) {
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-	}))
+	})
 }
 
 // startChild starts a reference server that prints "listening ADDR"
