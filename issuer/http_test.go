@@ -3,6 +3,7 @@ package issuer
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"image/png"
@@ -477,18 +478,41 @@ func TestCredentialJWTSignedOnRequest(t *testing.T) {
 	if err := f.is.Sign(&full); err != nil {
 		t.Fatal(err)
 	}
+	var served string
 	for range 2 { // the second answer comes from the cache
 		rec := f.get("/awards/lazy1/credential.jwt", "")
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != mediaJWT {
 			t.Fatalf("GET credential.jwt: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 		}
-		if got := rec.Body.String(); got != full.JWT {
-			t.Fatalf("on-request JWT differs from Sign's:\n got %s\nwant %s", got, full.JWT)
+		if served = rec.Body.String(); served != full.JWT {
+			t.Fatalf("on-request JWT differs from Sign's:\n got %s\nwant %s", served, full.JWT)
 		}
 	}
-	rep, err := f.is.Verify(context.Background(), []byte(full.JWT), VerifyOptions{Docs: f.is.verifyDocs(t, nil), Now: testNow})
+	// Sign makes its JWT the same way, so equality alone proves little:
+	// the served token must verify and carry this award's credential.
+	rep, err := f.is.Verify(context.Background(), []byte(served), VerifyOptions{Docs: f.is.verifyDocs(t, nil), Now: testNow})
 	if err != nil || !rep.Valid() {
 		t.Fatalf("on-request JWT does not verify: %v %+v", err, rep)
+	}
+	parts := strings.Split(served, ".")
+	if len(parts) != 3 {
+		t.Fatalf("served JWT %q is not a compact JWS", served)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("served JWT payload: %v", err)
+	}
+	var got, want map[string]any
+	if err := json.Unmarshal(payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(lazy.Credential, &want); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "issuer", "credentialSubject", "credentialStatus", "validFrom"} {
+		if diff := cmp.Diff(want[k], got[k]); diff != "" {
+			t.Errorf("JWT claim %s differs from the credential (-want +got):\n%s", k, diff)
+		}
 	}
 	// A credential of another issuer is refused.
 	if _, err := f.is.JWTFromCredential([]byte(`{"issuer":{"id":"https://elsewhere.example/issuer"}}`)); err == nil {
