@@ -14,29 +14,11 @@ const maxURLRunes = 2083
 
 // validHTTPIRI reports whether an http(s) IRI comes through json-gold's
 // ToRDF like the placeholder it replaces: IsAbsoluteIri (url.Parse) and
-// validIRI (ld.IsURL) must both accept it. Answers are cached, as most
-// IRIs (issuer, badge, image, schema, status list) recur.
-func (tc *templateCache) validHTTPIRI(s string) bool {
-	tc.iriMu.RLock()
-	ok, known := tc.iris[s]
-	tc.iriMu.RUnlock()
-	if known {
-		return ok
-	}
-	ok = tc.checkHTTPIRI(s)
-	tc.iriMu.Lock()
-	if tc.iris == nil || len(tc.iris) >= maxIRIs {
-		tc.iris = make(map[string]bool)
-	}
-	tc.iris[strings.Clone(s)] = ok // s may point into a whole document
-	tc.iriMu.Unlock()
-	return ok
-}
-
-// checkHTTPIRI is validHTTPIRI without the cache. ld.IsURL runs a large
-// regular expression, which was a third of the signing time, so it is run
-// on the origin ("https://host/", cached) and the rest is settled by this
-// argument:
+// validIRI (ld.IsURL) must both accept it.
+//
+// ld.IsURL runs a large regular expression, which was a third of the
+// signing time, so it is run on the origin ("https://host/", cached) and
+// the rest is settled by this argument:
 //
 // Let s = origin + rest, where origin is "scheme://authority/", the
 // authority is not empty and ends at the first '/', '?' or '#', and s has
@@ -52,8 +34,11 @@ func (tc *templateCache) validHTTPIRI(s string) bool {
 //     without white space (Go's \s is [\t\n\f\r ]) alike.
 //
 // TestValidHTTPIRIMatchesJSONGold compares the two on many IRIs. Any IRI
-// outside the argument goes to ld.IsURL itself.
-func (tc *templateCache) checkHTTPIRI(s string) bool {
+// outside the argument goes to ld.IsURL itself (cached too: such IRIs,
+// like an origin without its slash, recur). Only origins and those are
+// cached, not the IRIs unique to an award (its id, its evidence), which
+// would only churn the cache.
+func (tc *templateCache) validHTTPIRI(s string) bool {
 	u, err := url.Parse(s)
 	if err != nil {
 		return false
@@ -63,11 +48,25 @@ func (tc *templateCache) checkHTTPIRI(s string) bool {
 	if end <= 0 || rest[end] != '/' || u.Host == "" || strings.IndexByte(s, '@') >= 0 ||
 		strings.ContainsAny(rest[end:], " \t\n\f\r") || !utf8.ValidString(s) ||
 		utf8.RuneCountInString(s) >= maxURLRunes {
-		return ld.IsURL(s)
+		return tc.isURL(s)
 	}
-	origin := s[:len(s)-len(rest)+end+1]
-	if origin == s {
-		return ld.IsURL(s)
+	return tc.isURL(s[:len(s)-len(rest)+end+1])
+}
+
+// isURL is ld.IsURL, its answers cached.
+func (tc *templateCache) isURL(s string) bool {
+	tc.iriMu.RLock()
+	ok, known := tc.iris[s]
+	tc.iriMu.RUnlock()
+	if known {
+		return ok
 	}
-	return tc.validHTTPIRI(origin)
+	ok = ld.IsURL(s)
+	tc.iriMu.Lock()
+	if tc.iris == nil || len(tc.iris) >= maxIRIs {
+		tc.iris = make(map[string]bool)
+	}
+	tc.iris[strings.Clone(s)] = ok // s may point into a whole document
+	tc.iriMu.Unlock()
+	return ok
 }

@@ -91,7 +91,7 @@ type templateCache struct {
 	m  map[string]*rdfTemplate
 
 	iriMu sync.RWMutex
-	iris  map[string]bool // IRI -> validHTTPIRI
+	iris  map[string]bool // IRI -> ld.IsURL, for origins and odd IRIs (isURL)
 
 	sigs sync.Pool // *[]byte: buffers for shape signatures
 }
