@@ -220,13 +220,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 		evidence = append(evidence, got...)
 		names = append(names, r.Name)
 	}
-	req := &AwardRequest{
-		Badge: badge, To: to, Source: SourceRule, SourceRef: strings.Join(names, "+"),
-		Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(names, " and ")),
-	}
-	for _, e := range evidence {
-		req.Evidence = append(req.Evidence, eventEvidence(e))
-	}
+	req := ruleRequest(badge, to, "", names, evidence)
 	if dryRun {
 		return req, nil
 	}
@@ -238,6 +232,20 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 		return nil, err
 	}
 	return req, nil
+}
+
+// ruleRequest is the award request of a badge its rules earned, with the
+// events that satisfied them as evidence. Webhook evaluation and sweeps
+// both make it here, so an award reads the same whichever found it.
+func ruleRequest(badge string, to Recipient, toName string, rules []string, evidence []Event) *AwardRequest {
+	req := &AwardRequest{
+		Badge: badge, To: to, ToName: toName, Source: SourceRule, SourceRef: strings.Join(rules, "+"),
+		Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(rules, " and ")),
+	}
+	for _, e := range evidence {
+		req.Evidence = append(req.Evidence, eventEvidence(e))
+	}
+	return req
 }
 
 // eventEvidence describes an event as award evidence. A private bug shows

@@ -206,14 +206,7 @@ func (s *Sweeper) finish(ctx context.Context, rs []SweepResult) error {
 				to = e
 			}
 		}
-		r.Request = AwardRequest{
-			Badge: r.Request.Badge, To: to.Actor, ToName: to.ActorName, Source: SourceRule,
-			SourceRef: strings.Join(r.Rules, "+"),
-			Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(r.Rules, " and ")),
-		}
-		for _, e := range r.evidence {
-			r.Request.Evidence = append(r.Request.Evidence, eventEvidence(e))
-		}
+		r.Request = *ruleRequest(r.Request.Badge, to.Actor, to.ActorName, r.Rules, r.evidence)
 		r.evidence = nil
 	}
 	return nil
