@@ -181,14 +181,9 @@ func (a *App) backfillJob(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := js.backfill.Run(ctx)
-	if err != nil {
+	// A failed source is logged by the backfill, once.
+	if _, err := js.backfill.Run(ctx); err != nil {
 		return err
-	}
-	for _, s := range rep.Sources {
-		if s.Err != nil {
-			a.Log.Warn("backfill: source", "source", s.Name, "err", s.Err)
-		}
 	}
 	a.kickDeliverer()
 	return nil
