@@ -14,9 +14,12 @@ import (
 	"github.com/badgebot/badgebot/issuer"
 )
 
-// Signer turns an award into signed Open Badges documents.
+// Signer signs an award's OB 3.0 credential at issuance (issuer.Issuer).
+// Its VC-JWT is signed when first asked for (issuer.Handler.CredentialJWT):
+// RS256 costs eight times the Ed25519 proof and most awards are never
+// fetched as a JWT.
 type Signer interface {
-	Sign(a *issuer.Award) error
+	SignCredential(a *issuer.Award) error
 }
 
 // Service is the core: it awards and revokes badges, keeping the store, the
@@ -164,10 +167,10 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	}
 	a.IdentityType, a.Identity = s.identity(person, req.To)
 	doc := s.issuerAward(a, badge, person)
-	if err := s.Signer.Sign(&doc); err != nil {
+	if err := s.Signer.SignCredential(&doc); err != nil {
 		return nil, fmt.Errorf("bot: sign award: %w", err)
 	}
-	a.Credential, a.JWT = doc.Credential, doc.JWT
+	a.Credential = doc.Credential
 	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
 		return nil, err
 	}

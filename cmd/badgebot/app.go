@@ -86,7 +86,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.Issuer = is
 	a.Service = &bot.Service{
 		Store:   db,
-		Signer:  credentialSigner{is},
+		Signer:  is,
 		BaseURL: a.Config.Server.PublicURL,
 		Targets: a.targets(),
 		Log:     a.Log,
@@ -105,14 +105,6 @@ func (a *App) Open(ctx context.Context) error {
 	a.Ingestor.OnProofs(a.Linker.OnProofs)
 	return a.openChat()
 }
-
-// credentialSigner signs an award's credential at issuance; its VC-JWT is
-// signed when first asked for (issuer.Handler.CredentialJWT), since RS256
-// costs eight times the Ed25519 proof and most awards are never fetched as
-// a JWT.
-type credentialSigner struct{ is *issuer.Issuer }
-
-func (s credentialSigner) Sign(a *issuer.Award) error { return s.is.SignCredential(a) }
 
 // targets lists the announce channels of the enabled chat platforms.
 func (a *App) targets() []bot.Target {
