@@ -163,16 +163,6 @@ func proofConfig(p dataIntegrityProof, docContext any) map[string]any {
 	}
 }
 
-// signDataIntegrity creates an eddsa-rdfc-2022 proof over unsecured (a
-// decoded JSON-LD document without "proof").
-func (c *canonicalizer) signDataIntegrity(unsecured map[string]any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
-	doc, err := json.Marshal(unsecured)
-	if err != nil {
-		return dataIntegrityProof{}, fmt.Errorf("issuer: encoding document: %w", err)
-	}
-	return c.signDataIntegrityJSON(doc, unsecured["@context"], key, vm, created)
-}
-
 // signDataIntegrityJSON creates an eddsa-rdfc-2022 proof over the JSON-LD
 // document doc (without "proof") whose @context is docContext. The
 // document is canonicalised through its RDF template where it can be

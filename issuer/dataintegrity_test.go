@@ -4,7 +4,9 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -141,4 +143,14 @@ func TestProofConfigKey(t *testing.T) {
 	if again, _ := proofConfigKey(base()); again != want {
 		t.Errorf("the same configuration has two keys: %q, %q", want, again)
 	}
+}
+
+// signDataIntegrity creates an eddsa-rdfc-2022 proof over unsecured (a
+// decoded JSON-LD document without "proof").
+func (c *canonicalizer) signDataIntegrity(unsecured map[string]any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
+	doc, err := json.Marshal(unsecured)
+	if err != nil {
+		return dataIntegrityProof{}, fmt.Errorf("issuer: encoding document: %w", err)
+	}
+	return c.signDataIntegrityJSON(doc, unsecured["@context"], key, vm, created)
 }

@@ -105,15 +105,10 @@ func (is *Issuer) StatusList(n int, revokedIndexes []int) ([]byte, error) {
 	return out, nil
 }
 
-// encodeStatusList returns the encodedList of a StatusListSize-bit list
-// with the given bits set: "u" + base64url(gzip(bitstring)), where index 0
-// is the most significant bit of the first byte.
-func encodeStatusList(set []int) (string, error) {
-	return new(statusEncoder).encode(set)
-}
-
-// statusEncoder is encodeStatusList with its buffers and gzip writer kept
-// for the next list: a best-compression writer allocates most of a
+// statusEncoder makes the encodedList of a StatusListSize-bit list with
+// given bits set: "u" + base64url(gzip(bitstring)), where index 0 is the
+// most significant bit of the first byte. It keeps its buffers and gzip
+// writer for the next list: a best-compression writer allocates most of a
 // megabyte, more than the rest of signing a list. The zero value is ready
 // for use, and it is safe for concurrent use.
 type statusEncoder struct {

@@ -85,3 +85,8 @@ func TestStatusListSignedAndCached(t *testing.T) {
 		t.Error("list 0 accepted")
 	}
 }
+
+// encodeStatusList encodes one list with a fresh encoder.
+func encodeStatusList(set []int) (string, error) {
+	return new(statusEncoder).encode(set)
+}
