@@ -351,38 +351,31 @@ func (c *canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
 	return nil
 }
 
-// canonicalizeForSigning is Canonicalize for a JSON document we sign: it
-// takes the template path when the document allows it and the full path
-// otherwise, with the same result either way.
-func (c *canonicalizer) canonicalizeForSigning(doc []byte) (string, error) {
-	ds := c.templated(string(doc))
-	if ds == nil {
-		m, err := decodeObject(doc)
-		if err != nil {
-			return "", err
-		}
-		return c.Canonicalize(m)
+// writeForSigning writes the canonical N-Quads of a JSON document we
+// sign: by the template path when the document allows it and by the full
+// path otherwise, with the same result either way.
+func (c *canonicalizer) writeForSigning(w io.Writer, doc []byte) error {
+	if ds := c.templated(string(doc)); ds != nil {
+		return c.writeNormalized(w, ds)
 	}
-	var b strings.Builder
-	if err := c.writeNormalized(&b, ds); err != nil {
-		return "", err
+	m, err := decodeObject(doc)
+	if err != nil {
+		return err
 	}
-	return b.String(), nil
+	nq, err := c.Canonicalize(m)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, nq)
+	return err
 }
 
-// hashForSigning is sha256 of canonicalizeForSigning(doc).
+// hashForSigning is sha256 of the canonical form of a document we sign,
+// hashed as it is written.
 func (c *canonicalizer) hashForSigning(doc []byte) ([sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
-	ds := c.templated(string(doc))
-	if ds == nil {
-		m, err := decodeObject(doc)
-		if err != nil {
-			return sum, err
-		}
-		return c.hashCanonical(m)
-	}
 	h := sha256.New()
-	if err := c.writeNormalized(h, ds); err != nil {
+	if err := c.writeForSigning(h, doc); err != nil {
 		return sum, err
 	}
 	h.Sum(sum[:0])

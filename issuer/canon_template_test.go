@@ -420,3 +420,11 @@ func FuzzCanonicalizeForSigning(f *testing.F) {
 		}
 	})
 }
+
+// canonicalizeForSigning is what signing hashes (writeForSigning), as a
+// string.
+func (c *canonicalizer) canonicalizeForSigning(doc []byte) (string, error) {
+	var b strings.Builder
+	err := c.writeForSigning(&b, doc)
+	return b.String(), err
+}

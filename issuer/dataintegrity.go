@@ -166,7 +166,7 @@ func proofConfig(p dataIntegrityProof, docContext any) map[string]any {
 // signDataIntegrityJSON creates an eddsa-rdfc-2022 proof over the JSON-LD
 // document doc (without "proof") whose @context is docContext. The
 // document is canonicalised through its RDF template where it can be
-// (canonicalizeForSigning).
+// (writeForSigning).
 func (c *canonicalizer) signDataIntegrityJSON(doc []byte, docContext any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
 	p := dataIntegrityProof{
 		Type:               proofTypeDataIntegrity,
