@@ -77,9 +77,16 @@ func TestBackfill(t *testing.T) {
 	}
 	s := e.sweeper(rules...)
 	// The webhook saw octocat's pull request 1 (and its rules ran then).
-	if ok, err := e.db.RecordDelivery(e.ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: []byte("{}")},
-		[]bot.Event{pr("octocat", "octo/hello", 1, 3)}); !ok || err != nil {
-		t.Fatalf("RecordDelivery = %v, %v", ok, err)
+	d := bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: []byte("{}")}
+	if dup, err := e.db.SaveDelivery(e.ctx, d); dup || err != nil {
+		t.Fatalf("SaveDelivery = %v, %v", dup, err)
+	}
+	pending, err := e.db.PendingDeliveriesAfter(e.ctx, 0, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %d, %v", len(pending), err)
+	}
+	if _, err := e.db.CompleteDelivery(e.ctx, pending[0], []bot.Event{pr("octocat", "octo/hello", 1, 3)}, ""); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := e.svc.Award(e.ctx, bot.AwardRequest{Badge: "first-pr", To: bottest.Recipient(t, "github:octocat"), Source: bot.SourceRule}); err != nil {
 		t.Fatal(err)

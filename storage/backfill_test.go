@@ -12,9 +12,7 @@ func TestStoreEventsSkipsKnownKeys(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	hook := backfilled(bot.EventPRMerged, "ada", "o/a", 1, t0)
-	if ok, err := db.RecordDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request"}, []bot.Event{hook}); !ok || err != nil {
-		t.Fatalf("RecordDelivery = %v, %v", ok, err)
-	}
+	processDelivery(t, db, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request"}, hook)
 	fresh := backfilled(bot.EventPRMerged, "newcomer", "o/a", 2, t0)
 	stored, err := db.StoreEvents(ctx, []bot.Event{hook, fresh, fresh})
 	if err != nil {

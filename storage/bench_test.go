@@ -31,10 +31,6 @@ func runCallers(b *testing.B, callers int, op func()) {
 	})
 }
 
-// benchDeliveries runs store once per op with the n-th distinct
-// merged-PR delivery (the real 30 KB payload the webhook load uses, stored
-// S2-compressed in about 4.4 KB), from one caller and from 64 at once, like
-// the webhook target's 64 senders.
 // mergedPR is the real 30 KB merged-PR payload the webhook load sends.
 func mergedPR(b *testing.B) []byte {
 	body, err := os.ReadFile("../integrations/github/testdata/pull_request.closed.merged.json")
@@ -52,7 +48,12 @@ func seqAfter(ds []bot.Delivery) int64 {
 	return ds[len(ds)-1].Seq
 }
 
-func benchDeliveries(b *testing.B, store func(ctx context.Context, db *DB, n int64, d bot.Delivery) error) {
+// BenchmarkSaveDelivery is what acknowledging a webhook costs the store:
+// one delivery stored per op, durable before the call returns, from one
+// caller and from 64 at once like the webhook target's 64 senders. Each is
+// the real merged-PR payload (stored S2-compressed in about 4.4 KB) under
+// its own id.
+func BenchmarkSaveDelivery(b *testing.B) {
 	body := mergedPR(b)
 	for _, senders := range []int{1, 64} {
 		b.Run(fmt.Sprintf("senders%d", senders), func(b *testing.B) {
@@ -63,41 +64,13 @@ func benchDeliveries(b *testing.B, store func(ctx context.Context, db *DB, n int
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			runCallers(b, senders, func() {
-				n := seq.Add(1)
-				d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", n), Type: "pull_request", Body: body}
-				if err := store(ctx, db, n, d); err != nil {
-					b.Error(err)
+				d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", seq.Add(1)), Type: "pull_request", Body: body}
+				if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {
+					b.Errorf("SaveDelivery = %v, %v", dup, err)
 				}
 			})
 		})
 	}
-}
-
-// BenchmarkSaveDelivery is what acknowledging a webhook costs the store:
-// one delivery stored per op, durable before the call returns.
-func BenchmarkSaveDelivery(b *testing.B) {
-	benchDeliveries(b, func(ctx context.Context, db *DB, _ int64, d bot.Delivery) error {
-		if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {
-			return fmt.Errorf("SaveDelivery = %v, %v", dup, err)
-		}
-		return nil
-	})
-}
-
-// BenchmarkRecordDelivery stores one delivery with one event per op, each
-// durable before the call returns, as a backfill does.
-func BenchmarkRecordDelivery(b *testing.B) {
-	benchDeliveries(b, func(ctx context.Context, db *DB, n int64, d bot.Delivery) error {
-		ev := []bot.Event{{
-			Kind: bot.EventPRMerged, Key: fmt.Sprintf("github.com/o/r/pull/%d", n),
-			Actor:      bot.Recipient{Platform: bot.PlatformGitHub, ID: fmt.Sprintf("user%d", n%1000)},
-			Repository: "o/r", URL: fmt.Sprintf("https://github.com/o/r/pull/%d", n), OccurredAt: time.Now(),
-		}}
-		if ok, err := db.RecordDelivery(ctx, d, ev); err != nil || !ok {
-			return fmt.Errorf("RecordDelivery = %v, %v", ok, err)
-		}
-		return nil
-	})
 }
 
 // BenchmarkAwardRead reads awards by id, as GET /awards/{id} and

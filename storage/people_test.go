@@ -173,9 +173,7 @@ func TestLinkIdentities(t *testing.T) {
 	a2 := createAward(t, db, "first-pr", gh, t0.Add(1))
 	a3 := createAward(t, db, "bug-hunter", gh, t0.Add(2))
 	ev := []bot.Event{{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: gh, OccurredAt: t0}}
-	if _, err := db.RecordDelivery(ctx, bot.Delivery{Source: "github", ID: "d1", Type: "pull_request"}, ev); err != nil {
-		t.Fatal(err)
-	}
+	processDelivery(t, db, bot.Delivery{Source: "github", ID: "d1", Type: "pull_request"}, ev...)
 	ghPerson, err := db.PersonByRecipient(ctx, gh)
 	if err != nil {
 		t.Fatal(err)
