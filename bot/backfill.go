@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +19,10 @@ type PullRequestSource interface {
 	// repo ("owner/name") merged at or after since. With an error it may
 	// still return what it found.
 	MergedPullRequests(ctx context.Context, repo string, since time.Time) ([]Event, error)
+	// Repositories returns the repositories ("owner/name") of owner, for
+	// a watched "owner/*". With an error it may still return what it
+	// found.
+	Repositories(ctx context.Context, owner string) ([]string, error)
 }
 
 // FixedBugSource lists bugs resolved FIXED (integrations/bugzilla.Client
@@ -87,8 +92,9 @@ type BackfillConfig struct {
 	// Service supplies the badges, people and announce targets of the
 	// summary; required.
 	Service *Service
-	// GitHub and Repositories ("owner/name"; patterns are skipped, they
-	// name no repository to ask about); nil GitHub: no GitHub backfill.
+	// GitHub and Repositories ("owner/name", or a pattern such as
+	// "owner/*" over the owner's repositories, which GitHub lists); nil
+	// GitHub: no GitHub backfill.
 	GitHub       PullRequestSource
 	Repositories []string
 	// Bugzilla and Products (names; patterns are skipped); nil: none.
@@ -149,14 +155,17 @@ type backfillJob struct {
 	fetch          func(ctx context.Context, since time.Time) ([]Event, error)
 }
 
-func (b *Backfill) jobs() []backfillJob {
-	var jobs []backfillJob
+// jobs lists the sources to ask, and reports the patterns whose
+// repositories could not be listed.
+func (b *Backfill) jobs(ctx context.Context) ([]backfillJob, []SourceReport) {
+	var (
+		jobs    []backfillJob
+		reports []SourceReport
+	)
 	if b.cfg.GitHub != nil {
-		for _, repo := range b.cfg.Repositories {
-			if hasMeta(repo) {
-				b.cfg.Log.Warn("backfill: a repository pattern names no repository to ask about; list the repositories", "repository", repo)
-				continue
-			}
+		var repos []string
+		repos, reports = b.repositories(ctx)
+		for _, repo := range repos {
 			jobs = append(jobs, backfillJob{PlatformGitHub, "github:" + repo, func(ctx context.Context, since time.Time) ([]Event, error) {
 				return b.cfg.GitHub.MergedPullRequests(ctx, repo, since)
 			}})
@@ -172,7 +181,51 @@ func (b *Backfill) jobs() []backfillJob {
 			}})
 		}
 	}
-	return jobs
+	return jobs, reports
+}
+
+// repositories names the GitHub repositories to ask about: those listed,
+// and those of an owner that a pattern ("owner/*") matches, as GitHub
+// lists them. A listing that fails is reported under the pattern's name.
+func (b *Backfill) repositories(ctx context.Context) ([]string, []SourceReport) {
+	var (
+		repos   []string
+		reports []SourceReport
+	)
+	seen := map[string]bool{}
+	add := func(repo string) {
+		if !seen[repo] {
+			seen[repo] = true
+			repos = append(repos, repo)
+		}
+	}
+	listed := map[string][]string{} // by owner
+	for _, pat := range b.cfg.Repositories {
+		if !hasMeta(pat) {
+			add(pat)
+			continue
+		}
+		owner, _, _ := strings.Cut(pat, "/")
+		if hasMeta(owner) {
+			b.cfg.Log.Warn("backfill: a pattern over owners names no owner to ask about", "repository", pat)
+			continue
+		}
+		names, ok := listed[owner]
+		if !ok {
+			var err error
+			if names, err = b.cfg.GitHub.Repositories(ctx, owner); err != nil {
+				reports = append(reports, SourceReport{Name: "github:" + pat, Err: err})
+				b.cfg.Log.Warn("backfill: listing repositories failed", "owner", owner, "err", err)
+			}
+			listed[owner] = names
+		}
+		for _, name := range names {
+			if ok, _ := path.Match(pat, name); ok {
+				add(name)
+			}
+		}
+	}
+	return repos, reports
 }
 
 // hasMeta reports whether s is a path.Match pattern rather than a name.
@@ -190,7 +243,17 @@ func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
 		at     int // index into rep.Sources
 	}
 	var fetched []found
-	for _, j := range b.jobs() {
+	jobs, listings := b.jobs(ctx)
+	for _, sr := range listings {
+		if ue, ok := errors.AsType[*SourceUnavailableError](sr.Err); ok {
+			blocked[PlatformGitHub] = ue.Until // the listing's rate limit holds every repository
+			if !ue.Until.After(now) {
+				blocked[PlatformGitHub] = now.Add(DefaultBackfillBackoff)
+			}
+		}
+		rep.Sources = append(rep.Sources, sr)
+	}
+	for _, j := range jobs {
 		st, err := b.cfg.Store.BackfillSource(ctx, j.name)
 		if err != nil {
 			return rep, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,24 @@ func (f *fakeSource) list(what string, since time.Time) ([]bot.Event, error) {
 
 func (f *fakeSource) MergedPullRequests(ctx context.Context, repo string, since time.Time) ([]bot.Event, error) {
 	return f.list(repo, since)
+}
+
+// Repositories lists the repositories of owner that have events, and
+// the error set for "owner/*".
+func (f *fakeSource) Repositories(ctx context.Context, owner string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "repositories of "+owner)
+	var repos []string
+	for what := range f.events {
+		if strings.HasPrefix(what, owner+"/") {
+			repos = append(repos, what)
+		}
+	}
+	slices.Sort(repos)
+	err := f.err[owner+"/*"]
+	delete(f.err, owner+"/*")
+	return repos, err
 }
 
 func (f *fakeSource) FixedBugs(ctx context.Context, product string, since time.Time) ([]bot.Event, error) {
@@ -113,7 +132,8 @@ func TestBackfill(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	since := e.clock.Now().Add(-bot.DefaultBackfillLookback).Format(time.RFC3339)
-	if diff := cmp.Diff([]string{"octo/hello since " + since}, gh.takeCalls()); diff != "" {
+	// "octo/*" lists octo's repositories: octo/hello, asked about once.
+	if diff := cmp.Diff([]string{"repositories of octo", "octo/hello since " + since}, gh.takeCalls()); diff != "" {
 		t.Errorf("GitHub calls (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"Firefox since " + since}, bz.takeCalls()); diff != "" {
@@ -152,7 +172,7 @@ func TestBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"octo/hello since " + e.clock.Now().Add(-90*time.Minute).Format(time.RFC3339)}, gh.takeCalls()); diff != "" {
+	if diff := cmp.Diff([]string{"repositories of octo", "octo/hello since " + e.clock.Now().Add(-90*time.Minute).Format(time.RFC3339)}, gh.takeCalls()); diff != "" {
 		t.Errorf("second run's GitHub calls (-want +got):\n%s", diff)
 	}
 	if c := bz.takeCalls(); len(c) != 0 {
@@ -168,5 +188,59 @@ func TestBackfill(t *testing.T) {
 	}
 	if src, _ := e.db.BackfillSource(e.ctx, "bugzilla:Firefox"); !src.Cursor.Equal(e.clock.Now()) || !src.BlockedUntil.IsZero() {
 		t.Errorf("bugzilla state after the reset: %+v", src)
+	}
+}
+
+// TestBackfillOwnerPatterns: a watched "owner/*" (or any pattern over one
+// owner's repositories) backfills every matching repository GitHub lists
+// for the owner; a listing that fails is reported under the pattern, and a
+// rate limit on it holds back the rest of GitHub for this run.
+func TestBackfillOwnerPatterns(t *testing.T) {
+	e := newEnv(t)
+	rules := []bot.Rule{{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}}
+	gh := &fakeSource{events: map[string][]bot.Event{
+		"octo/hello":     {pr("hubot", "octo/hello", 1, 2)},
+		"octo/web-app":   {pr("monalisa", "octo/web-app", 2, 2)},
+		"octo/web-docs":  nil,
+		"other/web-site": {pr("octocat", "other/web-site", 3, 2)},
+	}}
+	b := bot.NewBackfill(bot.BackfillConfig{
+		Store: e.db, Sweeper: e.sweeper(rules...), Service: e.svc,
+		GitHub: gh, Repositories: []string{"octo/web-*", "octo/web-app", "*/web-site"},
+		Now: e.clock.Now, Log: slog.New(slog.DiscardHandler),
+	})
+	rep, err := b.Run(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := e.clock.Now().Add(-bot.DefaultBackfillLookback).Format(time.RFC3339)
+	want := []string{"repositories of octo", "octo/web-app since " + since, "octo/web-docs since " + since}
+	if diff := cmp.Diff(want, gh.takeCalls()); diff != "" {
+		t.Errorf("GitHub calls (-want +got):\n%s", diff)
+	}
+	if rep.New != 1 || len(e.awards("github:monalisa")) != 1 {
+		t.Errorf("report %+v: want monalisa's pull request stored and awarded", rep)
+	}
+
+	// The listing is rate-limited: reported, and no repository is asked.
+	gh.err = map[string]error{"octo/*": &bot.SourceUnavailableError{Until: e.clock.Now().Add(time.Hour), Err: errors.New("HTTP 403 rate limit")}}
+	b = bot.NewBackfill(bot.BackfillConfig{
+		Store: e.db, Sweeper: e.sweeper(rules...), Service: e.svc,
+		GitHub: gh, Repositories: []string{"octo/*", "octo/hello"},
+		Now: e.clock.Now, Log: slog.New(slog.DiscardHandler),
+	})
+	if rep, err = b.Run(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"repositories of octo"}, gh.takeCalls()); diff != "" {
+		t.Errorf("GitHub calls under a rate limit (-want +got):\n%s", diff)
+	}
+	if len(rep.Sources) < 2 || rep.Sources[0].Name != "github:octo/*" || rep.Sources[0].Err == nil {
+		t.Fatalf("sources %+v: want the listing's error first", rep.Sources)
+	}
+	for _, sr := range rep.Sources[1:] {
+		if sr.Skipped == "" {
+			t.Errorf("%s was not held back by the listing's rate limit: %+v", sr.Name, sr)
+		}
 	}
 }

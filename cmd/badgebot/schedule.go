@@ -232,6 +232,14 @@ func (g githubSource) MergedPullRequests(ctx context.Context, repo string, since
 	return events, err
 }
 
+func (g githubSource) Repositories(ctx context.Context, owner string) ([]string, error) {
+	repos, err := g.c.Repositories(ctx, owner)
+	if rl, ok := errors.AsType[*github.RateLimitError](err); ok {
+		err = &bot.SourceUnavailableError{Until: rl.Reset, Err: err}
+	}
+	return repos, err
+}
+
 // bugzillaSource adapts the Bugzilla client likewise.
 type bugzillaSource struct{ c *bugzilla.Client }
 

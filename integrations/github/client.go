@@ -124,6 +124,49 @@ func (c *Client) MergedPullRequests(ctx context.Context, repo string, since time
 	return events, errors.Join(append(errs, fmt.Errorf("github: list pull requests of %s: stopped after %d pages; call again with a later since", repo, maxPages))...)
 }
 
+// Repositories returns the full names ("owner/name") of owner's
+// repositories, for backfilling a watched "owner/*": an organisation's
+// (GET /orgs/{owner}/repos, which with a token also lists its private
+// ones), or a user's when owner is no organisation. A rate limit ends
+// the call with a *RateLimitError (wrapped).
+func (c *Client) Repositories(ctx context.Context, owner string) ([]string, error) {
+	if !repoPart.MatchString(owner) {
+		return nil, bot.Errorf(bot.EINVALID, "github: owner %q is not a GitHub login", owner)
+	}
+	var (
+		names  []string
+		byUser bool // owner is no organisation
+	)
+	for page, pages := 1, 0; page != 0; pages++ {
+		if pages == maxPages {
+			return names, fmt.Errorf("github: list repositories of %s: stopped after %d pages", owner, maxPages)
+		}
+		var (
+			repos []*gh.Repository
+			resp  *gh.Response
+			err   error
+		)
+		lo := gh.ListOptions{PerPage: 100, Page: page}
+		if byUser {
+			repos, resp, err = c.gh.Repositories.ListByUser(ctx, owner, &gh.RepositoryListByUserOptions{ListOptions: lo})
+		} else {
+			repos, resp, err = c.gh.Repositories.ListByOrg(ctx, owner, &gh.RepositoryListByOrgOptions{ListOptions: lo})
+			if er := (*gh.ErrorResponse)(nil); page == 1 && errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound {
+				byUser, pages = true, -1
+				continue
+			}
+		}
+		if err != nil {
+			return names, c.wrap("list repositories of "+owner, err)
+		}
+		for _, r := range repos {
+			names = append(names, r.GetFullName())
+		}
+		page = resp.NextPage
+	}
+	return names, nil
+}
+
 // ProfileBio returns the public profile bio of login (for the bio proof).
 // An unknown login is a bot.ENOTFOUND error.
 func (c *Client) ProfileBio(ctx context.Context, login string) (string, error) {

@@ -255,3 +255,52 @@ func TestNewClientRefusesBadURL(t *testing.T) {
 		t.Errorf("NewClient default: %v, %v", c, err)
 	}
 }
+
+// TestRepositories lists an organisation's repositories page by page, and
+// a user's when the owner is no organisation (GitHub answers 404 for
+// /orgs/{user}/repos).
+func TestRepositories(t *testing.T) {
+	var srvURL string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/orgs/octo-org/repos", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if r.URL.Query().Get("per_page") != "100" {
+			t.Errorf("query %q", r.URL.RawQuery)
+		}
+		if r.URL.Query().Get("page") == "2" {
+			fmt.Fprint(w, `[{"id":3,"name":"docs","full_name":"octo-org/docs","private":false}]`)
+			return
+		}
+		w.Header().Set("Link", fmt.Sprintf(`<%s/api/v3/orgs/octo-org/repos?per_page=100&page=2>; rel="next"`, srvURL))
+		fmt.Fprint(w, `[{"id":1,"name":"hello","full_name":"octo-org/hello","private":false},{"id":2,"name":"secret","full_name":"octo-org/secret","private":true}]`)
+	})
+	mux.HandleFunc("GET /api/v3/orgs/octocat/repos", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest/repos/repos#list-organization-repositories","status":"404"}`)
+	})
+	mux.HandleFunc("GET /api/v3/users/octocat/repos", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprint(w, `[{"id":1296269,"name":"Hello-World","full_name":"octocat/Hello-World","private":false}]`)
+	})
+	c, srv := newTestClient(t, mux)
+	srvURL = srv.URL
+	for owner, want := range map[string][]string{
+		"octo-org": {"octo-org/hello", "octo-org/secret", "octo-org/docs"},
+		"octocat":  {"octocat/Hello-World"},
+	} {
+		got, err := c.Repositories(context.Background(), owner)
+		if err != nil {
+			t.Fatalf("Repositories(%s): %v", owner, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Repositories(%s) (-want +got):\n%s", owner, diff)
+		}
+	}
+	if _, err := c.Repositories(context.Background(), "../x"); bot.ErrorCode(err) != bot.EINVALID {
+		t.Errorf("a bad owner: %v", err)
+	}
+	if _, err := c.Repositories(context.Background(), "nobody"); err == nil {
+		t.Error("an owner GitHub knows neither as organisation nor as user listed nothing without error")
+	}
+}
