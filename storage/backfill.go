@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/badgebot/badgebot/bot"
 )
@@ -82,12 +81,4 @@ func (db *DB) SaveBackfillSource(ctx context.Context, s bot.BackfillSource) erro
 		return err
 	})
 	return dbError(err, fmt.Sprintf("save backfill source %s", s.Name))
-}
-
-// nullMillis stores the zero time as NULL.
-func nullMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return millis(t)
 }

@@ -323,12 +323,37 @@ func millis(t time.Time) int64 { return t.UnixMilli() }
 // fromMillis converts a stored time back, in UTC.
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
+// nullMillis stores the zero time as NULL; fromNullMillis reads it back.
+func nullMillis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return millis(t)
+}
+
 // fromNullMillis converts NULL to the zero time.
 func fromNullMillis(ms sql.NullInt64) time.Time {
 	if !ms.Valid {
 		return time.Time{}
 	}
 	return fromMillis(ms.Int64)
+}
+
+// zeroMillis stores the zero time as 0, in the jobs' JSON state;
+// fromZeroMillis reads it back.
+func zeroMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return millis(t)
+}
+
+// fromZeroMillis converts 0 to the zero time.
+func fromZeroMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMillis(ms)
 }
 
 // orNow returns t, or the current time when t is zero.

@@ -251,7 +251,7 @@ func (db *DB) SweepState(ctx context.Context) (bot.SweepState, error) {
 		return bot.SweepState{}, err
 	}
 	return bot.SweepState{LastEventID: j.LastEventID, Fingerprint: j.Fingerprint,
-		FullAt: fromMillis(j.FullAt), SweptAt: fromMillis(j.SweptAt)}, nil
+		FullAt: fromZeroMillis(j.FullAt), SweptAt: fromZeroMillis(j.SweptAt)}, nil
 }
 
 // SaveSweepState stores the state of the sweep that just ran.
@@ -262,14 +262,6 @@ func (db *DB) SaveSweepState(ctx context.Context, st bot.SweepState) error {
 		return putJobState(ctx, tx, "sweep", j, db.now())
 	})
 	return dbError(err, "save sweep state")
-}
-
-// zeroMillis stores the zero time as 0.
-func zeroMillis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return millis(t)
 }
 
 // jobState reads the JSON state of a job into v; false when none is stored.
@@ -332,10 +324,7 @@ func (db *DB) HealthState(ctx context.Context) (bot.HealthState, error) {
 	}
 	st.CheckedEventID = j.CheckedEventID
 	for name, r := range j.Rules {
-		rh := bot.RuleHealth{FirstSeen: fromMillis(r.FirstSeen), Reported: r.Reported}
-		if r.LastMatch != 0 {
-			rh.LastMatch = fromMillis(r.LastMatch)
-		}
+		rh := bot.RuleHealth{FirstSeen: fromZeroMillis(r.FirstSeen), LastMatch: fromZeroMillis(r.LastMatch), Reported: r.Reported}
 		st.Rules[name] = rh
 	}
 	for key, f := range j.Fields {

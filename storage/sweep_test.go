@@ -156,6 +156,14 @@ func TestHeldAwardsAndSweepState(t *testing.T) {
 	if got, err := db.SweepState(ctx); err != nil || got != st {
 		t.Errorf("SweepState = %+v, %v; want %+v", got, err, st)
 	}
+	// Times not set yet come back unset, not as 1970.
+	st = bot.SweepState{LastEventID: 43, Fingerprint: "abc", SweptAt: t0}
+	if err := db.SaveSweepState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.SweepState(ctx); err != nil || got != st {
+		t.Errorf("SweepState = %+v, %v; want %+v", got, err, st)
+	}
 }
 
 func TestHealthStore(t *testing.T) {
