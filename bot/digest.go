@@ -273,60 +273,6 @@ func (d *Digester) Build(ctx context.Context, week string, since, until time.Tim
 	return dg, nil
 }
 
-// NearMiss is a person one matching event short of a badge they do not
-// hold.
-type NearMiss struct {
-	PersonID int64
-	Badge    string
-	Rule     Rule // the one rule short
-}
-
-// Near reads every person's events and returns up to limit people who
-// are exactly one matching event short of a badge they do not hold (for a
-// badge of several rules: all others hold), and how many there are in
-// all. It awards nothing.
-func (s *Sweeper) Near(ctx context.Context, limit int) ([]NearMiss, int, error) {
-	plan, err := s.plan(ctx, "")
-	if err != nil {
-		return nil, 0, err
-	}
-	_, maxPerson, err := s.cfg.Store.SweepBounds(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	var chunks []PersonSelection
-	for after := int64(0); after < maxPerson; after += sweepChunk {
-		chunks = append(chunks, PersonSelection{After: after, Through: min(after+sweepChunk, maxPerson)})
-	}
-	var out []NearMiss
-	total := 0
-	rep := &SweepReport{LastMatch: map[string]time.Time{}}
-	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*heldInfo) error {
-		for _, bp := range plan.badges {
-			if h := held[bp.slug]; h != nil && h.count > 0 {
-				continue
-			}
-			missing, short := 0, -1
-			for _, ri := range bp.rules {
-				r := &plan.rules[ri]
-				if have := r.bestCount(ev.matched[ri]); have < r.Threshold {
-					missing += r.Threshold - have
-					short = ri
-				}
-			}
-			if missing != 1 {
-				continue
-			}
-			total++
-			if len(out) < limit {
-				out = append(out, NearMiss{PersonID: pid, Badge: bp.slug, Rule: plan.rules[short]})
-			}
-		}
-		return nil
-	}, func() error { return nil })
-	return out, total, err
-}
-
 // DigestOptions choose what a digest run does.
 type DigestOptions struct {
 	DryRun bool // build and render, record and post nothing
