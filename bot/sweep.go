@@ -107,15 +107,16 @@ func NewSweeper(cfg SweeperConfig) *Sweeper {
 	}
 	s := &Sweeper{cfg: cfg}
 	if cfg.Service != nil {
-		s.quiet = cfg.Service.Quiet()
+		s.quiet = cfg.Service.quiet()
 	}
 	return s
 }
 
-// Quiet returns a Service that awards like s but queues no announcement
+// quiet returns a Service that awards like s but queues no announcement
 // (a backfill announces its awards as one summary). It reserves status
-// list indexes of its own, so both may be used at once.
-func (s *Service) Quiet() *Service {
+// list indexes of its own, so both may be used at once. It copies every
+// exported field but Targets: a field added to Service belongs here too.
+func (s *Service) quiet() *Service {
 	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
 }
 
