@@ -12,18 +12,50 @@ import (
 	"github.com/badgebot/badgebot/integrations/slack"
 )
 
+// admins parses the config's admins.
+func (a *App) admins() ([]bot.Recipient, error) {
+	var admins []bot.Recipient
+	for _, s := range a.Config.Admins {
+		r, err := bot.ParseRecipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: admins: %w", err)
+		}
+		admins = append(admins, r)
+	}
+	return admins, nil
+}
+
+// chatPlatforms lists the chat platforms in use, and the review channel
+// of those that have one.
+func (a *App) chatPlatforms() (platforms []string, review map[string]string) {
+	c := a.Config
+	review = map[string]string{}
+	add := func(platform, channel string) {
+		platforms = append(platforms, platform)
+		if channel != "" {
+			review[platform] = channel
+		}
+	}
+	if c.Slack.Enabled {
+		add(bot.PlatformSlack, c.Slack.ReviewChannel)
+	}
+	if c.Discord.Enabled {
+		add(bot.PlatformDiscord, c.Discord.ReviewChannel)
+	}
+	if a.ConsoleChat {
+		add(bot.PlatformConsole, "review")
+	}
+	return platforms, review
+}
+
 // openChat builds the command router and the adapters of the enabled chat
 // platforms. The outbox worker is built by deliverer, once every platform
 // (the console too, for `badgebot chat`) is known.
 func (a *App) openChat() error {
 	c := a.Config
-	var admins []bot.Recipient
-	for _, s := range c.Admins {
-		r, err := bot.ParseRecipient(s)
-		if err != nil {
-			return fmt.Errorf("config: admins: %w", err)
-		}
-		admins = append(admins, r)
+	admins, err := a.admins()
+	if err != nil {
+		return err
 	}
 	var expiry time.Duration
 	if c.Nominations.Expiry != "" {
@@ -32,16 +64,7 @@ func (a *App) openChat() error {
 			return fmt.Errorf("config: nominations.expiry: %w", err)
 		}
 	}
-	review := map[string]string{}
-	if c.Slack.Enabled && c.Slack.ReviewChannel != "" {
-		review[bot.PlatformSlack] = c.Slack.ReviewChannel
-	}
-	if c.Discord.Enabled && c.Discord.ReviewChannel != "" {
-		review[bot.PlatformDiscord] = c.Discord.ReviewChannel
-	}
-	if a.ConsoleChat {
-		review[bot.PlatformConsole] = "review"
-	}
+	_, review := a.chatPlatforms()
 	a.Router = bot.NewRouter(bot.RouterConfig{
 		Service: a.Service, Store: a.DB, Rules: a.Rules, Linker: a.Linker,
 		Repositories: c.GitHub.Repositories, Admins: admins,

@@ -52,28 +52,11 @@ func (a *App) buildJobs(js *jobSet) error {
 	}
 	js.sweeper = bot.NewSweeper(bot.SweeperConfig{Rules: a.Rules, Store: a.DB, Service: a.Service, Log: a.Log})
 
-	var admins []bot.Recipient
-	for _, s := range c.Admins {
-		r, err := bot.ParseRecipient(s)
-		if err != nil {
-			return fmt.Errorf("config: admins: %w", err)
-		}
-		admins = append(admins, r)
+	admins, err := a.admins()
+	if err != nil {
+		return err
 	}
-	review := map[string]string{}
-	var platforms []string
-	if c.Slack.Enabled {
-		platforms = append(platforms, bot.PlatformSlack)
-		review[bot.PlatformSlack] = c.Slack.ReviewChannel
-	}
-	if c.Discord.Enabled {
-		platforms = append(platforms, bot.PlatformDiscord)
-		review[bot.PlatformDiscord] = c.Discord.ReviewChannel
-	}
-	if a.ConsoleChat {
-		platforms = append(platforms, bot.PlatformConsole)
-		review[bot.PlatformConsole] = "review"
-	}
+	platforms, review := a.chatPlatforms()
 	var silence time.Duration // 0: bot.DefaultRuleSilence
 	if c.Schedule.RuleSilence != "" {
 		if silence, err = ParseWindow(c.Schedule.RuleSilence); err != nil {
