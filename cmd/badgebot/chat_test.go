@@ -6,50 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 const slackTestSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-
-// fakeSlackAPI answers the Slack Web API calls badgebot makes, in Slack's
-// JSON, and records the messages posted.
-type fakeSlackAPI struct {
-	*httptest.Server
-	mu    sync.Mutex
-	posts []url.Values
-}
-
-func newFakeSlackAPI(t *testing.T) *fakeSlackAPI {
-	f := &fakeSlackAPI{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/users.info"):
-			u := r.Form.Get("user")
-			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"name":"u","profile":{"email":"%s@example.org","display_name":"U"}}}`, u, strings.ToLower(u))
-		case strings.HasSuffix(r.URL.Path, "/chat.postMessage"), strings.HasSuffix(r.URL.Path, "/chat.update"):
-			f.mu.Lock()
-			f.posts = append(f.posts, r.Form)
-			f.mu.Unlock()
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), len(f.posts))
-		case strings.HasSuffix(r.URL.Path, "/conversations.open"):
-			io.WriteString(w, `{"ok":true,"channel":{"id":"D0DM"}}`)
-		default:
-			io.WriteString(w, `{"ok":true}`)
-		}
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
 
 // slashCommand posts a /badge command signed the way Slack signs it.
 func slashCommand(t *testing.T, base, user, text string, signedAt time.Time, secret string) (int, map[string]any) {
@@ -76,12 +41,12 @@ func slashCommand(t *testing.T, base, user, text string, signedAt time.Time, sec
 }
 
 func TestSlackEndToEnd(t *testing.T) {
-	api := newFakeSlackAPI(t)
+	api := newFakeChat(t)
 	app := startApp(t, func(c *Config) {
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = api.URL + "/"
+		c.Slack.APIURL = api.srv.URL + "/slack/"
 		c.Slack.AnnounceChannel = "C0ANNOUNCE"
 		c.Slack.ReviewChannel = "C0REVIEW"
 		c.Admins = []string{"slack:U0ADMIN"}
@@ -110,15 +75,8 @@ func TestSlackEndToEnd(t *testing.T) {
 		t.Fatalf("nominate: %d %v", code, out)
 	}
 	app.DeliverNow(t.Context())
-	api.mu.Lock()
-	var review url.Values
-	for _, p := range api.posts {
-		if p.Get("channel") == "C0REVIEW" {
-			review = p
-		}
-	}
-	api.mu.Unlock()
-	if review == nil || !strings.Contains(review.Get("blocks"), `"action_id":"approve"`) {
+	review := api.to("C0REVIEW")
+	if len(review) == 0 || !strings.Contains(fmt.Sprint(review[len(review)-1].Body["blocks"]), "action_id:approve") {
 		t.Fatalf("no review message with an approve button in C0REVIEW: %v", review)
 	}
 	if code, out := slashCommand(t, app.URL, "U0ADMIN", "approve 1", now, slackTestSecret); code != 200 {
@@ -128,14 +86,12 @@ func TestSlackEndToEnd(t *testing.T) {
 		t.Fatalf("awards of the nominee = %+v", as)
 	}
 	app.DeliverNow(t.Context())
-	api.mu.Lock()
 	announced := false
-	for _, p := range api.posts {
-		if p.Get("channel") == "C0ANNOUNCE" && strings.Contains(p.Get("blocks"), "Helping Hand") {
+	for _, p := range api.to("C0ANNOUNCE") {
+		if strings.Contains(fmt.Sprint(p.Body["blocks"]), "Helping Hand") {
 			announced = true
 		}
 	}
-	api.mu.Unlock()
 	if !announced {
 		t.Error("the award was not announced in C0ANNOUNCE")
 	}

@@ -6,12 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,74 +19,6 @@ import (
 	"github.com/badgebot/badgebot/storage"
 	"github.com/google/go-cmp/cmp"
 )
-
-// fakeChat is a Slack Web API and a Discord REST API in one test server,
-// recording what is posted: Slack's chat.postMessage form and Discord's
-// message JSON.
-type fakeChat struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	posts []chatPost
-}
-
-type chatPost struct {
-	Platform, Channel string
-	Body              map[string]any
-}
-
-func newFakeChat(t *testing.T) *fakeChat {
-	t.Helper()
-	f := &fakeChat{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /slack/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body := map[string]any{"text": r.Form.Get("text")}
-		var blocks any
-		if err := json.Unmarshal([]byte(r.Form.Get("blocks")), &blocks); err == nil {
-			body["blocks"] = blocks
-		}
-		n := f.add(chatPost{bot.PlatformSlack, r.Form.Get("channel"), body})
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, r.Form.Get("channel"), n)
-	})
-	mux.HandleFunc("POST /discord/channels/{channel}/messages", func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ch := r.PathValue("channel")
-		n := f.add(chatPost{bot.PlatformDiscord, ch, body})
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"%d","channel_id":%q}`, 1_600_000_000_000_000_000+n, ch)
-	})
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeChat) add(p chatPost) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.posts = append(f.posts, p)
-	return len(f.posts)
-}
-
-// titled returns the posts whose Slack header or Discord embed title
-// starts with prefix.
-func (f *fakeChat) titled(prefix string) []chatPost {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []chatPost
-	for _, p := range f.posts {
-		if strings.HasPrefix(fmt.Sprint(p.Body["text"]), prefix) || strings.Contains(fmt.Sprint(p.Body["embeds"]), "title:"+prefix) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 const testDiscordKey = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
 
