@@ -277,6 +277,11 @@ func (d *Digester) Build(ctx context.Context, week string, since, until time.Tim
 type DigestOptions struct {
 	DryRun bool // build and render, record and post nothing
 	Force  bool // post even if this period's digest was posted
+	// CatchUp posts a digest whose scheduled time passed unseen (the
+	// server was down): the period ends at that time, not now, so awards
+	// made since are left to the next digest, and a period that had
+	// nothing to report stays unposted however late the catch-up runs.
+	CatchUp bool
 }
 
 // Why a digest run posted nothing.
@@ -305,6 +310,9 @@ type DigestOutcome struct {
 func (d *Digester) Run(ctx context.Context, opts DigestOptions) (*DigestOutcome, error) {
 	now := d.cfg.Now().UTC()
 	week, since, until := d.Period(now)
+	if last := previousIn(d.sched, d.cfg.Location, now.Add(digestTolerance)); opts.CatchUp && !last.IsZero() && last.Before(until) {
+		until = last.UTC()
+	}
 	out := &DigestOutcome{Week: week}
 	posted, err := d.cfg.Store.DigestPosted(ctx, week)
 	if err != nil {

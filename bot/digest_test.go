@@ -300,3 +300,23 @@ func TestDigestRespectsAnnounce(t *testing.T) {
 		t.Errorf("links %+v, want ada's award only", m.Fields)
 	}
 }
+
+// TestDigestCatchUpEndsAtItsTime: a catch-up covers the period that ended
+// at the missed time; a quiet period stays unposted however late the
+// catch-up runs, even when awards were made since.
+func TestDigestCatchUpEndsAtItsTime(t *testing.T) {
+	e := newEnv(t)
+	e.awardAt("first-pr", ada, friday.Add(24*time.Hour)) // after the digest time
+	e.clock.Set(friday.Add(3 * 24 * time.Hour))          // Monday
+	out, err := e.digester().Run(e.ctx, bot.DigestOptions{CatchUp: true})
+	if err != nil || out.Skipped != bot.DigestEmpty || out.Posted != 0 {
+		t.Fatalf("catch-up of a quiet week: %+v, %v", out, err)
+	}
+	if !out.Digest.Until.Equal(friday) {
+		t.Errorf("the catch-up's period ends %s, want %s", out.Digest.Until, friday)
+	}
+	// A regular run now (digest now) covers up to now.
+	if out, err = e.digester().Run(e.ctx, bot.DigestOptions{DryRun: true}); err != nil || len(out.Digest.Badges) != 1 {
+		t.Errorf("digest now: %+v, %v; want the award", out, err)
+	}
+}

@@ -208,23 +208,37 @@ func compareGolden(t *testing.T, path string, got []byte) {
 
 // TestServeCatchesUpMissedDigest: cron does not run what it missed, so a
 // server that was down at digest time posts that period's digest when it
-// starts.
+// starts: the period that ended then, not the awards made since.
 func TestServeCatchesUpMissedDigest(t *testing.T) {
 	chat := newFakeChat(t)
 	e := newCLI(t)
 	enableChat(t, e, chat)
-	storeEvents(t, e, mergedPR("octocat", 1))
-	if code, _, errs := e.run("rules", "run"); code != 0 {
-		t.Fatalf("rules run: %d %s", code, errs)
+	// The digest is "0 16 * * FRI" UTC: an award an hour before the last
+	// one (missed), and one made now (the next digest's).
+	last := time.Now().UTC().Truncate(time.Hour)
+	for last.Weekday() != time.Friday || last.Hour() != 16 {
+		last = last.Add(-time.Hour)
 	}
+	app := NewApp(mustLoad(t, e.config), quietLog())
+	if err := app.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []bot.AwardRequest{
+		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"}, Source: bot.SourceManual, At: last.Add(-time.Hour)},
+		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "hubot"}, Source: bot.SourceManual},
+	} {
+		if _, err := app.Service.Award(t.Context(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app.DeliverNow(t.Context())
+	app.Close()
 	if n := len(chat.titled("Weekly badge digest")); n != 0 {
 		t.Fatalf("%d digests before serve started", n)
 	}
+
 	startApp(t, func(c *Config) {
-		cfg, err := LoadConfig(e.config, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := mustLoad(t, e.config)
 		cfg.Server.Listen = c.Server.Listen
 		*c = cfg
 	})
@@ -233,8 +247,13 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	posts := chat.titled("Weekly badge digest")
-	if len(posts) != 2 || !strings.Contains(fmt.Sprint(posts[0].Body), "First Pull Request") {
+	if len(posts) != 2 {
 		t.Fatalf("serve posted %d digests (%v), want the missed one on Slack and Discord", len(posts), posts)
+	}
+	for _, p := range posts {
+		if body := fmt.Sprint(p.Body); !strings.Contains(body, "1 badge was awarded") || !strings.Contains(body, "octocat") || strings.Contains(body, "hubot") {
+			t.Errorf("%s digest: want octocat's award only, of the period that ended %s:\n%s", p.Platform, last, body)
+		}
 	}
 	if code, out, _ := e.run("digest"); code != 0 || !strings.Contains(out, "posted already") {
 		t.Errorf("digest after the catch-up: %d %q", code, out)

@@ -131,7 +131,7 @@ func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup) {
 	// the server was down is posted now. Run posts a period once, so this
 	// does nothing when that digest was posted already.
 	wg.Go(func() {
-		if err := s.RunNow(ctx, jobDigest); err != nil && !errors.Is(err, bot.ErrJobRunning) {
+		if err := a.digestCatchUp(ctx); err != nil {
 			a.Log.Warn("digest catch-up", "err", err)
 		}
 	})
@@ -181,11 +181,21 @@ func (a *App) expiryJob(ctx context.Context) error {
 }
 
 func (a *App) digestJob(ctx context.Context) error {
+	return a.runDigest(ctx, bot.DigestOptions{})
+}
+
+// digestCatchUp posts the last period's digest if its time passed while
+// the server was down.
+func (a *App) digestCatchUp(ctx context.Context) error {
+	return a.runDigest(ctx, bot.DigestOptions{CatchUp: true})
+}
+
+func (a *App) runDigest(ctx context.Context, opts bot.DigestOptions) error {
 	js, err := a.scheduled()
 	if err != nil {
 		return err
 	}
-	out, err := js.digester.Run(ctx, bot.DigestOptions{})
+	out, err := js.digester.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
