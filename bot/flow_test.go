@@ -98,3 +98,37 @@ func TestConsoleNominationFlow(t *testing.T) {
 		t.Errorf("undelivered announcements: %+v, %v", due, err)
 	}
 }
+
+// TestAwardCleansControlCharacters: text that comes in with control
+// characters (a pull request title, a nomination reason, a badge) is
+// stored and signed without them, so every form of the award agrees and
+// the signature verifies elsewhere.
+func TestAwardCleansControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	b := bottest.Badge("bell", "Bell\x07 Ringer")
+	b.Criteria = "Ring\x00 it"
+	if err := e.svc.SaveBadge(e.ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.svc.Award(e.ctx, bot.AwardRequest{
+		Badge: "bell", To: bottest.Recipient(t, "github:octocat"), Source: bot.SourceManual,
+		Narrative: "rang\x07 it\ttwice", Evidence: []bot.Evidence{{URL: "https://github.com/o/r/pull/1", Name: "Fix\f#1\x01", Genre: "Pull request"}},
+	})
+	if err != nil {
+		t.Fatalf("Award: %v", err)
+	}
+	stored, err := e.db.Badge(e.ctx, "bell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Name != "Bell Ringer" || stored.Criteria != "Ring it" {
+		t.Errorf("stored badge %q, %q", stored.Name, stored.Criteria)
+	}
+	if a.Narrative != "rang it\ttwice" || a.Evidence[0].Name != "Fix#1" {
+		t.Errorf("award narrative %q, evidence %q", a.Narrative, a.Evidence[0].Name)
+	}
+	// JSON writes them as \u0007, \u0000, \u0001 and \f.
+	if cred := string(a.Credential); strings.Contains(cred, `\u000`) || strings.Contains(cred, `\f`) || !strings.Contains(cred, "Bell Ringer") {
+		t.Errorf("credential holds control characters or lost the text:\n%s", a.Credential)
+	}
+}

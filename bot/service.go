@@ -98,6 +98,7 @@ func (s *Service) SaveBadge(ctx context.Context, b *Badge) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
+	b.Name, b.Description, b.Criteria = issuer.CleanText(b.Name), issuer.CleanText(b.Description), issuer.CleanText(b.Criteria)
 	return s.Store.UpsertBadge(ctx, b)
 }
 
@@ -148,14 +149,19 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	if at.IsZero() {
 		at = s.now()
 	}
+	evidence := make([]Evidence, len(req.Evidence))
+	for i, e := range req.Evidence {
+		evidence[i] = Evidence{URL: e.URL, Name: issuer.CleanText(e.Name), Description: issuer.CleanText(e.Description),
+			Narrative: issuer.CleanText(e.Narrative), Genre: issuer.CleanText(e.Genre)}
+	}
 	a := &Award{
 		ID:          newAwardID(),
 		Badge:       badge.Slug,
 		Recipient:   req.To,
 		PersonID:    person.ID,
 		IssuedAt:    at.UTC().Truncate(time.Second),
-		Evidence:    req.Evidence,
-		Narrative:   req.Narrative,
+		Evidence:    evidence,
+		Narrative:   issuer.CleanText(req.Narrative),
 		Source:      req.Source,
 		SourceRef:   req.SourceRef,
 		AwardedBy:   req.By,

@@ -97,10 +97,10 @@ func TestTemplatePathMatchesFullPath(t *testing.T) {
 	var docs [][]byte
 	for i := range 150 {
 		is := randomProfileIssuer(t, r)
+		// Not validated: the random text holds control characters, which
+		// signing refuses but a credential to verify may carry, and both
+		// paths must read alike.
 		a := randomAward(r, i)
-		if err := validateAward(&a); err != nil {
-			t.Fatal(err)
-		}
 		docs = append(docs, mustJSON(is.credential(&a)))
 	}
 	is := newTestIssuer(t)

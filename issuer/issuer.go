@@ -38,6 +38,7 @@ func New(p Profile, k *KeyRing) (*Issuer, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("issuer: new: base URL %q is not an absolute http(s) URL without query", p.BaseURL)
 	}
+	p.Name, p.Description, p.Email = CleanText(p.Name), CleanText(p.Description), CleanText(p.Email)
 	if strings.TrimSpace(p.Name) == "" {
 		return nil, errors.New("issuer: new: profile name is empty")
 	}

@@ -106,10 +106,10 @@ func (is *Issuer) profileRef() ob3Profile {
 	return ob3Profile{
 		ID:          is.IssuerID(),
 		Type:        []string{"Profile"},
-		Name:        cleanText(is.p.Name),
+		Name:        is.p.Name,
 		URL:         is.p.URL,
 		Email:       is.p.Email,
-		Description: cleanText(is.p.Description),
+		Description: is.p.Description,
 	}
 }
 
@@ -121,9 +121,9 @@ func (is *Issuer) achievement(a Achievement) ob3Achievement {
 	return ob3Achievement{
 		ID:          is.AchievementURL(a.Slug),
 		Type:        []string{"Achievement"},
-		Name:        cleanText(a.Name),
-		Description: cleanText(a.Description),
-		Criteria:    ob3Criteria{Narrative: cleanText(narrative)},
+		Name:        a.Name,
+		Description: a.Description,
+		Criteria:    ob3Criteria{Narrative: narrative},
 		Image:       ob3Image{ID: is.ImageURL(a), Type: "Image"},
 	}
 }
@@ -178,8 +178,19 @@ func validateAward(a *Award) error {
 	case a.StatusIndex < 0:
 		return fmt.Errorf("issuer: sign: award %s: negative status index", a.ID)
 	}
-	_, err := identityType(a.Recipient.Type)
-	return err
+	if _, err := identityType(a.Recipient.Type); err != nil {
+		return err
+	}
+	texts := []string{a.Badge.Name, a.Badge.Description, a.Badge.Criteria, a.Narrative}
+	for _, e := range a.Evidence {
+		texts = append(texts, e.Name, e.Description, e.Narrative, e.Genre)
+	}
+	for _, t := range texts {
+		if !ValidText(t) {
+			return fmt.Errorf("issuer: sign: award %s: text %q holds a control character (only tab, newline and carriage return may appear)", a.ID, t)
+		}
+	}
+	return nil
 }
 
 // credential builds the unsigned OB 3.0 credential of an award.
@@ -191,7 +202,7 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 		Context:   credentialContext,
 		ID:        is.CredentialURL(a.ID),
 		Type:      []string{"VerifiableCredential", "OpenBadgeCredential"},
-		Name:      cleanText(a.Badge.Name),
+		Name:      a.Badge.Name,
 		Issuer:    is.profileRef(),
 		ValidFrom: xsdDateTime(a.IssuedAt),
 		CredentialSubject: ob3Subject{
@@ -204,7 +215,7 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 				IdentityHash: hashedIdentity(a.Recipient),
 			}},
 			Achievement: is.achievement(a.Badge),
-			Narrative:   cleanText(a.Narrative),
+			Narrative:   a.Narrative,
 		},
 		CredentialSchema: []ob3Schema{{ID: schemaAchievementCredential, Type: schemaValidator2019}},
 		CredentialStatus: &ob3Status{
@@ -219,10 +230,10 @@ func (is *Issuer) credential(a *Award) ob3Credential {
 		c.Evidence = append(c.Evidence, ob3Evidence{
 			ID:          e.URL,
 			Type:        []string{"Evidence"},
-			Name:        cleanText(e.Name),
-			Description: cleanText(e.Description),
-			Narrative:   cleanText(e.Narrative),
-			Genre:       cleanText(e.Genre),
+			Name:        e.Name,
+			Description: e.Description,
+			Narrative:   e.Narrative,
+			Genre:       e.Genre,
 		})
 	}
 	return c

@@ -270,3 +270,32 @@ func TestURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestSignRefusesControlCharacters: text holding a control character
+// other than tab, newline and carriage return is refused, in every text
+// field, since its proof would not verify elsewhere; CleanText removes
+// exactly those.
+func TestSignRefusesControlCharacters(t *testing.T) {
+	is := newTestIssuer(t)
+	for name, spoil := range map[string]func(a *Award){
+		"narrative":      func(a *Award) { a.Narrative = "bell\x07" },
+		"badge name":     func(a *Award) { a.Badge.Name = "Bug\x00Hunter" },
+		"criteria":       func(a *Award) { a.Badge.Criteria = "del\x7f" },
+		"evidence name":  func(a *Award) { a.Evidence[0].Name = "PR\f#1" },
+		"evidence genre": func(a *Award) { a.Evidence[0].Genre = "c1\u0085" },
+	} {
+		a := testAward()
+		spoil(&a)
+		if err := is.SignCredential(&a); err == nil || !strings.Contains(err.Error(), "control character") {
+			t.Errorf("%s: SignCredential = %v, want a refusal", name, err)
+		}
+	}
+	a := testAward()
+	a.Narrative = "tab\there\r\nand ünïcode 例え"
+	if err := is.SignCredential(&a); err != nil {
+		t.Errorf("tab, newline, carriage return and Unicode: %v", err)
+	}
+	if got := CleanText("tab\there, bell\x07 bs\b ff\f del\x7f nul\x00 c1\u0085 end\r\n"); got != "tab\there, bell bs ff del nul c1 end\r\n" {
+		t.Errorf("CleanText = %q", got)
+	}
+}

@@ -79,12 +79,14 @@ func TestObverify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Control characters in user text must not break the signature for
-	// other verifiers (json-gold does not escape them as RDFC-1.0 does).
+	// Text with control characters, cleaned as it comes in (CleanText,
+	// as bot does), signs into a credential other verifiers accept:
+	// json-gold does not escape them as RDFC-1.0 does, so signing refuses
+	// them raw (TestSignRefusesControlCharacters).
 	ctl := testAward()
 	ctl.ID = "ctl"
-	ctl.Narrative = "tab\there, bell\x07 bs\b ff\f del\x7f nul\x00 c1\u0085 end"
-	ctl.Evidence[0].Name = "PR\f#1\x01"
+	ctl.Narrative = CleanText("tab\there, bell\x07 bs\b ff\f del\x7f nul\x00 c1\u0085 end")
+	ctl.Evidence[0].Name = CleanText("PR\f#1\x01")
 	if err := is.Sign(&ctl); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ package issuer
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -91,4 +92,34 @@ type Revocation struct {
 	StatusIndex int
 	RevokedAt   time.Time
 	Reason      string
+}
+
+// ValidRune reports whether r may appear in the text of a signed
+// document: any character but the C0 and C1 controls, except tab, newline
+// and carriage return. json-gold writes the others into N-Quads unescaped
+// where RDFC-1.0 escapes them, so a credential carrying one would be
+// signed over a canonical form other verifiers do not produce.
+func ValidRune(r rune) bool {
+	return !((r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f))
+}
+
+// ValidText reports whether every character of s is a ValidRune.
+func ValidText(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !ValidRune(r) }) < 0
+}
+
+// CleanText drops from s the characters that are not ValidRunes: text
+// that comes in (badges, narratives, evidence, the profile) is cleaned
+// once, so that every form of an award says the same, and signing refuses
+// what was not. They carry no meaning in such text anyway.
+func CleanText(s string) string {
+	if ValidText(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if !ValidRune(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
