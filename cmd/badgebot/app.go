@@ -216,6 +216,12 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A scheduler that cannot be built stops the start: serving without
+	// sweeps, backfill or the digest would look healthy and be silent.
+	sched, err := a.newScheduler()
+	if err != nil {
+		return err
+	}
 	a.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,7 +237,7 @@ func (a *App) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
 	workers.Go(func() { a.Ingestor.Run(workCtx) })
 	a.runChat(workCtx, &workers)
-	a.runScheduler(workCtx, &workers)
+	a.runScheduler(workCtx, &workers, sched)
 	defer func() {
 		stopWork()
 		workers.Wait()

@@ -117,14 +117,9 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 	return s, nil
 }
 
-// runScheduler starts the scheduler beside the other workers; it stops,
-// waiting for running jobs, when ctx ends.
-func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup) {
-	s, err := a.newScheduler()
-	if err != nil {
-		a.Log.Error("scheduler not started", "err", err)
-		return
-	}
+// runScheduler starts s beside the other workers; it stops, waiting for
+// running jobs, when ctx ends.
+func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *bot.Scheduler) {
 	a.Scheduler = s
 	s.Start(ctx)
 	// Cron does not run what it missed: a digest whose time passed while
