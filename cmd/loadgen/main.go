@@ -56,7 +56,6 @@ func main() {
 		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
 	)
 	flag.Parse()
-	useNetHTTP = *nethttp
 	if *serve != "" {
 		serveHMAC(*serve)
 		return
@@ -75,13 +74,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*badgebot, *octokit, *logFile, *payload, *senders, *rounds, *duration, *wait); err != nil {
+	if err := run(*badgebot, *octokit, *logFile, *payload, *senders, *rounds, *duration, *wait, *nethttp); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d, wait time.Duration) error {
+func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d, wait time.Duration, netHTTP bool) error {
 	tmpl, err := os.ReadFile(payloadPath)
 	if err != nil {
 		return err
@@ -125,7 +124,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 			return err
 		}
 		defer os.RemoveAll(dir)
-		base, pid, stop, err := startBadgebotProc(badgebot, dir, logFile, "")
+		base, pid, stop, err := startBadgebot(badgebot, dir, logFile, "")
 		if err != nil {
 			return err
 		}
@@ -138,7 +137,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	// most of all).
 	accepted := 0
 	for _, t := range targets {
-		res := load(t.url, gen, senders, min(d, 2*time.Second))
+		res := load(t.url, gen, senders, min(d, 2*time.Second), netHTTP)
 		if t == bb {
 			accepted += res.accepted
 			if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
@@ -150,7 +149,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 		fmt.Printf("round %d\n", r+1)
 		for _, t := range targets {
 			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
-			res := load(t.url, gen, senders, d)
+			res := load(t.url, gen, senders, d, netHTTP)
 			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
 			res.print("  " + t.name)
 			t.res = append(t.res, res)
@@ -330,9 +329,6 @@ func (r *result) print(name string) {
 	}
 }
 
-// useNetHTTP makes load's senders use net/http's client.
-var useNetHTTP bool
-
 // poster sends one signed delivery and returns the response status.
 type poster interface {
 	post(id string, body []byte) (int, error)
@@ -358,7 +354,7 @@ func appendDeliveryID(b []byte, t time.Time, seq int64) []byte {
 
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
-func load(url string, g *generator, senders int, d time.Duration) *result {
+func load(url string, g *generator, senders int, d time.Duration, netHTTP bool) *result {
 	newPoster := func() (poster, error) {
 		s, err := newSender(url)
 		if err != nil {
@@ -366,7 +362,7 @@ func load(url string, g *generator, senders int, d time.Duration) *result {
 		}
 		return s, nil
 	}
-	if useNetHTTP {
+	if netHTTP {
 		client := &http.Client{
 			Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
 			Timeout:   30 * time.Second,
@@ -541,15 +537,9 @@ func mustExecutable() string {
 	return self
 }
 
-// startBadgebotWith runs `badgebot serve` with extra config appended and
-// returns its base URL.
-func startBadgebotWith(bin, dir, logFile, extra string) (string, func(), error) {
-	base, _, stop, err := startBadgebotProc(bin, dir, logFile, extra)
-	return base, stop, err
-}
-
-// startBadgebotProc is startBadgebotWith, also returning the process id.
-func startBadgebotProc(bin, dir, logFile, extra string) (string, int, func(), error) {
+// startBadgebot runs `badgebot serve` with extra config appended and
+// returns its base URL and process id.
+func startBadgebot(bin, dir, logFile, extra string) (string, int, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", 0, nil, err

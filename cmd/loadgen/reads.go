@@ -22,7 +22,7 @@ func readLoad(bin, logFile string, senders int, d time.Duration) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	base, stop, err := startBadgebotWith(bin, dir, logFile, "")
+	base, _, stop, err := startBadgebot(bin, dir, logFile, "")
 	if err != nil {
 		return err
 	}
@@ -73,11 +73,10 @@ func readLoad(bin, logFile string, senders int, d time.Duration) error {
 			})
 		}
 		wg.Wait()
-		el := time.Since(start)
-		slices.Sort(lat)
-		name := "/awards/{id}" + path
-		fmt.Printf("%-34s %7.0f req/s  errors %d  p50 %s  p99 %s\n", "GET "+name+":", float64(len(lat))/el.Seconds(), errs,
-			lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*99/100].Round(10*time.Microsecond))
+		res := &result{accepted: len(lat) - errs, errors: errs, elapsed: time.Since(start), lat: lat}
+		slices.Sort(res.lat)
+		fmt.Printf("%-34s %7.0f req/s  errors %d  p50 %s  p99 %s\n", "GET /awards/{id}"+path+":", res.rate(), errs,
+			res.percentile(0.50), res.percentile(0.99))
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func slackLoad(bin, logFile string, senders int, d time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	extra := fmt.Sprintf("[slack]\nenabled = true\nbot_token = \"xoxb-loadgen\"\nsigning_secret = %q\napi_url = %q\n", slackSecret, api)
-	base, stop, err := startBadgebotWith(bin, dir, logFile, extra)
+	base, _, stop, err := startBadgebot(bin, dir, logFile, extra)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,7 @@ import { Webhooks, createNodeMiddleware } from "@octokit/webhooks";
 
 const [host, port] = (process.argv[2] ?? "127.0.0.1:0").split(":");
 const webhooks = new Webhooks({ secret: process.env.LOADGEN_SECRET });
-let received = 0;
-webhooks.on("pull_request.closed", () => { received++; });
+webhooks.on("pull_request.closed", () => {});
 const server = http.createServer(createNodeMiddleware(webhooks, { path: "/" }));
 server.listen(Number(port), host, () => {
   const a = server.address();
