@@ -347,43 +347,36 @@ func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
 const summaryMax = 10
 
 // summary writes one announcement per announce target naming the awards
-// of the backfill. People who chose not to be announced publicly are
-// left out.
+// of the backfill; people who chose not to be announced publicly are
+// counted, not named.
 func (b *Backfill) summary(ctx context.Context, rep *BackfillReport) ([]Announcement, error) {
 	svc := b.cfg.Service
-	type entry struct {
-		a *Award
-		b *Badge
-		p *Person
-	}
-	var entries []entry
-	badges := map[string]*Badge{}
+	var groups []DigestBadge
+	at := map[string]int{} // badge → index in groups
 	for _, a := range rep.Awards {
-		bd, ok := badges[a.Badge]
+		i, ok := at[a.Badge]
 		if !ok {
-			var err error
-			if bd, err = svc.Store.Badge(ctx, a.Badge); err != nil {
+			bd, err := svc.Store.Badge(ctx, a.Badge)
+			if err != nil {
 				return nil, err
 			}
-			badges[a.Badge] = bd
+			i, at[a.Badge] = len(groups), len(groups)
+			groups = append(groups, DigestBadge{Badge: bd})
 		}
 		p, err := svc.Store.PersonByRecipient(ctx, a.Recipient)
 		if err != nil {
 			return nil, err
 		}
-		if p.Announce != AnnouncePublic {
-			continue
-		}
-		entries = append(entries, entry{a, bd, p})
+		groups[i].Awards = append(groups[i].Awards, DigestEntry{Award: DigestAward{ID: a.ID, Badge: a.Badge, PersonID: p.ID}, Person: p})
 	}
-	if len(entries) == 0 {
+	if len(groups) == 0 {
 		return nil, nil
 	}
-	sort.SliceStable(entries, func(i, j int) bool {
-		if entries[i].b.Name != entries[j].b.Name {
-			return entries[i].b.Name < entries[j].b.Name
+	sort.SliceStable(groups, func(i, j int) bool {
+		if groups[i].Badge.Name != groups[j].Badge.Name {
+			return groups[i].Badge.Name < groups[j].Badge.Name
 		}
-		return entries[i].b.Slug < entries[j].b.Slug
+		return groups[i].Badge.Slug < groups[j].Badge.Slug
 	})
 	var out []Announcement
 	for _, t := range svc.Targets {
@@ -393,25 +386,8 @@ func (b *Backfill) summary(ctx context.Context, rep *BackfillReport) ([]Announce
 			Mentions: map[string]string{},
 		}
 		lines := []string{fmt.Sprintf("A catch-up found %d %s that had not reached badgebot; %d %s earned:",
-			rep.New, plural(rep.New, "contribution", "contributions"), len(entries), plural(len(entries), "badge was", "badges were"))}
-		// One line per badge, naming (and mentioning) at most summaryMax.
-		for i := 0; i < len(entries); {
-			j := i
-			for j < len(entries) && entries[j].b.Slug == entries[i].b.Slug {
-				j++
-			}
-			var who []string
-			for _, e := range entries[i : i+shown(j-i, summaryMax)] {
-				id := mention(e.p, t.Platform)
-				m.Mentions[id] = e.p.Handle
-				who = append(who, "{{"+id+"}}")
-			}
-			lines = append(lines, fmt.Sprintf("%s: %s", entries[i].b.Name, listWords(who, j-i-len(who))))
-			i = j
-		}
-		for _, e := range entries[:min(len(entries), summaryMax)] {
-			m.Fields = append(m.Fields, Field{Label: e.b.Name, Value: plain(e.p.Handle), URL: svc.AwardURL(e.a.ID)})
-		}
+			rep.New, plural(rep.New, "contribution", "contributions"), len(rep.Awards), plural(len(rep.Awards), "badge was", "badges were"))}
+		lines = append(lines, svc.badgeLines(namer{m: &m, platform: t.Platform}, groups, summaryMax, summaryMax)...)
 		m.Text = strings.Join(lines, "\n")
 		out = append(out, Announcement{Platform: t.Platform, Channel: t.Channel, Kind: KindSummary, Message: m})
 	}

@@ -244,3 +244,35 @@ func TestBackfillOwnerPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfillSummaryRespectsAnnounce: someone who chose `settings
+// announce off` is counted in the summary, never named or mentioned.
+func TestBackfillSummaryRespectsAnnounce(t *testing.T) {
+	e := newEnv(t)
+	p, err := e.db.EnsurePerson(e.ctx, bottest.Recipient(t, "github:hubot"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetAnnounce(e.ctx, p.ID, bot.AnnounceOff); err != nil {
+		t.Fatal(err)
+	}
+	gh := &fakeSource{events: map[string][]bot.Event{"octo/hello": {pr("hubot", "octo/hello", 1, 2), pr("monalisa", "octo/hello", 2, 2)}}}
+	b := bot.NewBackfill(bot.BackfillConfig{
+		Store: e.db, Sweeper: e.sweeper(bot.Rule{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}),
+		Service: e.svc, GitHub: gh, Repositories: []string{"octo/hello"},
+		Now: e.clock.Now, Log: slog.New(slog.DiscardHandler),
+	})
+	if rep, err := b.Run(e.ctx); err != nil || len(rep.Awards) != 2 {
+		t.Fatalf("Run: %+v, %v; want 2 awards", rep, err)
+	}
+	e.deliver()
+	posts := postsTo(e.slack, "C0ANNOUNCE")
+	if len(posts) != 1 {
+		t.Fatalf("announce channel got %d posts: %+v", len(posts), posts)
+	}
+	m := posts[0].Message
+	if !strings.Contains(m.Text, "2 badges were earned") || !strings.Contains(m.Text, "First Pull Request: {{github:monalisa}} and 1 more") ||
+		strings.Contains(m.Text, "hubot") || len(m.Mentions) != 1 || len(m.Fields) != 1 {
+		t.Errorf("summary names someone who chose not to be announced:\n%s\nmentions %v, links %d", m.Text, m.Mentions, len(m.Fields))
+	}
+}

@@ -11,56 +11,24 @@ import (
 func (d *Digester) Message(dg *Digest, platform string) Message {
 	base := d.cfg.Service.BaseURL
 	m := Message{Title: "Weekly badge digest: " + d.span(dg), Link: base + "/badges", Mentions: map[string]string{}}
-	name := func(p *Person) string {
-		who := mention(p, platform)
-		m.Mentions[who] = p.Handle
-		return "{{" + who + "}}"
-	}
-	// Only people who announce publicly are named (settings announce);
-	// the others are counted: "{{a}}, {{b}} and 3 more", or "3 people".
-	names := func(ps []*Person) string {
-		var public []*Person
-		for _, p := range ps {
-			if p.Announce == AnnouncePublic {
-				public = append(public, p)
-			}
-		}
-		if len(public) == 0 {
-			return fmt.Sprintf("%d %s", len(ps), plural(len(ps), "person", "people"))
-		}
-		var who []string
-		for _, p := range public[:shown(len(public), digestNames)] {
-			who = append(who, name(p))
-		}
-		return listWords(who, len(ps)-len(who))
-	}
+	n := namer{m: &m, platform: platform}
 	var lines []string
-	n := 0
+	awarded := 0
 	for _, b := range dg.Badges {
-		n += len(b.Awards)
+		awarded += len(b.Awards)
 	}
-	switch n {
+	switch awarded {
 	case 0:
 		lines = append(lines, "No badges were awarded this week.")
 	default:
-		lines = append(lines, fmt.Sprintf("%d %s awarded this week. Congratulations!", n, plural(n, "badge was", "badges were")))
+		lines = append(lines, fmt.Sprintf("%d %s awarded this week. Congratulations!", awarded, plural(awarded, "badge was", "badges were")))
 	}
-	for i, b := range dg.Badges {
-		if i == digestBadges {
-			lines = append(lines, fmt.Sprintf("…and %d more %s.", len(dg.Badges)-i, plural(len(dg.Badges)-i, "badge", "badges")))
-			break
-		}
-		holders := make([]*Person, len(b.Awards))
-		for i, e := range b.Awards {
-			holders[i] = e.Person
-			if len(m.Fields) < digestLinks && e.Person.Announce == AnnouncePublic {
-				m.Fields = append(m.Fields, Field{Label: b.Badge.Name, Value: plain(e.Person.Handle), URL: d.cfg.Service.AwardURL(e.Award.ID)})
-			}
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s", b.Badge.Name, names(holders)))
+	lines = append(lines, d.cfg.Service.badgeLines(n, dg.Badges[:min(len(dg.Badges), digestBadges)], digestNames, digestLinks)...)
+	if more := len(dg.Badges) - digestBadges; more > 0 {
+		lines = append(lines, fmt.Sprintf("…and %d more %s.", more, plural(more, "badge", "badges")))
 	}
 	if len(dg.Newcomers) > 0 {
-		lines = append(lines, fmt.Sprintf("Welcome to %s, who earned their first badge!", names(dg.Newcomers)))
+		lines = append(lines, fmt.Sprintf("Welcome to %s, who earned their first badge!", n.list(dg.Newcomers, digestNames)))
 	}
 	if len(dg.Pending) > 0 {
 		lines = append(lines, fmt.Sprintf("%d %s waiting for approvers:", len(dg.Pending), plural(len(dg.Pending), "nomination is", "nominations are")))
@@ -73,7 +41,7 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 			need := p.Badge.Approvals - len(nom.Approvals)
 			nominee := ""
 			if p.Nominee.Announce == AnnouncePublic {
-				nominee = " for " + name(p.Nominee)
+				nominee = " for " + n.name(p.Nominee)
 			}
 			lines = append(lines, fmt.Sprintf("#%d %s%s, waiting %s (%d %s needed)", nom.ID, p.Badge.Name,
 				nominee, waited(dg.Until.Sub(nom.CreatedAt)), need, plural(need, "approval", "approvals")))
@@ -82,7 +50,7 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 	if len(dg.Near) > 0 {
 		lines = append(lines, "One step away:")
 		for _, x := range dg.Near {
-			lines = append(lines, fmt.Sprintf("%s needs 1 more %s for %s", name(x.Person), eventNoun(x.Rule.Event, 1), x.Badge.Name))
+			lines = append(lines, fmt.Sprintf("%s needs 1 more %s for %s", n.name(x.Person), eventNoun(x.Rule.Event, 1), x.Badge.Name))
 		}
 		if dg.NearMore > 0 {
 			lines = append(lines, fmt.Sprintf("…and %d more %s one step from a badge. Type `/badge progress` to see yours.",
@@ -91,6 +59,58 @@ func (d *Digester) Message(dg *Digest, platform string) Message {
 	}
 	m.Text = strings.Join(lines, "\n")
 	return m
+}
+
+// namer names people in a message the way its platform can, recording
+// each mention.
+type namer struct {
+	m        *Message
+	platform string
+}
+
+func (n namer) name(p *Person) string {
+	who := mention(p, n.platform)
+	n.m.Mentions[who] = p.Handle
+	return "{{" + who + "}}"
+}
+
+// list names at most max of people who announce publicly (settings
+// announce) and counts the others: "{{a}}, {{b}} and 3 more", or
+// "3 people" when none may be named.
+func (n namer) list(ps []*Person, max int) string {
+	var public []*Person
+	for _, p := range ps {
+		if p.Announce == AnnouncePublic {
+			public = append(public, p)
+		}
+	}
+	if len(public) == 0 {
+		return fmt.Sprintf("%d %s", len(ps), plural(len(ps), "person", "people"))
+	}
+	var who []string
+	for _, p := range public[:shown(len(public), max)] {
+		who = append(who, n.name(p))
+	}
+	return listWords(who, len(ps)-len(who))
+}
+
+// badgeLines writes a line per badge of groups, "Name: {{a}} and 3 more"
+// (n.list), and adds links to the awards of people who announce publicly
+// until the message has links of them. The digest and the backfill
+// summary write their awards so.
+func (s *Service) badgeLines(n namer, groups []DigestBadge, names, links int) []string {
+	var lines []string
+	for _, b := range groups {
+		holders := make([]*Person, len(b.Awards))
+		for i, e := range b.Awards {
+			holders[i] = e.Person
+			if len(n.m.Fields) < links && e.Person.Announce == AnnouncePublic {
+				n.m.Fields = append(n.m.Fields, Field{Label: b.Badge.Name, Value: plain(e.Person.Handle), URL: s.AwardURL(e.Award.ID)})
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", b.Badge.Name, n.list(holders, names)))
+	}
+	return lines
 }
 
 // waited says how long a nomination has waited, in days.
