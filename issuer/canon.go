@@ -1,13 +1,13 @@
 package issuer
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -83,10 +83,12 @@ const maxCachedContexts = 64
 type canonicalizer struct {
 	opts *ld.JsonLdOptions // shared, never changed after newCanonicalizer
 
-	mu       sync.RWMutex
-	contexts map[string]*ld.Context
-
-	proofs    proofHashes
+	contexts memo[string, *ld.Context]
+	// proofs holds hash(canonical proof configuration). The configuration
+	// differs between signatures only in "created" (seconds) and the key,
+	// so under load most signatures share one. The key names the input
+	// exactly (proofConfigKey).
+	proofs    memo[string, [sha256.Size]byte]
 	templates templateCache
 }
 
@@ -97,33 +99,27 @@ func newCanonicalizer() *canonicalizer {
 	opts.SafeMode = true
 	opts.Algorithm = ld.AlgorithmURDNA2015
 	opts.Format = "application/n-quads"
-	return &canonicalizer{opts: opts, contexts: make(map[string]*ld.Context)}
+	c := &canonicalizer{opts: opts}
+	c.contexts.max, c.proofs.max = maxCachedContexts, proofHashCacheSize
+	c.templates.m.max, c.templates.iris.max = maxTemplates, maxIRIs
+	return c
 }
 
 // activeContext returns the processed context for a document's @context
 // value, from the cache when the value is a list of URLs.
 func (c *canonicalizer) activeContext(local any) (*ld.Context, error) {
+	parse := func() (*ld.Context, error) {
+		ac, err := ld.NewContext(nil, c.opts).Parse(local)
+		if err != nil {
+			return nil, fmt.Errorf("issuer: processing @context: %w", err)
+		}
+		return ac, nil
+	}
 	key, cacheable := contextKey(local)
-	if cacheable {
-		c.mu.RLock()
-		ac, ok := c.contexts[key]
-		c.mu.RUnlock()
-		if ok {
-			return ac, nil
-		}
+	if !cacheable {
+		return parse()
 	}
-	ac, err := ld.NewContext(nil, c.opts).Parse(local)
-	if err != nil {
-		return nil, fmt.Errorf("issuer: processing @context: %w", err)
-	}
-	if cacheable {
-		c.mu.Lock()
-		if len(c.contexts) < maxCachedContexts {
-			c.contexts[key] = ac
-		}
-		c.mu.Unlock()
-	}
-	return ac, nil
+	return c.contexts.get(key, parse)
 }
 
 // contextKey names a @context value made only of URL strings: each URL

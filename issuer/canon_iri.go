@@ -55,18 +55,10 @@ func (tc *templateCache) validHTTPIRI(s string) bool {
 
 // isURL is ld.IsURL, its answers cached.
 func (tc *templateCache) isURL(s string) bool {
-	tc.iriMu.RLock()
-	ok, known := tc.iris[s]
-	tc.iriMu.RUnlock()
-	if known {
+	if ok, known := tc.iris.lookup(s); known {
 		return ok
 	}
-	ok = ld.IsURL(s)
-	tc.iriMu.Lock()
-	if tc.iris == nil || len(tc.iris) >= maxIRIs {
-		tc.iris = make(map[string]bool)
-	}
-	tc.iris[strings.Clone(s)] = ok // s may point into a whole document
-	tc.iriMu.Unlock()
+	ok := ld.IsURL(s)
+	tc.iris.store(strings.Clone(s), ok) // s may point into a whole document
 	return ok
 }

@@ -87,11 +87,8 @@ type rdfTemplate struct {
 // templateCache holds the templates by shape signature (a nil template
 // records a shape that has none) and the IRIs already checked.
 type templateCache struct {
-	mu sync.RWMutex
-	m  map[string]*rdfTemplate
-
-	iriMu sync.RWMutex
-	iris  map[string]bool // IRI -> ld.IsURL, for origins and odd IRIs (isURL)
+	m    memo[string, *rdfTemplate]
+	iris memo[string, bool] // IRI -> ld.IsURL, for origins and odd IRIs (isURL)
 
 	sigs sync.Pool // *[]byte: buffers for shape signatures
 }
@@ -290,20 +287,11 @@ func fill(s slot, values []shapeValue) ld.Node {
 // Two callers racing for a new shape may both build it; the results are
 // the same.
 func (c *canonicalizer) template(doc string, s *shape) *rdfTemplate {
-	tc := &c.templates
-	tc.mu.RLock()
-	t, ok := tc.m[string(s.sig)]
-	tc.mu.RUnlock()
-	if ok {
+	if t, ok := lookupBytes(&c.templates.m, s.sig); ok {
 		return t
 	}
-	t = c.buildTemplate(doc, s)
-	tc.mu.Lock()
-	if tc.m == nil || len(tc.m) >= maxTemplates {
-		tc.m = make(map[string]*rdfTemplate)
-	}
-	tc.m[string(s.sig)] = t
-	tc.mu.Unlock()
+	t := c.buildTemplate(doc, s)
+	c.templates.m.store(string(s.sig), t)
 	return t
 }
 

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Data Integrity constants (W3C vc-data-integrity, vc-di-eddsa).
@@ -36,48 +35,18 @@ var ErrBadProof = errors.New("issuer: proof does not verify")
 // proofHashCacheSize bounds the memo of proof-configuration hashes.
 const proofHashCacheSize = 256
 
-// proofHashes memoises hash(canonical proof configuration). The
-// configuration differs between signatures only in "created" (seconds) and
-// the key, so under load most signatures share one: canonicalising it again
-// would give the same N-Quads. The key names the input exactly
-// (proofConfigKey).
-type proofHashes struct {
-	mu sync.RWMutex
-	m  map[string][sha256.Size]byte
-}
-
-func (p *proofHashes) get(key string) ([sha256.Size]byte, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	h, ok := p.m[key]
-	return h, ok
-}
-
-func (p *proofHashes) put(key string, h [sha256.Size]byte) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil || len(p.m) >= proofHashCacheSize {
-		p.m = make(map[string][sha256.Size]byte)
-	}
-	p.m[key] = h
-}
-
-// proofConfigHash returns sha256 of the canonical proof configuration.
 func (c *canonicalizer) proofConfigHash(cfg map[string]any) ([sha256.Size]byte, error) {
 	key, err := proofConfigKey(cfg)
 	if err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("issuer: proof configuration: %w", err)
 	}
-	if h, ok := c.proofs.get(key); ok {
-		return h, nil
-	}
-	nq, err := c.Canonicalize(cfg)
-	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)
-	}
-	h := sha256.Sum256([]byte(nq))
-	c.proofs.put(key, h)
-	return h, nil
+	return c.proofs.get(key, func() ([sha256.Size]byte, error) {
+		nq, err := c.Canonicalize(cfg)
+		if err != nil {
+			return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)
+		}
+		return sha256.Sum256([]byte(nq)), nil
+	})
 }
 
 // proofConfigKey names a proof configuration exactly: its sorted keys and

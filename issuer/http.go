@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Media types of the hosted routes. Every JSON-LD document (the OB 3.0
@@ -51,8 +50,8 @@ type Handler struct {
 	src   Source
 	log   *slog.Logger
 	pages *pages
-	art   *artCache
-	jwts  jwtCache
+	art   memo[artKey, artEntry] // generated artwork: a PNG costs milliseconds to draw
+	jwts  memo[string, string]   // award id → VC-JWT signed on request
 }
 
 // NewHandler returns the handler of the hosted routes of is, reading from
@@ -62,7 +61,9 @@ func NewHandler(is *Issuer, src Source, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{is: is, src: src, log: log, pages: newPages(is), art: newArtCache()}
+	h := &Handler{is: is, src: src, log: log, pages: newPages(is)}
+	h.art.max, h.jwts.max = maxArtEntries, jwtCacheSize
+	return h
 }
 
 // WantsJSON reports whether a request should get a JSON document rather
@@ -349,35 +350,9 @@ func (h *Handler) CredentialJWT(w http.ResponseWriter, r *http.Request) {
 	writeBody(w, http.StatusOK, mediaJWT, cacheSigned, []byte(a.JWT))
 }
 
-// jwtCache keeps VC-JWTs signed on request, so that RS256 runs once per
-// award (per process) and not once per GET. It is bounded: when full it
-// starts over.
-type jwtCache struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
+// jwtCacheSize bounds the VC-JWTs signed on request that are kept, so
+// that RS256 runs once per award (per process) and not once per GET.
 const jwtCacheSize = 4096
-
-func (c *jwtCache) get(id string, sign func() (string, error)) (string, error) {
-	c.mu.Lock()
-	tok, ok := c.m[id]
-	c.mu.Unlock()
-	if ok {
-		return tok, nil
-	}
-	tok, err := sign()
-	if err != nil {
-		return "", err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= jwtCacheSize {
-		c.m = make(map[string]string)
-	}
-	c.m[id] = tok
-	c.mu.Unlock()
-	return tok, nil
-}
 
 // Revocations serves GET /revocations: the OB 2.0 RevocationList.
 func (h *Handler) Revocations(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/issuer/artwork"
@@ -43,42 +42,21 @@ type artEntry struct {
 	etag string
 }
 
-// artCache holds generated artwork: a PNG costs milliseconds to draw.
-type artCache struct {
-	mu sync.Mutex
-	m  map[artKey]artEntry
-}
-
-func newArtCache() *artCache { return &artCache{m: make(map[artKey]artEntry)} }
-
-// get returns the generated artwork of a badge as "png" or "svg", drawing
-// it on first use. Two requests racing for a new entry may both draw it;
-// the results are identical.
-func (c *artCache) get(slug, name, ext string) (artEntry, error) {
-	k := artKey{slug, name, ext}
-	c.mu.Lock()
-	e, ok := c.m[k]
-	c.mu.Unlock()
-	if ok {
-		return e, nil
-	}
-	var body []byte
-	if ext == "svg" {
-		body = artwork.SVG(slug, name)
-	} else {
-		var err error
-		if body, err = artwork.PNG(slug, name, 0); err != nil {
-			return artEntry{}, fmt.Errorf("issuer: artwork for %q: %w", slug, err)
+// artwork returns the generated artwork of a badge as "png" or "svg",
+// drawing it on first use.
+func (h *Handler) artwork(slug, name, ext string) (artEntry, error) {
+	return h.art.get(artKey{slug, name, ext}, func() (artEntry, error) {
+		var body []byte
+		if ext == "svg" {
+			body = artwork.SVG(slug, name)
+		} else {
+			var err error
+			if body, err = artwork.PNG(slug, name, 0); err != nil {
+				return artEntry{}, fmt.Errorf("issuer: artwork for %q: %w", slug, err)
+			}
 		}
-	}
-	e = artEntry{body: body, etag: etagOf(body)}
-	c.mu.Lock()
-	if len(c.m) >= maxArtEntries {
-		clear(c.m)
-	}
-	c.m[k] = e
-	c.mu.Unlock()
-	return e, nil
+		return artEntry{body: body, etag: etagOf(body)}, nil
+	})
 }
 
 // etagOf is a strong ETag of a body.
@@ -92,7 +70,7 @@ func etagOf(b []byte) string {
 func (h *Handler) badgePNG(a Achievement) (artEntry, error) {
 	switch {
 	case len(a.Image) == 0:
-		return h.art.get(a.Slug, a.Name, "png")
+		return h.artwork(a.Slug, a.Name, "png")
 	case a.ImageType == mediaPNG:
 		return artEntry{body: a.Image, etag: etagOf(a.Image)}, nil
 	}
@@ -104,7 +82,7 @@ func (h *Handler) badgePNG(a Achievement) (artEntry, error) {
 func (h *Handler) badgeSVG(a Achievement) (artEntry, error) {
 	switch {
 	case len(a.Image) == 0:
-		return h.art.get(a.Slug, a.Name, "svg")
+		return h.artwork(a.Slug, a.Name, "svg")
 	case a.ImageType == mediaSVG:
 		return artEntry{body: a.Image, etag: etagOf(a.Image)}, nil
 	case a.ImageType == mediaPNG:
