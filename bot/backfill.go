@@ -435,3 +435,16 @@ func ProductsOf(rules []Rule) []string {
 	sort.Strings(out)
 	return out
 }
+
+// UnnamedProducts returns the rules counting fixed bugs that a backfill
+// cannot catch up in full: Bugzilla is asked product by product, and these
+// name no product or name some by a pattern ("Core*").
+func UnnamedProducts(rules []Rule) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Event == EventBugFixed && (len(r.Products) == 0 || slices.ContainsFunc(r.Products, hasMeta)) {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}

@@ -276,3 +276,20 @@ func TestBackfillSummaryRespectsAnnounce(t *testing.T) {
 		t.Errorf("summary names someone who chose not to be announced:\n%s\nmentions %v, links %d", m.Text, m.Mentions, len(m.Fields))
 	}
 }
+
+// ProductsOf names what a backfill asks Bugzilla about; UnnamedProducts
+// the fixed-bug rules it therefore cannot catch up in full.
+func TestProductsOf(t *testing.T) {
+	rules := []bot.Rule{
+		{Name: "firefox", Event: bot.EventBugFixed, Products: []string{"Firefox", "Core*"}},
+		{Name: "any", Event: bot.EventBugFixed},
+		{Name: "core", Event: bot.EventBugFixed, Products: []string{"Core", "Firefox"}},
+		{Name: "prs", Event: bot.EventPRMerged},
+	}
+	if diff := cmp.Diff([]string{"Core", "Firefox"}, bot.ProductsOf(rules)); diff != "" {
+		t.Errorf("ProductsOf (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"firefox", "any"}, bot.UnnamedProducts(rules)); diff != "" {
+		t.Errorf("UnnamedProducts (-want +got):\n%s", diff)
+	}
+}

@@ -76,6 +76,10 @@ func (a *App) buildJobs(js *jobSet) error {
 		}
 		bc.GitHub, bc.Repositories = githubSource{gc}, c.GitHub.Repositories
 	}
+	if unnamed := bot.UnnamedProducts(rules); c.Bugzilla.URL != "" && len(unnamed) > 0 {
+		a.Log.Warn("backfill asks Bugzilla product by product: these rules' fixed bugs are caught up only for the products they name outright",
+			"rules", unnamed)
+	}
 	if products := bot.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
 		bz, err := bugzilla.NewClient(c.Bugzilla.URL, c.Bugzilla.APIKey, nil)
 		if err != nil {
