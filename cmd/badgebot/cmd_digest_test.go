@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +11,6 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
-	"github.com/badgebot/badgebot/integrations/discord"
-	"github.com/badgebot/badgebot/integrations/slack"
-	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/badgebot/badgebot/storage"
 	"github.com/google/go-cmp/cmp"
 )
@@ -147,63 +142,6 @@ func TestCLIRulesRunAndDigest(t *testing.T) {
 	if code, _, errs := e.run("schedule", "run", "nope"); code != 2 || !strings.Contains(errs, `no job "nope"`) {
 		t.Errorf("schedule run nope: %d %q", code, errs)
 	}
-}
-
-// stubRouter answers nothing; the adapters need one to be built.
-type stubRouter struct{}
-
-func (stubRouter) Handle(context.Context, bot.Command) bot.Reply { return bot.Reply{} }
-func (stubRouter) Click(context.Context, bot.Click) bot.Reply    { return bot.Reply{} }
-func (stubRouter) Badges(context.Context) ([]*bot.Badge, error)  { return nil, nil }
-
-// TestDigestPlatformRendering posts the digests pinned by the core's
-// golden files (bot/testdata/digest) through the real Slack and Discord
-// adapters and pins what reaches each API. Refresh with -update.
-func TestDigestPlatformRendering(t *testing.T) {
-	chat := newFakeChat(t)
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	sl, err := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: "s", APIURL: chat.srv.URL + "/slack/"}, stubRouter{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := discord.New(discord.Config{BotToken: "discord-test", ApplicationID: "123456789012345678",
-		PublicKey: testDiscordKey, APIURL: chat.srv.URL + "/discord/"}, stubRouter{}, stubRouter{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []bot.Platform{sl, dc} {
-		buf, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "digest", p.Name()+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m bot.Message
-		if err := json.Unmarshal(buf, &m); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Post(ctx, "1100000000000000001", m); err != nil {
-			t.Fatalf("%s: Post: %v", p.Name(), err)
-		}
-	}
-	if len(chat.posts) != 2 {
-		t.Fatalf("%d posts, want 2", len(chat.posts))
-	}
-	for _, p := range chat.posts {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(p.Body); err != nil {
-			t.Fatal(err)
-		}
-		compareGolden(t, filepath.Join("testdata", "digest", p.Platform+".golden.json"), b.Bytes())
-	}
-}
-
-// compareGolden compares got with the file, rewriting it with -update.
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	golden.Check(t, path, got)
 }
 
 // TestServeCatchesUpMissedDigest: cron does not run what it missed, so a
