@@ -1,6 +1,10 @@
 package bottest
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -37,4 +41,21 @@ func Badge(slug, name string, owners ...bot.Recipient) *bot.Badge {
 // Message returns a small message for outbox tests.
 func Message(text string) bot.Message {
 	return bot.Message{Title: "Test", Text: text}
+}
+
+// DigestMessage is the weekly digest the core renders for platform, as
+// bot's golden files pin it (bot/testdata/digest), for the adapters'
+// rendering tests.
+func DigestMessage(t testing.TB, platform string) bot.Message {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	buf, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "testdata", "digest", platform+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bot.Message
+	if err := json.Unmarshal(buf, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -1,14 +1,12 @@
 package discord
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/bwmarrin/discordgo"
 )
 
@@ -61,7 +59,7 @@ func TestRenderMessageGolden(t *testing.T) {
 		{"nomination-decided", decidedNomination},
 		{"plain-reply", plainReply},
 		{"error-reply", errorReply},
-		{"digest", digestMessage(t, bot.PlatformDiscord)},
+		{"digest", bottest.DigestMessage(t, bot.PlatformDiscord)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			embed, components := renderMessage(tc.m)
@@ -145,19 +143,4 @@ func TestExpandMentions(t *testing.T) {
 	if got := expandMentions("{{slack:U1}}", map[string]string{"slack:U1": "@everyone"}); strings.Contains(got, "@everyone") {
 		t.Errorf("a display name of @everyone stays a mention: %q", got)
 	}
-}
-
-// digestMessage is the weekly digest the core renders for platform, as
-// its golden file pins it (bot/testdata/digest).
-func digestMessage(t *testing.T, platform string) bot.Message {
-	t.Helper()
-	buf, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "digest", platform+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m bot.Message
-	if err := json.Unmarshal(buf, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

@@ -3,12 +3,12 @@ package slack
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/badgebot/badgebot/internal/golden"
 )
 
@@ -90,7 +90,7 @@ func TestRenderGolden(t *testing.T) {
 		{"nomination-decided", decided},
 		{"reply-plain", bot.Message{Text: "You have 3 badges: First Pull Request, Docs Hero, Bug Squasher."}},
 		{"reply-error", bot.Message{Text: "No badge called `frist-pr`. Type `/badge list` to see the badges."}},
-		{"digest", digestMessage(t, bot.PlatformSlack)},
+		{"digest", bottest.DigestMessage(t, bot.PlatformSlack)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,19 +176,4 @@ func TestRenderLimits(t *testing.T) {
 	if n := len(b); n > 3200 {
 		t.Errorf("text section is %d bytes; text was not clipped to 3000", n)
 	}
-}
-
-// digestMessage is the weekly digest the core renders for platform, as
-// its golden file pins it (bot/testdata/digest).
-func digestMessage(t *testing.T, platform string) bot.Message {
-	t.Helper()
-	buf, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "digest", platform+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m bot.Message
-	if err := json.Unmarshal(buf, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
