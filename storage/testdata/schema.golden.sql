@@ -51,6 +51,13 @@ CREATE TABLE badges (
 	updated_at  INTEGER NOT NULL
 ) STRICT;
 
+CREATE TABLE chat_requests (
+	platform   TEXT NOT NULL,
+	key        BLOB NOT NULL,
+	expires_at INTEGER NOT NULL,
+	PRIMARY KEY (platform, key)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE counters (
 	name  TEXT PRIMARY KEY,
 	value INTEGER NOT NULL
@@ -203,6 +210,8 @@ CREATE UNIQUE INDEX awards_once ON awards (badge, person_id) WHERE exclusive AND
 CREATE INDEX awards_person ON awards (person_id, issued_at);
 
 CREATE INDEX awards_revoked ON awards (status_index) WHERE revoked;
+
+CREATE INDEX chat_requests_expires ON chat_requests (expires_at);
 
 CREATE INDEX deliveries_pending ON deliveries (id) WHERE processed_at IS NULL;
 
