@@ -77,6 +77,7 @@ func (a *App) openChat() error {
 		s, err := slack.New(slack.Config{
 			BotToken: c.Slack.BotToken, AppToken: c.Slack.AppToken,
 			SigningSecret: c.Slack.SigningSecret, APIURL: c.Slack.APIURL,
+			TeamIDs: c.Slack.TeamIDs, Seen: a.DB,
 		}, a.Router, a.Log.With("platform", "slack"))
 		if err != nil {
 			return err
@@ -88,6 +89,7 @@ func (a *App) openChat() error {
 		d, err := discord.New(discord.Config{
 			BotToken: c.Discord.BotToken, ApplicationID: c.Discord.ApplicationID,
 			PublicKey: c.Discord.PublicKey, APIURL: c.Discord.APIURL, Gateway: c.Discord.Gateway,
+			GuildIDs: c.Discord.GuildIDs, Seen: a.DB,
 		}, a.Router, a.DB, a.Log.With("platform", "discord"))
 		if err != nil {
 			return err

@@ -96,25 +96,27 @@ type IssuerConfig struct {
 
 // SlackConfig is the [slack] table.
 type SlackConfig struct {
-	Enabled         bool   `toml:"enabled"`
-	BotToken        string `toml:"bot_token"`      // secret
-	AppToken        string `toml:"app_token"`      // secret; set: Socket Mode
-	SigningSecret   string `toml:"signing_secret"` // secret
-	APIURL          string `toml:"api_url"`        // empty: Slack; ends in "/" after LoadConfig
-	AnnounceChannel string `toml:"announce_channel"`
-	ReviewChannel   string `toml:"review_channel"`
+	Enabled         bool     `toml:"enabled"`
+	BotToken        string   `toml:"bot_token"`      // secret
+	AppToken        string   `toml:"app_token"`      // secret; set: Socket Mode
+	SigningSecret   string   `toml:"signing_secret"` // secret
+	APIURL          string   `toml:"api_url"`        // empty: Slack; ends in "/" after LoadConfig
+	AnnounceChannel string   `toml:"announce_channel"`
+	ReviewChannel   string   `toml:"review_channel"`
+	TeamIDs         []string `toml:"team_ids"` // set: refuse requests from other workspaces
 }
 
 // DiscordConfig is the [discord] table.
 type DiscordConfig struct {
-	Enabled         bool   `toml:"enabled"`
-	BotToken        string `toml:"bot_token"` // secret
-	ApplicationID   string `toml:"application_id"`
-	PublicKey       string `toml:"public_key"` // 64 hex digits, Ed25519
-	APIURL          string `toml:"api_url"`    // empty: Discord
-	AnnounceChannel string `toml:"announce_channel"`
-	ReviewChannel   string `toml:"review_channel"`
-	Gateway         bool   `toml:"gateway"` // also connect to the gateway
+	Enabled         bool     `toml:"enabled"`
+	BotToken        string   `toml:"bot_token"` // secret
+	ApplicationID   string   `toml:"application_id"`
+	PublicKey       string   `toml:"public_key"` // 64 hex digits, Ed25519
+	APIURL          string   `toml:"api_url"`    // empty: Discord
+	AnnounceChannel string   `toml:"announce_channel"`
+	ReviewChannel   string   `toml:"review_channel"`
+	Gateway         bool     `toml:"gateway"`   // also connect to the gateway
+	GuildIDs        []string `toml:"guild_ids"` // set: refuse interactions from other guilds and DMs
 }
 
 // GitHubConfig is the [github] table.

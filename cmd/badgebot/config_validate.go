@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -143,6 +144,11 @@ func (v *cfgCheck) chat() {
 		v.required("slack.signing_secret", sl.SigningSecret)
 	}
 	v.httpURL("slack.api_url", sl.APIURL, false)
+	for i, id := range sl.TeamIDs {
+		if !slackTeamID.MatchString(id) {
+			v.add(fmt.Sprintf("slack.team_ids[%d]", i), "%q is not a Slack workspace id (T… or, for an Enterprise Grid organisation, E…)", id)
+		}
+	}
 
 	d := v.c.Discord
 	if d.Enabled {
@@ -157,7 +163,15 @@ func (v *cfgCheck) chat() {
 		v.add("discord.public_key", "want the 64 hex digits of an Ed25519 key, got %d characters", len(d.PublicKey))
 	}
 	v.httpURL("discord.api_url", d.APIURL, false)
+	for i, id := range d.GuildIDs {
+		if id == "" || strings.Trim(id, "0123456789") != "" {
+			v.add(fmt.Sprintf("discord.guild_ids[%d]", i), "%q is not a Discord server id (digits only)", id)
+		}
+	}
 }
+
+// slackTeamID is what a Slack workspace or organisation id looks like.
+var slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]{2,30}$`)
 
 func (v *cfgCheck) sources() {
 	g := v.c.GitHub

@@ -88,6 +88,14 @@ func TestValidate(t *testing.T) {
 			`discord.public_key: want the 64 hex digits of an Ed25519 key, got 64 characters`,
 		}},
 		{"discord short key", func(c *Config) { c.Discord.PublicKey = "abcd" }, []string{`discord.public_key: want the 64 hex digits of an Ed25519 key, got 4 characters`}},
+		{"allow-lists", func(c *Config) {
+			c.Slack.TeamIDs = []string{"T0001", "E0ORG1", "example.slack.com"}
+			c.Discord.GuildIDs = []string{"1500000000000000001", "", "my-server"}
+		}, []string{
+			`slack.team_ids[2]: "example.slack.com" is not a Slack workspace id (T… or, for an Enterprise Grid organisation, E…)`,
+			`discord.guild_ids[1]: "" is not a Discord server id (digits only)`,
+			`discord.guild_ids[2]: "my-server" is not a Discord server id (digits only)`,
+		}},
 		{"github secret", func(c *Config) { c.GitHub.WebhookSecret = "  " }, []string{`github.webhook_secret: is required: badgebot does not accept unsigned GitHub webhooks`}},
 		{"github repositories", func(c *Config) { c.GitHub.Repositories = []string{"octocat", "octo/[", "/x", "a/b/c", "octo/*"} }, []string{
 			`github.repositories[0]: "octocat" is not owner/repo or owner/*`,

@@ -37,6 +37,14 @@ type Badges interface {
 	Badges(ctx context.Context) ([]*bot.Badge, error)
 }
 
+// Seen records the signed interactions accepted, so that each is accepted
+// once; replicas sharing a database share it. *storage.DB implements it.
+type Seen interface {
+	// FirstSeen records key for platform until expires and reports whether
+	// it was not recorded (and unexpired) before.
+	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
+}
+
 // Config is what the adapter needs from the [discord] config table.
 type Config struct {
 	BotToken      string // secret; with or without the "Bot " prefix
@@ -46,12 +54,17 @@ type Config struct {
 	// when set; tests point it at a fake server. Empty: Discord.
 	APIURL  string
 	Gateway bool // also receive interactions over the gateway (Run)
+	// GuildIDs, when not empty, are the only servers whose interactions
+	// are served; direct messages are then refused too.
+	GuildIDs []string
+	// Seen is required: it refuses replayed interactions.
+	Seen Seen
 }
 
 // String hides the bot token, so that printing a Config leaks nothing.
 func (c Config) String() string {
-	return fmt.Sprintf("{BotToken:%s ApplicationID:%s PublicKey:%s APIURL:%s Gateway:%t}",
-		redacted(c.BotToken), c.ApplicationID, c.PublicKey, c.APIURL, c.Gateway)
+	return fmt.Sprintf("{BotToken:%s ApplicationID:%s PublicKey:%s APIURL:%s Gateway:%t GuildIDs:%v}",
+		redacted(c.BotToken), c.ApplicationID, c.PublicKey, c.APIURL, c.Gateway, c.GuildIDs)
 }
 
 // GoString hides the bot token from %#v.
@@ -64,6 +77,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("application_id", c.ApplicationID),
 		slog.String("api_url", c.APIURL),
 		slog.Bool("gateway", c.Gateway),
+		slog.Any("guild_ids", c.GuildIDs),
 	)
 }
 
@@ -88,6 +102,8 @@ type Adapter struct {
 	gateway   bool
 	router    Router
 	badges    Badges
+	seen      Seen
+	guilds    map[string]bool // empty: every server and direct messages
 	log       *slog.Logger
 	now       func() time.Time
 	dms       dmCache
@@ -126,6 +142,16 @@ func New(cfg Config, router Router, badges Badges, log *slog.Logger) (*Adapter, 
 	if router == nil || badges == nil {
 		return nil, errors.New("discord: router and badges are required")
 	}
+	if cfg.Seen == nil {
+		return nil, errors.New("discord: no store for seen interactions")
+	}
+	guilds := map[string]bool{}
+	for _, id := range cfg.GuildIDs {
+		if !isSnowflake(id) {
+			return nil, fmt.Errorf("discord: guild id %q: want the server's numeric id", id)
+		}
+		guilds[id] = true
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -149,6 +175,8 @@ func New(cfg Config, router Router, badges Badges, log *slog.Logger) (*Adapter, 
 		gateway:   cfg.Gateway,
 		router:    router,
 		badges:    badges,
+		seen:      cfg.Seen,
+		guilds:    guilds,
 		log:       log.With(slog.String("platform", bot.PlatformDiscord)),
 		now:       time.Now,
 	}, nil
@@ -169,8 +197,9 @@ func (a *Adapter) Post(ctx context.Context, channel string, m bot.Message) (stri
 	var sent *discordgo.Message
 	err := a.deliver(ctx, channel, func(channelID string) error {
 		msg, err := a.session.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
-			Embeds:     []*discordgo.MessageEmbed{embed},
-			Components: components,
+			Embeds:          []*discordgo.MessageEmbed{embed},
+			Components:      components,
+			AllowedMentions: allowedMentions(m),
 		}, discordgo.WithContext(ctx))
 		sent = msg
 		return err
@@ -196,6 +225,7 @@ func (a *Adapter) Update(ctx context.Context, channel, messageID string, m bot.M
 		edit := discordgo.NewMessageEdit(channelID, messageID)
 		edit.Embeds = &[]*discordgo.MessageEmbed{embed}
 		edit.Components = &components
+		edit.AllowedMentions = allowedMentions(m)
 		_, err := a.session.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
 		return err
 	})

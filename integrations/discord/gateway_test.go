@@ -199,9 +199,10 @@ func TestRunAnswersGatewayInteractions(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]any{"type": 4.0, "data": map[string]any{
-			"embeds":     []any{map[string]any{"description": "Your badges: none yet."}},
-			"components": []any{},
-			"flags":      64.0,
+			"embeds":           []any{map[string]any{"description": "Your badges: none yet."}},
+			"components":       []any{},
+			"flags":            64.0,
+			"allowed_mentions": noMentions,
 		}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("interaction callback (-want +got):\n%s", diff)

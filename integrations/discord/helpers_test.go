@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/badgebot/badgebot/internal/golden"
 )
 
@@ -111,6 +112,10 @@ func withREST() fixtureOpt { return func(s *setup) { s.rest = true } }
 
 func withGateway() fixtureOpt { return func(s *setup) { s.cfg.Gateway = true; s.rest = true } }
 
+func withGuilds(ids ...string) fixtureOpt { return func(s *setup) { s.cfg.GuildIDs = ids } }
+
+func withSeen(seen Seen) fixtureOpt { return func(s *setup) { s.cfg.Seen = seen } }
+
 func withBadges(list []*bot.Badge, err error) fixtureOpt {
 	return func(s *setup) { s.badges = fakeBadges{list: list, err: err} }
 }
@@ -121,7 +126,8 @@ func newFixture(t testing.TB, opts ...fixtureOpt) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := setup{cfg: Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: hex.EncodeToString(pub)}}
+	s := setup{cfg: Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: hex.EncodeToString(pub),
+		Seen: &bottest.Seen{Now: func() time.Time { return time.Unix(testNowSec, 0) }}}}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -290,3 +296,7 @@ func buttonInteraction(customID string) map[string]any {
 		"data":    map[string]any{"custom_id": customID, "component_type": 2},
 	}
 }
+
+// noMentions is the allowed_mentions of a reply that mentions nobody, as
+// decoded from JSON.
+var noMentions = map[string]any{"parse": []any{}, "replied_user": false}

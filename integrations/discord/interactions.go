@@ -48,8 +48,9 @@ type interaction struct {
 	Type      int             `json:"type"`
 	Token     string          `json:"token"`
 	ChannelID string          `json:"channel_id"`
-	Member    *member         `json:"member"` // in a server
-	User      *user           `json:"user"`   // in a direct message
+	GuildID   string          `json:"guild_id"` // empty in a direct message
+	Member    *member         `json:"member"`   // in a server
+	User      *user           `json:"user"`     // in a direct message
 	Data      json.RawMessage `json:"data"`
 	Message   *struct {
 		ID string `json:"id"`
@@ -106,9 +107,10 @@ type response struct {
 }
 
 type messageData struct {
-	Embeds     []*discordgo.MessageEmbed    `json:"embeds"`
-	Components []discordgo.MessageComponent `json:"components"`
-	Flags      discordgo.MessageFlags       `json:"flags,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Components      []discordgo.MessageComponent      `json:"components"`
+	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 }
 
 type choicesData struct {
@@ -118,9 +120,10 @@ type choicesData struct {
 // Interactions is the http.HandlerFunc for POST /discord/interactions.
 //
 // Answers: 200 with the interaction response; 400 a body that is not an
-// interaction badgebot handles; 401 a missing or bad signature, or a
-// timestamp more than SignatureWindow away (nothing else is done); 405 not
-// POST; 413 a body over MaxBodyBytes.
+// interaction badgebot handles; 401 a missing or bad signature, a
+// timestamp more than SignatureWindow away, or an interaction accepted
+// before (a replay; nothing else is done); 405 not POST; 413 a body over
+// MaxBodyBytes; 503 the record of accepted interactions cannot be written.
 func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -140,6 +143,15 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
 	if err := a.verify(r.Header, body); err != nil {
 		a.log.WarnContext(r.Context(), "discord interaction refused", slog.String("reason", err.Error()))
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	if err := a.firstRequest(r.Context(), r.Header.Get("X-Signature-Timestamp"), body); errors.Is(err, errReplay) {
+		a.log.WarnContext(r.Context(), "discord interaction refused", slog.String("reason", err.Error()))
+		http.Error(w, "interaction already received", http.StatusUnauthorized)
+		return
+	} else if err != nil {
+		a.log.ErrorContext(r.Context(), "discord: recording an interaction failed", slog.Any("err", err))
+		http.Error(w, "cannot accept interactions now", http.StatusServiceUnavailable)
 		return
 	}
 	in, err := decodeInteraction(body)
@@ -212,6 +224,9 @@ func decodeInteraction(body []byte) (*interaction, error) {
 // gateway share it. A badRequest error means the interaction is malformed
 // or of a type badgebot does not handle.
 func (a *Adapter) respond(ctx context.Context, in *interaction) (*response, error) {
+	if in.Type != typePing && !a.guildAllowed(in.GuildID) {
+		return a.refuseGuild(in)
+	}
 	switch in.Type {
 	case typePing:
 		return &response{Type: discordgo.InteractionResponsePong}, nil
@@ -273,7 +288,7 @@ func usageReply(text string) *response {
 
 func messageResponse(t discordgo.InteractionResponseType, m bot.Message, private bool) *response {
 	embed, components := renderMessage(m)
-	d := messageData{Embeds: []*discordgo.MessageEmbed{embed}, Components: components}
+	d := messageData{Embeds: []*discordgo.MessageEmbed{embed}, Components: components, AllowedMentions: allowedMentions(m)}
 	if private {
 		d.Flags = flagEphemeral
 	}

@@ -241,7 +241,7 @@ func TestSlashCommandUsageErrorsAnswerPrivately(t *testing.T) {
 				t.Fatalf("status %d, want 200", code)
 			}
 			want := map[string]any{"type": 4.0, "data": map[string]any{
-				"embeds": []any{map[string]any{"description": tc.want}}, "components": []any{}, "flags": 64.0,
+				"embeds": []any{map[string]any{"description": tc.want}}, "components": []any{}, "flags": 64.0, "allowed_mentions": noMentions,
 			}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
@@ -364,7 +364,7 @@ func TestButtonClickReplyIsPrivate(t *testing.T) {
 	}
 	want := map[string]any{"type": 4.0, "data": map[string]any{
 		"embeds":     []any{map[string]any{"description": "Only owners of First Pull Request can approve."}},
-		"components": []any{}, "flags": 64.0,
+		"components": []any{}, "flags": 64.0, "allowed_mentions": noMentions,
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answer (-want +got):\n%s", diff)

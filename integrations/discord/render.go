@@ -2,6 +2,7 @@ package discord
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -30,7 +31,7 @@ const (
 // removes the old ones.
 func renderMessage(m bot.Message) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
-		Title:       truncate(m.Title, maxTitle),
+		Title:       truncate(escapeText(plainMentions(m.Title, m.Mentions)), maxTitle),
 		Description: expandMentions(m.Text, m.Mentions),
 	}
 	if link := httpURL(m.Link); link != "" {
@@ -50,8 +51,8 @@ func renderMessage(m bot.Message) (*discordgo.MessageEmbed, []discordgo.MessageC
 			break
 		}
 		ef := &discordgo.MessageEmbedField{
-			Name:  orBlank(truncate(f.Label, maxFieldName)),
-			Value: orBlank(fieldValue(f)),
+			Name:  orBlank(truncate(escapeText(plainMentions(f.Label, m.Mentions)), maxFieldName)),
+			Value: orBlank(fieldValue(f, m.Mentions)),
 		}
 		total += utf8.RuneCountInString(ef.Name) + utf8.RuneCountInString(ef.Value)
 		if total > maxEmbedTotal {
@@ -65,13 +66,14 @@ func renderMessage(m bot.Message) (*discordgo.MessageEmbed, []discordgo.MessageC
 	return e, renderButtons(m.Buttons)
 }
 
-// fieldValue is the value, as a markdown link when the field has a URL.
-func fieldValue(f bot.Field) string {
+// fieldValue is the value, escaped, as a markdown link when the field has
+// a URL.
+func fieldValue(f bot.Field, names map[string]string) string {
 	link := httpURL(f.URL)
 	if link == "" {
-		return truncate(f.Value, maxFieldValue)
+		return truncate(expandMentions(f.Value, names), maxFieldValue)
 	}
-	label := f.Value
+	label := plainMentions(f.Value, names)
 	if label == "" {
 		label = link
 	}
@@ -122,27 +124,64 @@ func buttonStyle(s string) discordgo.ButtonStyle {
 	return discordgo.SecondaryButton
 }
 
-// expandMentions replaces each {{PLATFORM:ID}} in text: a Discord user
-// becomes a mention, anyone else their display name from names, else a
-// name that shows no e-mail address.
+// placeholder matches the core's mention placeholders, "{{discord:ID}}"
+// or, for a person with no identity, "{{handle}}".
+var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
+
+// expandMentions escapes text, the core's plain text, for Discord's
+// markdown and replaces each {{PLATFORM:ID}}: a Discord user becomes a
+// mention, anyone else their display name from names, else a name that
+// shows no e-mail address.
 func expandMentions(text string, names map[string]string) string {
+	return replacePlaceholders(text, escapeText, func(key string) string { return mentionOf(key, names) })
+}
+
+// plainMentions renders placeholders as names, never as mentions, for
+// titles and labels, where Discord shows no mention; the result is still
+// unescaped.
+func plainMentions(text string, names map[string]string) string {
+	return replacePlaceholders(text, func(s string) string { return s }, func(key string) string { return nameOf(key, names) })
+}
+
+func replacePlaceholders(s string, literal, mention func(string) string) string {
 	var b strings.Builder
-	for {
-		start := strings.Index(text, "{{")
-		if start < 0 {
-			break
-		}
-		end := strings.Index(text[start+2:], "}}")
-		if end < 0 {
-			break
-		}
-		key := text[start+2 : start+2+end]
-		b.WriteString(text[:start])
-		b.WriteString(mentionOf(key, names))
-		text = text[start+2+end+2:]
+	last := 0
+	for _, loc := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+		b.WriteString(literal(s[last:loc[0]]))
+		b.WriteString(mention(s[loc[2]:loc[3]]))
+		last = loc[1]
 	}
-	b.WriteString(text)
+	b.WriteString(literal(s[last:]))
 	return b.String()
+}
+
+// mentionedUsers lists the Discord users m mentions: the only ones its
+// post may ping.
+func mentionedUsers(m bot.Message) []string {
+	var ids []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		for _, sub := range placeholder.FindAllStringSubmatch(s, -1) {
+			platform, id, _ := strings.Cut(sub[1], ":")
+			if platform == bot.PlatformDiscord && isSnowflake(id) && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	add(m.Text)
+	for _, f := range m.Fields {
+		if f.URL == "" {
+			add(f.Value)
+		}
+	}
+	return ids
+}
+
+// allowedMentions lets m's post ping the users it mentions and nobody
+// else: no @everyone, @here or role, whatever the text says.
+func allowedMentions(m bot.Message) *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: mentionedUsers(m)}
 }
 
 func mentionOf(key string, names map[string]string) string {
@@ -150,26 +189,65 @@ func mentionOf(key string, names map[string]string) string {
 	if platform == bot.PlatformDiscord && isSnowflake(id) {
 		return "<@" + id + ">"
 	}
+	return escapeMarkdown(nameOf(key, names))
+}
+
+// nameOf is the display name for key, unescaped.
+func nameOf(key string, names map[string]string) string {
 	if name := strings.TrimSpace(names[key]); name != "" {
-		return escapeMarkdown(name)
+		return name
 	}
+	_, id, _ := strings.Cut(key, ":")
 	if local, _, ok := strings.Cut(id, "@"); ok {
 		id = local // email: and bugzilla: identities are addresses
 	}
 	if id == "" {
 		return "someone"
 	}
-	return escapeMarkdown(id)
+	return id
 }
 
+// markdownEscaper backslash-escapes every character Discord's markdown
+// gives a meaning anywhere in a line (bold, italics, underline, strike,
+// spoilers, quotes, masked links, mentions), and breaks "@everyone" and
+// "@here" with a zero-width space. Backticks are left alone: the core
+// writes commands as `code`, as Slack shows them, and a code span only
+// ever makes text more literal.
 var markdownEscaper = strings.NewReplacer(
-	`\`, `\\`, `*`, `\*`, `_`, `\_`, `~`, `\~`, "`", "\\`", `|`, `\|`,
-	`>`, `\>`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `@`, "@\u200b",
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, `~`, `\~`, `|`, `\|`,
+	`>`, `\>`, `[`, `\[`, `]`, `\]`, `<`, `\<`,
+	`@`, "@\u200b",
 )
 
-// escapeMarkdown keeps a display name from formatting the message or
-// forming a mention such as @everyone.
+// escapeMarkdown escapes s, a name or a link's label, so that it shows as
+// written and can neither format the message nor mention anyone.
 func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
+// bareURL matches what Discord shows as a link by itself: a URL of
+// characters that markdown gives no meaning to.
+var bareURL = regexp.MustCompile(`https?://[A-Za-z0-9._~:/?=&%+,;!$'-]+`)
+
+// escapeText escapes user text for an embed: everything as escapeMarkdown
+// except bare URLs, which are left whole so that Discord still links them
+// (a bare URL shows its own address, so it cannot disguise a link), and
+// a "#" or "-" opening a line (a heading, a list, small text).
+func escapeText(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, loc := range bareURL.FindAllStringIndex(s, -1) {
+		b.WriteString(escapeMarkdown(s[last:loc[0]]))
+		b.WriteString(s[loc[0]:loc[1]])
+		last = loc[1]
+	}
+	b.WriteString(escapeMarkdown(s[last:]))
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		if t := strings.TrimLeft(l, " "); strings.HasPrefix(t, "-") || strings.HasPrefix(t, "#") {
+			lines[i] = l[:len(l)-len(t)] + `\` + t
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // httpURL returns s when it is an absolute http(s) URL, else "": Discord
 // refuses a whole message over one bad URL.

@@ -14,7 +14,7 @@ import (
 var (
 	awardAnnouncement = bot.Message{
 		Title: "New badge: First Pull Request",
-		Text:  "{{discord:80351110224678913}} earned the *First Pull Request* badge! Had a first pull request merged.",
+		Text:  "{{discord:80351110224678913}} earned the First Pull Request badge! Had a first pull request merged.",
 		Fields: []bot.Field{
 			{Label: "Evidence", Value: "octo/repo#42 [docs]", URL: "https://github.com/octo/repo/pull/42"},
 			{Label: "Why", Value: "Fixed the install guide."},
@@ -25,7 +25,7 @@ var (
 	}
 	nominationReview = bot.Message{
 		Title: "Nomination: First Pull Request",
-		Text:  "{{discord:80351110224678912}} nominated {{github:octocat}} for *First Pull Request*.",
+		Text:  "{{discord:80351110224678912}} nominated {{github:octocat}} for First Pull Request.",
 		Fields: []bot.Field{
 			{Label: "Reason", Value: "Landed the parser rewrite"},
 			{Label: "Approvals", Value: "0 of 1"},
@@ -39,7 +39,7 @@ var (
 	}
 	decidedNomination = bot.Message{
 		Title: "Nomination approved: First Pull Request",
-		Text:  "{{email:mona@example.org}} was awarded *First Pull Request*; approved by {{discord:80351110224678912}}.",
+		Text:  "{{email:mona@example.org}} was awarded First Pull Request; approved by {{discord:80351110224678912}}.",
 		Fields: []bot.Field{
 			{Label: "Reason", Value: "Landed the parser rewrite"},
 			{Label: "Award", Value: "01JD7Z8W", URL: "https://badges.example.org/awards/01JD7Z8W"},
@@ -133,7 +133,7 @@ func TestExpandMentions(t *testing.T) {
 		{"{{slack:UNKNOWN1}}", "UNKNOWN1"},
 		{"unclosed {{discord:1", "unclosed {{discord:1"},
 		{"{{discord:not-an-id}}", "not-an-id"},
-		{"{{}}", "someone"},
+		{"{{}}", "{{}}"}, // not a placeholder
 		{"no mentions", "no mentions"},
 	} {
 		if got := expandMentions(tc.in, names); got != tc.want {
@@ -142,5 +142,40 @@ func TestExpandMentions(t *testing.T) {
 	}
 	if got := expandMentions("{{slack:U1}}", map[string]string{"slack:U1": "@everyone"}); strings.Contains(got, "@everyone") {
 		t.Errorf("a display name of @everyone stays a mention: %q", got)
+	}
+}
+
+// Text from users and config renders as plain text in Discord: a masked
+// link "[github.com/o/r/pull/1](https://evil.example)" shows as written
+// instead of a disguised link, "@everyone", "@here" and role or user
+// mentions typed by someone are broken, and the message may ping only
+// the users the core mentions.
+func TestRenderHostileGolden(t *testing.T) {
+	m := bottest.HostileMessage(bot.PlatformDiscord)
+	embed, components := renderMessage(m)
+	allowed := allowedMentions(m)
+	goldenFile(t, "render/hostile.json", mustJSON(t, struct {
+		Embed           *discordgo.MessageEmbed           `json:"embed"`
+		Components      []discordgo.MessageComponent      `json:"components"`
+		AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	}{embed, components, allowed}))
+
+	texts := []string{embed.Title, embed.Description}
+	for _, f := range embed.Fields {
+		texts = append(texts, f.Name, f.Value)
+	}
+	for _, text := range texts {
+		for _, bad := range []string{"](https://evil", "@everyone", "@here", "<@&", "<@U0VICTIM1>", "<https://evil", "**", "||", "\n#", "\n-#", "\n>"} {
+			if i := strings.Index(text, bad); i >= 0 && (i == 0 || text[i-1] != '\\') {
+				t.Errorf("%q left unescaped in %q", bad, text)
+			}
+		}
+	}
+	// The one masked link is the evidence, to its real URL.
+	if got := strings.Count(strings.Join(texts, " "), "](https://github.com/o/r/pull/1)"); got != 1 {
+		t.Errorf("%d evidence links, want 1", got)
+	}
+	if len(allowed.Parse) != 0 || len(allowed.Users) != 1 || allowed.Users[0] != "80351110224678912" {
+		t.Errorf("allowed_mentions = %+v, want no parsing and only the nominator", allowed)
 	}
 }

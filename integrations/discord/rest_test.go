@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -21,12 +22,14 @@ func TestNewChecksConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"no token", Config{ApplicationID: testAppID, PublicKey: key}, "bot token is empty"},
-		{"bare prefix", Config{BotToken: "Bot ", ApplicationID: testAppID, PublicKey: key}, "bot token is empty"},
-		{"bad app id", Config{BotToken: testToken, ApplicationID: "app", PublicKey: key}, `application id "app"`},
+		{"no token", Config{ApplicationID: testAppID, PublicKey: key, Seen: &bottest.Seen{}}, "bot token is empty"},
+		{"bare prefix", Config{BotToken: "Bot ", ApplicationID: testAppID, PublicKey: key, Seen: &bottest.Seen{}}, "bot token is empty"},
+		{"bad app id", Config{BotToken: testToken, ApplicationID: "app", PublicKey: key, Seen: &bottest.Seen{}}, `application id "app"`},
 		{"short key", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: "abcd"}, "got 4 characters"},
 		{"key not hex", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: strings.Repeat("zz", 32)}, "got 64 characters"},
-		{"bad api url", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key, APIURL: "ftp://x"}, `api url "ftp://x"`},
+		{"bad api url", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key, APIURL: "ftp://x", Seen: &bottest.Seen{}}, `api url "ftp://x"`},
+		{"no seen store", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key}, "no store for seen interactions"},
+		{"bad guild id", Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key, GuildIDs: []string{"my-server"}, Seen: &bottest.Seen{}}, `guild id "my-server"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.cfg, r, b, nil)
@@ -38,10 +41,10 @@ func TestNewChecksConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(Config{BotToken: "Bot " + testToken, ApplicationID: testAppID, PublicKey: key}, r, b, nil); err != nil {
+	if _, err := New(Config{BotToken: "Bot " + testToken, ApplicationID: testAppID, PublicKey: key, Seen: &bottest.Seen{}}, r, b, nil); err != nil {
 		t.Errorf("token with Bot prefix: %v", err)
 	}
-	if _, err := New(Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key}, nil, b, nil); err == nil {
+	if _, err := New(Config{BotToken: testToken, ApplicationID: testAppID, PublicKey: key, Seen: &bottest.Seen{}}, nil, b, nil); err == nil {
 		t.Error("New without a router succeeded")
 	}
 }

@@ -18,6 +18,9 @@ import (
 // errCaller is returned when a request names no valid Slack user.
 var errCaller = errors.New("slack: request has no valid user id")
 
+// errTeam is returned for a click from a workspace outside team_ids.
+var errTeam = errors.New("slack: workspace not served")
+
 // answerCommand runs a slash command through the router and returns the
 // response to send back within Slack's 3 s, or nil when there is nothing
 // to say yet: if the router takes longer than the answer budget, its reply
@@ -26,6 +29,10 @@ func (a *Adapter) answerCommand(ctx context.Context, sc slack.SlashCommand) (*sl
 	start := time.Now()
 	if !isSlackUser(sc.UserID) {
 		return nil, errCaller
+	}
+	if !a.teamAllowed(sc.TeamID) {
+		a.refuseTeam("command", sc.TeamID)
+		return &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: notServed}, nil
 	}
 	// The work must survive Slack hanging up on a slow answer.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handlerTimeout)
@@ -95,6 +102,10 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slack.InteractionCal
 	}
 	if !isSlackUser(cb.User.ID) {
 		return errCaller
+	}
+	if !a.teamAllowed(cb.Team.ID) {
+		a.refuseTeam("click", cb.Team.ID)
+		return errTeam
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handlerTimeout)
 	defer cancel()
@@ -186,6 +197,10 @@ func (a *Adapter) replyToClick(ctx context.Context, cb slack.InteractionCallback
 // answered in the mention's thread.
 func (a *Adapter) handleEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
 	if ev.Type != slackevents.CallbackEvent {
+		return
+	}
+	if !a.teamAllowed(ev.TeamID) {
+		a.refuseTeam("event", ev.TeamID)
 		return
 	}
 	var mention *slackevents.AppMentionEvent

@@ -16,10 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/slack-go/slack/slacktest"
 )
 
@@ -85,7 +87,7 @@ type fakeSlack struct {
 
 // newFakeSlack starts the fake; override replaces endpoints ("/users.info")
 // for one test.
-func newFakeSlack(t *testing.T, override map[string]http.HandlerFunc) *fakeSlack {
+func newFakeSlack(t testing.TB, override map[string]http.HandlerFunc) *fakeSlack {
 	t.Helper()
 	f := &fakeSlack{}
 	bind := func(c slacktest.Customize) {
@@ -178,10 +180,14 @@ func (b *syncBuffer) String() string {
 
 // newTestAdapter returns an adapter talking to fs, with its log in a
 // buffer that the cleanup checks for leaked secrets.
-func newTestAdapter(t *testing.T, fs *fakeSlack, r Router) *Adapter {
+func newTestAdapter(t testing.TB, fs *fakeSlack, r Router, opts ...func(*Config)) *Adapter {
 	t.Helper()
 	logs := &syncBuffer{}
-	a, err := New(Config{BotToken: testBotToken, SigningSecret: testSecret, APIURL: fs.GetAPIURL()}, r,
+	cfg := Config{BotToken: testBotToken, SigningSecret: testSecret, APIURL: fs.GetAPIURL(), Seen: &bottest.Seen{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := New(cfg, r,
 		slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +225,10 @@ func slackRequest(path, contentType, body string) *http.Request {
 
 const formType = "application/x-www-form-urlencoded"
 
+// triggers numbers the slash commands of the tests: Slack gives each its
+// own trigger_id, so no two are the same request.
+var triggers atomic.Int64
+
 // slashBody is a slash command form as Slack posts it.
 func slashBody(text, responseURL string) string {
 	return url.Values{
@@ -232,7 +242,7 @@ func slashBody(text, responseURL string) string {
 		"command":      {"/badge"},
 		"text":         {text},
 		"response_url": {responseURL},
-		"trigger_id":   {"13345224609.738474920.8088930838d88f008e0"},
+		"trigger_id":   {fmt.Sprintf("13345224609.738474920.%d", triggers.Add(1))},
 		"api_app_id":   {"A123456"},
 	}.Encode()
 }

@@ -32,7 +32,7 @@ var (
 // Commands serves POST /slack/commands: slash commands, answered in the
 // response body (ephemeral for private replies, in_channel otherwise).
 func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) {
-	body, ok := a.verified(w, r)
+	body, ok := a.verifiedOnce(w, r)
 	if !ok {
 		return
 	}
@@ -58,7 +58,7 @@ func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) {
 
 // Interactions serves POST /slack/interactions: button clicks.
 func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
-	body, ok := a.verified(w, r)
+	body, ok := a.verifiedOnce(w, r)
 	if !ok {
 		return
 	}
@@ -73,7 +73,10 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	if err := a.handleInteraction(r.Context(), cb); err != nil {
+	if err := a.handleInteraction(r.Context(), cb); errors.Is(err, errTeam) {
+		http.Error(w, notServed, http.StatusForbidden)
+		return
+	} else if err != nil {
 		http.Error(w, "interaction names no valid user", http.StatusBadRequest)
 		return
 	}
@@ -82,7 +85,8 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
 
 // Events serves POST /slack/events: the Events API. It answers the
 // url_verification challenge, treats app mentions as commands, and
-// acknowledges Slack's retries without doing the work twice.
+// acknowledges an event seen before (Slack's retries, or a replay) without
+// doing the work twice.
 func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.verified(w, r)
 	if !ok {
@@ -91,18 +95,31 @@ func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) {
 	var outer struct {
 		Type      string `json:"type"`
 		Challenge string `json:"challenge"`
+		EventID   string `json:"event_id"`
+		TeamID    string `json:"team_id"`
 	}
 	if err := json.Unmarshal(body, &outer); err != nil {
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return
 	}
-	switch {
-	case outer.Type == slackevents.URLVerification:
+	if outer.Type == slackevents.URLVerification {
 		writeJSON(w, map[string]string{"challenge": outer.Challenge})
 		return
-	case r.Header.Get(headerRetryNum) != "":
-		// The first delivery was received; a retry means only that our
-		// answer was late or lost.
+	}
+	if !a.teamAllowed(outer.TeamID) {
+		// 200: a refusal would only make Slack send it again.
+		a.refuseTeam("event", outer.TeamID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	first, err := a.firstEvent(r.Context(), outer.EventID)
+	if err != nil {
+		a.log.Error("slack: recording an event failed", "event", outer.EventID, "err", err)
+		http.Error(w, "cannot record the event now; retry", http.StatusServiceUnavailable)
+		return
+	}
+	if !first {
+		a.log.Debug("slack: event seen before", "event", outer.EventID, "retry", r.Header.Get(headerRetryNum))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -115,6 +132,30 @@ func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) {
 	}
 	a.handleEvent(r.Context(), ev)
 	w.WriteHeader(http.StatusOK)
+}
+
+// verifiedOnce is verified for requests that act once: a request accepted
+// before is refused with 401, and 503 answers when the record of accepted
+// requests cannot be written.
+func (a *Adapter) verifiedOnce(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return nil, false
+	}
+	ts := r.Header.Get(headerTimestamp)
+	sec, _ := strconv.ParseInt(ts, 10, 64) // checked by verify
+	err := a.firstRequest(r.Context(), ts, sec, body)
+	if errors.Is(err, errReplay) {
+		a.log.Warn("slack: rejected request", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+		http.Error(w, "request already received", http.StatusUnauthorized)
+		return nil, false
+	}
+	if err != nil {
+		a.log.Error("slack: recording a request failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "cannot accept requests now", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	return body, true
 }
 
 // verified reads the bounded body and checks the request's signature and

@@ -35,12 +35,26 @@ type Router interface {
 	Click(ctx context.Context, c bot.Click) bot.Reply
 }
 
+// Seen records the signed requests and the events accepted, so that each
+// is accepted once; replicas sharing a database share it. *storage.DB
+// implements it.
+type Seen interface {
+	// FirstSeen records key for platform until expires and reports whether
+	// it was not recorded (and unexpired) before.
+	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
+}
+
 // Config is the [slack] section of the configuration.
 type Config struct {
 	BotToken      string // xoxb-…: Web API calls
 	AppToken      string // xapp-…: Socket Mode; empty means HTTP endpoints only
 	SigningSecret string // verifies the HTTP endpoints' requests
 	APIURL        string // empty: Slack; tests point it at a fake (ends in "/")
+	// TeamIDs, when not empty, are the only workspaces whose commands,
+	// clicks and events are served.
+	TeamIDs []string
+	// Seen is required: it refuses replayed requests and repeated events.
+	Seen Seen
 }
 
 // Adapter is the Slack chat platform: it implements bot.Platform for
@@ -52,6 +66,8 @@ type Adapter struct {
 	signingSecret string
 	router        Router
 	log           *slog.Logger
+	seen          Seen
+	teams         map[string]bool // empty: every workspace
 
 	answerBudget  time.Duration
 	profileBudget time.Duration
@@ -80,6 +96,16 @@ func New(cfg Config, router Router, log *slog.Logger) (*Adapter, error) {
 	if router == nil {
 		return nil, errors.New("slack: no router")
 	}
+	if cfg.Seen == nil {
+		return nil, errors.New("slack: no store for seen requests")
+	}
+	teams := map[string]bool{}
+	for _, id := range cfg.TeamIDs {
+		if !isTeamID(id) {
+			return nil, fmt.Errorf("slack: team id %q: want a workspace id such as T0123ABCD", id)
+		}
+		teams[id] = true
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +125,8 @@ func New(cfg Config, router Router, log *slog.Logger) (*Adapter, error) {
 		signingSecret: cfg.SigningSecret,
 		router:        router,
 		log:           log,
+		seen:          cfg.Seen,
+		teams:         teams,
 		answerBudget:  answerBudget,
 		profileBudget: profileBudget,
 		profiles:      newProfileCache(10000),

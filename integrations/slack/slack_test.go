@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -35,12 +36,15 @@ func TestNew(t *testing.T) {
 		cfg  Config
 		ok   bool
 	}{
-		{"http mode", Config{BotToken: "xoxb-1", SigningSecret: "s"}, true},
-		{"socket mode", Config{BotToken: "xoxb-1", AppToken: "xapp-1"}, true},
-		{"fake api", Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/"}, true},
-		{"no bot token", Config{SigningSecret: "s"}, false},
-		{"no secret, no app token", Config{BotToken: "xoxb-1"}, false},
-		{"api url without slash", Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/api"}, false},
+		{"http mode", Config{BotToken: "xoxb-1", SigningSecret: "s", Seen: &bottest.Seen{}}, true},
+		{"socket mode", Config{BotToken: "xoxb-1", AppToken: "xapp-1", Seen: &bottest.Seen{}}, true},
+		{"fake api", Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/", Seen: &bottest.Seen{}}, true},
+		{"team ids", Config{BotToken: "xoxb-1", SigningSecret: "s", TeamIDs: []string{"T0001", "E0ORG"}, Seen: &bottest.Seen{}}, true},
+		{"no bot token", Config{SigningSecret: "s", Seen: &bottest.Seen{}}, false},
+		{"no secret, no app token", Config{BotToken: "xoxb-1", Seen: &bottest.Seen{}}, false},
+		{"api url without slash", Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/api", Seen: &bottest.Seen{}}, false},
+		{"no seen store", Config{BotToken: "xoxb-1", SigningSecret: "s"}, false},
+		{"bad team id", Config{BotToken: "xoxb-1", SigningSecret: "s", TeamIDs: []string{"example.slack.com"}, Seen: &bottest.Seen{}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,11 +92,28 @@ func (a *Adapter) socketEvent(ctx context.Context, sm acker, ev socketmode.Event
 			return
 		}
 		a.ack(ctx, sm, *ev.Request, nil)
-		if ev.Request.RetryAttempt > 0 {
-			return // the first attempt was handled; see Events
-		}
-		a.bg.Go(func() { a.handleEvent(ctx, e) })
+		a.bg.Go(func() {
+			// A retry of an event handled here or by another replica is
+			// skipped; one whose first attempt never arrived is handled.
+			// An event whose record fails is handled: it is acknowledged
+			// already and would be lost.
+			first, err := a.firstEvent(ctx, eventID(e))
+			if err != nil {
+				a.log.Error("slack: recording an event failed; handling it", "err", err)
+			}
+			if first || err != nil {
+				a.handleEvent(ctx, e)
+			}
+		})
 	}
+}
+
+// eventID is the event_id of a callback event ("" for other types).
+func eventID(e slackevents.EventsAPIEvent) string {
+	if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok && cb != nil {
+		return cb.EventID
+	}
+	return ""
 }
 
 // ack acknowledges req; it gives up when Run is stopping, as the

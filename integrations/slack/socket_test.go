@@ -18,12 +18,13 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestRunWithoutAppToken(t *testing.T) {
-	a, err := New(Config{BotToken: "xoxb-1", SigningSecret: "s"}, &fakeRouter{}, nil)
+	a, err := New(Config{BotToken: "xoxb-1", SigningSecret: "s", Seen: &bottest.Seen{}}, &fakeRouter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestRunSocketMode(t *testing.T) {
 		reply: bot.Reply{Message: bot.Message{Text: "ada has 2 badges."}, Private: true},
 		click: bot.Reply{Update: &bot.Message{Text: "Approved."}},
 	}
-	a, err := New(Config{BotToken: testBotToken, AppToken: testAppToken, APIURL: fs.GetAPIURL()}, router, slog.New(slog.DiscardHandler))
+	a, err := New(Config{BotToken: testBotToken, AppToken: testAppToken, APIURL: fs.GetAPIURL(), Seen: &bottest.Seen{}}, router, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +252,7 @@ func TestRunSocketModeBadToken(t *testing.T) {
 	fs := newFakeSlack(t, map[string]http.HandlerFunc{"/apps.connections.open": func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"ok":false,"error":"invalid_auth"}`))
 	}})
-	a, err := New(Config{BotToken: testBotToken, AppToken: testAppToken, APIURL: fs.GetAPIURL()}, &fakeRouter{}, nil)
+	a, err := New(Config{BotToken: testBotToken, AppToken: testAppToken, APIURL: fs.GetAPIURL(), Seen: &bottest.Seen{}}, &fakeRouter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
