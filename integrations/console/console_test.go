@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 )
@@ -153,5 +154,20 @@ func TestRunEndsWithContext(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run after cancel: %v", err)
+	}
+}
+
+// Text with terminal escape sequences (a pull request title, a reason)
+// reaches the console without its control characters; the console has no
+// markup, so Slack's and Discord's syntax shows as typed.
+func TestRenderHostile(t *testing.T) {
+	m := bottest.HostileMessage(bot.PlatformConsole)
+	m.Text += "\x1b]0;pwned\x07\x1b[2J\x1b[1A\rcleared\x9b31m"
+	got := Render(m)
+	if strings.ContainsFunc(got, func(r rune) bool { return r < 0x20 && r != '\n' || r >= 0x7f && r < 0xa0 }) {
+		t.Errorf("control characters reach the terminal: %q", got)
+	}
+	if !strings.Contains(got, bottest.Hostile[:40]) {
+		t.Errorf("the text itself is not shown as typed: %q", got)
 	}
 }

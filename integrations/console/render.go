@@ -40,7 +40,21 @@ func Render(m bot.Message) string {
 		bs = append(bs, "["+strings.TrimSpace(b.Action+" "+b.Value)+"]")
 	}
 	add(strings.Join(bs, "  "))
-	return strings.Join(lines, "\n")
+	return strings.Map(printable, strings.Join(lines, "\n"))
+}
+
+// printable drops control characters other than newline and tab: text
+// from users and webhooks (a pull request's title) must not reach the
+// terminal as escape sequences that move the cursor, rewrite earlier
+// lines or set the window title. The console has no markup to escape.
+func printable(r rune) rune {
+	if r == '\n' || r == '\t' {
+		return r
+	}
+	if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+		return -1
+	}
+	return r
 }
 
 // mentions renders placeholders as "@name": the name the core gave, else

@@ -34,6 +34,18 @@ var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
 // (https://docs.slack.dev/messaging/formatting-message-text#escaping).
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
+// specialMention matches "@here", "@channel" and "@everyone" typed as
+// words, which Slack's automatic parsing of mrkdwn (verbatim false) may
+// turn into notifications.
+var specialMention = regexp.MustCompile(`(?i)@(here|channel|everyone)\b`)
+
+// escapeMrkdwn escapes user text for a mrkdwn text object: the three
+// escapes, so that no "<…>" token (a link, "<!channel>", a mention) can
+// be formed, and a word joiner after the "@" of the special mentions.
+func escapeMrkdwn(s string) string {
+	return specialMention.ReplaceAllString(escaper.Replace(s), "@\u2060$1")
+}
+
 // render turns the core's neutral message into Block Kit blocks.
 func render(m bot.Message) []slack.Block {
 	var blocks []slack.Block
@@ -69,7 +81,7 @@ func render(m bot.Message) []slack.Block {
 // fallback is the message's plain notification text: Slack shows it in
 // notifications and screen readers, where blocks are not rendered.
 func fallback(m bot.Message) string {
-	title := escaper.Replace(strings.TrimSpace(plainText(m.Title, m.Mentions)))
+	title := escapeMrkdwn(strings.TrimSpace(plainText(m.Title, m.Mentions)))
 	text := strings.TrimSpace(mrkdwn(m.Text, m.Mentions))
 	switch {
 	case title == "":
@@ -98,7 +110,7 @@ func fieldSections(m bot.Message) []slack.Block {
 			}
 			value = "<" + u + "|" + label + ">"
 		}
-		text := "*" + escaper.Replace(strings.TrimSpace(f.Label)) + "*\n" + value
+		text := "*" + escapeMrkdwn(strings.TrimSpace(f.Label)) + "*\n" + value
 		fields = append(fields, slack.NewTextBlockObject(slack.MarkdownType, clipMrkdwn(text, maxFieldChars), false, false))
 		if len(fields) == maxFieldsPerSect {
 			blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
@@ -149,11 +161,11 @@ func actionBlocks(buttons []bot.Button) []slack.Block {
 // mention placeholders: a Slack user becomes a real mention "<@U…>", anyone
 // else their display name.
 func mrkdwn(s string, mentions map[string]string) string {
-	return replacePlaceholders(s, escaper.Replace, func(key string) string {
+	return replacePlaceholders(s, escapeMrkdwn, func(key string) string {
 		if id, ok := strings.CutPrefix(key, bot.PlatformSlack+":"); ok && isSlackUser(id) {
 			return "<@" + id + ">"
 		}
-		return escaper.Replace(displayName(key, mentions))
+		return escapeMrkdwn(displayName(key, mentions))
 	})
 }
 

@@ -177,3 +177,65 @@ func TestRenderLimits(t *testing.T) {
 		t.Errorf("text section is %d bytes; text was not clipped to 3000", n)
 	}
 }
+
+// Text from users and config cannot form a link, a mention or a special
+// mention in Slack's mrkdwn: every "<" of it is escaped, and "@everyone",
+// "@here" and "@channel" are broken by a word joiner. The only tokens are
+// the ones the renderer makes: the nominator's mention and the evidence
+// link to its real URL.
+func TestRenderHostileGolden(t *testing.T) {
+	m := bottest.HostileMessage(bot.PlatformSlack)
+	got := renderedJSON(t, m)
+	goldenFile(t, "hostile.json", got)
+
+	var tokens []string
+	var mrkdwnTexts []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["type"] == "mrkdwn" {
+				mrkdwnTexts = append(mrkdwnTexts, v["text"].(string))
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(got, &doc); err != nil {
+		t.Fatal(err)
+	}
+	walk(doc["blocks"])
+	mrkdwnTexts = append(mrkdwnTexts, fallback(m))
+	for _, text := range mrkdwnTexts {
+		for rest := text; ; {
+			i := strings.IndexByte(rest, '<')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(rest[i:], '>')
+			if j < 0 {
+				t.Errorf("unclosed < in %q", text)
+				break
+			}
+			tokens = append(tokens, rest[i:i+j+1])
+			rest = rest[i+j+1:]
+		}
+		for _, word := range []string{"@everyone", "@here", "@channel"} {
+			if strings.Contains(strings.ToLower(text), word) {
+				t.Errorf("%s left as a word in %q", word, text)
+			}
+		}
+	}
+	want := map[string]bool{"<@U024BE7LH>": true, "<https://github.com/o/r/pull/1|[github.com/o/r/pull/1](https://evil.example) &lt;!here&gt;>": true}
+	for _, tok := range tokens {
+		if !want[tok] {
+			t.Errorf("Slack would read the token %s", tok)
+		}
+	}
+}
