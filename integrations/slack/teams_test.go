@@ -1,11 +1,17 @@
 package slack
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
 )
 
 // With slack.team_ids set, commands, clicks and events from other
@@ -46,5 +52,63 @@ func TestTeamAllowList(t *testing.T) {
 	}
 	if cmds, _ := router.calls(); len(cmds) != 2 {
 		t.Errorf("router saw %d commands from the listed workspace, want 2", len(cmds))
+	}
+}
+
+// recordingAcker records Socket Mode acknowledgements.
+type recordingAcker struct {
+	mu   sync.Mutex
+	acks map[string]any
+}
+
+func (r *recordingAcker) AckCtx(_ context.Context, id string, payload any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.acks == nil {
+		r.acks = map[string]any{}
+	}
+	r.acks[id] = payload
+	return nil
+}
+
+// Over Socket Mode too, team_ids refuse commands and events of other
+// workspaces (acknowledged, the command with the short reply), and an
+// event's retry is handled when its first attempt never arrived.
+func TestSocketModeTeamsAndRetries(t *testing.T) {
+	fs := newFakeSlack(t, nil)
+	router := &fakeRouter{reply: bot.Reply{Message: bot.Message{Text: "ok"}}}
+	a := newTestAdapter(t, fs, router, func(c *Config) { c.TeamIDs = []string{"T0ALLOWED"} })
+	ack := &recordingAcker{}
+	ctx := context.Background()
+	event := func(id, team, eventID string, retry int) socketmode.Event {
+		var body map[string]any
+		_ = json.Unmarshal([]byte(strings.Replace(mentionEvent("<@UBOT0001> mine"), "Ev0001", eventID, 1)), &body)
+		body["team_id"] = team
+		raw, _ := json.Marshal(body)
+		e, err := slackevents.ParseEvent(raw, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: e, Request: &socketmode.Request{EnvelopeID: id, RetryAttempt: retry}}
+	}
+	a.socketEvent(ctx, ack, socketmode.Event{Type: socketmode.EventTypeSlashCommand,
+		Data:    slack.SlashCommand{TeamID: "T0OTHER", UserID: "U2147483697", Text: "mine"},
+		Request: &socketmode.Request{EnvelopeID: "env-cmd"}})
+	a.socketEvent(ctx, ack, event("env-other", "T0OTHER", "Ev0100", 0))
+	a.socketEvent(ctx, ack, event("env-retry", "T0ALLOWED", "Ev0101", 2)) // first attempt lost
+	a.Wait()
+	a.socketEvent(ctx, ack, event("env-retry-again", "T0ALLOWED", "Ev0101", 3))
+	a.Wait()
+
+	if got, _ := json.Marshal(ack.acks["env-cmd"]); !strings.Contains(string(got), notServed) {
+		t.Errorf("command from another workspace acknowledged with %s", got)
+	}
+	for _, id := range []string{"env-other", "env-retry", "env-retry-again"} {
+		if _, ok := ack.acks[id]; !ok {
+			t.Errorf("%s not acknowledged", id)
+		}
+	}
+	if cmds, _ := router.calls(); len(cmds) != 1 {
+		t.Errorf("router saw %d commands, want 1 (the first sight of Ev0101)", len(cmds))
 	}
 }
