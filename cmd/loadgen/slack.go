@@ -76,7 +76,10 @@ func slackLoad(bin, logFile string, senders int, d time.Duration) error {
 				form := url.Values{
 					"command": {"/badge"}, "text": {commands[i%len(commands)]},
 					"user_id": {user}, "user_name": {"u" + user}, "team_id": {"T1"},
-					"channel_id": {"C1"}, "response_url": {api + "response"}, "trigger_id": {"t"},
+					"channel_id": {"C1"}, "response_url": {api + "response"},
+					// Slack gives every command its own trigger_id; a request
+					// sent twice would be refused as a replay.
+					"trigger_id": {fmt.Sprintf("%d.%d", s, i)},
 				}
 				body := form.Encode()
 				ts := strconv.FormatInt(time.Now().Unix(), 10)
