@@ -52,7 +52,7 @@ func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platf
 			}
 			if e.URL != "" {
 				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(label), URL: e.URL})
-			} else if e.Narrative != "" {
+			} else if e.Narrative != "" && e.Narrative != a.Narrative { // said under "Why" already
 				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(e.Narrative)})
 			}
 		}

@@ -31,6 +31,7 @@ type Award struct {
 	Source      string // SourceManual, SourceAPI, SourceRule, SourceNomination
 	SourceRef   string // rule name or nomination id
 	AwardedBy   string // PLATFORM:ID of the person who awarded it, or "badgebot"
+	Via         string // where it was made: a chat platform, ViaCLI, ViaAPI, ViaRule, ViaBackfill
 	StatusIndex int
 
 	// The recipient identity as it is hashed in the documents.
@@ -45,6 +46,7 @@ type Award struct {
 	RevokedAt        time.Time
 	RevocationReason string
 	RevokedBy        string
+	RevokedVia       string // where it was revoked, like Via
 }
 
 // AwardRequest asks for a badge to be awarded.
@@ -57,6 +59,7 @@ type AwardRequest struct {
 	Source    string
 	SourceRef string
 	By        string    // PLATFORM:ID of the awarding person; empty for badgebot itself
+	Via       string    // where it is made; empty: the context's Origin, else from Source
 	At        time.Time // zero: now
 }
 
@@ -82,6 +85,34 @@ func (r *AwardRequest) Validate() error {
 		return Errorf(EINVALID, "award source %q unknown", r.Source)
 	}
 	return nil
+}
+
+// ErrNoEvidence refuses an award by hand with neither an evidence URL nor
+// a narrative; the CLI and the API name their own flag or field.
+var ErrNoEvidence = Errorf(EINVALID, "an award by hand needs evidence: add a narrative saying why it is given, or an evidence URL")
+
+// checkEvidence returns ErrNoEvidence unless the award will say why it was
+// given.
+func (r *AwardRequest) checkEvidence() error {
+	if r.byHand() && !hasEvidenceURL(r.Evidence) && strings.TrimSpace(r.Narrative) == "" {
+		return ErrNoEvidence
+	}
+	return nil
+}
+
+// byHand reports whether a person chose to make the award (chat, CLI,
+// API), as opposed to a rule or an approved nomination, whose evidence is
+// the event or the nomination.
+func (r *AwardRequest) byHand() bool { return r.Source == SourceManual || r.Source == SourceAPI }
+
+// hasEvidenceURL reports whether some piece of evidence links to the work.
+func hasEvidenceURL(es []Evidence) bool {
+	for _, e := range es {
+		if e.URL != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // AwardFilter selects awards; zero fields match everything.

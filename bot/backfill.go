@@ -233,6 +233,7 @@ func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 
 // Run runs one backfill over every source.
 func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
+	ctx = WithOrigin(ctx, Origin{By: "badgebot", Via: ViaBackfill})
 	now := b.cfg.Now().UTC()
 	rep := &BackfillReport{}
 	blocked := map[string]time.Time{} // platform → until: one rate limit stops the platform

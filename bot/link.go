@@ -96,7 +96,11 @@ func (l *Linker) OnProofs(ctx context.Context, proofs []LinkProof) error {
 			} else if err != nil {
 				return err
 			}
-			person, err := l.Store.LinkIdentities(ctx, c.Requester, c.Target)
+			via := ViaGitHub
+			if p.Identity.Platform == PlatformBugzilla {
+				via = ViaBugzilla
+			}
+			person, err := l.Store.LinkIdentities(WithOrigin(ctx, Origin{By: c.Requester.String(), Via: via}), c.Requester, c.Target)
 			if err != nil {
 				return err
 			}

@@ -50,9 +50,14 @@ func TestNominationApprovedByClick(t *testing.T) {
 	if a.Badge != "first-pr" || a.Source != bot.SourceNomination || a.SourceRef != "1" || a.AwardedBy != owner {
 		t.Errorf("award %+v: want first-pr from nomination 1 by the owner", a)
 	}
-	if len(a.Evidence) != 1 || a.Evidence[0].Genre != "Nomination" ||
-		a.Evidence[0].Narrative != "Nominated by Ada: fixed the flaky tests. Approved by Olive." {
-		t.Errorf("evidence %+v", a.Evidence)
+	// The evidence links the nomination's page and names nominator and
+	// approver by handle.
+	wantEvidence := []bot.Evidence{{
+		URL: baseURL + "/nominations/1", Name: "Nomination #1", Genre: "Nomination",
+		Narrative: "Nominated by @ada: fixed the flaky tests. Approved by @olive.",
+	}}
+	if diff := cmp.Diff(wantEvidence, a.Evidence); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
 	}
 	// The approval is a nomination.approved event, which the rules count:
 	// "appreciated" needs one.
@@ -116,7 +121,7 @@ func TestNominationRules(t *testing.T) {
 		{"unknown badge", []step{
 			{ada, "nominate @slack:U0BOB nope great", `There is no badge "nope"`}}},
 		{"already held", []step{
-			{owner, "award @slack:U0BOB first-pr", "Awarded"},
+			{owner, "award @slack:U0BOB first-pr merged the parser", "Awarded"},
 			{ada, "nominate @slack:U0BOB first-pr great", "Bob already holds First Pull Request."}}},
 		{"non-owner approval", []step{
 			{ada, "nominate @slack:U0BOB first-pr great", "Nomination #1"},

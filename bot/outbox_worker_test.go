@@ -169,7 +169,7 @@ func TestDeliverGivesUpOnUnknownPlatform(t *testing.T) {
 
 func TestRevokeUpdatesTheAnnouncement(t *testing.T) {
 	e := newEnv(t)
-	wantText(t, e.cmd(owner, "award @slack:U0ADA first-pr"), "Awarded")
+	wantText(t, e.cmd(owner, "award @slack:U0ADA first-pr merged the parser"), "Awarded")
 	e.deliver()
 	posts := postsTo(e.slack, "C0ANNOUNCE")
 	if len(posts) != 1 {

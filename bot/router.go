@@ -101,6 +101,7 @@ func (r *Router) Handle(ctx context.Context, c Command) (reply Reply) {
 	if err != nil {
 		return r.errorReply(err, "command", "")
 	}
+	ctx = WithOrigin(ctx, Origin{By: c.Caller.String(), Via: c.Platform})
 	r.linkVerifiedEmail(ctx, c)
 	rep, err := r.dispatch(ctx, c, p)
 	if err != nil {
@@ -116,6 +117,7 @@ func (r *Router) Click(ctx context.Context, c Click) (reply Reply) {
 	if err := c.Caller.Validate(); err != nil {
 		return r.errorReply(Errorf(EUNAUTHORIZED, "I could not tell who you are (%s), so I did nothing.", ErrorMessage(err)), "click", c.Action)
 	}
+	ctx = WithOrigin(ctx, Origin{By: c.Caller.String(), Via: c.Platform})
 	var rep Reply
 	var err error
 	switch c.Action {

@@ -92,15 +92,24 @@ func (r *Router) award(ctx context.Context, c Command, p parsedCommand) (Reply, 
 		return Reply{}, Errorf(EFORBIDDEN, "Only the owners of %s and admins can award it. To suggest %s, type `/badge nominate %s %s REASON`.",
 			b.Name, to.displayName(), p.arg(0), b.Slug)
 	}
-	req := AwardRequest{Badge: b.Slug, To: to.r, ToName: to.name, Source: SourceManual, By: c.Caller.String()}
-	if ev := strings.TrimSpace(p.rest); ev != "" {
-		link, text, _ := strings.Cut(ev, " ")
-		if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-			req.Evidence = []Evidence{{URL: u.String(), Name: "Evidence"}}
-			ev = strings.TrimSpace(text)
-		}
-		req.Narrative = ev
+	ev := strings.TrimSpace(p.rest)
+	if ev == "" {
+		return Reply{}, Errorf(EINVALID, "Say why %s gets %s, so that the badge shows it: type `/badge award %s %s WHY`, or `/badge award %s %s https://… WHY` with a link to the work.",
+			to.displayName(), b.Name, p.arg(0), b.Slug, p.arg(0), b.Slug)
 	}
+	if me.person == nil {
+		// The evidence names the awarder by the handle of their person.
+		if _, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName); err != nil {
+			return Reply{}, err
+		}
+	}
+	req := AwardRequest{Badge: b.Slug, To: to.r, ToName: to.name, Source: SourceManual, By: c.Caller.String(), Via: c.Platform}
+	link, text, _ := strings.Cut(ev, " ")
+	if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		req.Evidence = []Evidence{{URL: u.String(), Name: "Evidence"}}
+		ev = strings.TrimSpace(text)
+	}
+	req.Narrative = ev
 	a, err := r.cfg.Service.Award(ctx, req)
 	if ECONFLICT == ErrorCode(err) {
 		return Reply{}, Errorf(ECONFLICT, "%s already holds %s.", to.displayName(), b.Name)

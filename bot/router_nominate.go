@@ -263,22 +263,36 @@ func (r *Router) approve(ctx context.Context, who Recipient, name string, id int
 // finishApproval awards the badge of an approved nomination and records
 // the decision.
 func (r *Router) finishApproval(ctx context.Context, n *Nomination, b *Badge, me *actor, now time.Time, src decisionSource) (Reply, error) {
-	nominee, nominator := nominationActors(n)
+	nominee, _ := nominationActors(n)
 	a, err := r.nominationAward(ctx, n)
 	if err != nil {
 		return Reply{}, err
 	}
 	if a == nil {
-		narrative := fmt.Sprintf("Nominated by %s: %s", nominator.displayName(), sentence(n.Reason))
-		if len(n.Supporters) > 0 {
-			narrative += fmt.Sprintf(" Supported by %s.", endorsers(n.Supporters))
+		// The evidence links the nomination's page and names the people
+		// behind it by handle: signed text never holds a chat display
+		// name that might be an address, nor an opaque platform id.
+		names, err := r.publicNames(ctx, n.Backers())
+		if err != nil {
+			return Reply{}, err
 		}
-		narrative += fmt.Sprintf(" Approved by %s.", endorsers(n.Approvals))
+		approvers, err := r.publicNames(ctx, n.Approvals)
+		if err != nil {
+			return Reply{}, err
+		}
+		narrative := fmt.Sprintf("Nominated by %s: %s", names[0], sentence(n.Reason))
+		if len(names) > 1 {
+			narrative += fmt.Sprintf(" Supported by %s.", strings.Join(names[1:], ", "))
+		}
+		narrative += fmt.Sprintf(" Approved by %s.", strings.Join(approvers, ", "))
 		a, err = r.cfg.Service.Award(ctx, AwardRequest{
 			Badge: b.Slug, To: n.Nominee, ToName: n.NomineeName,
 			Source: SourceNomination, SourceRef: strconv.FormatInt(n.ID, 10), By: me.r.String(), At: now,
-			Evidence:  []Evidence{{Name: fmt.Sprintf("Nomination #%d", n.ID), Narrative: narrative, Genre: "Nomination"}},
-			Narrative: "Nominated by peers and approved by the badge's owners.",
+			Evidence: []Evidence{{
+				URL:  r.cfg.Service.NominationURL(n.ID),
+				Name: fmt.Sprintf("Nomination #%d", n.ID), Narrative: narrative, Genre: "Nomination",
+			}},
+			Narrative: narrative,
 		})
 		if ErrorCode(err) == ECONFLICT {
 			return Reply{}, Errorf(ECONFLICT, "%s holds %s already. Type `/badge reject %d already holds it` to close this nomination.",
@@ -380,6 +394,7 @@ func (r *Router) reject(ctx context.Context, who Recipient, name string, id int6
 // expiry and tells their nominators; the scheduler calls it. It returns
 // how many it expired.
 func (r *Router) ExpireNominations(ctx context.Context, now time.Time) (int, error) {
+	ctx = WithOrigin(ctx, Origin{By: "badgebot", Via: ViaSchedule})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ns, err := r.cfg.Store.Nominations(ctx, NominationFilter{Status: NominationPending, CreatedBefore: now.Add(-r.cfg.Expiry).Add(time.Millisecond)})
@@ -415,6 +430,41 @@ func (r *Router) expire(ctx context.Context, n *Nomination, b *Badge, now time.T
 		Review:  ReviewRefresh{Message: r.decidedMessage(&e, b, nil), Final: true},
 		Notices: r.notices(&e, b),
 	})
+}
+
+// publicNames names each endorser by the public handle of their person
+// ("@ada"), as the people pages do.
+func (r *Router) publicNames(ctx context.Context, es []Endorsement) ([]string, error) {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		a, err := r.lookup(ctx, e.Who, e.Name)
+		if err != nil {
+			return nil, err
+		}
+		if a.person == nil {
+			// An owner approving for the first time has no person yet;
+			// the decision would make one, too late for the evidence.
+			if a.person, err = r.cfg.Store.EnsurePerson(ctx, e.Who, e.Name); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, a.publicName())
+	}
+	return out, nil
+}
+
+// publicName is "@handle" of the actor's person; without a person, a
+// GitHub login or the display name, and never an e-mail address.
+func (a *actor) publicName() string {
+	switch {
+	case a.person != nil:
+		return "@" + a.person.Handle
+	case a.r.Platform == PlatformGitHub:
+		return "@" + a.r.ID
+	case a.name != "" && !strings.Contains(a.name, "@"):
+		return a.name
+	}
+	return "someone"
 }
 
 // sentence ends s with a full stop unless it ends in punctuation.

@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/bottest"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestRouterTranscript runs every command once or more and pins the
@@ -29,6 +31,7 @@ func TestRouterTranscript(t *testing.T) {
 		{ada, "mine"},
 		{owner, "award @slack:U0ADA first-pr https://github.com/octo/hello/pull/1 landed the parser"},
 		{owner, "award @slack:U0ADA first-pr again"},
+		{owner, "award @slack:U0BOB helper"},
 		{bob, "award @slack:U0ADA helper"},
 		{ada, "mine"},
 		{bob, "of @slack:U0ADA"},
@@ -113,8 +116,8 @@ func TestPermissions(t *testing.T) {
 	}{
 		{bob, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
 		{owner2, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
-		{owner2, "award @slack:U0ADA helper", "Awarded Helper to @Ada"},
-		{admin, "award @slack:U0BOB first-pr", "Awarded First Pull Request to @Bob"},
+		{owner2, "award @slack:U0ADA helper answered the forum", "Awarded Helper to @Ada"},
+		{admin, "award @slack:U0BOB first-pr merged the parser", "Awarded First Pull Request to @Bob"},
 		{owner, "revoke abcdefabcdef x", "Only admins can revoke awards."},
 		{owner, "digest now", "Only admins can post the digest"},
 	}
@@ -128,8 +131,8 @@ func TestSettingsAnnounceIsRespected(t *testing.T) {
 	e := newEnv(t)
 	wantText(t, e.cmd(ada, "settings announce off"), "Done: your new badges are announced nowhere (off).")
 	wantText(t, e.cmd(bob, "settings announce dm"), "by direct message")
-	e.cmd(owner, "award @slack:U0ADA first-pr")
-	e.cmd(owner, "award @slack:U0BOB first-pr")
+	e.cmd(owner, "award @slack:U0ADA first-pr merged the parser")
+	e.cmd(owner, "award @slack:U0BOB first-pr fixed the build")
 	e.deliver()
 	if got := postsTo(e.slack, "C0ANNOUNCE"); len(got) != 0 {
 		t.Errorf("announce channel got %d posts, want none", len(got))
@@ -191,7 +194,7 @@ func TestVerifiedEmailLinksIdentities(t *testing.T) {
 	// chat user ever showed up.
 	for to, badge := range map[string]string{"bugzilla:ada.l@example.org": "first-pr", "email:ada.l@example.org": "helper"} {
 		r, _ := bot.ParseRecipient(to)
-		if _, err := e.svc.Award(ctx, bot.AwardRequest{Badge: badge, To: r, Source: bot.SourceManual}); err != nil {
+		if _, err := e.svc.Award(ctx, bot.AwardRequest{Badge: badge, To: r, Source: bot.SourceManual, Narrative: "Fixed the build."}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,5 +208,43 @@ func TestVerifiedEmailLinksIdentities(t *testing.T) {
 	e.router.Handle(ctx, bot.Command{Platform: bot.PlatformSlack, Caller: other, Text: "mine"})
 	if as, _ := e.db.Awards(ctx, bot.AwardFilter{Recipient: other}); len(as) != 0 {
 		t.Errorf("awards of an unverified user = %d, want 0", len(as))
+	}
+}
+
+// TestManualAwardCarriesEvidence: an award by hand says why and who
+// vouches for it; without a reason it is refused before anything is signed.
+func TestManualAwardCarriesEvidence(t *testing.T) {
+	e := newEnv(t)
+	wantText(t, e.cmd(owner, "award @slack:U0ADA first-pr"), "Say why Ada gets First Pull Request", "/badge award @slack:U0ADA first-pr WHY")
+	if n := len(e.awards(ada)); n != 0 {
+		t.Fatalf("Ada holds %d awards after an award without a reason", n)
+	}
+	wantText(t, e.cmd(owner, "award @slack:U0ADA first-pr mentored three newcomers"), "Awarded First Pull Request to @Ada")
+	as := e.awards(ada)
+	if len(as) != 1 {
+		t.Fatalf("Ada holds %d awards, want 1", len(as))
+	}
+	want := []bot.Evidence{{Name: "Awarded by @olive", Narrative: "mentored three newcomers", Genre: "Award"}}
+	if diff := cmp.Diff(want, as[0].Evidence); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
+	}
+	if as[0].Narrative != "mentored three newcomers" || as[0].Via != bot.PlatformSlack {
+		t.Errorf("narrative %q via %q", as[0].Narrative, as[0].Via)
+	}
+	var cred struct {
+		Evidence []struct {
+			Name, Narrative string
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal(as[0].Credential, &cred); err != nil || len(cred.Evidence) != 1 || cred.Evidence[0].Name != "Awarded by @olive" {
+		t.Errorf("signed credential's evidence %+v, %v", cred.Evidence, err)
+	}
+
+	// The core refuses it too, whoever calls.
+	for _, src := range []string{bot.SourceManual, bot.SourceAPI} {
+		_, err := e.svc.Award(e.ctx, bot.AwardRequest{Badge: "helper", To: bottest.Recipient(t, bob), Source: src, By: "api"})
+		if bot.ErrorCode(err) != bot.EINVALID || !strings.Contains(bot.ErrorMessage(err), "narrative") {
+			t.Errorf("%s award without evidence: %v, want EINVALID naming the narrative", src, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,12 @@ func (s *Service) now() time.Time {
 // AwardURL returns the public page of an award.
 func (s *Service) AwardURL(id string) string { return s.BaseURL + "/awards/" + id }
 
+// NominationURL returns the public page of an approved nomination, the
+// evidence of the award it made.
+func (s *Service) NominationURL(id int64) string {
+	return s.BaseURL + "/nominations/" + strconv.FormatInt(id, 10)
+}
+
 // CredentialURL returns the URL of an award's OB 3.0 credential.
 func (s *Service) CredentialURL(id string) string { return s.AwardURL(id) + "/credential.json" }
 
@@ -113,6 +120,9 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 		if ErrorCode(err) == ENOTFOUND {
 			return nil, Errorf(ENOTFOUND, "no badge %q (see `badge list`)", req.Badge)
 		}
+		return nil, err
+	}
+	if err := req.checkEvidence(); err != nil {
 		return nil, err
 	}
 	return s.award(ctx, req, badge, true)
@@ -154,6 +164,15 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 		evidence[i] = Evidence{URL: e.URL, Name: issuer.CleanText(e.Name), Description: issuer.CleanText(e.Description),
 			Narrative: issuer.CleanText(e.Narrative), Genre: issuer.CleanText(e.Genre)}
 	}
+	narrative := issuer.CleanText(req.Narrative)
+	if req.byHand() && !hasEvidenceURL(evidence) {
+		// Evidence without a link: the narrative, and who vouches for it.
+		by, err := s.awarderName(ctx, req.By)
+		if err != nil {
+			return nil, err
+		}
+		evidence = append(evidence, Evidence{Name: "Awarded by " + by, Narrative: narrative, Genre: "Award"})
+	}
 	a := &Award{
 		ID:          newAwardID(),
 		Badge:       badge.Slug,
@@ -161,10 +180,11 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 		PersonID:    person.ID,
 		IssuedAt:    at.UTC().Truncate(time.Second),
 		Evidence:    evidence,
-		Narrative:   issuer.CleanText(req.Narrative),
+		Narrative:   narrative,
 		Source:      req.Source,
 		SourceRef:   req.SourceRef,
 		AwardedBy:   req.By,
+		Via:         awardVia(ctx, req),
 		StatusIndex: idx,
 		Salt:        newSalt(),
 	}
@@ -220,6 +240,54 @@ func (s *Service) Revoke(ctx context.Context, id, reason, by string) (*Award, er
 	}
 	s.log().Info("award revoked", "award", id, "by", by)
 	return revoked, nil
+}
+
+// awardVia says where an award is made: the request's Via, else the
+// context's origin, else what its source implies. A rule firing is "rule"
+// (or "backfill") whatever command's events made it fire.
+func awardVia(ctx context.Context, req AwardRequest) string {
+	if req.Via != "" {
+		return req.Via
+	}
+	via := OriginOf(ctx).Via
+	switch req.Source {
+	case SourceRule:
+		if via == ViaBackfill {
+			return ViaBackfill
+		}
+		return ViaRule
+	case SourceAPI:
+		return ViaAPI
+	}
+	return via
+}
+
+// awarderName names who made an award by hand in its evidence: the
+// person's public handle, never an e-mail address.
+func (s *Service) awarderName(ctx context.Context, by string) (string, error) {
+	switch by {
+	case "", "badgebot":
+		return "badgebot", nil
+	case ViaCLI:
+		return "an administrator (badgebot command line)", nil
+	case ViaAPI:
+		return "an administrator (badgebot API)", nil
+	}
+	r, err := ParseRecipient(by)
+	if err != nil {
+		return "an administrator", nil
+	}
+	p, err := s.Store.PersonByRecipient(ctx, r)
+	switch ErrorCode(err) {
+	case "":
+		return "@" + p.Handle, nil
+	case ENOTFOUND:
+		if r.Platform == PlatformGitHub {
+			return "@" + r.ID, nil
+		}
+		return "an administrator", nil // a chat id or an address says nothing public
+	}
+	return "", err
 }
 
 // identity picks what the credential hashes: an e-mail address when one is

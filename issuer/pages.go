@@ -50,7 +50,7 @@ func newPages(is *Issuer) *pages {
 			return strconv.Itoa(n) + " " + many
 		},
 	}
-	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "error.html"}
+	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html"}
 	p := &pages{is: is, t: make(map[string]*template.Template, len(names))}
 	for _, name := range names {
 		p.t[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(pageFS, "templates/base.html", "templates/"+name))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
 	evidence, narrative, source, source_ref, awarded_by, status_index,
 	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by`
+	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via`
 
 // NextStatusIndex reserves a fresh index in the revocation status list.
 // Indexes start at 0 and are never handed out twice, even when the award
@@ -102,11 +103,14 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?)`,
 			a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(issued),
 			evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, !repeatable)
+			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !repeatable)
 		if err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 			return err
 		}
 		return insertAnnouncements(ctx, tx, saved, a.ID, now)
@@ -156,7 +160,10 @@ func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, erro
 // RevokeAward marks the award revoked and writes the announcements in one
 // transaction. It returns ENOTFOUND when no award has the id and ECONFLICT
 // when it is revoked already. A zero at becomes now.
+//
+// Where it came from is the context's bot.Origin.
 func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Time, out []bot.Announcement) (*bot.Award, error) {
+	via := bot.OriginOf(ctx).Via
 	var a *bot.Award
 	saved := slices.Clone(out)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -174,22 +181,40 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 		if at.IsZero() {
 			at = now
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE awards SET revoked = 1, revoked_at = ?, revocation_reason = ?, revoked_by = ?
-			WHERE id = ? AND NOT revoked`, millis(at), reason, by, id)
+		_, err = tx.ExecContext(ctx, `UPDATE awards SET revoked = 1, revoked_at = ?, revocation_reason = ?, revoked_by = ?, revoked_via = ?
+			WHERE id = ? AND NOT revoked`, millis(at), reason, by, via, id)
 		if err != nil {
 			return err
 		}
 		if err := insertAnnouncements(ctx, tx, saved, id, now); err != nil {
 			return err
 		}
-		a, err = scanAward(tx.QueryRowContext(ctx, `SELECT `+awardCols+` FROM awards WHERE id = ?`, id))
-		return err
+		if a, err = scanAward(tx.QueryRowContext(ctx, `SELECT `+awardCols+` FROM awards WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: a.RevokedAt, Action: bot.AuditRevoke, By: by, Via: via,
+			Badge: a.Badge, Subject: a.Recipient.String(), AwardID: id, Detail: reason})
 	})
 	if err != nil {
 		return nil, dbError(err, fmt.Sprintf("revoke award %q", id))
 	}
 	copy(out, saved)
 	return a, nil
+}
+
+// awardAudit is the audit entry of a new award made at "at" (when it was
+// recorded, whatever date it bears): the rule that fired or the nomination
+// approved.
+func awardAudit(a *bot.Award, at time.Time) bot.AuditEntry {
+	e := bot.AuditEntry{At: at, Action: bot.AuditAward, By: a.AwardedBy, Via: a.Via,
+		Badge: a.Badge, Subject: a.Recipient.String(), AwardID: a.ID}
+	switch a.Source {
+	case bot.SourceNomination:
+		e.NominationID, _ = strconv.ParseInt(a.SourceRef, 10, 64)
+	case bot.SourceRule:
+		e.Detail = a.SourceRef
+	}
+	return e
 }
 
 // awardsQuery builds the query of Awards.
@@ -232,7 +257,7 @@ func scanAward(s scanner) (*bot.Award, error) {
 	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
 		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
 		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy)
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia)
 	if err != nil {
 		return nil, err
 	}

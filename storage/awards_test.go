@@ -194,7 +194,7 @@ func TestAwardsOnceIndex(t *testing.T) {
 		SELECT 'copy', badge, person_id, recipient_platform, recipient_id, issued_at,
 			evidence, narrative, source, source_ref, awarded_by, status_index + 1000,
 			identity_type, identity, salt, credential, jwt,
-			revoked, revoked_at, revocation_reason, revoked_by, 1
+			revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, 1
 		FROM awards WHERE id = ?`, a.ID)
 	err = dbError(err, "copy award")
 	wantCode(t, err, bot.ECONFLICT)

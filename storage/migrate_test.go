@@ -42,19 +42,20 @@ func openWith(t *testing.T, path string, fsys fs.FS) (*DB, []string, error) {
 	return db, applied, err
 }
 
-// TestMigrateUpgrade builds a database with migration 1 only, fills it,
-// then upgrades it with a later migration and checks that the data and the
-// store still work.
+// TestMigrateUpgrade builds a database with this binary's migrations,
+// fills it, then upgrades it with a later migration and checks that the
+// data and the store still work.
 func TestMigrateUpgrade(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "badgebot.db")
 
-	v1, applied, err := openWith(t, path, migrations(t, 1, nil))
+	real := migrations(t, 899, nil)
+	v1, applied, err := openWith(t, path, real)
 	if err != nil {
-		t.Fatalf("open at version 1: %v", err)
+		t.Fatalf("open at this version: %v", err)
 	}
-	if diff := cmp.Diff([]string{"001_init.sql"}, applied); diff != "" {
-		t.Errorf("applied at version 1 (-want +got):\n%s", diff)
+	if len(applied) != len(real) || applied[0] != "001_init.sql" {
+		t.Errorf("applied %v, want every migration from 001_init.sql", applied)
 	}
 	addBadge(t, v1, "first-pr", false)
 	octocat := recipient(t, "github:octocat")
@@ -65,7 +66,7 @@ func TestMigrateUpgrade(t *testing.T) {
 
 	const add = `ALTER TABLE people ADD COLUMN pronouns TEXT NOT NULL DEFAULT '';
 		CREATE INDEX people_name ON people (name);`
-	v2, applied, err := openWith(t, path, migrations(t, 1, map[string]string{"900_pronouns.sql": add}))
+	v2, applied, err := openWith(t, path, migrations(t, 899, map[string]string{"900_pronouns.sql": add}))
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
@@ -200,5 +201,54 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 	ms, _ := loadMigrations(migrationFS())
 	if total != len(ms) {
 		t.Errorf("migrations applied %d times in all, want %d", total, len(ms))
+	}
+}
+
+// TestMigrateAuditHistory: 010_audit writes the trail of what the tables
+// recorded before it: awards, revocations, approvals, rejections.
+func TestMigrateAuditHistory(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	old, _, err := openWith(t, path, migrations(t, 6, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO badges (slug, name, description, criteria, created_at, updated_at) VALUES ('first-pr', 'First PR', 'd', 'c', 1, 1)`,
+		`INSERT INTO people (id, handle, created_at) VALUES (1, 'octocat', 1), (2, 'olive', 1)`,
+		`INSERT INTO identities (platform, id, person_id, created_at) VALUES ('github', 'octocat', 1, 1), ('slack', 'U0OWNER', 2, 1)`,
+		`INSERT INTO awards (id, badge, person_id, recipient_platform, recipient_id, issued_at, source, source_ref, awarded_by,
+			status_index, identity_type, identity, salt, exclusive, revoked, revoked_at, revocation_reason, revoked_by)
+		VALUES ('a1', 'first-pr', 1, 'github', 'octocat', 1000, 'rule', 'first-merged-pr', 'badgebot', 0, 'url', 'x', 's', 0, 0, NULL, '', ''),
+			('a2', 'first-pr', 1, 'github', 'octocat', 2000, 'manual', '', 'slack:U0OWNER', 1, 'url', 'x', 's', 0, 1, 3000, 'oops', 'cli')`,
+		`INSERT INTO nominations (id, badge, nominee_platform, nominee_id, nominator_platform, nominator_id, reason, status, created_at, decided_at, decided_by, decision_reason)
+		VALUES (7, 'first-pr', 'github', 'octocat', 'slack', 'U0OWNER', 'r', 'rejected', 500, 600, 'slack:U0OWNER', 'not yet')`,
+	} {
+		if _, err := old.w.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+	db := openPath(t, path)
+	es, err := db.Audit(ctx, bot.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Action+" "+e.AwardID+" by "+e.By+" via "+e.Via+": "+e.Detail)
+	}
+	want := []string{
+		"reject  by slack:U0OWNER via slack: not yet",
+		"award a1 by badgebot via rule: first-merged-pr",
+		"award a2 by slack:U0OWNER via slack: ",
+		"revoke a2 by cli via cli: oops",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit after migration (-want +got):\n%s", diff)
+	}
+	a, err := db.Award(ctx, "a2")
+	if err != nil || a.Via != "slack" || a.RevokedVia != "cli" {
+		t.Errorf("award a2 after migration: %+v, %v", a, err)
 	}
 }

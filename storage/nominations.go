@@ -152,12 +152,16 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 	if err := a.Who.Validate(); err != nil {
 		return err
 	}
+	via := bot.OriginOf(ctx).Via
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := insertApproval(ctx, tx, id, a, now); err != nil {
+			return err
+		}
+		if err := auditDecision(ctx, tx, id, bot.AuditApprove, a.Who.String(), via, db.orNow(a.At), ""); err != nil {
 			return err
 		}
 		return refreshReviews(ctx, tx, id, review, now)
@@ -189,6 +193,7 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 		event = []bot.Event{*d.Event}
 	}
 	notices := slices.Clone(d.Notices)
+	via := bot.OriginOf(ctx).Via
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
 		at := db.orNow(d.At)
@@ -215,6 +220,11 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 		if err != nil {
 			return err
 		}
+		action := map[string]string{bot.NominationApproved: bot.AuditApprove, bot.NominationRejected: bot.AuditReject,
+			bot.NominationExpired: bot.AuditExpire}[d.Status]
+		if err := auditDecision(ctx, tx, d.ID, action, by, via, at, d.Reason); err != nil {
+			return err
+		}
 		if len(event) > 0 {
 			event[0].ID, event[0].PersonID = 0, 0
 			if err := insertEvents(ctx, tx, event[0].Source, 0, event, at, now); err != nil {
@@ -236,6 +246,19 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 	}
 	copy(d.Notices, notices)
 	return nil
+}
+
+// auditDecision records an approval, a rejection or an expiry of
+// nomination id in the audit trail.
+func auditDecision(ctx context.Context, tx *sql.Tx, id int64, action, by, via string, at time.Time, reason string) error {
+	e := bot.AuditEntry{At: at, Action: action, By: by, Via: via, NominationID: id, Detail: reason}
+	var platform, nominee string
+	err := tx.QueryRowContext(ctx, `SELECT badge, nominee_platform, nominee_id FROM nominations WHERE id = ?`, id).Scan(&e.Badge, &platform, &nominee)
+	if err != nil {
+		return err
+	}
+	e.Subject = platform + ":" + nominee
+	return insertAudit(ctx, tx, e)
 }
 
 // requirePending returns ENOTFOUND or ECONFLICT unless nomination id is

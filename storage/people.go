@@ -79,7 +79,8 @@ func (db *DB) PersonByHandle(ctx context.Context, handle string) (*bot.Person, e
 // LinkIdentities joins the people owning a and b into one: the person
 // owning a survives and the other one's identities, awards and events move
 // to it; identities nobody had yet are created. Both identities are marked
-// verified, since a link is made on proof or by an admin.
+// verified, since a link is made on proof or by an admin. The audit trail
+// records who linked them and from where: the context's bot.Origin.
 //
 // When both people held the same non-repeatable badge, both awards are
 // kept: the merge loses nothing, and each award stays valid for the
@@ -92,6 +93,7 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 			return nil, err
 		}
 	}
+	origin := bot.OriginOf(ctx)
 	var p *bot.Person
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
@@ -113,8 +115,11 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 				return err
 			}
 		}
-		p, err = loadPerson(ctx, tx, personSelect+"?"+personOrder, keep)
-		return err
+		if p, err = loadPerson(ctx, tx, personSelect+"?"+personOrder, keep); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: now, Action: bot.AuditLink, By: origin.By, Via: origin.Via,
+			Subject: a.String() + " " + b.String(), Detail: p.Handle})
 	})
 	if err != nil {
 		return nil, dbError(err, fmt.Sprintf("link %s and %s", a, b))

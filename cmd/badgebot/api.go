@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +38,50 @@ type awardJSON struct {
 	Evidence      []string  `json:"evidence,omitempty"`
 	Narrative     string    `json:"narrative,omitempty"`
 	Source        string    `json:"source"`
+	*auditJSON              // admins only: nil for everyone else
+}
+
+// auditJSON is who made and who revoked an award, and from where: only
+// `awards list --json` and the API with the admin token show it.
+type auditJSON struct {
+	AwardedBy  string   `json:"awarded_by"`            // PLATFORM:ID, cli, api or badgebot
+	AwardedVia string   `json:"awarded_via"`           // slack, discord, console, cli, api, rule, backfill; "" unknown
+	Rule       string   `json:"rule,omitempty"`        // the rules that fired
+	Nomination int64    `json:"nomination,omitempty"`  // the nomination approved
+	ApprovedBy []string `json:"approved_by,omitempty"` // its approvers, PLATFORM:ID
+	RevokedBy  string   `json:"revoked_by,omitempty"`
+	RevokedVia string   `json:"revoked_via,omitempty"`
+}
+
+// withAudit adds the audit fields to awards rendered by toAwardJSON, in
+// the same order.
+func (a *App) withAudit(ctx context.Context, out []awardJSON, awards []*bot.Award) error {
+	approvers := map[int64][]string{}
+	for i, aw := range awards {
+		j := &auditJSON{AwardedBy: aw.AwardedBy, AwardedVia: aw.Via, RevokedBy: aw.RevokedBy, RevokedVia: aw.RevokedVia}
+		switch aw.Source {
+		case bot.SourceRule:
+			j.Rule = aw.SourceRef
+		case bot.SourceNomination:
+			j.Nomination, _ = strconv.ParseInt(aw.SourceRef, 10, 64)
+			if _, ok := approvers[j.Nomination]; !ok && j.Nomination != 0 {
+				n, err := a.DB.Nomination(ctx, j.Nomination)
+				if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+					return err
+				}
+				var who []string
+				if n != nil {
+					for _, e := range n.Approvals {
+						who = append(who, e.Who.String())
+					}
+				}
+				approvers[j.Nomination] = who
+			}
+			j.ApprovedBy = approvers[j.Nomination]
+		}
+		out[i].auditJSON = j
+	}
+	return nil
 }
 
 // toAwardJSON renders an award. Public output never carries an e-mail
@@ -125,9 +171,16 @@ func (a *App) apiAwards(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	admin := a.hasAdminToken(r)
 	out := make([]awardJSON, 0, len(awards))
 	for _, aw := range awards {
-		out = append(out, toAwardJSON(a.Service, aw, true))
+		out = append(out, toAwardJSON(a.Service, aw, !admin))
+	}
+	if admin {
+		if err := a.withAudit(r.Context(), out, awards); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -150,11 +203,14 @@ func (a *App) apiCreateAward(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	req := bot.AwardRequest{Badge: body.Badge, To: to, Narrative: body.Narrative, Source: bot.SourceAPI, By: "api"}
+	req := bot.AwardRequest{Badge: body.Badge, To: to, Narrative: body.Narrative, Source: bot.SourceAPI, By: bot.ViaAPI, Via: bot.ViaAPI}
 	for _, u := range body.Evidence {
 		req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
 	}
-	aw, err := a.Service.Award(r.Context(), req)
+	aw, err := a.Service.Award(apiOrigin(r), req)
+	if errors.Is(err, bot.ErrNoEvidence) {
+		err = bot.Errorf(bot.EINVALID, `add "narrative" (why the badge is given) or "evidence" (URLs of the work)`)
+	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -170,7 +226,7 @@ func (a *App) apiRevokeAward(w http.ResponseWriter, r *http.Request) {
 	if !a.decodeJSON(w, r, &body) {
 		return
 	}
-	aw, err := a.Service.Revoke(r.Context(), r.PathValue("id"), body.Reason, "api")
+	aw, err := a.Service.Revoke(apiOrigin(r), r.PathValue("id"), body.Reason, bot.ViaAPI)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -201,7 +257,7 @@ func (a *App) apiLink(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, bot.Errorf(bot.EINVALID, "the two identities are the same"))
 		return
 	}
-	p, err := a.DB.LinkIdentities(r.Context(), ra, rb)
+	p, err := a.DB.LinkIdentities(apiOrigin(r), ra, rb)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -211,16 +267,28 @@ func (a *App) apiLink(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// apiOrigin marks what a request of the admin API does, for the audit
+// trail.
+func apiOrigin(r *http.Request) context.Context {
+	return bot.WithOrigin(r.Context(), bot.Origin{By: bot.ViaAPI, Via: bot.ViaAPI})
+}
+
+// hasAdminToken reports whether r carries the admin bearer token (and
+// one is set).
+func (a *App) hasAdminToken(r *http.Request) bool {
+	token := a.Config.Server.AdminToken
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return token != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
 // admin guards the write API with the admin bearer token.
 func (a *App) admin(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token := a.Config.Server.AdminToken
-		if token == "" {
+		if a.Config.Server.AdminToken == "" {
 			writeJSONError(w, http.StatusForbidden, "the write API is off: set server.admin_token")
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		if !a.hasAdminToken(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="badgebot"`)
 			writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return

@@ -54,6 +54,7 @@ func commands() []command {
 		{"award", "--badge S --to RECIPIENT [--evidence URL] [--narrative TEXT] [--json]", "award a badge by hand", runAward},
 		{"awards list", "[--badge S] [--to RECIPIENT] [--json]", "list awards", runAwardsList},
 		{"revoke", "AWARD_ID --reason TEXT", "revoke an award", runRevoke},
+		{"audit", "[--since DATE|DURATION] [--json]", "who awarded, approved, rejected, revoked and linked what, when, from where", runAudit},
 		{"verify", "FILE_OR_URL [--json]", "verify a baked image, credential, VC-JWT or hosted URL", runVerify},
 		{"rules run", "[--dry-run] [--rule NAME] [--json]", "run a criteria sweep now; a dry run lists who would be awarded", runRulesRun},
 		{"digest", "[--dry-run] [--force]", "post this period's digest now (once per period unless --force)", runDigest},

@@ -77,7 +77,7 @@ func TestCLIAwardListRevoke(t *testing.T) {
 	if code != 0 || !strings.Contains(out, id) {
 		t.Errorf("awards list: %d %s", code, out)
 	}
-	if code, _, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat"); code != 1 || !strings.Contains(errs, "already has") || strings.Count(errs, "\n") != 1 {
+	if code, _, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--narrative", "again"); code != 1 || !strings.Contains(errs, "already has") || strings.Count(errs, "\n") != 1 {
 		t.Errorf("second award: exit %d, stderr %q; want 1 and one line", code, errs)
 	}
 	if code, out, _ := e.run("revoke", id, "--reason", "test"); code != 0 || !strings.Contains(out, "revoked award "+id) {
@@ -105,6 +105,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"award without flags", []string{"award"}, exitUsage, "--badge and --to are required"},
+		{"award without evidence", []string{"award", "--badge", "first-pr", "--to", "github:octocat"}, exitError, "add --narrative TEXT"},
 		{"unknown flag", []string{"badge", "list", "--colour"}, exitUsage, "flag provided but not defined"},
 		{"unexpected argument", []string{"awards", "list", "first-pr"}, exitUsage, `awards list: unexpected argument "first-pr"`},
 		{"unknown badge", []string{"award", "--badge", "nope", "--to", "github:octocat"}, exitError, `no badge "nope"`},
@@ -130,7 +131,7 @@ func TestCLIErrors(t *testing.T) {
 
 func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
 	e := newCLI(t)
-	code, out, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--json")
+	code, out, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--narrative", "First PR.", "--json")
 	if code != 0 {
 		t.Fatalf("award: %d %s", code, errs)
 	}
@@ -164,7 +165,7 @@ func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
 
 	// Verifiers that resolve the key find both: the issuer's controller
 	// document still lists the old key, and new awards use the new one.
-	code, out, errs = e.run("award", "--badge", "first-pr", "--to", "github:hubot", "--json")
+	code, out, errs = e.run("award", "--badge", "first-pr", "--to", "github:hubot", "--narrative", "First PR.", "--json")
 	if code != 0 {
 		t.Fatalf("award after rotation: %d %s", code, errs)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/badgebot/badgebot/bot"
@@ -25,7 +26,7 @@ func runAward(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := bot.AwardRequest{Badge: badge, To: rec, Narrative: narrative, Source: bot.SourceManual, By: "cli"}
+	req := bot.AwardRequest{Badge: badge, To: rec, Narrative: narrative, Source: bot.SourceManual, By: bot.ViaCLI, Via: bot.ViaCLI}
 	for _, u := range evidence {
 		req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
 	}
@@ -34,8 +35,10 @@ func runAward(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
-	a, err := app.Service.Award(ctx, req)
-	if err != nil {
+	a, err := app.Service.Award(cliOrigin(ctx), req)
+	if errors.Is(err, bot.ErrNoEvidence) {
+		return bot.Errorf(bot.EINVALID, "award: add --narrative TEXT saying why %s gets it, or --evidence URL linking the work", to)
+	} else if err != nil {
 		return err
 	}
 	app.DeliverNow(ctx)
@@ -82,6 +85,9 @@ func runAwardsList(ctx context.Context, c *cli, args []string) error {
 		for _, a := range awards {
 			out = append(out, toAwardJSON(app.Service, a, false))
 		}
+		if err := app.withAudit(ctx, out, awards); err != nil {
+			return err
+		}
 		return c.printJSON(out)
 	}
 	if len(awards) == 0 {
@@ -116,7 +122,7 @@ func runRevoke(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
-	a, err := app.Service.Revoke(ctx, pos[0], reason, "cli")
+	a, err := app.Service.Revoke(cliOrigin(ctx), pos[0], reason, bot.ViaCLI)
 	if err != nil {
 		return err
 	}
@@ -153,10 +159,16 @@ func runLink(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
-	p, err := app.DB.LinkIdentities(ctx, a, b)
+	p, err := app.DB.LinkIdentities(cliOrigin(ctx), a, b)
 	if err != nil {
 		return err
 	}
 	c.printf("linked %s and %s: person %s\n", a, b, p.Handle)
 	return nil
+}
+
+// cliOrigin marks what a command does as done by an administrator on the
+// command line, for the audit trail.
+func cliOrigin(ctx context.Context) context.Context {
+	return bot.WithOrigin(ctx, bot.Origin{By: bot.ViaCLI, Via: bot.ViaCLI})
 }

@@ -162,8 +162,8 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, req := range []bot.AwardRequest{
-		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"}, Source: bot.SourceManual, At: last.Add(-time.Hour)},
-		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "hubot"}, Source: bot.SourceManual},
+		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"}, Source: bot.SourceManual, Narrative: "First PR.", At: last.Add(-time.Hour)},
+		{Badge: "first-pr", To: bot.Recipient{Platform: bot.PlatformGitHub, ID: "hubot"}, Source: bot.SourceManual, Narrative: "First PR."},
 	} {
 		if _, err := app.Service.Award(t.Context(), req); err != nil {
 			t.Fatal(err)

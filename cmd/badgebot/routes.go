@@ -34,11 +34,13 @@ func (a *App) routes() (http.Handler, error) {
 
 	// People and the JSON API.
 	handle("GET /people/{handle}", a.personPage(is))
+	handle("GET /nominations/{id}", a.nominationPage(is))
 	handle("GET /api/v1/badges", a.apiBadges)
 	handle("GET /api/v1/awards", a.apiAwards)
 	handle("POST /api/v1/awards", a.admin(a.apiCreateAward))
 	handle("POST /api/v1/awards/{id}/revoke", a.admin(a.apiRevokeAward))
 	handle("POST /api/v1/links", a.admin(a.apiLink))
+	handle("GET /api/v1/audit", a.admin(a.apiAudit))
 
 	// Webhooks.
 	gh, bz, err := a.webhooks()

@@ -1,3 +1,17 @@
+CREATE TABLE audit (
+	id            INTEGER PRIMARY KEY,
+	at            INTEGER NOT NULL,
+	action        TEXT NOT NULL
+	              CHECK (action IN ('award', 'approve', 'reject', 'expire', 'revoke', 'link')),
+	by            TEXT NOT NULL, -- PLATFORM:ID, cli, api or badgebot
+	via           TEXT NOT NULL DEFAULT '',
+	badge         TEXT NOT NULL DEFAULT '',
+	subject       TEXT NOT NULL DEFAULT '', -- recipient, nominee, or the linked identities
+	award_id      TEXT NOT NULL DEFAULT '',
+	nomination_id INTEGER,
+	detail        TEXT NOT NULL DEFAULT ''
+) STRICT;
+
 CREATE TABLE awards (
 	id                 TEXT PRIMARY KEY,
 	badge              TEXT NOT NULL REFERENCES badges (slug),
@@ -24,7 +38,7 @@ CREATE TABLE awards (
 	revoked            INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
 	revoked_at         INTEGER,
 	revocation_reason  TEXT NOT NULL DEFAULT '',
-	revoked_by         TEXT NOT NULL DEFAULT '',
+	revoked_by         TEXT NOT NULL DEFAULT '', awarded_via TEXT NOT NULL DEFAULT '', revoked_via TEXT NOT NULL DEFAULT '',
 	FOREIGN KEY (recipient_platform, recipient_id) REFERENCES identities (platform, id)
 ) STRICT;
 
@@ -198,6 +212,8 @@ CREATE TABLE schema_migrations (
 		name       TEXT PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	) STRICT;
+
+CREATE INDEX audit_at ON audit (at);
 
 CREATE INDEX awards_badge ON awards (badge, issued_at);
 
