@@ -251,11 +251,23 @@ func (r *Router) link(ctx context.Context, c Command, p parsedCommand) (Reply, e
 		}
 		return say("Linked %s to you: it is the verified e-mail address of your chat profile. Your Bugzilla work now counts for your badges.", target), nil
 	}
+	// A second `link github LOGIN` reads the login's profile bio for the
+	// code the first one gave.
+	chk, err := r.cfg.Linker.CheckBio(ctx, c.Caller, target)
+	switch {
+	case err != nil:
+		return Reply{}, err
+	case chk.Linked != nil:
+		return say("Linked %s to you: its public profile bio shows your code. You may take the code out of the bio now; your GitHub work counts for your badges.", target), nil
+	case chk.Code != nil:
+		return say("The public profile bio of github.com/%s does not show `%s` yet. Put it there (github.com/settings/profile) and type `/badge link github %s` again, or post it as a comment in a watched repository. The code works until %s.",
+			target.ID, chk.Code.Code, target.ID, chk.Code.ExpiresAt.UTC().Format("Mon 2 Jan 15:04 UTC")), nil
+	}
 	code, err := r.cfg.Linker.Start(ctx, c.Caller, target)
 	if err != nil {
 		return Reply{}, err
 	}
-	return say("%s", code.Instructions(r.cfg.Repositories)), nil
+	return say("%s", code.Instructions(r.cfg.Repositories, r.cfg.Linker.Profiles != nil)), nil
 }
 
 // leaderboard answers `leaderboard`: the ten people with most badges.

@@ -187,6 +187,25 @@ func (db *DB) SaveLinkCode(ctx context.Context, c bot.LinkCode) error {
 	return dbError(err, "save link code")
 }
 
+// PendingLinkCode returns the newest unexpired code requester asked for
+// to prove target; ENOTFOUND when there is none.
+func (db *DB) PendingLinkCode(ctx context.Context, requester, target bot.Recipient, now time.Time) (*bot.LinkCode, error) {
+	var c bot.LinkCode
+	var created, expires int64
+	err := db.r.QueryRowContext(ctx, `SELECT code, requester_platform, requester_id, target_platform, target_id, created_at, expires_at
+		FROM link_codes WHERE requester_platform = ? AND requester_id = ? AND target_platform = ? AND target_id = ? AND expires_at >= ?
+		ORDER BY created_at DESC LIMIT 1`,
+		requester.Platform, requester.ID, target.Platform, target.ID, millis(now)).Scan(&c.Code, &c.Requester.Platform, &c.Requester.ID,
+		&c.Target.Platform, &c.Target.ID, &created, &expires)
+	if err == sql.ErrNoRows {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no pending link code")
+	} else if err != nil {
+		return nil, dbError(err, "read link code")
+	}
+	c.CreatedAt, c.ExpiresAt = fromMillis(created), fromMillis(expires)
+	return &c, nil
+}
+
 // TakeLinkCode returns the unexpired code for target and deletes it, so
 // that it works once; ENOTFOUND when there is none.
 func (db *DB) TakeLinkCode(ctx context.Context, code string, target bot.Recipient, now time.Time) (*bot.LinkCode, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/integrations/discord"
+	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/integrations/slack"
 )
 
@@ -64,6 +65,13 @@ func (a *App) openChat() error {
 			return fmt.Errorf("config: nominations.expiry: %w", err)
 		}
 	}
+	// The profile-bio proof reads GitHub's API only when a user asks
+	// (`link github LOGIN` again), so it costs no quota while idle.
+	gc, err := github.NewClient(c.GitHub.Token, c.GitHub.APIURL, nil)
+	if err != nil {
+		return err
+	}
+	a.Linker.Profiles = githubSource{gc}
 	_, review := a.chatPlatforms()
 	a.Router = bot.NewRouter(bot.RouterConfig{
 		Service: a.Service, Store: a.DB, Rules: a.Rules, Linker: a.Linker,

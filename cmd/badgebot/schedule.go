@@ -232,6 +232,15 @@ func (g githubSource) Repositories(ctx context.Context, owner string) ([]string,
 	return repos, err
 }
 
+// ProfileBio reads a login's public profile bio for the link proof.
+func (g githubSource) ProfileBio(ctx context.Context, login string) (string, error) {
+	bio, err := g.c.ProfileBio(ctx, login)
+	if rl, ok := errors.AsType[*github.RateLimitError](err); ok {
+		err = &bot.SourceUnavailableError{Until: rl.Reset, Err: err}
+	}
+	return bio, err
+}
+
 // bugzillaSource adapts the Bugzilla client likewise.
 type bugzillaSource struct{ c *bugzilla.Client }
 
