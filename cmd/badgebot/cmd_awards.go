@@ -96,9 +96,13 @@ func runAwardsList(ctx context.Context, c *cli, args []string) error {
 	for _, a := range awards {
 		state := ""
 		if a.Revoked {
-			state = "  (revoked: " + a.RevocationReason + ")"
+			state = "  (revoked by " + a.RevokedBy + ": " + a.RevocationReason + ")"
 		}
-		c.printf("%s  %-16s %-28s %s%s\n", a.ID, a.Badge, a.Recipient, a.IssuedAt.Format("2006-01-02"), state)
+		by := a.AwardedBy
+		if a.Via != "" {
+			by += " via " + a.Via
+		}
+		c.printf("%s  %-16s %-28s %s  by %s%s\n", a.ID, a.Badge, a.Recipient, a.IssuedAt.Format("2006-01-02"), by, state)
 	}
 	return nil
 }

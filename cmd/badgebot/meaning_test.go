@@ -189,6 +189,9 @@ func TestCLIAuditTrail(t *testing.T) {
 			t.Errorf("awards list --json %s = %v, want %v", k, list[0][k], want)
 		}
 	}
+	if code, out, _ := e.run("awards", "list"); code != 0 || !strings.Contains(out, "by cli via cli  (revoked by cli: wrong person)") {
+		t.Errorf("awards list: %d %s", code, out)
+	}
 	code, out, errs = e.run("audit", "--since", "7d", "--json")
 	var trail []auditEntryJSON
 	if err := json.Unmarshal([]byte(out), &trail); code != 0 || err != nil {
