@@ -144,8 +144,10 @@ func TestBackfill(t *testing.T) {
 	if rep.Found != 3 || rep.New != 2 || len(rep.Awards) != 2 {
 		t.Errorf("report: found %d, new %d, awards %d; want 3, 2, 2", rep.Found, rep.New, len(rep.Awards))
 	}
-	if n := len(e.awards("github:hubot")); n != 1 {
-		t.Errorf("hubot holds %d badges, want first-pr", n)
+	if as := e.awards("github:hubot"); len(as) != 1 {
+		t.Errorf("hubot holds %d badges, want first-pr", len(as))
+	} else if as[0].Via != bot.ViaBackfill || as[0].AwardedBy != "badgebot" {
+		t.Errorf("hubot's award made by %q via %q, want badgebot via backfill (the audit trail)", as[0].AwardedBy, as[0].Via)
 	}
 	// One summary, no announcement per award.
 	e.deliver()
