@@ -63,7 +63,7 @@ func commandSpecs() []commandSpec {
 		{name: "reject", words: []string{"ID"}, min: 1, rest: restOptional, restArg: "REASON",
 			example: "reject 42 not yet, see the criteria", summary: "reject a nomination", who: "badge owners and admins"},
 		{name: "award", words: []string{"@user", "SLUG"}, min: 2, rest: restOptional, restArg: "EVIDENCE",
-			example: "award @ada first-pr https://github.com/o/r/pull/1", summary: "award a badge", who: "badge owners and admins"},
+			example: "award @ada first-pr https://github.com/o/r/pull/1 landed the parser", summary: "award a badge", who: "badge owners and admins"},
 		{name: "revoke", words: []string{"AWARD_ID"}, min: 1, rest: restRequired, restArg: "REASON",
 			example: "revoke k3v9xq2mfa7d awarded by mistake", summary: "revoke an award", who: "admins"},
 		{name: "mine", example: "mine", summary: "your badges"},
