@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/badgebot/badgebot/issuer/bake"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -205,5 +206,23 @@ func TestLegacyKeyIDsKeepVerifying(t *testing.T) {
 				t.Logf("  %-8s %-12s %s", ch.Status, ch.Name, ch.Message)
 			}
 		}
+	}
+}
+
+// TestBakedOB2SVGVerify: the OB 2.0 baked SVG names the hosted assertion
+// in verify (Baking 2.0) and carries the assertion in its body.
+func TestBakedOB2SVGVerify(t *testing.T) {
+	f := newHTTPFixture(t)
+	w := f.get("/awards/a1b2c3/badge.svg?format=ob2", "")
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET: %d", w.Code)
+	}
+	want := `<openbadges:assertion verify="` + f.is.AwardURL("a1b2c3") + `">`
+	if !strings.Contains(w.Body.String(), want) {
+		t.Fatalf("baked SVG lacks %s", want)
+	}
+	b, err := bake.Extract(w.Body.Bytes())
+	if err != nil || b.Version != bake.VersionOB2 || b.Text != string(f.is.AssertionOB2(f.award("a1b2c3"))) {
+		t.Fatalf("Extract: %v %+v", err, b)
 	}
 }

@@ -288,3 +288,33 @@ func TestAddEntities(t *testing.T) {
 		t.Errorf("a non-DOCTYPE directive added entities: %v", got)
 	}
 }
+
+// TestSVGHostedAssertionVerify: Baking 2.0 puts a hosted assertion's URL
+// in the verify attribute of <openbadges:assertion>, the assertion itself
+// in its body; unbaking gives the assertion.
+func TestSVGHostedAssertionVerify(t *testing.T) {
+	out, err := SVG(fixture(t, "inkscape.svg"), VersionOB2, sampleHosted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<openbadges:assertion verify="https://badges.example.org/awards/a1?x=1&amp;y=2"><![CDATA[` + sampleHosted + `]]></openbadges:assertion>`
+	if !bytes.Contains(out, []byte(want)) {
+		t.Fatalf("baked SVG lacks %s:\n%s", want, out)
+	}
+	got, err := Extract(out)
+	if err != nil || got != (Baked{FormatSVG, VersionOB2, sampleHosted}) {
+		t.Fatalf("Extract = %+v, %v", got, err)
+	}
+	// Not for OB 3.0, nor for an assertion whose id is not a URL.
+	for _, c := range []struct{ version, text string }{{VersionOB3, cred(t)}, {VersionOB2, sampleJSON}} {
+		out, err := SVG(fixture(t, "inkscape.svg"), c.version, c.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(out, []byte(" verify=")) {
+			t.Errorf("%s %.40s: verify attribute added", c.version, c.text)
+		}
+	}
+}
+
+func cred(t *testing.T) string { return string(fixture(t, "credential.json")) }
