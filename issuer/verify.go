@@ -3,7 +3,6 @@ package issuer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,7 +178,9 @@ func (v *verifier) run(ctx context.Context, input []byte) (rep *Report, err erro
 			rep.Format = "json"
 		}
 		var doc map[string]any
-		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		if err := unmarshalBounded([]byte(text), &doc); errors.Is(err, errTooComplex) {
+			return nil, fmt.Errorf("%w: %v", ErrUnusableInput, err)
+		} else if err != nil {
 			return nil, fmt.Errorf("%w: not a JSON object: %v", ErrUnusableInput, err)
 		}
 		if isOB2(doc) || rep.Version == bake.VersionOB2 {
@@ -297,7 +298,7 @@ func (v *verifier) fetchJSON(ctx context.Context, u string) (map[string]any, err
 		return nil, fmt.Errorf("HTTP %d", status)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := unmarshalBounded(body, &m); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %v", err)
 	}
 	return m, nil
@@ -376,7 +377,7 @@ func hasType(m map[string]any, t string) bool {
 
 // decodeJSONObject decodes a JSON object.
 func decodeJSONObject(b []byte, m *map[string]any) error {
-	if err := json.Unmarshal(b, m); err != nil {
+	if err := unmarshalBounded(b, m); err != nil {
 		return fmt.Errorf("not a JSON object: %v", err)
 	}
 	return nil

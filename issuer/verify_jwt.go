@@ -34,7 +34,7 @@ func (v *verifier) verifyJWS(ctx context.Context, rep *Report, token string) {
 		return
 	}
 	var payload map[string]any
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &payload); err != nil {
+	if err := unmarshalBounded(jws.UnsafePayloadWithoutVerification(), &payload); err != nil {
 		rep.Version = "ob3"
 		rep.fail("jwt", "payload is not a JSON object: %v", err)
 		return

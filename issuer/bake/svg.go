@@ -98,7 +98,9 @@ func parseSVG(src []byte) (*svgDoc, error) {
 				doc.baked = append(doc.baked, e)
 				continue
 			}
-			depth++
+			if depth++; depth > MaxSVGDepth {
+				return nil, fmt.Errorf("bake: parse SVG: %w: elements nested deeper than %d", ErrTooComplex, MaxSVGDepth)
+			}
 		case xml.EndElement:
 			depth--
 			if depth == 0 {
@@ -124,7 +126,9 @@ func readBaked(d *xml.Decoder, t xml.StartElement) (svgElem, error) {
 		}
 		switch tt := tok.(type) {
 		case xml.StartElement:
-			depth++
+			if depth++; depth > MaxSVGDepth {
+				return e, fmt.Errorf("bake: parse SVG: %w: elements nested deeper than %d", ErrTooComplex, MaxSVGDepth)
+			}
 			e.hasChild = true
 		case xml.EndElement:
 			depth--

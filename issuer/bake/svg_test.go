@@ -318,3 +318,44 @@ func TestSVGHostedAssertionVerify(t *testing.T) {
 }
 
 func cred(t *testing.T) string { return string(fixture(t, "credential.json")) }
+
+// hostileSVG is 7 MB of nested <g> elements. Unbounded, reading it held
+// a parser frame per level: 250 MB of heap.
+func hostileSVG() []byte {
+	return append([]byte(`<svg xmlns="http://www.w3.org/2000/svg">`), bytes.Repeat([]byte("<g>"), 7<<20/3)...)
+}
+
+// TestExtractRefusesDeepSVG: an SVG nested deeper than MaxSVGDepth is
+// refused with ErrTooComplex, also inside the baked element; artwork
+// nested up to the limit is read.
+func TestExtractRefusesDeepSVG(t *testing.T) {
+	for name, svg := range map[string][]byte{
+		"7 MB of <g>": hostileSVG(),
+		"in the credential element": []byte(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"><openbadges:credential>` +
+			strings.Repeat("<a>", MaxSVGDepth+1) + strings.Repeat("</a>", MaxSVGDepth+1) + `</openbadges:credential></svg>`),
+	} {
+		if _, err := Extract(svg); !errors.Is(err, ErrTooComplex) {
+			t.Errorf("%s: %v, want ErrTooComplex", name, err)
+		}
+	}
+	deep := []byte(`<svg xmlns="http://www.w3.org/2000/svg">` + strings.Repeat("<g>", MaxSVGDepth-1) + strings.Repeat("</g>", MaxSVGDepth-1) + `</svg>`)
+	baked, err := SVG(deep, VersionOB3, sampleJWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Extract(baked); err != nil {
+		t.Errorf("SVG nested %d deep: %v", MaxSVGDepth, err)
+	}
+}
+
+// BenchmarkExtractHostileSVG reports what refusing the 7 MB nested SVG
+// costs (B/op; 250 MB of heap before the depth limit).
+func BenchmarkExtractHostileSVG(b *testing.B) {
+	svg := hostileSVG()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Extract(svg); !errors.Is(err, ErrTooComplex) {
+			b.Fatal(err)
+		}
+	}
+}
