@@ -54,7 +54,7 @@ func commands() []command {
 		{"award", "--badge S --to RECIPIENT [--evidence URL] [--narrative TEXT] [--json]", "award a badge by hand", runAward},
 		{"awards list", "[--badge S] [--to RECIPIENT] [--json]", "list awards", runAwardsList},
 		{"revoke", "AWARD_ID --reason TEXT", "revoke an award", runRevoke},
-		{"verify", "FILE_OR_URL [--json]", "verify a baked image, credential, VC-JWT or hosted URL", runVerify},
+		{"verify", "FILE_OR_URL [--offline] [--recipient ID] [--json]", "verify a baked image, credential, VC-JWT or hosted URL; VALID only when every check was made (--offline accepts checks that need the network)", runVerify},
 		{"rules run", "[--dry-run] [--rule NAME] [--json]", "run a criteria sweep now; a dry run lists who would be awarded", runRulesRun},
 		{"digest", "[--dry-run] [--force]", "post this period's digest now (once per period unless --force)", runDigest},
 		{"schedule list", "", "list the scheduled jobs and their next runs", runScheduleList},
