@@ -1,6 +1,8 @@
 package issuer
 
 import (
+	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -50,5 +52,43 @@ func FuzzVerify(f *testing.F) {
 			t.Fatal("nil report without error")
 		}
 		_ = rep.Valid()
+	})
+}
+
+// FuzzVerifyJSON verifies hostile JSON credentials (seeds: our documents,
+// documents over the size limits, and testdata/fuzz/FuzzVerifyJSON): no
+// panic, a report or ErrUnusableInput, and nothing over the limits is
+// processed.
+func FuzzVerifyJSON(f *testing.F) {
+	is := newTestIssuer(f)
+	a := testAward()
+	if err := is.Sign(&a); err != nil {
+		f.Fatal(err)
+	}
+	status, err := is.StatusList(1, []int{42})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{a.Credential, status, is.AssertionOB2(a), is.ProfileDocument()} {
+		f.Add(seed)
+	}
+	docs := is.verifyDocs(f, []int{42})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rep, err := is.Verify(t.Context(), in, VerifyOptions{Docs: docs, Now: testNow})
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("Verify panicked: %v", err)
+			}
+			if !errors.Is(err, ErrUnusableInput) {
+				t.Fatalf("error %v is not ErrUnusableInput", err)
+			}
+			return
+		}
+		if rep == nil {
+			t.Fatal("nil report without error")
+		}
+		if checkJSONShape(in) != nil && bytes.HasPrefix(bytes.TrimSpace(in), []byte("{")) {
+			t.Fatalf("a document over the limits was verified: %+v", rep.Checks)
+		}
 	})
 }

@@ -109,9 +109,13 @@ func (is *Issuer) verifyDocs(t testing.TB, revoked []int) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string][]byte{
+	docs := map[string][]byte{
 		is.IssuerID():       is.ProfileDocument(),
 		is.JWKSURL():        is.JWKS(),
 		is.StatusListURL(1): status,
 	}
+	for _, k := range is.KeyRing().Keys() {
+		docs[is.KeyURL(k.ID)], _, _ = is.KeyDocument(k.ID, false)
+	}
+	return docs
 }

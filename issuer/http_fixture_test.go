@@ -165,6 +165,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 	// The table of cmd/badgebot/routes.go.
 	for pattern, fn := range map[string]http.HandlerFunc{
 		"GET /issuer":                      h.Profile,
+		"GET /issuer/keys/{id}":            h.Key,
 		"GET /badges":                      h.Badges,
 		"GET /badges/{slug}":               h.Badge,
 		"GET /badges/{slug}/image.svg":     h.BadgeImageSVG,

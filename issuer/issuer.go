@@ -108,12 +108,32 @@ func (is *Issuer) RevocationListURL() string { return is.p.BaseURL + "/revocatio
 // JWKSURL is the JSON Web Key Set of the VC-JWT keys.
 func (is *Issuer) JWKSURL() string { return is.p.BaseURL + "/.well-known/jwks.json" }
 
-// verificationMethodID names an Ed25519 key: the issuer URL with the
-// publicKeyMultibase as fragment, so an offline verifier can read the key.
-func (is *Issuer) verificationMethodID(k *edKey) string { return is.IssuerID() + "#" + k.multibase }
+// KeyURL is where one signing key is served on its own: /issuer/keys/{id},
+// id being a KeyInfo.ID (the publicKeyMultibase of an Ed25519 key, the
+// RFC 7638 thumbprint of an RSA key).
+func (is *Issuer) KeyURL(id string) string { return is.IssuerID() + "/keys/" + url.PathEscape(id) }
 
-// kid names an RSA key: the issuer URL with the RFC 7638 thumbprint.
-func (is *Issuer) kid(k *rsaKey) string { return is.IssuerID() + "#" + k.thumb }
+// verificationMethodID names an Ed25519 key: its own URL, which
+// dereferences to its Multikey document (wallets load the verification
+// method by its id) and ends in the publicKeyMultibase, so an offline
+// verifier can still read the key.
+func (is *Issuer) verificationMethodID(k *edKey) string { return is.KeyURL(k.multibase) }
+
+// legacyVerificationMethodID is how Ed25519 keys were named before they
+// had their own URL: the issuer URL with the publicKeyMultibase as
+// fragment. Credentials signed then carry it, so the profile still lists it.
+func (is *Issuer) legacyVerificationMethodID(k *edKey) string {
+	return is.IssuerID() + "#" + k.multibase
+}
+
+// kid names an RSA key: its own URL, which dereferences to its JWK (OB 3.0
+// §8.2: "a URI that can be dereferenced to an object of type JWK").
+func (is *Issuer) kid(k *rsaKey) string { return is.KeyURL(k.thumb) }
+
+// legacyKid is how RSA keys were named before they had their own URL: the
+// issuer URL with the RFC 7638 thumbprint as fragment. VC-JWTs signed then
+// carry it, so the JWKS still lists it.
+func (is *Issuer) legacyKid(k *rsaKey) string { return is.IssuerID() + "#" + k.thumb }
 
 // StatusListPosition returns the list number (1-based) and the index
 // within it of a status index.

@@ -63,22 +63,30 @@ type jwks struct {
 }
 
 // JWKS is the JSON Web Key Set served at /.well-known/jwks.json: every
-// RSA key ever used for VC-JWTs, so old awards keep verifying.
+// RSA key ever used for VC-JWTs, so old awards keep verifying, each listed
+// under its current kid (its /issuer/keys/ URL) and its older one.
 func (is *Issuer) JWKS() []byte {
 	_, rs := is.keys.all()
 	set := jwks{Keys: make([]jwk, 0, len(rs))}
 	for _, k := range rs {
-		pub := k.priv.PublicKey
-		set.Keys = append(set.Keys, jwk{
-			Kty: "RSA",
-			Kid: is.kid(k),
-			Use: "sig",
-			Alg: string(jose.RS256),
-			N:   b64url(pub.N.Bytes()),
-			E:   b64url(bigEndian(pub.E)),
-		})
+		// Under the kid new VC-JWTs carry and under the one VC-JWTs signed
+		// before keys had their own URL carry.
+		set.Keys = append(set.Keys, rsaJWK(is.kid(k), k), rsaJWK(is.legacyKid(k), k))
 	}
 	return mustJSON(set)
+}
+
+// rsaJWK is the public JWK of an RSA key under the given kid.
+func rsaJWK(kid string, k *rsaKey) jwk {
+	pub := k.priv.PublicKey
+	return jwk{
+		Kty: "RSA",
+		Kid: kid,
+		Use: "sig",
+		Alg: string(jose.RS256),
+		N:   b64url(pub.N.Bytes()),
+		E:   b64url(bigEndian(pub.E)),
+	}
 }
 
 // bigEndian is the minimal big-endian encoding of a positive int (JWK "e").

@@ -60,7 +60,7 @@ func TestSignJWTShape(t *testing.T) {
 		t.Fatalf("JWT has %d parts", len(parts))
 	}
 	_, rk := is.keys.current()
-	wantHeader := map[string]any{"alg": "RS256", "kid": is.IssuerID() + "#" + rk.thumb, "typ": "JWT"}
+	wantHeader := map[string]any{"alg": "RS256", "kid": is.IssuerID() + "/keys/" + rk.thumb, "typ": "JWT"}
 	if diff := cmp.Diff(wantHeader, decodeJWTPart(t, parts[0])); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
 	}

@@ -1,12 +1,32 @@
 package issuer
 
-// controllerTerms returns an inline context defining the two
-// controller-document terms that neither credentials/v2, the OB 3.0 context
-// nor multikey/v1 defines at the top level, with the IRIs the security vocabulary (and so every Data Integrity
-// verifier that frames controller documents) uses. Without it JSON-LD safe
-// mode rejects the profile.
+// controllerTerms returns an inline context defining the controller
+// document terms that neither credentials/v2 nor the OB 3.0 context
+// defines, with the IRIs the security vocabulary (and so every Data
+// Integrity verifier that frames controller documents) uses. Without it
+// JSON-LD safe mode rejects the profile. Multikey is defined here as
+// multikey/v1 defines it rather than by naming that context: wallets
+// (the DCC's verifier-core) frame the controller document with the
+// contexts they ship, which do not include multikey/v1, and cannot fetch
+// it offline.
 func controllerTerms() map[string]any {
 	return map[string]any{
+		"Multikey": map[string]any{
+			"@id": "https://w3id.org/security#Multikey",
+			"@context": map[string]any{
+				"@protected": true,
+				"id":         "@id",
+				"type":       "@type",
+				"controller": map[string]any{
+					"@id":   "https://w3id.org/security#controller",
+					"@type": "@id",
+				},
+				"publicKeyMultibase": map[string]any{
+					"@id":   "https://w3id.org/security#publicKeyMultibase",
+					"@type": "https://w3id.org/security#multibase",
+				},
+			},
+		},
 		"verificationMethod": map[string]any{
 			"@id":   "https://w3id.org/security#verificationMethod",
 			"@type": "@id",
@@ -43,11 +63,14 @@ type multikeyDoc struct {
 // ProfileDocument is the OB 3.0 issuer Profile served at /issuer. It is
 // the controller document of the issuer's keys: verificationMethod lists
 // every Ed25519 key ever used as a Multikey, and assertionMethod names
-// them all, so credentials signed before a rotation still verify.
+// them all, so credentials signed before a rotation still verify. Each key
+// is listed under its own URL (/issuer/keys/{multibase}, which new
+// credentials name) and under the issuer URL with its multibase as
+// fragment (which credentials signed before keys had a URL name).
 func (is *Issuer) ProfileDocument() []byte {
 	eds, _ := is.keys.all()
 	doc := profileDocument{
-		Context:     []any{ContextCredentialsV2, ContextOB303, ContextMultikeyV1, controllerTerms()},
+		Context:     []any{ContextCredentialsV2, ContextOB303, controllerTerms()},
 		ID:          is.IssuerID(),
 		Type:        []string{"Profile"},
 		Name:        is.p.Name,
@@ -56,14 +79,16 @@ func (is *Issuer) ProfileDocument() []byte {
 		Description: is.p.Description,
 	}
 	for _, k := range eds {
-		id := is.verificationMethodID(k)
-		doc.VerificationMethod = append(doc.VerificationMethod, multikeyDoc{
-			ID:                 id,
-			Type:               "Multikey",
-			Controller:         is.IssuerID(),
-			PublicKeyMultibase: k.multibase,
-		})
-		doc.AssertionMethod = append(doc.AssertionMethod, id)
+		// Each key under its own URL and, for credentials signed before
+		// keys had one, under the issuer URL with its multibase fragment.
+		for _, id := range []string{is.verificationMethodID(k), is.legacyVerificationMethodID(k)} {
+			doc.VerificationMethod = append(doc.VerificationMethod, is.multikey(id, k))
+			doc.AssertionMethod = append(doc.AssertionMethod, id)
+		}
 	}
 	return mustJSON(doc)
+}
+
+func (is *Issuer) multikey(id string, k *edKey) multikeyDoc {
+	return multikeyDoc{ID: id, Type: "Multikey", Controller: is.IssuerID(), PublicKeyMultibase: k.multibase}
 }

@@ -3,7 +3,6 @@ package issuer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +47,10 @@ type Check struct {
 	Name    string      `json:"name"`
 	Status  CheckStatus `json:"status"`
 	Message string      `json:"message"`
+	// NeedsNetwork marks a skipped check that a document it needed (a
+	// key, a status list, a hosted copy) could not be read for: with the
+	// network it could have been made.
+	NeedsNetwork bool `json:"needs_network,omitempty"`
 }
 
 // Report is the result of Verify: what the input was and every check.
@@ -61,9 +64,11 @@ type Report struct {
 	proved bool // a signature or the hosted copy was verified
 }
 
-// Valid reports whether the input verified: no check failed and its
+// Valid reports whether nothing that was checked failed and the
 // signature (or, for a hosted OB 2.0 assertion, its hosted copy) was
-// verified. Skipped checks do not make a report invalid.
+// verified. Skipped checks do not make a report invalid, but a valid
+// report with skipped checks is not Complete: say which (Skipped) before
+// calling the badge verified.
 func (r *Report) Valid() bool {
 	if r == nil || !r.proved {
 		return false
@@ -74,6 +79,20 @@ func (r *Report) Valid() bool {
 		}
 	}
 	return true
+}
+
+// Complete reports whether the report is Valid and no check was skipped.
+func (r *Report) Complete() bool { return r.Valid() && len(r.Skipped()) == 0 }
+
+// Skipped lists the checks that could not be made.
+func (r *Report) Skipped() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Status == CheckSkipped {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Failed lists the failed checks.
@@ -93,6 +112,17 @@ func (r *Report) add(name string, st CheckStatus, format string, args ...any) {
 func (r *Report) ok(name, format string, args ...any)   { r.add(name, CheckOK, format, args...) }
 func (r *Report) fail(name, format string, args ...any) { r.add(name, CheckFailed, format, args...) }
 func (r *Report) skip(name, format string, args ...any) { r.add(name, CheckSkipped, format, args...) }
+
+// skipFetch records a check skipped because a document could not be read.
+func (r *Report) skipFetch(name, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: CheckSkipped, Message: fmt.Sprintf(format, args...), NeedsNetwork: true})
+}
+
+// addCheck records a check made elsewhere under another name.
+func (r *Report) addCheck(name string, c Check) {
+	c.Name = name
+	r.Checks = append(r.Checks, c)
+}
 
 // ErrUnusableInput is wrapped by Verify's error when the input is not a
 // credential, assertion, VC-JWT or baked image at all.
@@ -148,7 +178,9 @@ func (v *verifier) run(ctx context.Context, input []byte) (rep *Report, err erro
 			rep.Format = "json"
 		}
 		var doc map[string]any
-		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		if err := unmarshalBounded([]byte(text), &doc); errors.Is(err, errTooComplex) {
+			return nil, fmt.Errorf("%w: %v", ErrUnusableInput, err)
+		} else if err != nil {
 			return nil, fmt.Errorf("%w: not a JSON object: %v", ErrUnusableInput, err)
 		}
 		if isOB2(doc) || rep.Version == bake.VersionOB2 {
@@ -225,6 +257,11 @@ var errNoDocument = errors.New("not supplied and fetching is off")
 // fetch returns the document at u from Docs or, when a Client is set,
 // from the network.
 func (v *verifier) fetch(ctx context.Context, u string) ([]byte, int, error) {
+	return v.fetchAccept(ctx, u, "application/ld+json, application/json;q=0.9, */*;q=0.1")
+}
+
+// fetchAccept is fetch with the given Accept header.
+func (v *verifier) fetchAccept(ctx context.Context, u, accept string) ([]byte, int, error) {
 	if b, ok := v.opt.Docs[u]; ok {
 		return b, http.StatusOK, nil
 	}
@@ -235,7 +272,7 @@ func (v *verifier) fetch(ctx context.Context, u string) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("Accept", "application/ld+json, application/json;q=0.9, */*;q=0.1")
+	req.Header.Set("Accept", accept)
 	resp, err := v.opt.Client.Do(req)
 	if err != nil {
 		return nil, 0, err
@@ -261,7 +298,7 @@ func (v *verifier) fetchJSON(ctx context.Context, u string) (map[string]any, err
 		return nil, fmt.Errorf("HTTP %d", status)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := unmarshalBounded(body, &m); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %v", err)
 	}
 	return m, nil
@@ -340,7 +377,7 @@ func hasType(m map[string]any, t string) bool {
 
 // decodeJSONObject decodes a JSON object.
 func decodeJSONObject(b []byte, m *map[string]any) error {
-	if err := json.Unmarshal(b, m); err != nil {
+	if err := unmarshalBounded(b, m); err != nil {
 		return fmt.Errorf("not a JSON object: %v", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func (v *verifier) verifyJWS(ctx context.Context, rep *Report, token string) {
 		return
 	}
 	var payload map[string]any
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &payload); err != nil {
+	if err := unmarshalBounded(jws.UnsafePayloadWithoutVerification(), &payload); err != nil {
 		rep.Version = "ob3"
 		rep.fail("jwt", "payload is not a JSON object: %v", err)
 		return
@@ -176,6 +177,14 @@ func (v *verifier) jwtKey(ctx context.Context, h jose.Header, issuerID string) (
 		return pub, c
 	}
 	var tried []string
+	if isHTTPURL(kid) && !strings.Contains(kid, "#") {
+		// OB 3.0 §8.2: kid is a URI that dereferences to a JWK.
+		key, c, err := v.kidJWK(ctx, kid, issuerID)
+		if err == nil {
+			return key, c
+		}
+		tried = append(tried, fmt.Sprintf("%s: %v", kid, err))
+	}
 	for _, u := range jwksURLs(issuerID, kid) {
 		set, err := v.fetchJSON(ctx, u)
 		if err != nil {
@@ -204,6 +213,38 @@ func (v *verifier) jwtKey(ctx context.Context, h jose.Header, issuerID string) (
 	}
 	c.Status, c.Message = CheckFailed, fmt.Sprintf("cannot find kid %s (%s): %v", kid, strings.Join(tried, "; "), errNoKey)
 	return nil, c
+}
+
+// kidJWK dereferences a kid URL to its JWK. The key is bound to the
+// issuer when the kid is on the issuer's host. An error means no JWK was
+// found there (the caller then looks in the key set).
+func (v *verifier) kidJWK(ctx context.Context, kid, issuerID string) (any, Check, error) {
+	c := Check{Name: "jwt.key"}
+	body, status, err := v.fetchAccept(ctx, kid, mediaJWK+", application/json;q=0.9")
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("HTTP %d", status)
+	}
+	if err != nil {
+		return nil, c, err
+	}
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(body); err != nil {
+		return nil, c, fmt.Errorf("not a JWK: %v", err)
+	}
+	if !jwk.IsPublic() || !jwk.Valid() {
+		c.Status, c.Message = CheckFailed, fmt.Sprintf("kid %s dereferences to a JWK that is not a public key", kid)
+		return nil, c, nil
+	}
+	if jwk.KeyID != "" && jwk.KeyID != kid {
+		c.Status, c.Message = CheckFailed, fmt.Sprintf("kid %s dereferences to a JWK with kid %q", kid, jwk.KeyID)
+		return nil, c, nil
+	}
+	if !sameOrigin(kid, issuerID) {
+		c.Status, c.Message = CheckFailed, fmt.Sprintf("kid %s is not on the issuer's host", kid)
+		return jwk.Key, c, nil
+	}
+	c.Status, c.Message = CheckOK, fmt.Sprintf("kid %s dereferences to the signing key (JWK) on the issuer's host", kid)
+	return jwk.Key, c, nil
 }
 
 // jwksURLs lists where the key set of an issuer may be: beside the

@@ -94,7 +94,7 @@ func (v *verifier) checkOB2Dates(rep *Report, a map[string]any) {
 func (v *verifier) checkOB2Badge(ctx context.Context, rep *Report, a map[string]any) map[string]any {
 	badge, err := v.embeddedOrFetched(ctx, a["badge"])
 	if err != nil {
-		rep.skip("ob2.badge", "BadgeClass %s not checked: %v", idOf(a["badge"]), err)
+		rep.skipFetch("ob2.badge", "BadgeClass %s not checked: %v", idOf(a["badge"]), err)
 		return nil
 	}
 	if miss := missing(badge, "id", "type", "name", "description", "image", "criteria", "issuer"); miss != "" {
@@ -105,7 +105,7 @@ func (v *verifier) checkOB2Badge(ctx context.Context, rep *Report, a map[string]
 	rep.Issuer = idOf(badge["issuer"])
 	profile, err := v.embeddedOrFetched(ctx, badge["issuer"])
 	if err != nil {
-		rep.skip("ob2.issuer", "issuer Profile %s not checked: %v", rep.Issuer, err)
+		rep.skipFetch("ob2.issuer", "issuer Profile %s not checked: %v", rep.Issuer, err)
 		return nil
 	}
 	if miss := missing(profile, "id", "type", "name", "url", "email"); miss != "" {
@@ -150,7 +150,7 @@ func (v *verifier) checkHosted(ctx context.Context, rep *Report, a map[string]an
 	body, status, err := v.fetch(ctx, id)
 	switch {
 	case err != nil:
-		rep.skip("hosted", "hosted copy %s not checked: %v", id, err)
+		rep.skipFetch("hosted", "hosted copy %s not checked: %v", id, err)
 		return
 	case status == http.StatusGone:
 		rep.fail("hosted", "%s answers 410 Gone: revoked", id)
@@ -191,7 +191,7 @@ func (v *verifier) checkSignedOB2(ctx context.Context, rep *Report, a map[string
 		keyDoc, err = v.fetchJSON(ctx, creator)
 	}
 	if err != nil {
-		rep.skip("ob2.signed", "CryptographicKey %s not available: %v", creator, err)
+		rep.skipFetch("ob2.signed", "CryptographicKey %s not available: %v", creator, err)
 		return
 	}
 	blk, _ := pem.Decode([]byte(str(keyDoc, "publicKeyPem")))
@@ -215,7 +215,7 @@ func (v *verifier) checkSignedOB2(ctx context.Context, rep *Report, a map[string
 	rep.ok("ob2.signed", "JWS verified with %s", creator)
 	rep.proved = true
 	if profile == nil {
-		rep.skip("ob2.key", "issuer Profile not available: key owner and revocation list not checked")
+		rep.skipFetch("ob2.key", "issuer Profile not available: key owner and revocation list not checked")
 		return
 	}
 	if owner := str(keyDoc, "owner"); owner != str(profile, "id") {
@@ -229,7 +229,7 @@ func (v *verifier) checkSignedOB2(ctx context.Context, rep *Report, a map[string
 	}
 	list, err := v.fetchJSON(ctx, rl)
 	if err != nil {
-		rep.skip("revoked", "revocation list %s not checked: %v", rl, err)
+		rep.skipFetch("revoked", "revocation list %s not checked: %v", rl, err)
 		return
 	}
 	for _, x := range asList(list["revokedAssertions"]) {

@@ -237,6 +237,13 @@ func TestVerifyOnline(t *testing.T) {
 			w.Write(is.ProfileDocument())
 		case path == "/.well-known/jwks.json":
 			w.Write(is.JWKS())
+		case strings.HasPrefix(path, "/issuer/keys/"):
+			b, _, ok := is.KeyDocument(strings.TrimPrefix(path, "/issuer/keys/"), r.Header.Get("Accept") == "application/jwk+json")
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write(b)
 		case path == "/status/1":
 			var idx []int
 			for id := range revoked {

@@ -55,7 +55,7 @@ func commands() []command {
 		{"awards list", "[--badge S] [--to RECIPIENT] [--json]", "list awards", runAwardsList},
 		{"revoke", "AWARD_ID --reason TEXT", "revoke an award", runRevoke},
 		{"audit", "[--since DATE|DURATION] [--json]", "who awarded, approved, rejected, revoked and linked what, when, from where", runAudit},
-		{"verify", "FILE_OR_URL [--json]", "verify a baked image, credential, VC-JWT or hosted URL", runVerify},
+		{"verify", "FILE_OR_URL [--offline] [--recipient ID] [--json]", "verify a baked image, credential, VC-JWT or hosted URL; VALID only when every check was made (--offline accepts checks that need the network)", runVerify},
 		{"rules run", "[--dry-run] [--rule NAME] [--json]", "run a criteria sweep now; a dry run lists who would be awarded", runRulesRun},
 		{"digest", "[--dry-run] [--force]", "post this period's digest now (once per period unless --force)", runDigest},
 		{"schedule list", "", "list the scheduled jobs and their next runs", runScheduleList},

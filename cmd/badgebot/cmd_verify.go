@@ -21,7 +21,7 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("verify", true)
 	var offline bool
 	var recipient string
-	fs.BoolVar(&offline, "offline", false, "fetch nothing; checks that need a document are skipped")
+	fs.BoolVar(&offline, "offline", false, "fetch nothing; checks that need a document are skipped, and a badge whose other checks pass is VALID (offline) with exit 0")
 	fs.StringVar(&recipient, "recipient", "", "check that the badge was issued to this e-mail address or URL")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -42,11 +42,13 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return bot.Errorf(bot.EINVALID, "%s: %v", pos[0], err)
 	}
+	outcome, accepted := verifyOutcome(rep, offline)
 	if c.json {
 		out := struct {
-			Valid bool `json:"valid"`
+			Valid   bool   `json:"valid"`
+			Outcome string `json:"outcome"`
 			*issuer.Report
-		}{rep.Valid(), rep}
+		}{accepted, outcome, rep}
 		if err := c.printJSON(out); err != nil {
 			return err
 		}
@@ -58,16 +60,41 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 		for _, ch := range rep.Checks {
 			c.printf("%-7s %-12s %s\n", ch.Status, ch.Name, ch.Message)
 		}
-		if rep.Valid() {
-			c.printf("VALID\n")
-		} else {
-			c.printf("INVALID\n")
-		}
+		c.printf("%s\n", outcome)
 	}
-	if !rep.Valid() {
+	if !accepted {
 		return silentError{errInvalid}
 	}
 	return nil
+}
+
+// verifyOutcome is the last line `verify` prints and whether it exits 0.
+// A badge is VALID only when every check was made; a check that could not
+// be made (a key, status list or hosted copy that could not be read) is
+// named, and exits 1, unless --offline accepts checks skipped for want of
+// the network.
+func verifyOutcome(rep *issuer.Report, offline bool) (string, bool) {
+	if !rep.Valid() {
+		return "INVALID", false
+	}
+	skipped := rep.Skipped()
+	if len(skipped) == 0 {
+		return "VALID", true
+	}
+	var names []string
+	onlyNetwork := true
+	for _, s := range skipped {
+		names = append(names, s.Name)
+		onlyNetwork = onlyNetwork && s.NeedsNetwork
+	}
+	list := strings.Join(names, ", ")
+	if offline && onlyNetwork {
+		return "VALID (offline; not checked: " + list + ")", true
+	}
+	if offline {
+		return "NOT VERIFIED: could not check " + list, false
+	}
+	return "NOT VERIFIED: could not check " + list + " (--offline accepts checks that need the network)", false
 }
 
 // readVerifyInput reads a file, or passes an http(s) URL through for

@@ -19,6 +19,7 @@ func (a *App) routes() (http.Handler, error) {
 	// Open Badges: issuer profile, badge classes, awards, revocation, keys.
 	is := issuer.NewHandler(a.Issuer, a.DB.IssuerSource(a.Config.Server.PublicURL), a.Log)
 	handle("GET /issuer", is.Profile)
+	handle("GET /issuer/keys/{id}", is.Key)
 	handle("GET /badges", is.Badges)
 	handle("GET /badges/{slug}", is.Badge)
 	handle("GET /badges/{slug}/image.svg", is.BadgeImageSVG)

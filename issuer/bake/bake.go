@@ -76,7 +76,14 @@ const (
 	// ErrInvalid: the baked element or chunk, or the text given to bake, is
 	// not a well-formed Open Badge.
 	ErrInvalid Error = "invalid Open Badge"
+	// ErrTooComplex: an SVG nests elements deeper than MaxSVGDepth. No
+	// badge artwork does; a hostile file that did would make the XML
+	// parser hold a frame per level (a 7 MB file, 250 MB).
+	ErrTooComplex Error = "image too complex"
 )
+
+// MaxSVGDepth is how deeply an SVG may nest its elements.
+const MaxSVGDepth = 256
 
 // textKind says what a badge text is; it decides how an SVG carries it.
 type textKind int
@@ -157,7 +164,8 @@ func isHTTPURL(s string) bool {
 // <openbadges:assertion>, whatever prefix the namespace is bound to, from its
 // verify attribute or its (CDATA) body. The file must be well-formed: bad
 // PNG chunk CRCs or malformed XML are errors. Errors wrap ErrNotImage,
-// ErrCorrupt, ErrNoBadge, ErrDuplicate, ErrCompressed or ErrInvalid.
+// ErrCorrupt, ErrNoBadge, ErrDuplicate, ErrCompressed, ErrInvalid or
+// ErrTooComplex.
 func Extract(data []byte) (Baked, error) {
 	if bytes.HasPrefix(data, []byte(pngSignature)) {
 		return extractPNG(data)

@@ -35,7 +35,7 @@ func seedFiles(f *testing.F) [][]byte {
 }
 
 // sentinels are the errors every failure must wrap.
-var sentinels = []error{ErrNotImage, ErrCorrupt, ErrNoBadge, ErrDuplicate, ErrCompressed, ErrInvalid}
+var sentinels = []error{ErrNotImage, ErrCorrupt, ErrNoBadge, ErrDuplicate, ErrCompressed, ErrInvalid, ErrTooComplex}
 
 func checkSentinel(t *testing.T, err error) {
 	t.Helper()
@@ -47,27 +47,74 @@ func checkSentinel(t *testing.T, err error) {
 	t.Fatalf("error %v wraps no sentinel", err)
 }
 
-func FuzzExtract(f *testing.F) {
+// FuzzExtractPNG unbakes hostile PNGs (seeds: every PNG fixture and
+// golden file, and testdata/fuzz/FuzzExtractPNG).
+func FuzzExtractPNG(f *testing.F) {
 	for _, s := range seedFiles(f) {
-		f.Add(s)
+		if bytes.HasPrefix(s, []byte(pngSignature)) {
+			f.Add(s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkExtract(t, data) })
+}
+
+// FuzzExtractSVG unbakes hostile SVGs (seeds: every SVG fixture and
+// golden file, and testdata/fuzz/FuzzExtractSVG, deeply nested ones
+// among them).
+func FuzzExtractSVG(f *testing.F) {
+	for _, s := range seedFiles(f) {
+		if !bytes.HasPrefix(s, []byte(pngSignature)) {
+			f.Add(s)
+		}
 	}
 	f.Add([]byte(`<svg xmlns:o="http://openbadges.org"><o:assertion verify="https://e.org/a"><![CDATA[{]]]]><![CDATA[>}]]></o:assertion></svg>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := Extract(data)
-		if err != nil {
-			checkSentinel(t, err)
+		checkExtract(t, data)
+		if bytes.Count(data, []byte("<")) <= MaxSVGDepth {
 			return
 		}
-		if got.Format != FormatPNG && got.Format != FormatSVG {
-			t.Fatalf("format %q", got.Format)
-		}
-		if got.Version != VersionOB3 && got.Version != VersionOB2 {
-			t.Fatalf("version %q", got.Version)
-		}
-		if got.Text == "" || got.Text != strings.TrimSpace(got.Text) {
-			t.Fatalf("text %q is empty or untrimmed", got.Text)
+		if _, err := Extract(data); err == nil && svgDepth(data) > MaxSVGDepth+1 {
+			t.Fatalf("an SVG nested %d deep was read", svgDepth(data))
 		}
 	})
+}
+
+// svgDepth is how deeply a well-formed prefix of data nests elements.
+func svgDepth(data []byte) int {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	depth, most := 0, 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return most
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+			most = max(most, depth)
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
+
+// checkExtract: Extract fails with a sentinel or returns a sane badge.
+func checkExtract(t *testing.T, data []byte) {
+	t.Helper()
+	got, err := Extract(data)
+	if err != nil {
+		checkSentinel(t, err)
+		return
+	}
+	if got.Format != FormatPNG && got.Format != FormatSVG {
+		t.Fatalf("format %q", got.Format)
+	}
+	if got.Version != VersionOB3 && got.Version != VersionOB2 {
+		t.Fatalf("version %q", got.Version)
+	}
+	if got.Text == "" || got.Text != strings.TrimSpace(got.Text) {
+		t.Fatalf("text %q is empty or untrimmed", got.Text)
+	}
 }
 
 func FuzzPNG(f *testing.F) {

@@ -20,6 +20,7 @@ func goldenCases(t testing.TB) []struct{ name, input, version, text string } {
 		{"inkscape.ob3-jwt.svg", "inkscape.svg", VersionOB3, sampleJWS},
 		{"illustrator.ob2-url.svg", "illustrator.svg", VersionOB2, sampleURL},
 		{"illustrator.ob2-json.svg", "illustrator.svg", VersionOB2, sampleJSON},
+		{"illustrator.ob2-hosted.svg", "illustrator.svg", VersionOB2, sampleHosted},
 		{"prebaked-ob2.ob3-json.svg", "prebaked-ob2.svg", VersionOB3, cred},
 		{"empty-root.ob3-jwt.svg", "empty-root.svg", VersionOB3, sampleJWS},
 		{"empty-root.ob3-cdata-end.svg", "empty-root.svg", VersionOB3, `{"name":"a]]>b"}`},

@@ -22,6 +22,8 @@ const (
 		".c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
 	sampleURL  = "https://badges.example.org/awards/01J9ZK4Q7M3V8XKQ2N6P0R5T1W?format=ob2&v=2"
 	sampleJSON = `{"@context":"https://w3id.org/openbadges/v2","type":"Assertion","name":"Zoë’s first ✓"}`
+	// a hosted OB 2.0 assertion: its id is where it is hosted
+	sampleHosted = `{"@context":"https://w3id.org/openbadges/v2","type":"Assertion","id":"https://badges.example.org/awards/a1?x=1&y=2","verification":{"type":"HostedBadge"}}`
 )
 
 // fixture reads a file from testdata.

@@ -2,6 +2,7 @@ package bake
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -97,7 +98,9 @@ func parseSVG(src []byte) (*svgDoc, error) {
 				doc.baked = append(doc.baked, e)
 				continue
 			}
-			depth++
+			if depth++; depth > MaxSVGDepth {
+				return nil, fmt.Errorf("bake: parse SVG: %w: elements nested deeper than %d", ErrTooComplex, MaxSVGDepth)
+			}
 		case xml.EndElement:
 			depth--
 			if depth == 0 {
@@ -123,7 +126,9 @@ func readBaked(d *xml.Decoder, t xml.StartElement) (svgElem, error) {
 		}
 		switch tt := tok.(type) {
 		case xml.StartElement:
-			depth++
+			if depth++; depth > MaxSVGDepth {
+				return e, fmt.Errorf("bake: parse SVG: %w: elements nested deeper than %d", ErrTooComplex, MaxSVGDepth)
+			}
 			e.hasChild = true
 		case xml.EndElement:
 			depth--
@@ -235,9 +240,10 @@ func extractSVG(src []byte) (Baked, error) {
 // xmlns:openbadges declaration (declarations binding another prefix to an
 // Open Badges namespace are dropped). A JSON text goes in a CDATA body; any
 // "]]>" in it, which can only occur inside a JSON string, is written as
-// "]]\u003e", an equivalent JSON escape, so the CDATA section stays whole. A
-// compact JWS (or an OB 2.0 hosted URL) goes in the verify attribute, with
-// no body. The rest of the document is copied byte for byte.
+// "]]\u003e", an equivalent JSON escape, so the CDATA section stays whole;
+// an OB 2.0 assertion whose id is an http(s) URL (a hosted assertion) also
+// gets that URL in the verify attribute, as Baking 2.0 says. A compact JWS
+// (or an OB 2.0 hosted URL) goes in the verify attribute, with no body. The rest of the document is copied byte for byte.
 func SVG(svg []byte, version, text string) ([]byte, error) {
 	text = strings.TrimSpace(text)
 	kind, err := classify(version, text)
@@ -270,6 +276,13 @@ func SVG(svg []byte, version, text string) ([]byte, error) {
 	out.WriteString("\n<openbadges:")
 	out.WriteString(local)
 	if kind == kindJSON {
+		if u := hostedAssertionURL(version, text); u != "" {
+			out.WriteString(` verify="`)
+			if err := xml.EscapeText(&out, []byte(u)); err != nil {
+				return nil, fmt.Errorf("bake: SVG: escape verify attribute: %w", err)
+			}
+			out.WriteString(`"`)
+		}
 		out.WriteString("><![CDATA[")
 		out.WriteString(strings.ReplaceAll(text, "]]>", `]]\u003e`))
 		out.WriteString("]]></openbadges:")
@@ -302,6 +315,23 @@ func SVG(svg []byte, version, text string) ([]byte, error) {
 	}
 	out.Write(svg[pos:])
 	return out.Bytes(), nil
+}
+
+// hostedAssertionURL returns the id of an OB 2.0 assertion given as JSON
+// when it is an http(s) URL (a hosted assertion), else "". Baking 2.0
+// puts it in the verify attribute of <openbadges:assertion>, beside the
+// assertion in the body.
+func hostedAssertionURL(version, text string) string {
+	if version != VersionOB2 {
+		return ""
+	}
+	var a struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal([]byte(text), &a) != nil || !isHTTPURL(a.ID) {
+		return ""
+	}
+	return a.ID
 }
 
 // rewriteRootTag returns the root start tag with xmlns:openbadges bound to

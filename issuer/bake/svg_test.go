@@ -288,3 +288,74 @@ func TestAddEntities(t *testing.T) {
 		t.Errorf("a non-DOCTYPE directive added entities: %v", got)
 	}
 }
+
+// TestSVGHostedAssertionVerify: Baking 2.0 puts a hosted assertion's URL
+// in the verify attribute of <openbadges:assertion>, the assertion itself
+// in its body; unbaking gives the assertion.
+func TestSVGHostedAssertionVerify(t *testing.T) {
+	out, err := SVG(fixture(t, "inkscape.svg"), VersionOB2, sampleHosted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<openbadges:assertion verify="https://badges.example.org/awards/a1?x=1&amp;y=2"><![CDATA[` + sampleHosted + `]]></openbadges:assertion>`
+	if !bytes.Contains(out, []byte(want)) {
+		t.Fatalf("baked SVG lacks %s:\n%s", want, out)
+	}
+	got, err := Extract(out)
+	if err != nil || got != (Baked{FormatSVG, VersionOB2, sampleHosted}) {
+		t.Fatalf("Extract = %+v, %v", got, err)
+	}
+	// Not for OB 3.0, nor for an assertion whose id is not a URL.
+	for _, c := range []struct{ version, text string }{{VersionOB3, cred(t)}, {VersionOB2, sampleJSON}} {
+		out, err := SVG(fixture(t, "inkscape.svg"), c.version, c.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(out, []byte(" verify=")) {
+			t.Errorf("%s %.40s: verify attribute added", c.version, c.text)
+		}
+	}
+}
+
+func cred(t *testing.T) string { return string(fixture(t, "credential.json")) }
+
+// hostileSVG is 7 MB of nested <g> elements. Unbounded, reading it held
+// a parser frame per level: 250 MB of heap.
+func hostileSVG() []byte {
+	return append([]byte(`<svg xmlns="http://www.w3.org/2000/svg">`), bytes.Repeat([]byte("<g>"), 7<<20/3)...)
+}
+
+// TestExtractRefusesDeepSVG: an SVG nested deeper than MaxSVGDepth is
+// refused with ErrTooComplex, also inside the baked element; artwork
+// nested up to the limit is read.
+func TestExtractRefusesDeepSVG(t *testing.T) {
+	for name, svg := range map[string][]byte{
+		"7 MB of <g>": hostileSVG(),
+		"in the credential element": []byte(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"><openbadges:credential>` +
+			strings.Repeat("<a>", MaxSVGDepth+1) + strings.Repeat("</a>", MaxSVGDepth+1) + `</openbadges:credential></svg>`),
+	} {
+		if _, err := Extract(svg); !errors.Is(err, ErrTooComplex) {
+			t.Errorf("%s: %v, want ErrTooComplex", name, err)
+		}
+	}
+	deep := []byte(`<svg xmlns="http://www.w3.org/2000/svg">` + strings.Repeat("<g>", MaxSVGDepth-1) + strings.Repeat("</g>", MaxSVGDepth-1) + `</svg>`)
+	baked, err := SVG(deep, VersionOB3, sampleJWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Extract(baked); err != nil {
+		t.Errorf("SVG nested %d deep: %v", MaxSVGDepth, err)
+	}
+}
+
+// BenchmarkExtractHostileSVG reports what refusing the 7 MB nested SVG
+// costs (B/op; 250 MB of heap before the depth limit).
+func BenchmarkExtractHostileSVG(b *testing.B) {
+	svg := hostileSVG()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Extract(svg); !errors.Is(err, ErrTooComplex) {
+			b.Fatal(err)
+		}
+	}
+}
