@@ -32,7 +32,7 @@ func TestVerifySkippedChecksAreNotValid(t *testing.T) {
 	}
 	os.WriteFile(e.config, []byte(moved), 0o600)
 
-	code, out, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--json")
+	code, out, errs := e.run("award", "--badge", "first-pr", "--to", "github:octocat", "--narrative", "Fixed the docs build", "--json")
 	if code != 0 {
 		t.Fatalf("award: %d %s", code, errs)
 	}
