@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -276,9 +275,7 @@ func apiOrigin(r *http.Request) context.Context {
 // hasAdminToken reports whether r carries the admin bearer token (and
 // one is set).
 func (a *App) hasAdminToken(r *http.Request) bool {
-	token := a.Config.Server.AdminToken
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return token != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	return bearerOK(r, a.Config.Server.AdminToken)
 }
 
 // admin guards the write API with the admin bearer token.
@@ -289,8 +286,7 @@ func (a *App) admin(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if !a.hasAdminToken(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="badgebot"`)
-			writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			unauthorized(w, "missing or wrong bearer token")
 			return
 		}
 		next(w, r)
