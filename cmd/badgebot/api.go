@@ -113,9 +113,9 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := a.DB.Ping(r.Context()); err != nil {
+	if err := a.ready(r.Context()); err != nil {
 		a.Log.Error("readiness: database", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		http.Error(w, "not ready: the database cannot take writes", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

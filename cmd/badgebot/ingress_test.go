@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/google/go-cmp/cmp"
@@ -143,5 +146,94 @@ func TestMetricsToken(t *testing.T) {
 	}
 	if code, body := metrics(closed.URL, "bearer "+token); code != http.StatusOK || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("/metrics with the token: %d, want 200 with the metrics", code)
+	}
+}
+
+// The expiry job deletes the bodies of processed deliveries older than
+// privacy.delivery_retention (Bugzilla's carry e-mail addresses) and
+// keeps newer ones.
+func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
+	app := startApp(t, func(c *Config) { c.Privacy.DeliveryRetention = "30d" })
+	ctx := context.Background()
+	body := githubPayload(t, "pull_request.closed.merged.json")
+	for id, age := range map[string]time.Duration{"old": 31 * 24 * time.Hour, "new": time.Hour} {
+		d := bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body, ReceivedAt: time.Now().Add(-age)}
+		if _, err := app.DB.SaveDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, app)
+	var logs bytes.Buffer
+	app.Log = slog.New(slog.NewTextHandler(&logs, nil)) // nothing else logs meanwhile
+	if err := app.expiryJob(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "delivery bodies deleted") || !strings.Contains(logs.String(), "count=1 ") {
+		t.Errorf("expiry job log does not report one body deleted:\n%s", logs.String())
+	}
+	if n, err := app.DB.DropDeliveryBodies(ctx, time.Now().Add(-30*24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("after the expiry job, %d more old bodies to drop (%v), want 0", n, err)
+	}
+	if n, err := app.DB.DropDeliveryBodies(ctx, time.Now()); err != nil || n != 1 {
+		t.Errorf("the recent delivery's body: dropped %d (%v) with a cutoff of now, want it kept until then (1)", n, err)
+	}
+}
+
+// mountSmallDisk mounts a 16 MiB tmpfs for a test, or skips when this
+// process may not mount (it needs root and CAP_SYS_ADMIN).
+func mountSmallDisk(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small disk to fill (%v: %s)", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// /readyz fails with a reason on a full disk, where the database answers
+// reads but cannot take writes, and recovers once there is room.
+func TestReadyzFailsOnFullDisk(t *testing.T) {
+	disk := mountSmallDisk(t)
+	app := startApp(t, func(c *Config) { c.Storage.Path = filepath.Join(disk, "badgebot.db") })
+	app.readiness.mu.Lock()
+	app.readiness.ttl = 0 // a fresh verdict on every request
+	app.readiness.mu.Unlock()
+	readyz := func() (int, string) {
+		resp, body := get(t, app.URL+"/readyz", "")
+		return resp.StatusCode, string(body)
+	}
+	if code, body := readyz(); code != http.StatusOK {
+		t.Fatalf("/readyz before the disk filled: %d %s", code, body)
+	}
+
+	filler := filepath.Join(disk, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break // ENOSPC: full
+		}
+	}
+	f.Close()
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "cannot take writes") {
+		t.Errorf("/readyz on a full disk: %d %q, want 503 with a reason", code, body)
+	}
+	if resp, _ := get(t, app.URL+"/healthz", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz on a full disk: %d, want 200 (alive, not ready)", resp.StatusCode)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := readyz(); code != http.StatusOK {
+		t.Errorf("/readyz once there is room again: %d %s", code, body)
 	}
 }
