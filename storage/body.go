@@ -52,6 +52,8 @@ func decodeBody(stored []byte, encoding string) ([]byte, error) {
 			return nil, fmt.Errorf("storage: stored body: %w", err)
 		}
 		return b, nil
+	case bodyDropped:
+		return nil, fmt.Errorf("storage: stored body was deleted after privacy.delivery_retention")
 	}
 	return nil, fmt.Errorf("storage: stored body has unknown encoding %q", encoding)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,9 +113,9 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := a.DB.Ping(r.Context()); err != nil {
+	if err := a.ready(r.Context()); err != nil {
 		a.Log.Error("readiness: database", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		http.Error(w, "not ready: the database cannot take writes", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -276,9 +275,7 @@ func apiOrigin(r *http.Request) context.Context {
 // hasAdminToken reports whether r carries the admin bearer token (and
 // one is set).
 func (a *App) hasAdminToken(r *http.Request) bool {
-	token := a.Config.Server.AdminToken
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return token != "" && ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	return bearerOK(r, a.Config.Server.AdminToken)
 }
 
 // admin guards the write API with the admin bearer token.
@@ -289,8 +286,7 @@ func (a *App) admin(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if !a.hasAdminToken(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="badgebot"`)
-			writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			unauthorized(w, "missing or wrong bearer token")
 			return
 		}
 		next(w, r)

@@ -51,13 +51,14 @@ type App struct {
 	platforms   []bot.Platform
 	jobs        jobSet // sweeper, backfill, digest…, built on first use
 	deliverOnce sync.Once
+	readiness   readiness // /readyz's cached verdict
 	listener    net.Listener
 	server      *http.Server
 }
 
 // NewApp returns an App for cfg; nothing is opened yet.
 func NewApp(cfg Config, log *slog.Logger) *App {
-	return &App{Config: cfg, Log: log}
+	return &App{Config: cfg, Log: log, readiness: readiness{ttl: readyTTL}}
 }
 
 // Open opens the database (migrating it), loads or creates the signing

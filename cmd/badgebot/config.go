@@ -45,6 +45,7 @@ type Config struct {
 	Bugzilla    BugzillaConfig    `toml:"bugzilla"`
 	Digest      DigestConfig      `toml:"digest"`
 	Schedule    ScheduleConfig    `toml:"schedule"`
+	Privacy     PrivacyConfig     `toml:"privacy"`
 	Nominations NominationsConfig `toml:"nominations"`
 	Badges      []BadgeConfig     `toml:"badges"`
 	Rules       []RuleConfig      `toml:"rules"`
@@ -75,6 +76,7 @@ type ServerConfig struct {
 	Listen          string `toml:"listen"`           // host:port
 	PublicURL       string `toml:"public_url"`       // base of every hosted URL, no trailing slash
 	AdminToken      string `toml:"admin_token"`      // secret; bearer token of the write API, empty: off
+	MetricsToken    string `toml:"metrics_token"`    // secret; bearer token of /metrics, empty: open
 	ReadTimeout     string `toml:"read_timeout"`     // whole request, body included
 	WriteTimeout    string `toml:"write_timeout"`    // whole response
 	ShutdownTimeout string `toml:"shutdown_timeout"` // grace period on SIGINT/SIGTERM
@@ -121,7 +123,7 @@ type DiscordConfig struct {
 
 // GitHubConfig is the [github] table.
 type GitHubConfig struct {
-	WebhookSecret string   `toml:"webhook_secret"` // secret; required
+	WebhookSecret string   `toml:"webhook_secret"` // secret; empty: GitHub webhooks refused
 	Token         string   `toml:"token"`          // secret; API token for backfill and profile checks
 	APIURL        string   `toml:"api_url"`        // empty: api.github.com
 	Repositories  []string `toml:"repositories"`   // "owner/repo" or "owner/*"
@@ -151,6 +153,13 @@ type ScheduleConfig struct {
 	// RuleSilence is how long a rule may match nothing before admins are
 	// told (ParseWindow).
 	RuleSilence string `toml:"rule_silence"`
+}
+
+// PrivacyConfig is the [privacy] table.
+type PrivacyConfig struct {
+	// DeliveryRetention is how long raw webhook bodies are kept once
+	// processed (ParseWindow).
+	DeliveryRetention string `toml:"delivery_retention"`
 }
 
 // NominationsConfig is the [nominations] table.
@@ -207,10 +216,10 @@ func DefaultConfig() Config {
 			Description: "Recognising the people who make Example better.",
 			KeyDir:      "data/keys",
 		},
-		GitHub:      GitHubConfig{WebhookSecret: "change-me"},
 		Bugzilla:    BugzillaConfig{SecretHeader: "X-Badgebot-Token"},
 		Digest:      DigestConfig{Schedule: "0 16 * * FRI", Timezone: "UTC", Announce: true},
 		Schedule:    ScheduleConfig{Sweep: "@hourly", Backfill: "@every 6h", Expiry: "@daily", RuleSilence: "30d"},
+		Privacy:     PrivacyConfig{DeliveryRetention: "30d"},
 		Nominations: NominationsConfig{WeeklyCap: 5, Expiry: "14d"},
 	}
 }

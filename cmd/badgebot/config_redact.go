@@ -104,6 +104,7 @@ func (s ServerConfig) GoString() string {
 
 func (s ServerConfig) redacted() ServerConfig {
 	s.AdminToken = cfgRedact(s.AdminToken)
+	s.MetricsToken = cfgRedact(s.MetricsToken)
 	s.PublicURL = cfgRedactURL(s.PublicURL)
 	return s
 }

@@ -119,6 +119,15 @@ func (v *cfgCheck) server() {
 			v.add("server.public_url", "must have no query or fragment")
 		}
 	}
+	// A token is a password anyone may try from the network: short ones
+	// are guessed. Lengths only, never the value, in the message.
+	for _, tok := range []struct{ key, value string }{
+		{"server.admin_token", s.AdminToken}, {"server.metrics_token", s.MetricsToken},
+	} {
+		if tok.value != "" && len(tok.value) < minTokenBytes {
+			v.add(tok.key, "is %d bytes long: want at least %d (e.g. `openssl rand -hex 32`), or empty to turn it off", len(tok.value), minTokenBytes)
+		}
+	}
 	v.duration("server.read_timeout", s.ReadTimeout)
 	v.duration("server.write_timeout", s.WriteTimeout)
 	v.duration("server.shutdown_timeout", s.ShutdownTimeout)
@@ -175,9 +184,6 @@ var slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]{2,30}$`)
 
 func (v *cfgCheck) sources() {
 	g := v.c.GitHub
-	if strings.TrimSpace(g.WebhookSecret) == "" {
-		v.add("github.webhook_secret", "is required: badgebot does not accept unsigned GitHub webhooks")
-	}
 	v.httpURL("github.api_url", g.APIURL, false)
 	for i, r := range g.Repositories {
 		key := fmt.Sprintf("github.repositories[%d]", i)
@@ -219,6 +225,7 @@ func (v *cfgCheck) schedules() {
 		v.add("nominations.weekly_cap", "must be 0 (no cap) or more, not %d", v.c.Nominations.WeeklyCap)
 	}
 	v.duration("nominations.expiry", v.c.Nominations.Expiry)
+	v.duration("privacy.delivery_retention", v.c.Privacy.DeliveryRetention)
 	if v.c.Schedule.RuleSilence != "" {
 		v.duration("schedule.rule_silence", v.c.Schedule.RuleSilence)
 	}
@@ -302,6 +309,10 @@ func (v *cfgCheck) rules() {
 		}
 	}
 }
+
+// minTokenBytes is the shortest server.admin_token or metrics_token
+// accepted.
+const minTokenBytes = 32
 
 // recipient checks a PLATFORM:ID of a person configured by hand.
 func (v *cfgCheck) recipient(key, s string) {

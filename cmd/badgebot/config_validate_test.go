@@ -96,7 +96,24 @@ func TestValidate(t *testing.T) {
 			`discord.guild_ids[1]: "" is not a Discord server id (digits only)`,
 			`discord.guild_ids[2]: "my-server" is not a Discord server id (digits only)`,
 		}},
-		{"github secret", func(c *Config) { c.GitHub.WebhookSecret = "  " }, []string{`github.webhook_secret: is required: badgebot does not accept unsigned GitHub webhooks`}},
+		// No secret is built in and none is required: a source without
+		// one is off (its route answers 401), the server still starts.
+		{"no webhook secrets", func(c *Config) { c.GitHub.WebhookSecret, c.Bugzilla.Secret = "", "" }, nil},
+		{"short tokens", func(c *Config) {
+			c.Server.AdminToken, c.Server.MetricsToken = "x", strings.Repeat("m", minTokenBytes-1)
+		}, []string{
+			"server.admin_token: is 1 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
+			"server.metrics_token: is 31 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
+		}},
+		{"long tokens", func(c *Config) {
+			c.Server.AdminToken, c.Server.MetricsToken = strings.Repeat("a", minTokenBytes), strings.Repeat("m", 64)
+		}, nil},
+		{"delivery retention", func(c *Config) { c.Privacy.DeliveryRetention = "forever" }, []string{
+			`privacy.delivery_retention: duration "forever": want a positive duration such as 30d, 2w, 12h or 1d12h`,
+		}},
+		{"delivery retention unset", func(c *Config) { c.Privacy.DeliveryRetention = "" }, []string{
+			`privacy.delivery_retention: duration "": want a positive duration such as 30d, 2w, 12h or 1d12h`,
+		}},
 		{"github repositories", func(c *Config) { c.GitHub.Repositories = []string{"octocat", "octo/[", "/x", "a/b/c", "octo/*"} }, []string{
 			`github.repositories[0]: "octocat" is not owner/repo or owner/*`,
 			`github.repositories[1]: "octo/[" is not owner/repo or owner/*`,

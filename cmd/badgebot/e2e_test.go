@@ -37,6 +37,7 @@ func startApp(t *testing.T, adjust func(*Config)) *testApp {
 	cfg.Storage.Path = filepath.Join(dir, "badgebot.db")
 	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
 	cfg.Server.Listen = "127.0.0.1:0"
+	cfg.GitHub.WebhookSecret = testSecret // the example has none
 	if adjust != nil {
 		adjust(&cfg)
 	}

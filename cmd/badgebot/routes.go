@@ -14,7 +14,7 @@ func (a *App) routes() (http.Handler, error) {
 
 	handle("GET /healthz", a.healthz)
 	handle("GET /readyz", a.readyz)
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("GET /metrics", a.metricsAuth(m.handler()))
 
 	// Open Badges: issuer profile, badge classes, awards, revocation, keys.
 	is := issuer.NewHandler(a.Issuer, a.DB.IssuerSource(a.Config.Server.PublicURL), a.Log)
@@ -49,11 +49,6 @@ func (a *App) routes() (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("POST /webhooks/github", m.wrap("POST /webhooks/github", gh))
-	if bz == nil {
-		bz = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeJSONError(w, http.StatusForbidden, "bugzilla webhooks are off: set bugzilla.secret")
-		})
-	}
 	mux.Handle("POST /webhooks/bugzilla", m.wrap("POST /webhooks/bugzilla", bz))
 
 	// Chat platforms.

@@ -17,7 +17,7 @@ import (
 const (
 	jobSweep    = "sweep"    // [schedule] sweep: criteria sweep, then rule health
 	jobBackfill = "backfill" // [schedule] backfill: GitHub and Bugzilla APIs
-	jobExpiry   = "expiry"   // [schedule] expiry: pending nominations
+	jobExpiry   = "expiry"   // [schedule] expiry: pending nominations, old delivery bodies
 	jobDigest   = "digest"   // [digest] schedule: the weekly digest
 )
 
@@ -176,7 +176,7 @@ func (a *App) expiryJob(ctx context.Context) error {
 	if n > 0 {
 		a.Log.Info("nominations expired", "count", n)
 	}
-	return err
+	return errors.Join(err, a.dropDeliveryBodies(ctx))
 }
 
 func (a *App) digestJob(ctx context.Context) error {

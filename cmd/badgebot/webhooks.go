@@ -12,18 +12,20 @@ import (
 )
 
 // webhooks builds the GitHub and Bugzilla receivers and registers their
-// normalisers with the ingestor. A receiver whose secret is empty is not
-// built: GitHub's refuses to start (config validation), Bugzilla's stays off.
+// normalisers with the ingestor. No secret is built in: a source whose
+// secret is empty answers every request 401 with the key to set, stores
+// nothing, and is named once in the log at start.
 func (a *App) webhooks() (gh, bz http.Handler, err error) {
-	gh, err = github.NewHandler([]byte(a.Config.GitHub.WebhookSecret), a.Ingestor, a.Log.With("source", "github"))
-	if err != nil {
+	a.Ingestor.Register(bot.PlatformGitHub, a.normalizeGitHub)
+	if secret := a.Config.GitHub.WebhookSecret; secret == "" {
+		gh = a.sourceOff("github", "github.webhook_secret")
+	} else if gh, err = github.NewHandler([]byte(secret), a.Ingestor, a.Log.With("source", "github")); err != nil {
 		return nil, nil, fmt.Errorf("github webhook: %w", err)
 	}
-	a.Ingestor.Register(bot.PlatformGitHub, a.normalizeGitHub)
 
 	bc := a.Config.Bugzilla
 	if bc.Secret == "" {
-		return gh, nil, nil
+		return gh, a.sourceOff("bugzilla", "bugzilla.secret"), nil
 	}
 	if bc.URL == "" {
 		return nil, nil, errors.New("bugzilla: secret is set but url is empty: set bugzilla.url to the Bugzilla base URL")
@@ -48,6 +50,17 @@ func (a *App) webhooks() (gh, bz http.Handler, err error) {
 		return n, errors.Join(err, perr)
 	})
 	return gh, bz, nil
+}
+
+// sourceOff is the receiver of a webhook source without its secret: it
+// refuses every request, reading no body. It logs once, when built, that
+// the source is off.
+func (a *App) sourceOff(source, key string) http.Handler {
+	a.Log.Warn(source+" webhooks are off: "+key+" is empty", "route", "POST /webhooks/"+source, "answers", http.StatusUnauthorized)
+	reason := source + " webhooks are off: set " + key
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusUnauthorized, reason)
+	})
 }
 
 // normalizeGitHub adapts the GitHub normaliser. Link proofs count only from

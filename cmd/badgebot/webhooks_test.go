@@ -18,7 +18,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 )
 
-const testSecret = "change-me" // config.example.toml's demo secret
+const testSecret = "test-webhook-secret" // startApp's github.webhook_secret
 
 // githubPayload reads one of the real example payloads of the receiver.
 func githubPayload(t *testing.T, name string) []byte {

@@ -54,10 +54,18 @@ func main() {
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
 		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
+		attack   = flag.String("attack", "", "instead: the Content-Length memory attack, headers or stream, on -senders connections held for -duration (needs -badgebot)")
 	)
 	flag.Parse()
 	if *serve != "" {
 		serveHMAC(*serve)
+		return
+	}
+	if *attack != "" {
+		if err := attackLoad(*badgebot, *logFile, *attack, *senders, *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *reads {

@@ -53,6 +53,7 @@ type Sink interface {
 type Handler struct {
 	header string
 	digest [sha256.Size]byte // of the secret: compared in constant time, length hidden
+	bodies *reqbody.Budget
 	sink   Sink
 	log    *slog.Logger
 	now    func() time.Time
@@ -79,6 +80,7 @@ func NewHandler(secretHeader string, secret []byte, sink Sink, log *slog.Logger)
 	return &Handler{
 		header: textproto.CanonicalMIMEHeaderKey(secretHeader),
 		digest: sha256.Sum256(secret),
+		bodies: reqbody.Shared(),
 		sink:   sink, log: log, now: time.Now,
 	}, nil
 }
@@ -124,12 +126,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusUnauthorized, "missing or wrong "+h.header+" header")
 		return
 	}
-	buf, status, reason := reqbody.Read(w, r, MaxBodyBytes)
+	buf, status, reason := h.bodies.Read(w, r, MaxBodyBytes)
 	if status != 0 {
 		h.fail(w, r, status, reason)
 		return
 	}
-	defer reqbody.Release(buf)
+	defer h.bodies.Release(buf)
 	body := buf.Bytes()
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {

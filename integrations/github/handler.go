@@ -11,6 +11,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -67,6 +68,7 @@ type Sink interface {
 // field. A request without Content-Type is read as JSON.
 type Handler struct {
 	secret []byte
+	bodies *reqbody.Budget
 	sink   Sink
 	log    *slog.Logger
 	now    func() time.Time
@@ -87,7 +89,7 @@ func NewHandler(secret []byte, sink Sink, log *slog.Logger) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{secret: bytes.Clone(secret), sink: sink, log: log, now: time.Now}, nil
+	return &Handler{secret: bytes.Clone(secret), bodies: reqbody.Shared(), sink: sink, log: log, now: time.Now}, nil
 }
 
 // Pre-encoded replies for the hot path.
@@ -105,22 +107,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusMethodNotAllowed, "method not allowed: send POST")
 		return
 	}
-	// Refuse unsigned requests before reading a byte of the body.
+	// Refuse unsigned requests, and signatures that cannot be a SHA-256
+	// HMAC, before reading a byte of the body.
 	sig := r.Header.Get(HeaderSignature)
 	if sig == "" {
 		h.fail(w, r, http.StatusUnauthorized, "missing "+HeaderSignature+" header")
 		return
 	}
-	buf, status, reason := reqbody.Read(w, r, MaxBodyBytes)
+	if !wellFormed(sig) {
+		h.fail(w, r, http.StatusUnauthorized, HeaderSignature+" is not sha256= and 64 hex digits")
+		return
+	}
+	buf, status, reason := h.bodies.Read(w, r, MaxBodyBytes)
 	if status != 0 {
 		h.fail(w, r, status, reason)
 		return
 	}
-	defer reqbody.Release(buf)
+	defer h.bodies.Release(buf)
 	body := buf.Bytes()
 	// The same check ValidatePayload makes, run on the bytes already read
 	// (ValidatePayloadFromBody would copy them again) and only for sha256.
-	if !strings.HasPrefix(sig, "sha256=") || gh.ValidateSignature(sig, body, h.secret) != nil {
+	if gh.ValidateSignature(sig, body, h.secret) != nil {
 		h.fail(w, r, http.StatusUnauthorized, HeaderSignature+" does not match the body")
 		return
 	}
@@ -163,6 +170,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write(w, http.StatusAccepted, replyAccepted)
+}
+
+// wellFormed reports whether sig can be an X-Hub-Signature-256: sha256=
+// and the 64 hex digits of an HMAC-SHA256.
+func wellFormed(sig string) bool {
+	hexDigits, ok := strings.CutPrefix(sig, "sha256=")
+	if !ok || len(hexDigits) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(hexDigits); i++ {
+		if c := hexDigits[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkHeaders returns why the event and delivery headers are unusable, or "".

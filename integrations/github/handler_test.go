@@ -159,6 +159,26 @@ func TestHandlerRefusesBadSignatures(t *testing.T) {
 	}
 }
 
+// wrongSig is a well-formed X-Hub-Signature-256 that signs nothing here.
+var wrongSig = "sha256=" + strings.Repeat("0", 64)
+
+// A signature that cannot be an HMAC-SHA256 is refused before a byte of
+// the body is read: the sha256=00 of issue 10's attack buys no memory.
+func TestHandlerRefusesMalformedSignaturesUnread(t *testing.T) {
+	for _, sig := range []string{"sha256=00", "sha256=" + strings.Repeat("g", 64), "sha1=" + strings.Repeat("0", 40), strings.Repeat("0", 71)} {
+		h, _ := NewHandler(testSecret, &bottest.Sink{}, nil)
+		g := &generated{n: 25 << 20}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
+		req.ContentLength = g.n
+		req.Header.Set(HeaderSignature, sig)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized || g.read != 0 {
+			t.Errorf("signature %q: got %d after reading %d bytes, want 401 before reading any", sig, rec.Code, g.read)
+		}
+	}
+}
+
 // generated is a body of n bytes that exists only as it is read.
 type generated struct{ n, read int64 }
 
@@ -181,7 +201,7 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 		g := &generated{n: MaxBodyBytes + 1}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
 		req.ContentLength = g.n
-		req.Header.Set(HeaderSignature, "sha256=00")
+		req.Header.Set(HeaderSignature, wrongSig)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "larger than") {
@@ -196,7 +216,7 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 		srv := server(t, sink, nil)
 		g := &generated{n: MaxBodyBytes + 10<<20}
 		// Unknown length: sent chunked, so only reading can find the size.
-		code, reply := post(t, srv, delivery{event: "pull_request", id: "big", sig: "sha256=00", contentType: "application/json", body: io.MultiReader(g)})
+		code, reply := post(t, srv, delivery{event: "pull_request", id: "big", sig: wrongSig, contentType: "application/json", body: io.MultiReader(g)})
 		if code != http.StatusRequestEntityTooLarge || !strings.Contains(reply, "larger than") {
 			t.Errorf("got %d %s, want 413 with a reason", code, reply)
 		}
@@ -209,7 +229,7 @@ func TestHandlerRefusesOversizedBodies(t *testing.T) {
 		g := &generated{n: MaxBodyBytes + 10<<20}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/github", g)
 		req.ContentLength = -1
-		req.Header.Set(HeaderSignature, "sha256=00")
+		req.Header.Set(HeaderSignature, wrongSig)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusRequestEntityTooLarge || g.read > MaxBodyBytes+64<<10 {
