@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
@@ -27,7 +28,15 @@ type testApp struct {
 }
 
 // startApp starts the real server. cfg may adjust the config before Open.
+// It returns once the server answers, so its routes are registered.
 func startApp(t *testing.T, adjust func(*Config)) *testApp {
+	t.Helper()
+	return startAppLogging(t, adjust, io.Discard)
+}
+
+// startAppLogging is startApp with the server's log written to w, which
+// must be safe for concurrent writes.
+func startAppLogging(t *testing.T, adjust func(*Config), w io.Writer) *testApp {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := LoadConfig("../../config.example.toml", nil)
@@ -41,7 +50,7 @@ func startApp(t *testing.T, adjust func(*Config)) *testApp {
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	app := NewApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	app := NewApp(cfg, slog.New(slog.NewTextHandler(w, nil)))
 	if err := app.Listen(""); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +70,32 @@ func startApp(t *testing.T, adjust func(*Config)) *testApp {
 		}
 		app.Close()
 	})
+	// The listener accepts at once; an answer means Run has built the
+	// routes (and registered the normalisers a test may process with).
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatalf("server did not answer: %v", err)
+	}
+	resp.Body.Close()
 	return ta
+}
+
+// lockedBuffer is a bytes.Buffer safe for a server's concurrent log writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // get fetches a URL and fails the test on a transport error.

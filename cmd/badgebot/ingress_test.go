@@ -153,7 +153,8 @@ func TestMetricsToken(t *testing.T) {
 // privacy.delivery_retention (Bugzilla's carry e-mail addresses) and
 // keeps newer ones.
 func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
-	app := startApp(t, func(c *Config) { c.Privacy.DeliveryRetention = "30d" })
+	logs := &lockedBuffer{}
+	app := startAppLogging(t, func(c *Config) { c.Privacy.DeliveryRetention = "30d" }, logs)
 	ctx := context.Background()
 	body := githubPayload(t, "pull_request.closed.merged.json")
 	for id, age := range map[string]time.Duration{"old": 31 * 24 * time.Hour, "new": time.Hour} {
@@ -163,8 +164,6 @@ func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
 		}
 	}
 	settle(t, app)
-	var logs bytes.Buffer
-	app.Log = slog.New(slog.NewTextHandler(&logs, nil)) // nothing else logs meanwhile
 	if err := app.expiryJob(ctx); err != nil {
 		t.Fatal(err)
 	}
