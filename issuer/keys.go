@@ -1,19 +1,16 @@
 package issuer
 
 import (
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -34,15 +31,18 @@ const rsaBits = 2048
 
 // KeyRing holds the issuer's signing keys: the current Ed25519 and RSA
 // keys and every older one, which stay published so that old awards keep
-// verifying. Keys live in one directory (mode 0700) as PEM PKCS#8 files
-// (mode 0600) beside a manifest, keys.json, that says which keys exist,
-// when each was made and which are current. Safe for concurrent use.
+// verifying. The keys are kept in a KeyStore (a KeyDir); before each use
+// the ring asks the store whether keys were added, by this process or
+// another, and loads them, so a rotation is published and used without a
+// restart. Safe for concurrent use.
 type KeyRing struct {
-	dir string
+	store    KeyStore   // nil: fixed keys (tests)
+	reloadMu sync.Mutex // one reload at a time
 
-	mu  sync.RWMutex
-	ed  []*edKey  // oldest first
-	rsa []*rsaKey // oldest first
+	mu      sync.RWMutex
+	version string    // of the store's set last loaded
+	ed      []*edKey  // oldest first
+	rsa     []*rsaKey // oldest first
 	// index of the current key in ed and rsa
 	curEd, curRSA int
 }
@@ -70,50 +70,46 @@ type KeyInfo struct {
 	Current   bool      // whether new awards are signed with it
 }
 
-// manifest is keys.json.
-type manifest struct {
-	Current map[string]string `json:"current"` // algorithm -> file
-	Keys    []manifestKey     `json:"keys"`
-}
-
-type manifestKey struct {
-	File      string    `json:"file"`
-	Algorithm string    `json:"algorithm"`
-	Created   time.Time `json:"created"`
-}
+// ErrNoKeys is returned by LoadKeyRing for a store that holds no keys.
+var ErrNoKeys = errors.New("issuer: no signing keys")
 
 // OpenKeyRing opens the key directory dir, creating it (mode 0700) and a
 // first Ed25519 and RSA-2048 key when it holds none.
 func OpenKeyRing(dir string) (*KeyRing, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("issuer: creating key directory: %w", err)
+	return CreateKeyRing(context.Background(), NewKeyDir(dir))
+}
+
+// CreateKeyRing loads the keys of s, making a first Ed25519 and RSA-2048
+// key when it holds none.
+func CreateKeyRing(ctx context.Context, s KeyStore) (*KeyRing, error) {
+	k, err := LoadKeyRing(ctx, s)
+	if errors.Is(err, ErrNoKeys) {
+		k = &KeyRing{store: s}
+		err = k.Rotate()
 	}
-	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("issuer: key directory: %w", err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		// A key directory others can read defeats the 0600 files in it.
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("issuer: restricting key directory: %w", err)
-		}
-	}
-	k := &KeyRing{dir: dir}
-	m, err := readManifest(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := k.Rotate(); err != nil {
-			return nil, err
-		}
-		return k, nil
-	case err != nil:
 		return nil, err
 	}
-	if err := k.load(m); err != nil {
+	return k, nil
+}
+
+// LoadKeyRing loads the keys of s. A store without keys is ErrNoKeys: only
+// the caller knows whether new keys are right (a new instance) or would
+// orphan everything signed before (keys lost).
+func LoadKeyRing(ctx context.Context, s KeyStore) (*KeyRing, error) {
+	set, err := s.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(set.Keys) == 0 {
+		return nil, ErrNoKeys
+	}
+	k := &KeyRing{store: s}
+	if err := k.apply(set); err != nil {
 		return nil, err
 	}
 	if len(k.ed) == 0 || len(k.rsa) == 0 {
-		// A manifest without one of the kinds (older layout, or a crash
+		// A store without one of the kinds (older layout, or a crash
 		// between writes): make the missing current key.
 		if err := k.Rotate(); err != nil {
 			return nil, err
@@ -122,57 +118,100 @@ func OpenKeyRing(dir string) (*KeyRing, error) {
 	return k, nil
 }
 
-func readManifest(dir string) (*manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, manifestName))
+// Reload loads the keys added to the store since the last load. Keys the
+// ring holds stay in it, so what it signed stays published.
+func (k *KeyRing) Reload(ctx context.Context) error {
+	if k.store == nil {
+		return nil
+	}
+	k.reloadMu.Lock()
+	defer k.reloadMu.Unlock()
+	set, err := k.store.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("issuer: reading key manifest: %w", err)
+		return err
 	}
-	var m manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("issuer: parsing key manifest %s: %w", filepath.Join(dir, manifestName), err)
+	k.mu.RLock()
+	same := set.Version == k.version
+	k.mu.RUnlock()
+	if same {
+		return nil
 	}
-	return &m, nil
+	return k.apply(set)
 }
 
-// load reads every key the manifest lists.
-func (k *KeyRing) load(m *manifest) error {
-	for _, mk := range m.Keys {
-		if filepath.Base(mk.File) != mk.File {
-			return fmt.Errorf("issuer: key manifest: bad file name %q", mk.File)
+// refresh reloads when the store's version moved. Errors leave the keys as
+// they are; the next use tries again.
+func (k *KeyRing) refresh() {
+	if k.store == nil {
+		return
+	}
+	v, err := k.store.Version(context.Background())
+	if err != nil {
+		return
+	}
+	k.mu.RLock()
+	same := v == k.version
+	k.mu.RUnlock()
+	if !same {
+		_ = k.Reload(context.Background())
+	}
+}
+
+// apply adds the keys of set that the ring lacks and takes set's current
+// keys. It parses outside the lock and never changes a slice in place:
+// all hands them out.
+func (k *KeyRing) apply(set KeySet) error {
+	k.mu.RLock()
+	ed, rs, curEd, curRSA := k.ed, k.rsa, k.curEd, k.curRSA
+	k.mu.RUnlock()
+	have := map[string]bool{}
+	for _, e := range ed {
+		have[e.file] = true
+	}
+	for _, r := range rs {
+		have[r.file] = true
+	}
+	ed, rs = ed[:len(ed):len(ed)], rs[:len(rs):len(rs)]
+	for _, sk := range set.Keys {
+		if have[sk.Name] {
+			continue
 		}
-		b, err := os.ReadFile(filepath.Join(k.dir, mk.File))
+		priv, err := parsePrivateKeyPEM(sk.PEM)
 		if err != nil {
-			return fmt.Errorf("issuer: reading key: %w", err)
-		}
-		priv, err := parsePrivateKeyPEM(b)
-		if err != nil {
-			return fmt.Errorf("issuer: key file %s: %w", mk.File, err)
+			return fmt.Errorf("issuer: key file %s: %w", sk.Name, err)
 		}
 		switch key := priv.(type) {
 		case ed25519.PrivateKey:
-			if mk.Algorithm != KeyEd25519 {
-				return fmt.Errorf("issuer: key file %s holds Ed25519, manifest says %s", mk.File, mk.Algorithm)
+			if sk.Algorithm != KeyEd25519 {
+				return fmt.Errorf("issuer: key file %s holds Ed25519, manifest says %s", sk.Name, sk.Algorithm)
 			}
-			if m.Current[KeyEd25519] == mk.File {
-				k.curEd = len(k.ed)
-			}
-			k.ed = append(k.ed, newEdKey(mk.File, mk.Created, key))
+			ed = append(ed, newEdKey(sk.Name, sk.Created, key))
 		case *rsa.PrivateKey:
-			if mk.Algorithm != KeyRSA {
-				return fmt.Errorf("issuer: key file %s holds RSA, manifest says %s", mk.File, mk.Algorithm)
+			if sk.Algorithm != KeyRSA {
+				return fmt.Errorf("issuer: key file %s holds RSA, manifest says %s", sk.Name, sk.Algorithm)
 			}
-			rk, err := newRSAKey(mk.File, mk.Created, key)
+			rk, err := newRSAKey(sk.Name, sk.Created, key)
 			if err != nil {
 				return err
 			}
-			if m.Current[KeyRSA] == mk.File {
-				k.curRSA = len(k.rsa)
-			}
-			k.rsa = append(k.rsa, rk)
+			rs = append(rs, rk)
 		default:
-			return fmt.Errorf("issuer: key file %s: unsupported key type %T", mk.File, priv)
+			return fmt.Errorf("issuer: key file %s: unsupported key type %T", sk.Name, priv)
 		}
 	}
+	for i, e := range ed {
+		if e.file == set.Current[KeyEd25519] {
+			curEd = i
+		}
+	}
+	for i, r := range rs {
+		if r.file == set.Current[KeyRSA] {
+			curRSA = i
+		}
+	}
+	k.mu.Lock()
+	k.ed, k.rsa, k.curEd, k.curRSA, k.version = ed, rs, curEd, curRSA, set.Version
+	k.mu.Unlock()
 	return nil
 }
 
@@ -203,9 +242,12 @@ func newRSAKey(file string, created time.Time, priv *rsa.PrivateKey) (*rsaKey, e
 	return &rsaKey{file: file, created: created.UTC(), priv: priv, thumb: b64url(t)}, nil
 }
 
-// Rotate makes a new Ed25519 and a new RSA key and makes them current.
-// Older keys stay in the ring and stay published.
+// Rotate makes a new Ed25519 and a new RSA key, stores them and makes
+// them current. Older keys stay in the ring and stay published.
 func (k *KeyRing) Rotate() error {
+	if k.store == nil {
+		return errors.New("issuer: rotate: the key ring has no store")
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -215,93 +257,58 @@ func (k *KeyRing) Rotate() error {
 	if err != nil {
 		return fmt.Errorf("issuer: generating RSA key: %w", err)
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	edFile, err := k.writeKey("ed25519", now, edPriv)
+	edKey, err := storedKey("ed25519", KeyEd25519, now, edPriv)
 	if err != nil {
 		return err
 	}
-	rsaFile, err := k.writeKey("rsa", now, rsaPriv)
+	rsaKey, err := storedKey("rsa", KeyRSA, now, rsaPriv)
 	if err != nil {
 		return err
 	}
-	rk, err := newRSAKey(rsaFile, now, rsaPriv)
-	if err != nil {
+	ctx := context.Background()
+	if err := k.store.Add(ctx, []StoredKey{edKey, rsaKey}); err != nil {
 		return err
 	}
-	ed := append(k.ed[:len(k.ed):len(k.ed)], newEdKey(edFile, now, edPriv))
-	rs := append(k.rsa[:len(k.rsa):len(k.rsa)], rk)
-	if err := k.writeManifest(ed, rs, len(ed)-1, len(rs)-1); err != nil {
-		return err
-	}
-	k.ed, k.rsa, k.curEd, k.curRSA = ed, rs, len(ed)-1, len(rs)-1
-	return nil
+	return k.Reload(ctx)
 }
 
-// writeKey stores a private key as PEM PKCS#8, mode 0600, under a new name.
-func (k *KeyRing) writeKey(prefix string, now time.Time, priv crypto.PrivateKey) (string, error) {
+// storedKey encodes a private key as PEM PKCS#8 under a new name.
+func storedKey(prefix, alg string, now time.Time, priv crypto.PrivateKey) (StoredKey, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return "", fmt.Errorf("issuer: encoding %s key: %w", prefix, err)
+		return StoredKey{}, fmt.Errorf("issuer: encoding %s key: %w", prefix, err)
 	}
 	var rnd [4]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", fmt.Errorf("issuer: naming key file: %w", err)
+		return StoredKey{}, fmt.Errorf("issuer: naming key file: %w", err)
 	}
 	name := fmt.Sprintf("%s-%s-%s.pem", prefix, now.Format("20060102T150405Z"), hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(filepath.Join(k.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("issuer: creating key file: %w", err)
-	}
-	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if err := f.Close(); werr == nil {
-		werr = err
-	}
-	if werr != nil {
-		return "", fmt.Errorf("issuer: writing key file: %w", werr)
-	}
-	return name, nil
+	return StoredKey{Name: name, Algorithm: alg, Created: now, PEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})}, nil
 }
 
-// writeManifest replaces keys.json atomically.
-func (k *KeyRing) writeManifest(ed []*edKey, rs []*rsaKey, curEd, curRSA int) error {
-	m := manifest{Current: map[string]string{KeyEd25519: ed[curEd].file, KeyRSA: rs[curRSA].file}}
-	for _, e := range ed {
-		m.Keys = append(m.Keys, manifestKey{File: e.file, Algorithm: KeyEd25519, Created: e.created})
+// HasKey reports whether the ring holds the key with the given id (an
+// Ed25519 publicKeyMultibase or an RSA thumbprint), loading keys added to
+// the store first.
+func (k *KeyRing) HasKey(id string) bool {
+	k.refresh()
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	for _, e := range k.ed {
+		if e.multibase == id {
+			return true
+		}
 	}
-	for _, r := range rs {
-		m.Keys = append(m.Keys, manifestKey{File: r.file, Algorithm: KeyRSA, Created: r.created})
+	for _, r := range k.rsa {
+		if r.thumb == id {
+			return true
+		}
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("issuer: encoding key manifest: %w", err)
-	}
-	tmp, err := os.CreateTemp(k.dir, manifestName+".*")
-	if err != nil {
-		return fmt.Errorf("issuer: writing key manifest: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	_, werr := tmp.Write(append(b, '\n'))
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if err := tmp.Close(); werr == nil {
-		werr = err
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), filepath.Join(k.dir, manifestName))
-	}
-	if werr != nil {
-		return fmt.Errorf("issuer: writing key manifest: %w", werr)
-	}
-	return nil
+	return false
 }
 
 // Keys lists every key, oldest first within each algorithm.
 func (k *KeyRing) Keys() []KeyInfo {
+	k.refresh()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	var out []KeyInfo
@@ -314,8 +321,10 @@ func (k *KeyRing) Keys() []KeyInfo {
 	return out
 }
 
-// current returns the keys new awards are signed with.
+// current returns the keys new awards are signed with: the newest the
+// store says are current.
 func (k *KeyRing) current() (*edKey, *rsaKey) {
+	k.refresh()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.ed[k.curEd], k.rsa[k.curRSA]
@@ -323,6 +332,7 @@ func (k *KeyRing) current() (*edKey, *rsaKey) {
 
 // all returns every key; the slices are never modified in place.
 func (k *KeyRing) all() ([]*edKey, []*rsaKey) {
+	k.refresh()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.ed, k.rsa

@@ -268,7 +268,7 @@ func (is *Issuer) SignCredential(a *Award) error {
 	if err != nil {
 		return fmt.Errorf("issuer: sign award %s: %w", a.ID, err)
 	}
-	a.Credential = signed
+	a.Credential, a.SigningKey = signed, ed.multibase
 	return nil
 }
 

@@ -79,6 +79,7 @@ type Award struct {
 	// Signed forms, created once by Issuer.Sign and stored by the caller.
 	Credential []byte // OB 3.0 credential JSON with embedded proof
 	JWT        string // the same credential as a VC-JWT
+	SigningKey string // set by SignCredential: the publicKeyMultibase of the key that signed Credential
 }
 
 // StatusListSize is the number of entries in one BitstringStatusList (the

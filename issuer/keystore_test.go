@@ -1,0 +1,159 @@
+package issuer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// currentIDs returns the ids of the current Ed25519 and RSA keys.
+func currentIDs(t *testing.T, k *KeyRing) (ed, rsa string) {
+	t.Helper()
+	for _, ki := range k.Keys() {
+		if ki.Current && ki.Algorithm == KeyEd25519 {
+			ed = ki.ID
+		} else if ki.Current && ki.Algorithm == KeyRSA {
+			rsa = ki.ID
+		}
+	}
+	return ed, rsa
+}
+
+// TestKeyRingPicksUpRotationByAnotherProcess: two rings on one key
+// directory stand for a running server and `badgebot keys rotate`. After
+// the rotation the server's ring publishes the new keys in its profile and
+// JWKS and signs new credentials with them, without being reopened.
+func TestKeyRingPicksUpRotationByAnotherProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	server, err := OpenKeyRing(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := New(testProfile, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := testAward()
+	if err := is.SignCredential(&before); err != nil {
+		t.Fatal(err)
+	}
+	cli, err := LoadKeyRing(t.Context(), NewKeyDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	newEd, newRSA := currentIDs(t, cli)
+
+	if ed, rsa := currentIDs(t, server); ed != newEd || rsa != newRSA {
+		t.Errorf("server's current keys %s, %s; the rotation made %s, %s", ed, rsa, newEd, newRSA)
+	}
+	if len(server.Keys()) != 4 {
+		t.Errorf("server holds %d keys, want 4", len(server.Keys()))
+	}
+	if !strings.Contains(string(is.ProfileDocument()), newEd) {
+		t.Errorf("/issuer does not publish the new Ed25519 key %s", newEd)
+	}
+	var set jwks
+	if err := json.Unmarshal(is.JWKS(), &set); err != nil {
+		t.Fatal(err)
+	}
+	kids := map[string]bool{}
+	for _, k := range set.Keys {
+		kids[k.Kid[strings.LastIndexAny(k.Kid, "#/")+1:]] = true
+	}
+	if !kids[newRSA] || len(kids) != 2 {
+		t.Errorf("JWKS after rotation lists keys %v; want the old one and the new %s", kids, newRSA)
+	}
+	after := testAward()
+	after.ID = "after"
+	if err := is.SignCredential(&after); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(after.Credential), newEd) || after.SigningKey != newEd {
+		t.Errorf("credential signed after the rotation names key %q, want %s", after.SigningKey, newEd)
+	}
+	if before.SigningKey == newEd || !server.HasKey(before.SigningKey) {
+		t.Errorf("key %q of the credential signed before the rotation: not the old one, or no longer held", before.SigningKey)
+	}
+	docs := is.verifyDocs(t, nil)
+	for _, a := range []Award{before, after} {
+		rep, err := Verify(t.Context(), a.Credential, VerifyOptions{Docs: docs, Now: testNow})
+		if err != nil || !rep.Valid() {
+			t.Errorf("award %s: %v %+v", a.ID, err, rep)
+		}
+	}
+}
+
+// TestKeyDirConcurrentAddsKeepEveryKey: keys added from several
+// processes at once (each its own KeyDir) all end up in the manifest;
+// none is dropped by another's rewrite.
+func TestKeyDirConcurrentAddsKeepEveryKey(t *testing.T) {
+	dir := t.TempDir()
+	const writers, adds = 8, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*adds)
+	for w := range writers {
+		d := NewKeyDir(dir)
+		wg.Go(func() {
+			for i := range adds {
+				sk, err := storedKey("ed25519", KeyEd25519, testNow, testEdKey(fmt.Sprint(w, i)))
+				if err == nil {
+					err = d.Add(t.Context(), []StoredKey{sk})
+				}
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := NewKeyDir(dir).Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != writers*adds {
+		t.Errorf("%d keys in the manifest after %d concurrent adds", len(set.Keys), writers*adds)
+	}
+}
+
+// TestLoadKeyRingMakesNoKeys: loading an empty or missing directory says
+// so and creates nothing; only CreateKeyRing makes keys.
+func TestLoadKeyRingMakesNoKeys(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, err := LoadKeyRing(t.Context(), NewKeyDir(dir)); !errors.Is(err, ErrNoKeys) {
+		t.Fatalf("LoadKeyRing of a missing directory: %v, want ErrNoKeys", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadKeyRing created %s: %v", dir, err)
+	}
+	if _, err := CreateKeyRing(t.Context(), NewKeyDir(dir)); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadKeyRing(t.Context(), NewKeyDir(dir))
+	if err != nil || len(k.Keys()) != 2 {
+		t.Fatalf("after CreateKeyRing: %v", err)
+	}
+}
+
+// BenchmarkKeyRingCurrent is the cost a signature pays to see a rotation
+// by another process: one stat of the manifest.
+func BenchmarkKeyRingCurrent(b *testing.B) {
+	k, err := OpenKeyRing(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		k.current()
+	}
+}
