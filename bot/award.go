@@ -41,6 +41,7 @@ type Award struct {
 
 	Credential []byte // signed OB 3.0 credential
 	JWT        string // the same as a VC-JWT
+	SigningKey string // the key that signed Credential (its publicKeyMultibase)
 
 	Revoked          bool
 	RevokedAt        time.Time

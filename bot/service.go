@@ -196,7 +196,7 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	if err := s.Signer.SignCredential(&doc); err != nil {
 		return nil, fmt.Errorf("bot: sign award: %w", err)
 	}
-	a.Credential = doc.Credential
+	a.Credential, a.SigningKey = doc.Credential, doc.SigningKey
 	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
 		return nil, err
 	}

@@ -213,6 +213,11 @@ CREATE TABLE schema_migrations (
 		applied_at INTEGER NOT NULL
 	) STRICT;
 
+CREATE TABLE signing_keys (
+	id          TEXT PRIMARY KEY,
+	first_award TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
 CREATE INDEX audit_at ON audit (at);
 
 CREATE INDEX awards_badge ON awards (badge, issued_at);
