@@ -61,15 +61,16 @@ func NewApp(cfg Config, log *slog.Logger) *App {
 	return &App{Config: cfg, Log: log, readiness: readiness{ttl: readyTTL}}
 }
 
-// Open opens the database (migrating it), loads or creates the signing
-// keys and syncs the badges defined in the config.
+// Open opens the database (migrating it), loads the signing keys (making
+// them for a new instance, refusing to start without those awards were
+// signed with) and syncs the badges defined in the config.
 func (a *App) Open(ctx context.Context) error {
 	db, err := storage.Open(ctx, a.Config.Storage.Path)
 	if err != nil {
 		return err
 	}
 	a.DB = db
-	keys, err := issuer.OpenKeyRing(a.Config.Issuer.KeyDir)
+	keys, err := a.openKeys(ctx)
 	if err != nil {
 		return err
 	}

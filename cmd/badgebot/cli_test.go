@@ -28,9 +28,8 @@ func newCLI(t *testing.T) *cliEnv {
 		t.Fatal(err)
 	}
 	cfg := strings.Replace(string(example), `path = "data/badgebot.db"`, `path = "`+filepath.Join(dir, "b.db")+`"`, 1)
-	cfg = strings.Replace(cfg, `key_dir = "data/keys"`, `key_dir = "`+filepath.Join(dir, "keys")+`"`, 1)
 	if cfg == string(example) {
-		t.Fatal("example config has moved on: storage.path or issuer.key_dir not found")
+		t.Fatal("example config has moved on: storage.path not found")
 	}
 	path := filepath.Join(dir, "badgebot.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {

@@ -13,39 +13,34 @@ func runKeysList(ctx context.Context, c *cli, args []string) error {
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	cfg, err := c.loadConfig()
+	app, err := c.openApp(ctx)
 	if err != nil {
 		return err
 	}
-	keys, err := issuer.OpenKeyRing(cfg.Issuer.KeyDir)
-	if err != nil {
-		return err
-	}
-	return c.printKeys(keys)
+	defer app.Close()
+	return c.printKeys(app.Keys)
 }
 
 // runKeysRotate is `badgebot keys rotate`: new current keys; the old ones
-// stay published so that what they signed still verifies.
+// stay published so that what they signed still verifies. Servers sharing
+// the key directory pick the new keys up on their next use of a key.
 func runKeysRotate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("keys rotate", true)
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	cfg, err := c.loadConfig()
+	app, err := c.openApp(ctx)
 	if err != nil {
 		return err
 	}
-	keys, err := issuer.OpenKeyRing(cfg.Issuer.KeyDir)
-	if err != nil {
-		return err
-	}
-	if err := keys.Rotate(); err != nil {
+	defer app.Close()
+	if err := app.Keys.Rotate(); err != nil {
 		return err
 	}
 	if !c.json {
-		c.printf("rotated the signing keys in %s; restart a running server to sign with them (old keys stay published)\n", cfg.Issuer.KeyDir)
+		c.printf("rotated the signing keys in %s; running servers publish and sign with the new ones without a restart, and old keys stay published\n", app.Config.KeyDir())
 	}
-	return c.printKeys(keys)
+	return c.printKeys(app.Keys)
 }
 
 func (c *cli) printKeys(keys *issuer.KeyRing) error {

@@ -93,7 +93,7 @@ type IssuerConfig struct {
 	URL         string `toml:"url"`
 	Email       string `toml:"email"`
 	Description string `toml:"description"`
-	KeyDir      string `toml:"key_dir"` // signing keys; created 0700, files 0600
+	KeyDir      string `toml:"key_dir"` // signing keys; empty: beside the database (Config.KeyDir)
 }
 
 // SlackConfig is the [slack] table.
@@ -214,7 +214,6 @@ func DefaultConfig() Config {
 			URL:         "https://community.example.org",
 			Email:       "badges@example.org",
 			Description: "Recognising the people who make Example better.",
-			KeyDir:      "data/keys",
 		},
 		Bugzilla:    BugzillaConfig{SecretHeader: "X-Badgebot-Token"},
 		Digest:      DigestConfig{Schedule: "0 16 * * FRI", Timezone: "UTC", Announce: true},

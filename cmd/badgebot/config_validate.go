@@ -143,7 +143,6 @@ func (v *cfgCheck) issuer() {
 			v.add("issuer.email", "%q is not an e-mail address", is.Email)
 		}
 	}
-	v.required("issuer.key_dir", is.KeyDir)
 }
 
 func (v *cfgCheck) chat() {

@@ -68,7 +68,6 @@ func TestValidate(t *testing.T) {
 			`issuer.name: is required`,
 			`issuer.url: is required`,
 			`issuer.email: "Ada <ada@x.org>" is not an e-mail address`,
-			`issuer.key_dir: is required`,
 		}},
 		{"slack enabled needs tokens", func(c *Config) { c.Slack = SlackConfig{Enabled: true, AppToken: "xapp-1"} }, []string{
 			`slack.bot_token: is required`,
