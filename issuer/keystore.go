@@ -258,3 +258,29 @@ func syncDir(dir string) error {
 	defer f.Close()
 	return f.Sync()
 }
+
+// KeyFile is one file of a key directory.
+type KeyFile struct {
+	Name string // keys.json or a key's file name
+	Data []byte
+}
+
+// DirFiles returns the files of a key directory that holds set: its
+// manifest and one PEM file per key. Backups write them, so that whatever
+// store the keys came from they restore as a KeyDir.
+func (set KeySet) DirFiles() ([]KeyFile, error) {
+	m := manifest{Current: set.Current}
+	var files []KeyFile
+	for _, k := range set.Keys {
+		if filepath.Base(k.Name) != k.Name || k.Name == manifestName {
+			return nil, fmt.Errorf("issuer: bad key file name %q", k.Name)
+		}
+		m.Keys = append(m.Keys, manifestKey{File: k.Name, Algorithm: k.Algorithm, Created: k.Created.UTC()})
+		files = append(files, KeyFile{Name: k.Name, Data: k.PEM})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("issuer: encoding key manifest: %w", err)
+	}
+	return append([]KeyFile{{Name: manifestName, Data: append(b, '\n')}}, files...), nil
+}

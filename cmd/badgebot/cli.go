@@ -63,7 +63,7 @@ func commands() []command {
 		{"link", "RECIPIENT RECIPIENT", "join two identities into one person", runLink},
 		{"keys list", "[--json]", "list the signing keys", runKeysList},
 		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
-		{"backup", "FILE", "write an online, consistent copy of the database", runBackup},
+		{"backup", "FILE.tar.gz", "write an online, consistent copy of the database and the signing keys (-h: how to restore)", runBackup},
 		{"migrate", "", "apply database migrations and exit", runMigrate},
 	}
 }
@@ -109,6 +109,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return usagef("%v", err)
 	}
 	args = global.Args()
+	if len(args) > 1 && args[0] == "help" {
+		args = append(args[1:], "-h") // help COMMAND is COMMAND -h
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		c.printHelp()
 		return nil
@@ -119,10 +122,29 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	for _, cmd := range cmds {
 		words := strings.Fields(cmd.name)
 		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.name {
-			return cmd.run(ctx, c, args[len(words):])
+			err := cmd.run(ctx, c, args[len(words):])
+			if errors.Is(err, flag.ErrHelp) {
+				c.printCommandHelp(cmd)
+			}
+			return err
 		}
 	}
 	return usagef("unknown command %q", strings.Join(args, " "))
+}
+
+// commandHelp is the longer help of the commands that have one, for
+// COMMAND -h.
+var commandHelp = map[string]string{
+	"backup": backupHelp,
+}
+
+// printCommandHelp prints the usage of one command.
+func (c *cli) printCommandHelp(cmd command) {
+	if h, ok := commandHelp[cmd.name]; ok {
+		fmt.Fprint(c.env.Stdout, h)
+		return
+	}
+	fmt.Fprintf(c.env.Stdout, "Usage: badgebot [--config FILE] %s %s\n\n%s\n", cmd.name, cmd.usage, cmd.help)
 }
 
 func (c *cli) printHelp() {

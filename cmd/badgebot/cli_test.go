@@ -82,7 +82,7 @@ func TestCLIAwardListRevoke(t *testing.T) {
 	if code, out, _ := e.run("revoke", id, "--reason", "test"); code != 0 || !strings.Contains(out, "revoked award "+id) {
 		t.Errorf("revoke: %d %s", code, out)
 	}
-	backup := filepath.Join(e.dir, "copy.db")
+	backup := filepath.Join(e.dir, "copy.tar.gz")
 	if code, _, errs := e.run("backup", backup); code != 0 {
 		t.Errorf("backup: %d %s", code, errs)
 	} else if fi, err := os.Stat(backup); err != nil || fi.Size() == 0 {

@@ -67,27 +67,6 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-func runBackup(ctx context.Context, c *cli, args []string) error {
-	fs := c.flags("backup", false)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("backup: want one FILE")
-	}
-	app, err := c.openApp(ctx)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	if err := app.DB.Backup(ctx, pos[0]); err != nil {
-		return err
-	}
-	c.printf("backed up %s to %s\n", app.Config.Storage.Path, pos[0])
-	return nil
-}
-
 // loadConfig reads the config file (or the embedded defaults), applies the
 // environment and validates it all at once.
 func (c *cli) loadConfig() (Config, error) {
