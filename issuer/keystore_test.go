@@ -91,6 +91,66 @@ func TestKeyRingPicksUpRotationByAnotherProcess(t *testing.T) {
 	}
 }
 
+// TestKeyRingReloadsWhileInUse signs and publishes from several
+// goroutines while another ring rotates twice (run with -race): every
+// credential names a key the ring then publishes.
+func TestKeyRingReloadsWhileInUse(t *testing.T) {
+	dir := t.TempDir()
+	server, err := OpenKeyRing(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := New(testProfile, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := LoadKeyRing(t.Context(), NewKeyDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	signed := make(chan string, 1000)
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				a := testAward()
+				if err := is.SignCredential(&a); err != nil {
+					t.Error(err)
+					return
+				}
+				is.ProfileDocument()
+				select {
+				case signed <- a.SigningKey:
+				default:
+				}
+			}
+		})
+	}
+	for range 2 {
+		if err := other.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(signed)
+	for key := range signed {
+		if !server.HasKey(key) {
+			t.Fatalf("signed with %s, which the ring does not hold", key)
+		}
+	}
+	serverEd, _ := currentIDs(t, server)
+	if otherEd, _ := currentIDs(t, other); serverEd != otherEd {
+		t.Errorf("server's current key %s is not the last rotation's %s", serverEd, otherEd)
+	}
+}
+
 // TestKeyDirConcurrentAddsKeepEveryKey: keys added from several
 // processes at once (each its own KeyDir) all end up in the manifest;
 // none is dropped by another's rewrite.
