@@ -64,6 +64,8 @@ func TestSigningKeysMigrationReadsOldAwards(t *testing.T) {
 		`{"proof":[{"type":"DataIntegrityProof","verificationMethod":"https://badges.example.org/issuer#z6MkOne"}]}`,
 		`{"proof":[{"type":"DataIntegrityProof","verificationMethod":"https://badges.example.org/issuer#z6MkOne"}]}`,
 		`{"proof":{"type":"DataIntegrityProof","verificationMethod":"https://badges.example.org/issuer#z6MkTwo"}}`,
+		`{"proof":[{"type":"DataIntegrityProof","verificationMethod":"https://badges.example.org/issuer/keys/z6MkThree"}]}`,
+		`{"proof":[{"type":"DataIntegrityProof","verificationMethod":"https://badges.example.org/issuer#"}]}`,
 		`{"type":["VerifiableCredential"]}`,
 		`not json`,
 	} {
@@ -80,7 +82,7 @@ func TestSigningKeysMigrationReadsOldAwards(t *testing.T) {
 	if err != nil || !any {
 		t.Fatalf("any award %v, err %v", any, err)
 	}
-	want := map[string]string{"z6MkOne": min(ids[0], ids[1]), "z6MkTwo": ids[2]}
+	want := map[string]string{"z6MkOne": min(ids[0], ids[1]), "z6MkTwo": ids[2], "z6MkThree": ids[3]}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("signing keys after the migration (-want +got):\n%s", diff)
 	}

@@ -10,16 +10,22 @@ CREATE TABLE signing_keys (
 	first_award TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 
--- Awards made before this migration: the key is the fragment of their
--- proof's verificationMethod ("…/issuer#z6Mk…").
+-- Awards made before this migration: the key is the end of their proof's
+-- verificationMethod, "…/issuer#z6Mk…" or "…/issuer/keys/z6Mk…".
 INSERT INTO signing_keys (id, first_award)
-SELECT substr(vm, instr(vm, '#') + 1), min(id)
+SELECT key, min(id)
 FROM (
-	SELECT id, coalesce(
-		json_extract(CAST(credential AS TEXT), '$.proof[0].verificationMethod'),
-		json_extract(CAST(credential AS TEXT), '$.proof.verificationMethod')) AS vm
-	FROM awards
-	WHERE credential IS NOT NULL AND json_valid(CAST(credential AS TEXT))
+	SELECT id, CASE
+		WHEN instr(vm, '#') > 0 THEN substr(vm, instr(vm, '#') + 1)
+		WHEN instr(vm, '/issuer/keys/') > 0 THEN substr(vm, instr(vm, '/issuer/keys/') + length('/issuer/keys/'))
+		END AS key
+	FROM (
+		SELECT id, coalesce(
+			json_extract(CAST(credential AS TEXT), '$.proof[0].verificationMethod'),
+			json_extract(CAST(credential AS TEXT), '$.proof.verificationMethod')) AS vm
+		FROM awards
+		WHERE credential IS NOT NULL AND json_valid(CAST(credential AS TEXT))
+	)
 )
-WHERE vm LIKE '%#_%'
-GROUP BY substr(vm, instr(vm, '#') + 1);
+WHERE key <> ''
+GROUP BY key;
