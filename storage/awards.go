@@ -113,13 +113,8 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 			return err
 		}
-		if a.SigningKey != "" {
-			// Which keys awards need: a start without one of them is
-			// refused (SigningKeys).
-			if _, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (id, first_award) VALUES (?, ?)
-				ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
-				return err
-			}
+		if err := recordSigningKey(ctx, tx, a); err != nil {
+			return err
 		}
 		return insertAnnouncements(ctx, tx, saved, a.ID, now)
 	})

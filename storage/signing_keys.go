@@ -2,8 +2,22 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+
+	"github.com/badgebot/badgebot/bot"
 )
+
+// recordSigningKey lists the key of an award being created, in its
+// transaction: SigningKeys then names every key awards need.
+func recordSigningKey(ctx context.Context, tx *sql.Tx, a *bot.Award) error {
+	if a.SigningKey == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (id, first_award) VALUES (?, ?)
+		ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID)
+	return err
+}
 
 // SigningKeys returns the keys that signed stored awards (publicKeyMultibase
 // -> the first award each signed) and whether any award is stored, so that
