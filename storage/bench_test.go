@@ -157,7 +157,7 @@ func BenchmarkProcessDelivery(b *testing.B) {
 			Evidence: []bot.Evidence{{URL: ev[0].URL, Name: "PR", Genre: "Pull request"}},
 			Source:   bot.SourceRule, SourceRef: "first-merged-pr", StatusIndex: int(d.Seq),
 			IdentityType: issuer.RecipientURL, Identity: "https://github.com/" + login, Salt: "salt",
-			Credential: credential,
+			Credential: credential, SigningKey: "z6MkBenchKey",
 		}
 		if err := db.CreateAward(ctx, a, false, nil); err != nil {
 			b.Error(err)
