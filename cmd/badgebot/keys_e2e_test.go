@@ -125,7 +125,7 @@ func TestBackupRestoreKeepsAwardsVerifiable(t *testing.T) {
 
 // TestRotationPublishedByRunningServer: `badgebot keys rotate` beside a
 // running server that shares its key directory. Without a restart the
-// server publishes the new keys (/issuer, JWKS), verifies what the CLI
+// server publishes the new keys (/issuer, JWKS, /issuer/keys/{id}), verifies what the CLI
 // signs with them, and signs its own new awards with them.
 func TestRotationPublishedByRunningServer(t *testing.T) {
 	const token = "rotation-test-admin-token-0123456789abcdef"
@@ -156,6 +156,11 @@ func TestRotationPublishedByRunningServer(t *testing.T) {
 	}
 	if _, body := get(t, srv.URL+"/.well-known/jwks.json", ""); !strings.Contains(string(body), current["RSA"]) {
 		t.Errorf("JWKS does not publish the new RSA key %s:\n%s", current["RSA"], body)
+	}
+	for _, id := range []string{current["Ed25519"], current["RSA"]} {
+		if resp, body := get(t, srv.URL+"/issuer/keys/"+id, ""); resp.StatusCode != http.StatusOK {
+			t.Errorf("/issuer/keys/%s after the rotation: %d %s", id, resp.StatusCode, body)
+		}
 	}
 	fresh := awardCLI(t, e, "github:hubot")
 	for _, id := range []string{old, fresh} {
