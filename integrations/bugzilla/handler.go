@@ -132,7 +132,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.bodies.Release(buf)
-	body := buf.Bytes()
+	body, status, reason := h.bodies.Join(w, r, buf) // the secret was checked
+	if status != 0 {
+		h.fail(w, r, status, reason)
+		return
+	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		h.fail(w, r, http.StatusBadRequest, "body is not a Bugzilla webhook: "+jsonReason(err))

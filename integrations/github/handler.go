@@ -11,7 +11,9 @@ package github
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -23,7 +25,6 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/internal/reqbody"
-	gh "github.com/google/go-github/v60/github"
 )
 
 // MaxBodyBytes is the largest delivery accepted: GitHub caps webhook payloads
@@ -124,10 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.bodies.Release(buf)
-	body := buf.Bytes()
-	// The same check ValidatePayload makes, run on the bytes already read
-	// (ValidatePayloadFromBody would copy them again) and only for sha256.
-	if gh.ValidateSignature(sig, body, h.secret) != nil {
+	if !h.signed(sig, buf) {
 		h.fail(w, r, http.StatusUnauthorized, HeaderSignature+" does not match the body")
 		return
 	}
@@ -147,6 +145,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Signed: only now is the body made one slice (a copy only when it
+	// is larger than a chunk).
+	body, status, reason := h.bodies.Join(w, r, buf)
+	if status != 0 {
+		h.fail(w, r, status, reason)
+		return
+	}
 	payload, status, reason := payloadOf(r.Header.Get("Content-Type"), body)
 	if status != 0 {
 		h.fail(w, r, status, reason)
@@ -185,6 +190,19 @@ func wellFormed(sig string) bool {
 		}
 	}
 	return true
+}
+
+// signed reports whether sig, well-formed, is the HMAC-SHA256 of body
+// under the secret: the check ValidatePayload makes, run over the chunks
+// already read without joining them, and only for sha256.
+func (h *Handler) signed(sig string, body *reqbody.Body) bool {
+	want, err := hex.DecodeString(strings.TrimPrefix(sig, "sha256="))
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, h.secret)
+	_, _ = body.WriteTo(mac)
+	return hmac.Equal(mac.Sum(nil), want)
 }
 
 // checkHeaders returns why the event and delivery headers are unusable, or "".

@@ -29,8 +29,16 @@ func FuzzRead(f *testing.F) {
 		buf, status, reason := bg.Read(rec, req, int64(limit))
 		switch status {
 		case 0:
-			if !bytes.Equal(buf.Bytes(), body) {
-				t.Fatalf("read %d bytes, sent %d: not the same", len(buf.Bytes()), len(body))
+			var chunked bytes.Buffer
+			if _, err := buf.WriteTo(&chunked); err != nil || !bytes.Equal(chunked.Bytes(), body) || buf.Len() != int64(len(body)) {
+				t.Fatalf("chunks hold %d bytes (%v), sent %d: not the same", chunked.Len(), err, len(body))
+			}
+			got, status, reason := bg.Join(rec, req, buf)
+			if status != 0 || !bytes.Equal(got, body) {
+				t.Fatalf("joined %d bytes (status %d, %q), sent %d: not the same", len(got), status, reason, len(body))
+			}
+			if kept := bg.Kept(); kept > 1<<20 {
+				t.Fatalf("the budget keeps %d bytes of chunks, more than itself", kept)
 			}
 			if int64(len(body)) > int64(limit) {
 				t.Fatalf("accepted %d bytes over the limit %d", len(body), limit)

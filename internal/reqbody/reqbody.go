@@ -1,14 +1,22 @@
-// Package reqbody reads webhook request bodies: bounded, into pooled
-// buffers, and within a budget of memory shared by every body being read.
+// Package reqbody reads webhook request bodies: bounded, in fixed-size
+// chunks, and within a budget of memory shared by every body being read.
 //
 // A body is read before its signature can be checked, so its bytes belong
-// to whoever sent them. The Content-Length a client claims is therefore
-// trusted only for a small first allocation (an honest delivery is tens of
-// kilobytes and fits it in one); beyond that a buffer grows only as bytes
-// actually arrive, and every growth is taken from the Budget first, so that
-// the bodies of all requests in flight together never hold more than it.
-// A delivery is tens of kilobytes, and allocating (and zeroing) one per
-// request kept the garbage collector busy under load: buffers are pooled.
+// to whoever sent them. It is read into chunks of ChunkSize, each taken
+// from the Budget only once the bytes before it have arrived, so a
+// Content-Length is never believed and the bodies of all requests in
+// flight together never hold more than the budget. Nothing is copied
+// while a body is read: a signature is checked over the chunks (WriteTo),
+// and only then does Join make the one contiguous slice the rest of the
+// pipeline reads (an honest delivery, tens of kilobytes, is one chunk and
+// is not copied at all).
+//
+// Chunks given back are kept on the budget's free list and reused, never
+// left to the garbage collector: a buffer that grows by doubling leaves
+// its old halves as garbage the runtime gives back to the system late, so
+// a process under a stream of large unsigned bodies held twice its budget
+// and more. Every chunk ever allocated was in use within the budget at
+// once, so the chunks in use and kept together hold at most the budget.
 package reqbody
 
 import (
@@ -33,38 +41,56 @@ const (
 	// large honest deliveries, short against GitHub's 10 s timeout.
 	DefaultWait = 2 * time.Second
 
-	// trusted is the most a Content-Length is believed for the first
-	// allocation; larger bodies grow as they arrive.
-	trusted = 64 << 10
-
-	// keep is the largest buffer returned to the pool: one huge delivery
-	// must not stay in memory.
-	keep = 1 << 20
+	// ChunkSize is the unit a body is read into and the budget charged
+	// in: an honest delivery (tens of kilobytes) fits one.
+	ChunkSize = 64 << 10
 
 	// retryAfter is the Retry-After of a 503 for want of memory, seconds.
 	retryAfter = 5
 )
 
-// Body is a request body read by Read. Bytes are valid until Release.
+// Body is a request body read by Read. Its bytes are valid until Release.
 type Body struct {
-	data   []byte // len: the body; cap: the memory held, taken from budget
+	chunks [][]byte // cap ChunkSize each, all but the last full
+	n      int64    // bytes in all
+	joined []byte   // the contiguous copy Join made, charged to budget
 	budget *Budget
+	probe  [1]byte // reads whether a body that filled its chunks has ended
 }
 
-// Bytes returns the body.
-func (b *Body) Bytes() []byte { return b.data }
+// Len returns the length of the body.
+func (b *Body) Len() int64 { return b.n }
+
+// WriteTo writes the body to w chunk by chunk, without joining it: a
+// signature is checked this way before any copy is made.
+func (b *Body) WriteTo(w io.Writer) (int64, error) {
+	if b.joined != nil {
+		n, err := w.Write(b.joined)
+		return int64(n), err
+	}
+	var total int64
+	for _, c := range b.chunks {
+		n, err := w.Write(c)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
 
 // Budget bounds the memory that request bodies being read hold at once,
-// across all requests that read through it. The zero value is not usable;
-// call NewBudget. One Budget is meant to be shared by every receiver of a
-// process.
+// across all requests that read through it, and keeps the chunks they give
+// back for the next. The zero value is not usable; call NewBudget. One
+// Budget is meant to be shared by every receiver of a process.
 type Budget struct {
-	max  int64
-	wait time.Duration
-	pool sync.Pool // of *Body with cap(data) <= keep
+	max    int64
+	wait   time.Duration
+	bodies sync.Pool // of *Body, without chunks
 
 	mu      sync.Mutex
 	used    int64
+	free    [][]byte      // chunks given back; with those in use, at most max
 	waiting int           // requests waiting for room
 	freed   chan struct{} // made by a waiter, closed when memory is given back
 }
@@ -83,46 +109,66 @@ func (bg *Budget) InUse() int64 {
 	return bg.used
 }
 
-// Read reads at most limit bytes of r's body. The caller hands the body
-// back with Release once nothing uses its bytes. When the body is too
-// large (413), cannot be read (400) or there is no memory for it now (503,
-// with a Retry-After header set on w), Read returns a nil body, the status
-// and a reason to reply with.
+// Kept returns the bytes of the chunks given back and kept for reuse.
+func (bg *Budget) Kept() int64 {
+	bg.mu.Lock()
+	defer bg.mu.Unlock()
+	return int64(len(bg.free)) * ChunkSize
+}
+
+// Read reads at most limit bytes of r's body into chunks. The caller hands
+// the body back with Release once nothing uses its bytes. When the body is
+// too large (413), cannot be read (400) or there is no memory for it now
+// (503, with a Retry-After header set on w), Read returns a nil body, the
+// status and a reason to reply with.
 func (bg *Budget) Read(w http.ResponseWriter, r *http.Request, limit int64) (*Body, int, string) {
 	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge(limit)
 	}
-	b, _ := bg.pool.Get().(*Body)
+	b, _ := bg.bodies.Get().(*Body)
 	if b == nil {
 		b = &Body{}
 	}
-	b.data, b.budget = b.data[:0], bg
-	if !bg.take(r.Context(), int64(cap(b.data))) {
-		b.data = nil // not counted: dropped rather than pooled uncounted
-		return bg.busy(w)
-	}
-	// The first allocation believes a small Content-Length: one
-	// allocation for an honest delivery, with a byte spare to see EOF.
-	first := min(int64(trusted), limit+1)
-	if r.ContentLength >= 0 {
-		first = min(r.ContentLength+1, first)
-	}
-	if int64(cap(b.data)) < first && !b.grow(r.Context(), first) {
-		bg.Release(b)
-		return bg.busy(w)
-	}
+	b.budget = bg
 	body := http.MaxBytesReader(w, r.Body, limit)
 	for {
-		if len(b.data) == cap(b.data) {
-			// Room only for bytes that came: double, up to the limit
-			// and the byte that tells it was exceeded.
-			if !b.grow(r.Context(), min(max(2*int64(cap(b.data)), 4<<10), limit+1)) {
+		var p []byte
+		last := len(b.chunks) - 1
+		switch {
+		case last >= 0 && len(b.chunks[last]) < ChunkSize:
+			c := b.chunks[last]
+			p = c[len(c):ChunkSize]
+		case r.ContentLength <= b.n:
+			// The chunks are full and no more bytes are claimed (or
+			// the length is unknown): a byte tells whether the body
+			// goes on before a chunk is taken for it.
+			p = b.probe[:]
+		default:
+			// More bytes are claimed: a chunk for them at once, so that
+			// an honest delivery is read in one go. A claim buys no more
+			// than this one chunk ahead of the bytes that came.
+			c, ok := bg.chunk(r.Context())
+			if !ok {
 				bg.Release(b)
 				return bg.busy(w)
 			}
+			b.chunks = append(b.chunks, c)
+			continue
 		}
-		n, err := body.Read(b.data[len(b.data):cap(b.data)])
-		b.data = b.data[:len(b.data)+n]
+		n, err := body.Read(p)
+		if n > 0 {
+			if &p[0] == &b.probe[0] {
+				c, ok := bg.chunk(r.Context())
+				if !ok {
+					bg.Release(b)
+					return bg.busy(w)
+				}
+				b.chunks = append(b.chunks, append(c, b.probe[0]))
+			} else {
+				b.chunks[last] = b.chunks[last][:len(b.chunks[last])+n]
+			}
+			b.n += int64(n)
+		}
 		if err == io.EOF {
 			return b, 0, ""
 		}
@@ -136,34 +182,81 @@ func (bg *Budget) Read(w http.ResponseWriter, r *http.Request, limit int64) (*Bo
 	}
 }
 
-// grow makes room for size bytes in all, taken from the budget first: old
-// and new buffer are both held while the bytes are copied.
-func (b *Body) grow(ctx context.Context, size int64) bool {
-	old := int64(cap(b.data))
-	if size <= old {
-		return true
+// Join returns b as one slice, to be used once its signature holds. A body
+// of one chunk is returned as it is; a longer one is copied once into a
+// buffer taken from the budget (waiting for room as Read does), and its
+// chunks go back at once. With no room it returns nil, 503 and a reason,
+// Retry-After set on w. The slice is valid until Release.
+func (bg *Budget) Join(w http.ResponseWriter, r *http.Request, b *Body) ([]byte, int, string) {
+	switch {
+	case b.joined != nil:
+		return b.joined, 0, ""
+	case len(b.chunks) == 0:
+		return []byte{}, 0, ""
+	case len(b.chunks) == 1:
+		return b.chunks[0], 0, ""
 	}
-	if !b.budget.take(ctx, size) {
-		return false
+	if !bg.take(r.Context(), b.n) {
+		_, status, reason := bg.busy(w)
+		return nil, status, reason
 	}
-	data := make([]byte, len(b.data), size)
-	copy(data, b.data)
-	b.data = data
-	b.budget.give(old)
-	return true
+	joined := make([]byte, 0, b.n)
+	for _, c := range b.chunks {
+		joined = append(joined, c...)
+	}
+	bg.putChunks(b.chunks)
+	clear(b.chunks)
+	b.chunks, b.joined = b.chunks[:0], joined
+	return joined, 0, ""
 }
 
-// Release hands a body from Read back: its memory returns to the budget
-// and its buffer to the pool. A nil body is ignored.
+// Release hands a body from Read back: its chunks go to the free list and
+// its memory to the budget. A nil body is ignored.
 func (bg *Budget) Release(b *Body) {
 	if b == nil {
 		return
 	}
-	bg.give(int64(cap(b.data)))
-	if cap(b.data) <= keep {
-		b.data = b.data[:0]
-		bg.pool.Put(b)
+	bg.putChunks(b.chunks)
+	if b.joined != nil {
+		bg.give(int64(cap(b.joined))) // garbage: only a signed body is joined
 	}
+	clear(b.chunks)
+	b.chunks, b.n, b.joined, b.budget = b.chunks[:0], 0, nil, nil
+	bg.bodies.Put(b)
+}
+
+// chunk takes a chunk from the budget, from the free list when one is
+// there. Empty with capacity ChunkSize.
+func (bg *Budget) chunk(ctx context.Context) ([]byte, bool) {
+	if !bg.take(ctx, ChunkSize) {
+		return nil, false
+	}
+	bg.mu.Lock()
+	if n := len(bg.free); n > 0 {
+		c := bg.free[n-1]
+		bg.free[n-1] = nil
+		bg.free = bg.free[:n-1]
+		bg.mu.Unlock()
+		return c, true
+	}
+	bg.mu.Unlock()
+	// The free list is empty, so every chunk made before is in use and
+	// charged: with this one they stay within the budget.
+	return make([]byte, 0, ChunkSize), true
+}
+
+// putChunks gives chunks back to the free list and their memory to the
+// budget.
+func (bg *Budget) putChunks(chunks [][]byte) {
+	if len(chunks) == 0 {
+		return
+	}
+	bg.mu.Lock()
+	for _, c := range chunks {
+		bg.free = append(bg.free, c[:0])
+	}
+	bg.mu.Unlock()
+	bg.give(int64(len(chunks)) * ChunkSize)
 }
 
 // take reserves n bytes, waiting up to the budget's wait (or until ctx

@@ -2,7 +2,10 @@ package reqbody
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -53,7 +56,8 @@ func TestRead(t *testing.T) {
 				}
 				return
 			}
-			if got := string(buf.Bytes()); got != tt.want {
+			got, _, _ := bg.Join(httptest.NewRecorder(), r, buf)
+			if string(got) != tt.want {
 				t.Errorf("Read = %q, want %q", got, tt.want)
 			}
 			bg.Release(buf)
@@ -71,12 +75,79 @@ func TestReadReusesBuffersEmpty(t *testing.T) {
 	for _, body := range []string{"a long first body", "short"} {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		buf, status, _ := bg.Read(httptest.NewRecorder(), r, 100)
-		if status != 0 || string(buf.Bytes()) != body {
-			t.Fatalf("Read = %q, %d; want %q", buf.Bytes(), status, body)
+		if status != 0 {
+			t.Fatalf("Read = %d; want %q", status, body)
+		}
+		if got, _, _ := bg.Join(httptest.NewRecorder(), r, buf); string(got) != body {
+			t.Fatalf("Read = %q; want %q", got, body)
 		}
 		bg.Release(buf)
 	}
 	bg.Release(nil) // ignored
+}
+
+// A body is read into chunks, one taken only for bytes that came (or, with
+// a Content-Length, that are claimed), and joined into one slice only by
+// Join: a body of one chunk as it is, a longer one copied once, its
+// chunks given back at once and kept for the next body.
+func TestReadChunks(t *testing.T) {
+	for _, tt := range []struct {
+		size       int
+		length     bool // Content-Length sent
+		wantChunks int
+	}{
+		{0, true, 0}, {0, false, 0},
+		{1, true, 1}, {1, false, 1},
+		{ChunkSize - 1, false, 1},
+		{ChunkSize, true, 1}, {ChunkSize, false, 1},
+		{ChunkSize + 1, true, 2}, {ChunkSize + 1, false, 2},
+		{3*ChunkSize + 5, true, 4}, {3*ChunkSize + 5, false, 4},
+	} {
+		t.Run(fmt.Sprintf("%d bytes, Content-Length %t", tt.size, tt.length), func(t *testing.T) {
+			bg := NewBudget(1<<20, 0)
+			body := make([]byte, tt.size)
+			for i := range body {
+				body[i] = byte(i * 7)
+			}
+			r := httptest.NewRequest(http.MethodPost, "/", &chopped{r: bytes.NewReader(body), n: 10_000})
+			r.ContentLength = -1
+			if tt.length {
+				r.ContentLength = int64(tt.size)
+			}
+			rec := httptest.NewRecorder()
+			buf, status, reason := bg.Read(rec, r, 1<<20)
+			if status != 0 {
+				t.Fatalf("Read = %d (%q)", status, reason)
+			}
+			if held := bg.InUse(); held != int64(tt.wantChunks)*ChunkSize {
+				t.Errorf("the body holds %d bytes of budget, want %d chunks", held, tt.wantChunks)
+			}
+			h1, h2 := sha256.New(), sha256.New()
+			h1.Write(body)
+			if n, err := buf.WriteTo(h2); n != int64(tt.size) || err != nil || !bytes.Equal(h1.Sum(nil), h2.Sum(nil)) {
+				t.Errorf("WriteTo wrote %d bytes (%v), not the body", n, err)
+			}
+			got, status, _ := bg.Join(rec, r, buf)
+			if status != 0 || !bytes.Equal(got, body) {
+				t.Fatalf("Join = %d bytes, status %d; not the body", len(got), status)
+			}
+			if again, _, _ := bg.Join(rec, r, buf); len(again) > 0 && &again[0] != &got[0] {
+				t.Error("a second Join copied the body again")
+			}
+			if tt.wantChunks > 1 {
+				if held, kept := bg.InUse(), bg.Kept(); held != int64(tt.size) || kept != int64(tt.wantChunks)*ChunkSize {
+					t.Errorf("joined, the body holds %d bytes and %d are kept; want %d held and its %d chunks kept", held, kept, tt.size, tt.wantChunks)
+				}
+			}
+			bg.Release(buf)
+			if n := bg.InUse(); n != 0 {
+				t.Errorf("after Release the budget holds %d bytes, want 0", n)
+			}
+			if kept := bg.Kept(); kept != int64(tt.wantChunks)*ChunkSize {
+				t.Errorf("after Release %d bytes of chunks are kept, want %d", kept, tt.wantChunks*ChunkSize)
+			}
+		})
+	}
 }
 
 // stalled is a request body that yields its first bytes, then blocks
@@ -106,8 +177,7 @@ func (s *stalled) Read(p []byte) (int, error) {
 
 // The attack of issue 10: connections that claim 25 MiB and send one
 // byte. Before, each made Read allocate the 25 MiB it claimed; now a
-// claim buys at most the first trusted bytes, and the rest only as bytes
-// arrive. Measured twice: by the budget, and by the heap itself.
+// claim buys at most one chunk ahead of the bytes that arrived. Measured twice: by the budget, and by the heap itself.
 func TestReadTrustsContentLengthLittle(t *testing.T) {
 	const conns, claim = 8, 25 << 20
 	bg := NewBudget(DefaultBudget, 0)
@@ -144,7 +214,7 @@ func TestReadTrustsContentLengthLittle(t *testing.T) {
 	}
 	wg.Wait()
 
-	if max := int64(conns * trusted); held > max {
+	if max := int64(conns * ChunkSize); held > max {
 		t.Errorf("%d connections claiming %d MiB with one byte sent hold %d bytes of budget, want at most %d", conns, claim>>20, held, max)
 	}
 	// The heap grew by what the reads hold, not by what they claimed.
@@ -195,23 +265,22 @@ func startReading(bg *Budget, limit int64, body io.Reader, pw *io.PipeWriter) *p
 // once memory is given back a new one is read.
 func TestBudgetBoundsConcurrentBodies(t *testing.T) {
 	const limit = 4 << 20
-	// 400 KB ends in a 512 KiB buffer (doubling from 64 KiB), 768 KiB
-	// held while the last doubling copies: two bodies fit, a third not.
-	bg := NewBudget(1536<<10, 0)
-	chunk := bytes.Repeat([]byte("x"), 400_000)
+	// Each body sends three chunks' worth and waits: two fill the budget.
+	bg := NewBudget(6*ChunkSize, 0)
+	chunk := bytes.Repeat([]byte("x"), 3*ChunkSize)
 	a, b := startPiped(t, bg, limit), startPiped(t, bg, limit)
 	for _, p := range []*piped{a, b} {
 		if _, err := p.w.Write(chunk); err != nil {
 			t.Fatalf("writing a body: %v", err)
 		}
 	}
-	if held := bg.InUse(); held != 2*512<<10 {
-		t.Errorf("two 400 KB bodies hold %d bytes, want %d", held, 2*512<<10)
+	if held := bg.InUse(); held != 6*ChunkSize {
+		t.Errorf("two bodies of three chunks hold %d bytes, want %d", held, 6*ChunkSize)
 	}
 
 	c := startPiped(t, bg, limit)
 	if _, err := c.w.Write(chunk); err == nil {
-		t.Fatal("a third 400 KB body was read whole; want it refused for want of memory")
+		t.Fatal("a third body was read whole; want it refused for want of memory")
 	}
 	if got := <-c.status; got != http.StatusServiceUnavailable {
 		t.Errorf("the body over the budget got %d, want 503", got)
@@ -241,13 +310,103 @@ func TestBudgetBoundsConcurrentBodies(t *testing.T) {
 	}
 }
 
+// The streamed attack of issue 10: connections each send a large body
+// with a wrong signature, round after round. The budget bounds what they
+// hold at once, and the memory itself is bounded too: the chunks a
+// refused body gives back are reused by the next, so that everything
+// allocated over all the rounds is the budget, not garbage the runtime
+// gives back to the system late. (Growing a buffer by doubling allocated
+// twice each body and more, round after round: a process held 178 MiB
+// under eight such connections.)
+func TestStreamedBodiesReuseMemory(t *testing.T) {
+	const (
+		budget = 16 << 20
+		conns  = 8
+		size   = 3<<20 - 1000 // a body a doubling buffer could read within the budget
+		rounds = 4
+	)
+	bg := NewBudget(budget, 0)
+	secret := []byte("the webhook secret")
+	send := bytes.Repeat([]byte(" "), ChunkSize)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var refused, read int
+	for range rounds {
+		statuses := make(chan int, conns)
+		var wg sync.WaitGroup
+		for range conns {
+			pr, pw := io.Pipe()
+			wg.Go(func() { // the attacker
+				for sent := 0; sent < size; sent += len(send) {
+					if _, err := pw.Write(send); err != nil {
+						return // refused
+					}
+				}
+				pw.Close()
+			})
+			wg.Go(func() { // the handler: read, check the signature, refuse
+				r := httptest.NewRequest(http.MethodPost, "/", pr)
+				r.ContentLength = -1
+				buf, status, _ := bg.Read(httptest.NewRecorder(), r, 25<<20)
+				if status != 0 {
+					pr.CloseWithError(errors.New("refused"))
+				} else {
+					mac := hmac.New(sha256.New, secret)
+					_, _ = buf.WriteTo(mac)
+					if hmac.Equal(mac.Sum(nil), make([]byte, sha256.Size)) {
+						status = -1 // a forgery: cannot happen
+					}
+					bg.Release(buf)
+				}
+				statuses <- status
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		for s := range statuses {
+			switch s {
+			case 0:
+				read++
+			case http.StatusServiceUnavailable:
+				refused++
+			default:
+				t.Fatalf("a streamed body got %d, want it read or refused with 503", s)
+			}
+		}
+	}
+	runtime.ReadMemStats(&after)
+
+	if read == 0 {
+		t.Fatal("no body was read whole: the test measured nothing")
+	}
+	t.Logf("%d bodies of %.1f MiB read, %d refused with 503; %.1f MiB allocated, heap in use %.1f → %.1f MiB",
+		read, float64(size)/(1<<20), refused, float64(after.TotalAlloc-before.TotalAlloc)/(1<<20),
+		float64(before.HeapInuse)/(1<<20), float64(after.HeapInuse)/(1<<20))
+	// What the test itself allocates (goroutines, pipes, requests) is
+	// well under a MiB.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > budget+1<<20 {
+		t.Errorf("%d rounds of %d connections streaming %.1f MiB each allocated %.1f MiB; want the budget, %d MiB, reused",
+			rounds, conns, float64(size)/(1<<20), float64(alloc)/(1<<20), budget>>20)
+	}
+	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > budget+1<<20 {
+		t.Errorf("the heap in use grew by %.1f MiB, more than the budget, %d MiB", float64(grew)/(1<<20), budget>>20)
+	}
+	if n, kept := bg.InUse(), bg.Kept(); n != 0 || kept > budget {
+		t.Errorf("after the attack the budget holds %d bytes and keeps %d; want 0 and at most %d", n, kept, budget)
+	}
+}
+
 // A request that finds no room waits for memory given back within the
 // budget's wait, rather than being refused at once.
 func TestBudgetWaitsForRoom(t *testing.T) {
-	bg := NewBudget(trusted, DefaultWait*30) // the test ends the wait, not the clock
+	bg := NewBudget(ChunkSize, DefaultWait*30) // the test ends the wait, not the clock
 	a := startPiped(t, bg, 1<<20)
 	if _, err := a.w.Write([]byte("{")); err != nil {
 		t.Fatal(err)
+	}
+	for bg.InUse() == 0 { // a has the byte, and now takes a chunk for it
+		runtime.Gosched()
 	}
 	b := startReading(bg, 1<<20, strings.NewReader("{}"), nil) // waits: a holds the whole budget
 	for bg.waiters() == 0 {
@@ -290,6 +449,33 @@ func BenchmarkRead(b *testing.B) {
 		buf, status, _ := bg.Read(rec, r, 25<<20)
 		if status != 0 {
 			b.Fatalf("status %d", status)
+		}
+		if got, _, _ := bg.Join(rec, r, buf); len(got) != len(body) {
+			b.Fatalf("read %d bytes", len(got))
+		}
+		bg.Release(buf)
+	}
+}
+
+// BenchmarkReadLarge is a 1 MiB delivery: read into chunks, then joined.
+func BenchmarkReadLarge(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 1<<20)
+	bg := NewBudget(DefaultBudget, DefaultWait)
+	rec := httptest.NewRecorder()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	rd := bytes.NewReader(body)
+	r := httptest.NewRequest(http.MethodPost, "/", rd)
+	for b.Loop() {
+		rd.Reset(body)
+		r.Body = io.NopCloser(rd)
+		r.ContentLength = int64(len(body))
+		buf, status, _ := bg.Read(rec, r, 25<<20)
+		if status != 0 {
+			b.Fatalf("status %d", status)
+		}
+		if got, _, _ := bg.Join(rec, r, buf); len(got) != len(body) {
+			b.Fatalf("read %d bytes", len(got))
 		}
 		bg.Release(buf)
 	}
