@@ -122,6 +122,28 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 	}
 }
 
+// A delivery larger than a read chunk (64 KiB) is checked over its chunks
+// and stored whole once its signature holds; one byte changed in its last
+// chunk is refused.
+func TestHandlerLargeDelivery(t *testing.T) {
+	body := readTestdata(t, "pull_request.closed.merged.json")
+	body = append(body, bytes.Repeat([]byte(" \n"), 150_000)...) // JSON whitespace: 300 KB more
+	sink := &bottest.Sink{}
+	srv := server(t, sink, nil)
+	altered := bytes.Clone(body)
+	altered[len(altered)-1] = '\t'
+	if code, reply := post(t, srv, delivery{event: "pull_request", id: "big-altered", sig: sign256(body), contentType: "application/json", body: bytes.NewReader(altered)}); code != http.StatusUnauthorized {
+		t.Errorf("altered large delivery: got %d %s, want 401", code, reply)
+	}
+	if code, reply := post(t, srv, signed("pull_request", "big", body)); code != http.StatusAccepted {
+		t.Fatalf("got %d %s, want 202 accepted", code, reply)
+	}
+	got := sink.Deliveries()
+	if len(got) != 1 || !bytes.Equal(got[0].Body, body) {
+		t.Fatalf("sink got %d deliveries; want the one signed, its body whole", len(got))
+	}
+}
+
 func TestHandlerRefusesBadSignatures(t *testing.T) {
 	body := readTestdata(t, "pull_request.closed.merged.json")
 	altered := bytes.Replace(body, []byte(`"merged": true`), []byte(`"merged": false`), 1)
