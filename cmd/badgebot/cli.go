@@ -65,6 +65,7 @@ func commands() []command {
 		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
 		{"backup", "FILE.tar.gz", "write an online, consistent copy of the database and the signing keys (-h: how to restore)", runBackup},
 		{"migrate", "", "apply database migrations and exit", runMigrate},
+		{"init", "[--public-url URL] [--slack] [--discord] [--github REPO]...", "write a badgebot.toml with fresh secrets; never overwrites", runInit},
 	}
 }
 
