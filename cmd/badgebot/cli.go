@@ -66,6 +66,9 @@ func commands() []command {
 		{"backup", "FILE.tar.gz", "write an online, consistent copy of the database and the signing keys (-h: how to restore)", runBackup},
 		{"migrate", "", "apply database migrations and exit", runMigrate},
 		{"init", "[--public-url URL] [--slack] [--discord] [--github REPO]...", "write a badgebot.toml with fresh secrets; never overwrites", runInit},
+		{"setup slack", "", "print the Slack app manifest (JSON) to paste at app creation", runSetupSlack},
+		{"setup discord", "", "register /badge; print the interactions URL and the invite link", runSetupDiscord},
+		{"setup github", "--repo OWNER/NAME...", "create or update the repository webhook", runSetupGitHub},
 	}
 }
 

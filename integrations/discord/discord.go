@@ -119,20 +119,9 @@ var _ bot.Platform = (*Adapter)(nil)
 // *bot.RateLimitError at once and the outbox worker owns the backoff.
 // discordgo still waits, before a call, for a bucket it knows to be empty.
 func New(cfg Config, router Router, badges Badges, log *slog.Logger) (*Adapter, error) {
-	token := strings.TrimSpace(cfg.BotToken)
-	if rest, ok := strings.CutPrefix(token, "Bot "); ok {
-		token = strings.TrimSpace(rest)
-	} else if token == "Bot" {
-		token = ""
-	}
-	if token == "" {
-		return nil, errors.New("discord: bot token is empty; set [discord] bot_token")
-	}
-	if strings.ContainsFunc(token, isSpace) {
-		return nil, errors.New("discord: bot token contains white space")
-	}
-	if !isSnowflake(cfg.ApplicationID) {
-		return nil, fmt.Errorf("discord: application id %q: want the application's numeric id", cfg.ApplicationID)
+	s, err := newSession(cfg)
+	if err != nil {
+		return nil, err
 	}
 	key, err := hex.DecodeString(cfg.PublicKey)
 	if err != nil || len(key) != ed25519.PublicKeySize {
@@ -155,6 +144,38 @@ func New(cfg Config, router Router, badges Badges, log *slog.Logger) (*Adapter, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	return &Adapter{
+		session:   s,
+		appID:     cfg.ApplicationID,
+		publicKey: ed25519.PublicKey(key),
+		gateway:   cfg.Gateway,
+		router:    router,
+		badges:    badges,
+		seen:      cfg.Seen,
+		guilds:    guilds,
+		log:       log.With(slog.String("platform", bot.PlatformDiscord)),
+		now:       time.Now,
+	}, nil
+}
+
+// newSession checks the bot token and application id of cfg and returns a
+// REST session for them (no connection is opened).
+func newSession(cfg Config) (*discordgo.Session, error) {
+	token := strings.TrimSpace(cfg.BotToken)
+	if rest, ok := strings.CutPrefix(token, "Bot "); ok {
+		token = strings.TrimSpace(rest)
+	} else if token == "Bot" {
+		token = ""
+	}
+	if token == "" {
+		return nil, errors.New("discord: bot token is empty; set [discord] bot_token")
+	}
+	if strings.ContainsFunc(token, isSpace) {
+		return nil, errors.New("discord: bot token contains white space")
+	}
+	if !isSnowflake(cfg.ApplicationID) {
+		return nil, fmt.Errorf("discord: application id %q: want the application's numeric id", cfg.ApplicationID)
+	}
 	transport, err := newTransport(cfg.APIURL)
 	if err != nil {
 		return nil, err
@@ -168,18 +189,7 @@ func New(cfg Config, router Router, badges Badges, log *slog.Logger) (*Adapter, 
 	s.MaxRestRetries = 0
 	s.StateEnabled = false
 	s.Identify.Intents = discordgo.IntentsNone // interactions need no intents
-	return &Adapter{
-		session:   s,
-		appID:     cfg.ApplicationID,
-		publicKey: ed25519.PublicKey(key),
-		gateway:   cfg.Gateway,
-		router:    router,
-		badges:    badges,
-		seen:      cfg.Seen,
-		guilds:    guilds,
-		log:       log.With(slog.String("platform", bot.PlatformDiscord)),
-		now:       time.Now,
-	}, nil
+	return s, nil
 }
 
 // Name returns bot.PlatformDiscord.

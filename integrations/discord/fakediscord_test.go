@@ -49,6 +49,10 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 	mux.HandleFunc("PATCH /channels/{channel}/messages/{message}", f.editMessage)
 	mux.HandleFunc("POST /users/@me/channels", f.createDM)
 	mux.HandleFunc("PUT /applications/{app}/commands", f.putCommands)
+	mux.HandleFunc("GET /oauth2/applications/@me", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"id": testAppID, "name": "Badges", "bot_public": true,
+			"interactions_endpoint_url": "https://badges.example.org/discord/interactions", "flags": 0})
+	})
 	mux.HandleFunc("POST /interactions/{id}/{token}/callback", f.callback)
 	mux.HandleFunc("GET /gateway", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"})
