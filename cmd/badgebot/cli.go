@@ -68,6 +68,7 @@ func commands() []command {
 		{"init", "[--public-url URL] [--slack] [--discord] [--github REPO]...", "write a badgebot.toml with fresh secrets; never overwrites", runInit},
 		{"setup slack", "", "print the Slack app manifest (JSON) to paste at app creation", runSetupSlack},
 		{"setup discord", "", "register /badge; print the interactions URL and the invite link", runSetupDiscord},
+		{"doctor", "", "check every configured connection and file, one line each; exit 1 if any fails", runDoctor},
 		{"setup github", "--repo OWNER/NAME...", "create or update the repository webhook", runSetupGitHub},
 	}
 }

@@ -42,6 +42,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	c.log.Info("ready", "startup", time.Since(start).Round(time.Millisecond).String())
+	go app.logChecks(ctx) // the same checks as doctor, logged once; readiness does not wait
 	return app.Run(ctx)
 }
 
