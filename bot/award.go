@@ -17,6 +17,7 @@ const (
 	SourceAPI        = "api"        // POST /api/v1/awards
 	SourceRule       = "rule"       // a [[rules]] entry fired
 	SourceNomination = "nomination" // an approved nomination
+	SourceImport     = "import"     // `badgebot import`: SourceRef names the row
 )
 
 // Award is one badge held by one person.
@@ -28,7 +29,7 @@ type Award struct {
 	IssuedAt    time.Time
 	Evidence    []Evidence
 	Narrative   string
-	Source      string // SourceManual, SourceAPI, SourceRule, SourceNomination
+	Source      string // SourceManual, SourceAPI, SourceRule, SourceNomination, SourceImport
 	SourceRef   string // rule name or nomination id
 	AwardedBy   string // PLATFORM:ID of the person who awarded it, or "badgebot"
 	Via         string // where it was made: a chat platform, ViaCLI, ViaAPI, ViaRule, ViaBackfill
@@ -81,7 +82,7 @@ func (r *AwardRequest) Validate() error {
 		return Errorf(EINVALID, "narrative: at most 4000 characters")
 	}
 	switch r.Source {
-	case SourceManual, SourceAPI, SourceRule, SourceNomination:
+	case SourceManual, SourceAPI, SourceRule, SourceNomination, SourceImport:
 	default:
 		return Errorf(EINVALID, "award source %q unknown", r.Source)
 	}

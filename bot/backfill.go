@@ -351,10 +351,18 @@ const summaryMax = 10
 // of the backfill; people who chose not to be announced publicly are
 // counted, not named.
 func (b *Backfill) summary(ctx context.Context, rep *BackfillReport) ([]Announcement, error) {
-	svc := b.cfg.Service
+	lead := fmt.Sprintf("A catch-up found %d %s that had not reached badgebot; %d %s earned:",
+		rep.New, plural(rep.New, "contribution", "contributions"), len(rep.Awards), plural(len(rep.Awards), "badge was", "badges were"))
+	return b.cfg.Service.awardsSummary(ctx, "New badges for contributions the webhooks missed", lead, rep.Awards)
+}
+
+// awardsSummary writes one announcement per announce target naming awards
+// by badge under title and a lead line (a backfill, an import); people
+// who chose not to be announced publicly are counted, not named.
+func (svc *Service) awardsSummary(ctx context.Context, title, lead string, awards []*Award) ([]Announcement, error) {
 	var groups []DigestBadge
 	at := map[string]int{} // badge → index in groups
-	for _, a := range rep.Awards {
+	for _, a := range awards {
 		i, ok := at[a.Badge]
 		if !ok {
 			bd, err := svc.Store.Badge(ctx, a.Badge)
@@ -382,12 +390,11 @@ func (b *Backfill) summary(ctx context.Context, rep *BackfillReport) ([]Announce
 	var out []Announcement
 	for _, t := range svc.Targets {
 		m := Message{
-			Title:    "New badges for contributions the webhooks missed",
+			Title:    title,
 			Link:     svc.BaseURL + "/badges",
 			Mentions: map[string]string{},
 		}
-		lines := []string{fmt.Sprintf("A catch-up found %d %s that had not reached badgebot; %d %s earned:",
-			rep.New, plural(rep.New, "contribution", "contributions"), len(rep.Awards), plural(len(rep.Awards), "badge was", "badges were"))}
+		lines := []string{lead}
 		lines = append(lines, svc.badgeLines(namer{m: &m, platform: t.Platform}, groups, summaryMax, summaryMax)...)
 		m.Text = strings.Join(lines, "\n")
 		out = append(out, Announcement{Platform: t.Platform, Channel: t.Channel, Kind: KindSummary, Message: m})

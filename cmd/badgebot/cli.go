@@ -69,6 +69,7 @@ func commands() []command {
 		{"setup slack", "", "print the Slack app manifest (JSON) to paste at app creation", runSetupSlack},
 		{"setup discord", "", "register /badge; print the interactions URL and the invite link", runSetupDiscord},
 		{"doctor", "", "check every configured connection and file, one line each; exit 1 if any fails", runDoctor},
+		{"import", "FORMAT FILE [--dry-run] [--map TYPE=SLUG]...", "import past awards: all-contributors (.all-contributorsrc) or csv (badge,recipient,date,evidence,narrative)", runImport},
 		{"setup github", "--repo OWNER/NAME...", "create or update the repository webhook", runSetupGitHub},
 	}
 }

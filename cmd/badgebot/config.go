@@ -49,6 +49,7 @@ type Config struct {
 	Nominations NominationsConfig `toml:"nominations"`
 	Badges      []BadgeConfig     `toml:"badges"`
 	Rules       []RuleConfig      `toml:"rules"`
+	Import      ImportConfig      `toml:"import"` // cmd_import.go
 
 	// source names where the configuration was read from.
 	source string
