@@ -114,8 +114,13 @@ type BackfillConfig struct {
 // retried in a loop. Awards the new events earn are announced as one
 // summary per announce channel, not one post each.
 type Backfill struct {
-	cfg BackfillConfig
+	cfg      BackfillConfig
+	progress func(done, total int)
 }
+
+// OnProgress sets a function told, after each source is asked, how many
+// of the run's sources are done (for a progress bar).
+func (b *Backfill) OnProgress(f func(done, total int)) { b.progress = f }
 
 // NewBackfill returns a Backfill.
 func NewBackfill(cfg BackfillConfig) *Backfill {
@@ -254,7 +259,10 @@ func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
 		}
 		rep.Sources = append(rep.Sources, sr)
 	}
-	for _, j := range jobs {
+	for i, j := range jobs {
+		if b.progress != nil && i > 0 {
+			b.progress(i, len(jobs))
+		}
 		st, err := b.cfg.Store.BackfillSource(ctx, j.name)
 		if err != nil {
 			return rep, err
@@ -287,6 +295,9 @@ func (b *Backfill) Run(ctx context.Context) (*BackfillReport, error) {
 		fetched = append(fetched, found{st: st, events: events, err: err, at: len(rep.Sources) - 1})
 	}
 
+	if b.progress != nil {
+		b.progress(len(jobs), len(jobs))
+	}
 	// Storing and awarding hold the sweeper, so that a scheduled sweep
 	// cannot announce these awards one by one meanwhile.
 	b.cfg.Sweeper.mu.Lock()

@@ -135,6 +135,9 @@ type SweepOptions struct {
 	// OnResult is called for each award made, failed or, in a dry run,
 	// that would be made.
 	OnResult func(SweepResult)
+	// OnProgress, when set, is told after each block of people how many
+	// of the sweep's blocks are done.
+	OnProgress func(done, total int)
 }
 
 // SweepResult is one award a sweep made or would make.
@@ -213,7 +216,7 @@ func (s *Sweeper) sweepLocked(ctx context.Context, opts SweepOptions) (*SweepRep
 		svc = s.quiet
 	}
 	var pending []SweepResult
-	pendingEvidence := 0
+	pendingEvidence, done := 0, 0
 	flush := func() error {
 		err := s.settle(ctx, svc, opts, rep, pending)
 		clear(pending)
@@ -238,7 +241,13 @@ func (s *Sweeper) sweepLocked(ctx context.Context, opts SweepOptions) (*SweepRep
 			return flush()
 		}
 		return nil
-	}, func() error { return flush() })
+	}, func() error {
+		done++
+		if opts.OnProgress != nil {
+			defer opts.OnProgress(done, len(chunks))
+		}
+		return flush()
+	})
 	if err != nil {
 		return rep, err
 	}

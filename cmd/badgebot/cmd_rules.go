@@ -63,7 +63,10 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 		}
 		n++
 	}}
+	bar := c.newProgress(0, "sweeping")
+	opts.OnProgress = bar.set
 	rep, err := js.sweeper.Sweep(ctx, opts)
+	bar.finish()
 	if c.json && n > 0 {
 		c.printf("\n]\n") // closed even after an error: what was awarded stays listed
 	}

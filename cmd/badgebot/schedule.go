@@ -303,6 +303,13 @@ func runScheduleRun(ctx context.Context, c *cli, args []string) error {
 		return usagef("schedule run: no job %q (%s, %s, %s or %s)", pos[0], jobSweep, jobBackfill, jobExpiry, jobDigest)
 	}
 	start := time.Now()
+	if pos[0] == jobBackfill {
+		if js, err := app.scheduled(); err == nil {
+			bar := c.newProgress(0, "backfill sources")
+			js.backfill.OnProgress(bar.set)
+			defer bar.finish()
+		}
+	}
 	if err := s.RunNow(ctx, pos[0]); err != nil {
 		return err
 	}
