@@ -186,15 +186,21 @@ func (a *App) apiAwards(w http.ResponseWriter, r *http.Request) {
 
 // awardRequestJSON is the body of POST /api/v1/awards.
 type awardRequestJSON struct {
-	Badge     string   `json:"badge"`
-	Recipient string   `json:"recipient"`
-	Evidence  []string `json:"evidence"`
-	Narrative string   `json:"narrative"`
+	Badge     string `json:"badge"`
+	Recipient string `json:"recipient"`
+	// Recipients awards the same badge to each (award_bulk.go).
+	Recipients []string `json:"recipients"`
+	Evidence   []string `json:"evidence"`
+	Narrative  string   `json:"narrative"`
 }
 
 func (a *App) apiCreateAward(w http.ResponseWriter, r *http.Request) {
 	var body awardRequestJSON
 	if !a.decodeJSON(w, r, &body) {
+		return
+	}
+	if len(body.Recipients) > 0 {
+		a.apiCreateAwards(w, r, body)
 		return
 	}
 	to, err := bot.ParseRecipient(body.Recipient)

@@ -10,44 +10,45 @@ import (
 
 func runAward(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("award", true)
-	var badge, to, narrative string
-	var evidence stringList
+	var badge, narrative string
+	var to, evidence stringList
 	fs.StringVar(&badge, "badge", "", "badge slug")
-	fs.StringVar(&to, "to", "", "RECIPIENT as PLATFORM:ID")
+	fs.Var(&to, "to", "RECIPIENT as PLATFORM:ID (repeatable: one award each)")
 	fs.Var(&evidence, "evidence", "evidence URL (repeatable)")
 	fs.StringVar(&narrative, "narrative", "", "why it is awarded")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	if badge == "" || to == "" {
+	if badge == "" || len(to) == 0 {
 		return usagef("award: --badge and --to are required")
 	}
-	rec, err := bot.ParseRecipient(to)
-	if err != nil {
-		return err
-	}
-	req := bot.AwardRequest{Badge: badge, To: rec, Narrative: narrative, Source: bot.SourceManual, By: bot.ViaCLI, Via: bot.ViaCLI}
-	for _, u := range evidence {
-		req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
+	var recs []bot.Recipient
+	for _, t := range to {
+		rec, err := bot.ParseRecipient(t)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
 	}
 	app, err := c.openApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	a, err := app.Service.Award(cliOrigin(ctx), req)
-	if errors.Is(err, bot.ErrNoEvidence) {
-		return bot.Errorf(bot.EINVALID, "award: add --narrative TEXT saying why %s gets it, or --evidence URL linking the work", to)
-	} else if err != nil {
-		return err
+	results := awardEach(cliOrigin(ctx), app.Service, recs, func(rec bot.Recipient) bot.AwardRequest {
+		req := bot.AwardRequest{Badge: badge, To: rec, Narrative: narrative, Source: bot.SourceManual, By: bot.ViaCLI, Via: bot.ViaCLI}
+		for _, u := range evidence {
+			req.Evidence = append(req.Evidence, bot.Evidence{URL: u, Name: u})
+		}
+		return req
+	})
+	for i, r := range results {
+		if errors.Is(r.Err, bot.ErrNoEvidence) {
+			results[i].Err = bot.Errorf(bot.EINVALID, "award: add --narrative TEXT saying why %s gets it, or --evidence URL linking the work", r.To)
+		}
 	}
 	app.DeliverNow(ctx)
-	if c.json {
-		return c.printJSON(toAwardJSON(app.Service, a, false))
-	}
-	c.printf("awarded %s to %s: award %s\n  page:       %s\n  credential: %s\n", a.Badge, a.Recipient, a.ID,
-		app.Service.AwardURL(a.ID), app.Service.CredentialURL(a.ID))
-	return nil
+	return c.printAwardResults(app.Service, results)
 }
 
 func runAwardsList(ctx context.Context, c *cli, args []string) error {
