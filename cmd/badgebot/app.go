@@ -54,6 +54,8 @@ type App struct {
 	readiness   readiness // /readyz's cached verdict
 	listener    net.Listener
 	server      *http.Server
+
+	jobMetrics *jobMetrics // set by routes; nil: jobs are not timed
 }
 
 // NewApp returns an App for cfg; nothing is opened yet.

@@ -10,6 +10,8 @@ import (
 func (a *App) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	m := newMetrics()
+	m.reg.MustRegister(newOpsCollector(a.DB))
+	a.jobMetrics = newJobMetrics(m.reg) // newScheduler, called after, times the jobs
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, m.wrap(pattern, h)) }
 
 	handle("GET /healthz", a.healthz)

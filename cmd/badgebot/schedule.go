@@ -114,7 +114,7 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
 	}
 	for _, j := range jobs {
-		if err := s.Add(j.name, j.spec, j.run); err != nil {
+		if err := s.Add(j.name, j.spec, a.jobMetrics.wrap(j.name, j.run)); err != nil {
 			return nil, fmt.Errorf("config: %s: %s", j.key, bot.ErrorMessage(err))
 		}
 	}
