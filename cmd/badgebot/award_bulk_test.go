@@ -9,10 +9,10 @@ import (
 
 func TestAwardToSeveralReportsEach(t *testing.T) {
 	e := newCLI(t)
-	if code, _, errs := e.run("award", "--badge", "first-pr", "--to", "github:carol"); code != 0 {
+	if code, _, errs := e.run("award", "--badge", "first-pr", "--to", "github:carol", "--narrative", "First PR"); code != 0 {
 		t.Fatalf("award: %s", errs)
 	}
-	code, out, _ := e.run("award", "--badge", "first-pr", "--to", "github:alice", "--to", "github:bob", "--to", "github:carol")
+	code, out, _ := e.run("award", "--badge", "first-pr", "--to", "github:alice", "--to", "github:bob", "--to", "github:carol", "--narrative", "First PRs")
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (carol already has it)", code)
 	}
@@ -25,13 +25,13 @@ func TestAwardToSeveralReportsEach(t *testing.T) {
 		t.Errorf("%d awards, want 3 (alice, bob and carol's first)", n)
 	}
 
-	code, out, _ = e.run("award", "--badge", "reviewer", "--to", "github:alice", "--to", "github:bob", "--json")
+	code, out, _ = e.run("award", "--badge", "reviewer", "--to", "github:alice", "--to", "github:bob", "--narrative", "Reviews", "--json")
 	var res []awardResultJSON
 	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res) != 2 || res[0].Award == nil || res[1].Recipient != "github:bob" {
 		t.Errorf("--json with two recipients: %d %v\n%s", code, err, out)
 	}
 	// One --to prints one award object, as before.
-	code, out, _ = e.run("award", "--badge", "reviewer", "--to", "github:dana", "--json")
+	code, out, _ = e.run("award", "--badge", "reviewer", "--to", "github:dana", "--narrative", "Reviews", "--json")
 	var one map[string]any
 	if err := json.Unmarshal([]byte(out), &one); code != 0 || err != nil || one["badge"] != "reviewer" {
 		t.Errorf("--json with one recipient: %d %v\n%s", code, err, out)

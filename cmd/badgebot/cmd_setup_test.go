@@ -93,13 +93,14 @@ func TestSetupGitHubCreatesThenKeepsTheHook(t *testing.T) {
 		t.Errorf("without a token: %d %q", code, errs)
 	}
 	e.set(`token = ""                            # API`, `token = "ghp_test" # API`)
+	e.set(`webhook_secret = ""`, `webhook_secret = "a-webhook-secret-for-the-test"`)
 	e.set(`api_url = ""                          # empty: api.github.com; tests point it at a fake`, `api_url = "`+srv.URL+`"`)
 	code, out, errs := e.run("setup", "github", "--repo", "octo/hello")
 	if code != 0 || !strings.Contains(out, "octo/hello: webhook 77 created: http://127.0.0.1:8080/webhooks/github") ||
 		!strings.Contains(out, "issue_comment, issues, pull_request, pull_request_review") {
 		t.Fatalf("setup github: %d %q %q", code, out, errs)
 	}
-	if strings.Contains(out, "change-me") {
+	if strings.Contains(out, "a-webhook-secret-for-the-test") {
 		t.Error("the secret was printed")
 	}
 	code, out, _ = e.run("setup", "github", "--repo", "octo/hello")

@@ -15,7 +15,7 @@ func TestMetricsShowWhatAnOperatorWatches(t *testing.T) {
 	ctx := context.Background()
 	for _, to := range []string{"github:alice", "github:bob"} {
 		r, _ := bot.ParseRecipient(to)
-		if _, err := app.Service.Award(ctx, bot.AwardRequest{Badge: "first-pr", To: r, Source: bot.SourceManual}); err != nil {
+		if _, err := app.Service.Award(ctx, bot.AwardRequest{Badge: "first-pr", To: r, Source: bot.SourceManual, Narrative: "Helped"}); err != nil {
 			t.Fatal(err)
 		}
 	}
