@@ -99,7 +99,7 @@ func (d *doctor) run(ctx context.Context, withDB bool) []checkLine {
 	if withDB {
 		out = append(out, d.database(ctx))
 	}
-	keys, line := d.keyRing()
+	keys, line := d.keyRing(ctx)
 	out = append(out, line)
 	out = append(out, d.publicURL(ctx, keys))
 	out = append(out, d.slack(ctx), d.discord(ctx))
@@ -136,12 +136,22 @@ func (d *doctor) database(ctx context.Context) checkLine {
 }
 
 // keyRing opens the signing keys (creating the first ones, as serve would).
-func (d *doctor) keyRing() (*issuer.KeyRing, checkLine) {
+func (d *doctor) keyRing(ctx context.Context) (*issuer.KeyRing, checkLine) {
 	keys := d.keys
+	dir := d.cfg.KeyDir()
 	if keys == nil {
-		var err error
-		if keys, err = issuer.OpenKeyRing(d.cfg.Issuer.KeyDir); err != nil {
-			return nil, checkLine{"keys", checkFail, fmt.Sprintf("%s: %s", d.cfg.Issuer.KeyDir, oneLine(err))}
+		// As serve opens them: checked against the keys the awards were
+		// signed with, made only for an instance without awards.
+		db, err := storage.Open(ctx, d.cfg.Storage.Path)
+		if err != nil {
+			return nil, checkLine{"keys", checkFail, fmt.Sprintf("%s: database: %s", dir, oneLine(err))}
+		}
+		app := NewApp(d.cfg, slog.New(slog.DiscardHandler))
+		app.DB = db
+		keys, err = app.openKeys(ctx)
+		db.Close()
+		if err != nil {
+			return nil, checkLine{"keys", checkFail, fmt.Sprintf("%s: %s", dir, oneLine(err))}
 		}
 	}
 	var ed, rsa int
@@ -153,9 +163,9 @@ func (d *doctor) keyRing() (*issuer.KeyRing, checkLine) {
 		}
 	}
 	if ed == 0 || rsa == 0 {
-		return keys, checkLine{"keys", checkFail, fmt.Sprintf("%s: %d Ed25519 and %d RSA keys; run `badgebot keys rotate`", d.cfg.Issuer.KeyDir, ed, rsa)}
+		return keys, checkLine{"keys", checkFail, fmt.Sprintf("%s: %d Ed25519 and %d RSA keys; run `badgebot keys rotate`", dir, ed, rsa)}
 	}
-	return keys, checkLine{"keys", checkOK, fmt.Sprintf("%s: %d Ed25519 and %d RSA keys", d.cfg.Issuer.KeyDir, ed, rsa)}
+	return keys, checkLine{"keys", checkOK, fmt.Sprintf("%s: %d Ed25519 and %d RSA keys", dir, ed, rsa)}
 }
 
 // publicURL fetches /issuer through server.public_url and checks that it
