@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,6 +140,13 @@ func TestCLIRulesRunAndDigest(t *testing.T) {
 	if code, out, errs := e.run("schedule", "run", "sweep"); code != 0 || !strings.HasPrefix(out, "ran sweep") {
 		t.Errorf("schedule run sweep: %d %q %s", code, out, errs)
 	}
+	code, out, _ = e.run("schedule", "list")
+	if sweep := lineWith(out, "sweep "); code != 0 || !strings.Contains(sweep, " last ") || !strings.HasSuffix(sweep, ", ok)") {
+		t.Errorf("schedule list after a sweep: the sweep line %q does not show its last run and outcome (%d)", sweep, code)
+	}
+	if expiry := lineWith(out, "expiry "); !strings.HasSuffix(expiry, "never run") {
+		t.Errorf("schedule list: the expiry line %q, want never run", expiry)
+	}
 	if code, _, errs := e.run("schedule", "run", "nope"); code != 2 || !strings.Contains(errs, `no job "nope"`) {
 		t.Errorf("schedule run nope: %d %q", code, errs)
 	}
@@ -195,5 +203,40 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 	}
 	if code, out, _ := e.run("digest"); code != 0 || !strings.Contains(out, "posted already") {
 		t.Errorf("digest after the catch-up: %d %q", code, out)
+	}
+}
+
+// lineWith returns the first line of out that starts with prefix.
+func lineWith(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+// A job's failure is recorded with its message for schedule list to show,
+// and the job's own error still reaches the scheduler.
+func TestRecordRunKeepsOutcome(t *testing.T) {
+	app := startApp(t, nil)
+	boom := errors.New("bugzilla answered 502")
+	job := app.recordRun("backfill", func(context.Context) error { return boom })
+	if err := job(context.Background()); !errors.Is(err, boom) {
+		t.Fatalf("job returned %v, want its own error", err)
+	}
+	runs, err := app.DB.JobRuns(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := runs["backfill"]
+	if !ok || !strings.Contains(r.Err, "bugzilla answered 502") || r.Start.IsZero() {
+		t.Errorf("recorded run %+v (found %v), want the failure and its start", r, ok)
+	}
+	if err := app.recordRun("backfill", func(context.Context) error { return nil })(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if runs, _ := app.DB.JobRuns(context.Background()); runs["backfill"].Err != "" {
+		t.Errorf("after a good run the record still says %q", runs["backfill"].Err)
 	}
 }

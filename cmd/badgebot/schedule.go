@@ -10,6 +10,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/integrations/bugzilla"
 	"github.com/badgebot/badgebot/integrations/github"
+	"github.com/badgebot/badgebot/storage"
 )
 
 // Scheduled jobs (DESIGN §5 "Scheduled work"): the names `badgebot
@@ -114,11 +115,32 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
 	}
 	for _, j := range jobs {
-		if err := s.Add(j.name, j.spec, a.jobMetrics.wrap(j.name, j.run)); err != nil {
+		if err := s.Add(j.name, j.spec, a.recordRun(j.name, a.jobMetrics.wrap(j.name, j.run))); err != nil {
 			return nil, fmt.Errorf("config: %s: %s", j.key, bot.ErrorMessage(err))
 		}
 	}
 	return s, nil
+}
+
+// recordRun stores each run's start, duration and outcome, so that
+// `schedule list` shows them from any process. A job that could not be
+// recorded still reports its own outcome; the record's failure is logged.
+func (a *App) recordRun(name string, job bot.Job) bot.Job {
+	return func(ctx context.Context) error {
+		start := time.Now()
+		err := job(ctx)
+		run := storage.JobRun{Start: start, Took: time.Since(start)}
+		if err != nil {
+			run.Err = err.Error() // what the job's log line says too
+			if len(run.Err) > 300 {
+				run.Err = run.Err[:300] + "…"
+			}
+		}
+		if rerr := a.DB.RecordJobRun(context.WithoutCancel(ctx), name, run); rerr != nil {
+			a.Log.Warn("scheduler: could not record the run", "job", name, "err", rerr)
+		}
+		return err
+	}
 }
 
 // runScheduler starts s beside the other workers; it stops, waiting for
@@ -273,8 +295,21 @@ func runScheduleList(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	runs, err := app.DB.JobRuns(ctx)
+	if err != nil {
+		return err
+	}
+	loc := s.Location()
 	for _, j := range s.Jobs() {
-		c.printf("%-9s %-16s next %s\n", j.Name, j.Spec, j.Next.In(s.Location()).Format(time.RFC3339))
+		last := "never run"
+		if r, ok := runs[j.Name]; ok {
+			outcome := "ok"
+			if r.Err != "" {
+				outcome = "failed: " + r.Err
+			}
+			last = fmt.Sprintf("last %s (%s, %s)", r.Start.In(loc).Format(time.RFC3339), r.Took.Round(time.Millisecond), outcome)
+		}
+		c.printf("%-9s %-16s next %s  %s\n", j.Name, j.Spec, j.Next.In(loc).Format(time.RFC3339), last)
 	}
 	return nil
 }
