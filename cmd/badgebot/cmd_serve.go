@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
-	"github.com/badgebot/badgebot/storage"
 )
 
 // openApp loads the config and opens the app for a command; adjust, when
@@ -54,12 +53,12 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	applied, err := migrateDB(ctx, cfg.Storage.Path)
+	applied, err := migrateStore(ctx, cfg.Storage)
 	if err != nil {
 		return err
 	}
 	if len(applied) == 0 {
-		c.printf("database %s is up to date\n", cfg.Storage.Path)
+		c.printf("database %s is up to date\n", cfg.Storage.name())
 	}
 	for _, name := range applied {
 		c.printf("applied migration %s\n", name)
@@ -82,8 +81,4 @@ func (c *cli) loadConfig() (Config, error) {
 		c.logLevel.Set(level)
 	}
 	return cfg, nil
-}
-
-func migrateDB(ctx context.Context, path string) ([]string, error) {
-	return storage.Migrate(ctx, path)
 }

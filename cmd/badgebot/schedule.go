@@ -114,26 +114,56 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
 	}
 	for _, j := range jobs {
-		if err := s.Add(j.name, j.spec, j.run); err != nil {
+		if err := s.Add(j.name, j.spec, a.leaderOnly(j.run)); err != nil {
 			return nil, fmt.Errorf("config: %s: %s", j.key, bot.ErrorMessage(err))
 		}
 	}
 	return s, nil
 }
 
+// leaderOnly runs job unless this process is a replica that does not hold
+// the scheduler's lock (runScheduler).
+func (a *App) leaderOnly(job bot.Job) bot.Job {
+	return func(ctx context.Context) error {
+		if a.following.Load() {
+			a.Log.Debug("scheduler: another replica runs the scheduled jobs")
+			return nil
+		}
+		return job(ctx)
+	}
+}
+
 // runScheduler starts s beside the other workers; it stops, waiting for
 // running jobs, when ctx ends.
 func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *bot.Scheduler) {
 	a.Scheduler = s
-	s.Start(ctx)
 	// Cron does not run what it missed: a digest whose time passed while
 	// the server was down is posted now. Run posts a period once, so this
 	// does nothing when that digest was posted already.
-	wg.Go(func() {
+	catchUp := func() {
 		if err := a.digestCatchUp(ctx); err != nil {
 			a.Log.Warn("digest catch-up", "err", err)
 		}
-	})
+	}
+	if l, ok := a.DB.(leader); ok {
+		// Several replicas: the scheduled jobs run on the one holding the
+		// database's lock (leaderOnly); another takes it over when it dies.
+		a.following.Store(true)
+		wg.Go(func() {
+			l.Lead(ctx, "scheduler", func(leading bool) {
+				a.following.Store(!leading)
+				if leading {
+					a.Log.Info("scheduler: this replica runs the scheduled jobs")
+					wg.Go(catchUp)
+				} else {
+					a.Log.Info("scheduler: this replica no longer runs the scheduled jobs")
+				}
+			})
+		})
+	} else {
+		wg.Go(catchUp)
+	}
+	s.Start(ctx)
 	wg.Go(func() {
 		<-ctx.Done()
 		s.Stop()

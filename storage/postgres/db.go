@@ -236,3 +236,31 @@ func collect[T any](rows pgx.Rows, fn pgx.RowToFunc[T]) ([]T, error) {
 	}
 	return out, err
 }
+
+// TempSchema creates a schema with a fresh random name on the server at
+// url and returns a URL whose connections use it, and a drop that removes
+// it with everything in it. Tests use it to give each test a database of
+// its own on one server.
+func TempSchema(ctx context.Context, url string) (schemaURL string, drop func() error, err error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", nil, fmt.Errorf("storage: temp schema: %w", err)
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("test_%016x", rand.Uint64())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, fmt.Errorf("storage: temp schema: %w", err)
+	}
+	drop = func() error {
+		conn, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			return fmt.Errorf("storage: drop schema %s: %w", schema, err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			return fmt.Errorf("storage: drop schema %s: %w", schema, err)
+		}
+		return nil
+	}
+	return WithSchema(url, schema), drop, nil
+}

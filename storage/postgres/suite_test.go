@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"os"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/badgebot/badgebot/issuer"
 	"github.com/badgebot/badgebot/storage/storetest"
-	"github.com/jackc/pgx/v5"
 )
 
 // testServer returns the PostgreSQL server the tests use
@@ -29,29 +27,16 @@ func testServer(t testing.TB) string {
 // dropped when the test ends, and returns a URL whose connections use it.
 func testURL(t testing.TB) string {
 	t.Helper()
-	server := testServer(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server)
+	url, drop, err := TempSchema(context.Background(), testServer(t))
 	if err != nil {
-		t.Fatalf("connect to BADGEBOT_TEST_PG: %v", err)
-	}
-	defer conn.Close(ctx)
-	schema := "test_" + strings.ToLower(rand.Text()[:16])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("connect to drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
+		if err := drop(); err != nil {
+			t.Error(err)
 		}
 	})
-	return WithSchema(server, schema)
+	return url
 }
 
 // TestConformance runs the stores' conformance suite on PostgreSQL.
