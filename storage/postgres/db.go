@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -32,6 +33,12 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+
+	replica  string        // this process's id in the replicas table
+	stop     chan struct{} // ends beat
+	beatDone chan struct{}
+
+	closeOnce sync.Once
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -87,6 +94,12 @@ func open(ctx context.Context, url string) (*DB, []string, error) {
 		pool.Close()
 		return nil, nil, err
 	}
+	db.replica, db.stop, db.beatDone = newReplicaID(), make(chan struct{}), make(chan struct{})
+	if err := db.beatOnce(ctx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("storage: open: %w", err)
+	}
+	go db.beat(db.stop, db.beatDone)
 	return db, applied, nil
 }
 
@@ -105,9 +118,14 @@ func redact(cfg *pgxpool.Config) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
 }
 
-// Close closes the pool, waiting for the connections in use.
+// Close removes this replica's row and closes the pool, waiting for the
+// connections in use. Calls after the first do nothing.
 func (db *DB) Close() error {
-	db.pool.Close()
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		<-db.beatDone
+		db.pool.Close()
+	})
 	return nil
 }
 

@@ -12,8 +12,9 @@ import (
 )
 
 // claimFor is how long DueAnnouncements hides the announcements it hands
-// out from the other replicas' workers. A replica that dies meanwhile
-// leaves them to be posted by another when the claim runs out.
+// out from other workers, as in the SQLite store. The claim also names the
+// replica (claimed_by): when that replica stops beating (replicas.go),
+// another takes its claims over at once.
 const claimFor = 2 * time.Minute
 
 const outboxCols = `id, platform, channel, kind, award_id, message, attempts,
@@ -81,10 +82,12 @@ func (db *DB) DueAnnouncements(ctx context.Context, now time.Time, limit int) ([
 	}
 	var out []bot.Announcement
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE outbox SET next_attempt = $1
-			WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt <= $2
+		rows, err := tx.Query(ctx, `UPDATE outbox SET next_attempt = $1, claimed_by = $4
+			WHERE id IN (SELECT id FROM outbox o WHERE delivered_at IS NULL
+					AND (next_attempt <= $2 OR (claimed_by != '' AND NOT EXISTS (SELECT 1 FROM replicas r
+						WHERE r.id = o.claimed_by AND r.seen_at > clock_timestamp() - $5::interval)))
 				ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-			RETURNING `+outboxCols, millis(now.Add(claimFor)), millis(now), lim)
+			RETURNING `+outboxCols, millis(now.Add(claimFor)), millis(now), lim, db.replica, replicaGone)
 		if err != nil {
 			return err
 		}
@@ -101,14 +104,14 @@ func (db *DB) DueAnnouncements(ctx context.Context, now time.Time, limit int) ([
 // MarkDelivered records that the announcement was posted as messageID.
 // ENOTFOUND: unknown id; ECONFLICT: delivered already.
 func (db *DB) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
-	err := db.settle(ctx, id, `UPDATE outbox SET delivered_at = $1, message_id = $2 WHERE id = $3 AND delivered_at IS NULL`,
+	err := db.settle(ctx, id, `UPDATE outbox SET delivered_at = $1, message_id = $2, claimed_by = '' WHERE id = $3 AND delivered_at IS NULL`,
 		millis(db.orNow(at)), messageID, id)
 	return dbError(err, fmt.Sprintf("mark announcement %d delivered", id))
 }
 
 // MarkFailed records a failed attempt and the time of the next try.
 func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next time.Time) error {
-	err := db.settle(ctx, id, `UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt = $2
+	err := db.settle(ctx, id, `UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt = $2, claimed_by = ''
 		WHERE id = $3 AND delivered_at IS NULL`, errText, millis(db.orNow(next)), id)
 	return dbError(err, fmt.Sprintf("mark announcement %d failed", id))
 }

@@ -139,8 +139,18 @@ CREATE TABLE outbox (
 	created_at   BIGINT NOT NULL,
 	delivered_at BIGINT,
 	message_id   TEXT NOT NULL DEFAULT '',
-	last_error   TEXT NOT NULL DEFAULT ''
+	last_error   TEXT NOT NULL DEFAULT '',
+	-- PostgreSQL's own: the replica posting it right now ('' when none).
+	claimed_by   TEXT NOT NULL DEFAULT ''
 );
 
 CREATE INDEX outbox_due ON outbox (next_attempt) WHERE delivered_at IS NULL;
 CREATE INDEX outbox_award ON outbox (award_id) WHERE award_id IS NOT NULL;
+
+-- PostgreSQL's own: the live replicas. Each process beats its row every
+-- second (replicas.go); announcements claimed by a replica that stopped
+-- beating are taken over at once instead of when their claim runs out.
+CREATE TABLE replicas (
+	id      TEXT PRIMARY KEY,
+	seen_at TIMESTAMPTZ NOT NULL
+);
