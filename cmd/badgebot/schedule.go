@@ -114,23 +114,11 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 		{jobDigest, "digest.schedule", c.Digest.Schedule, a.digestJob},
 	}
 	for _, j := range jobs {
-		if err := s.Add(j.name, j.spec, a.leaderOnly(j.run)); err != nil {
+		if err := s.Add(j.name, j.spec, j.run); err != nil {
 			return nil, fmt.Errorf("config: %s: %s", j.key, bot.ErrorMessage(err))
 		}
 	}
 	return s, nil
-}
-
-// leaderOnly runs job unless this process is a replica that does not hold
-// the scheduler's lock (runScheduler).
-func (a *App) leaderOnly(job bot.Job) bot.Job {
-	return func(ctx context.Context) error {
-		if a.following.Load() {
-			a.Log.Debug("scheduler: another replica runs the scheduled jobs")
-			return nil
-		}
-		return job(ctx)
-	}
 }
 
 // runScheduler starts s beside the other workers; it stops, waiting for
@@ -147,8 +135,9 @@ func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *bot.Sched
 	}
 	if l, ok := a.DB.(leader); ok {
 		// Several replicas: the scheduled jobs run on the one holding the
-		// database's lock (leaderOnly); another takes it over when it dies.
+		// database's lock; another takes it over when it dies.
 		a.following.Store(true)
+		s.SetGate(func() bool { return !a.following.Load() })
 		wg.Go(func() {
 			l.Lead(ctx, "scheduler", func(leading bool) {
 				a.following.Store(!leading)
