@@ -46,12 +46,17 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 func runMigrate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("migrate", false)
+	var from string
+	fs.StringVar(&from, "from", "", "sqlite:PATH: copy that SQLite database into the configured PostgreSQL one")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
+	}
+	if from != "" {
+		return copyFromSQLite(ctx, c, cfg, from)
 	}
 	applied, err := migrateStore(ctx, cfg.Storage)
 	if err != nil {

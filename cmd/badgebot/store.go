@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
@@ -86,4 +90,41 @@ func (c StorageConfig) name() string {
 		return "the PostgreSQL database"
 	}
 	return c.Path
+}
+
+// copyFromSQLite is `badgebot migrate --from sqlite:PATH`: it copies the
+// SQLite database at PATH, migrated first, into the configured PostgreSQL
+// database, which must be empty. Awards keep their ids, status indexes and
+// signed credentials, so they verify at their old URLs as long as
+// server.public_url and issuer.key_dir stay what they were.
+func copyFromSQLite(ctx context.Context, c *cli, cfg Config, from string) error {
+	path, ok := strings.CutPrefix(from, "sqlite:")
+	if !ok || path == "" {
+		return usagef("migrate: --from wants sqlite:PATH")
+	}
+	if cfg.Storage.Driver != driverPostgres {
+		return bot.Errorf(bot.EINVALID, "migrate --from: storage.driver must be postgres (the database to copy into)")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return bot.Errorf(bot.EINVALID, "migrate --from: %v", err)
+	}
+	src, err := storage.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := postgres.Open(ctx, cfg.Storage.URL)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	copied, err := dst.Import(ctx, src)
+	if err != nil {
+		return err
+	}
+	for _, table := range slices.Sorted(maps.Keys(copied)) {
+		c.printf("copied %d %s\n", copied[table], table)
+	}
+	c.printf("copied %s into the PostgreSQL database\n", path)
+	return nil
 }
