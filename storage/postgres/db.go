@@ -39,6 +39,10 @@ type DB struct {
 	beatDone chan struct{}
 
 	closeOnce sync.Once
+
+	// Group commit of deliveries (batch.go).
+	saves  chan *saveReq
+	savers sync.WaitGroup
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -100,6 +104,11 @@ func open(ctx context.Context, url string) (*DB, []string, error) {
 		return nil, nil, fmt.Errorf("storage: open: %w", err)
 	}
 	go db.beat(db.stop, db.beatDone)
+	db.saves = make(chan *saveReq)
+	for range committers {
+		db.savers.Add(1)
+		go db.commitDeliveries()
+	}
 	return db, applied, nil
 }
 
@@ -124,6 +133,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.stop)
 		<-db.beatDone
+		db.savers.Wait()
 		db.pool.Close()
 	})
 	return nil

@@ -19,6 +19,7 @@ var (
 // SaveDelivery stores a raw delivery durably for later processing. It
 // reports a duplicate, changing nothing, when the same source and id were
 // stored before, by this replica or another (the unique key decides).
+// Concurrent calls share one INSERT and one commit (batch.go).
 func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err error) {
 	if d.Source == "" || d.ID == "" {
 		return false, bot.Errorf(bot.EINVALID, "a delivery needs a source and an id")
@@ -28,14 +29,13 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err e
 		received = db.now()
 	}
 	body, encoding, release := storage.EncodeBody(d.Body)
-	defer release()
-	tag, err := db.pool.Exec(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, delivery_id) DO NOTHING`,
-		d.Source, d.ID, d.Type, body, encoding, millis(received))
+	defer release() // save returns once the row is written or never will be
+	dup, err = db.save(ctx, &saveReq{source: d.Source, id: d.ID, typ: d.Type, body: body, encoding: encoding,
+		received: millis(received), done: make(chan saveResult, 1)})
 	if err != nil {
 		return false, dbError(err, fmt.Sprintf("save %s delivery %q", d.Source, d.ID))
 	}
-	return tag.RowsAffected() == 0, nil
+	return dup, nil
 }
 
 // pendingBytes caps the bodies one PendingDeliveriesAfter returns.
