@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
@@ -28,6 +29,9 @@ type Store interface {
 	bot.BackfillStore
 	bot.DigestStore
 	bot.RuleStore
+	bot.AuditStore
+	// FirstSeen records an accepted signed chat request (replay refusal).
+	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
 	// Ping reports whether the database answers (/readyz).
 	Ping(ctx context.Context) error
 	// Backup writes a consistent copy of the database to a file.

@@ -16,7 +16,7 @@ import (
 const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
 	evidence, narrative, source, source_ref, awarded_by, status_index,
 	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by`
+	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via`
 
 // ReserveStatusIndexes reserves n consecutive fresh indexes in the
 // revocation status list and returns the first. The counter's row lock
@@ -95,11 +95,14 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 			}
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19)`,
 			a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(issued),
 			evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, !repeatable)
+			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !repeatable)
 		if err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 			return err
 		}
 		return insertAnnouncements(ctx, tx, saved, a.ID, now)
@@ -165,6 +168,7 @@ func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, erro
 // transaction. ENOTFOUND: no such award; ECONFLICT: revoked already (the
 // row lock makes the second of two replicas see the first's revocation).
 func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Time, out []bot.Announcement) (*bot.Award, error) {
+	via := bot.OriginOf(ctx).Via
 	var a *bot.Award
 	saved := slices.Clone(out)
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -184,16 +188,19 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 		if when.IsZero() {
 			when = now
 		}
-		_, err = tx.Exec(ctx, `UPDATE awards SET revoked = true, revoked_at = $1, revocation_reason = $2, revoked_by = $3
-			WHERE id = $4 AND NOT revoked`, millis(when), reason, by, id)
+		_, err = tx.Exec(ctx, `UPDATE awards SET revoked = true, revoked_at = $1, revocation_reason = $2, revoked_by = $3, revoked_via = $5
+			WHERE id = $4 AND NOT revoked`, millis(when), reason, by, id, via)
 		if err != nil {
 			return err
 		}
 		if err := insertAnnouncements(ctx, tx, saved, id, now); err != nil {
 			return err
 		}
-		a, err = scanAward(tx.QueryRow(ctx, `SELECT `+awardCols+` FROM awards WHERE id = $1`, id))
-		return err
+		if a, err = scanAward(tx.QueryRow(ctx, `SELECT `+awardCols+` FROM awards WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: a.RevokedAt, Action: bot.AuditRevoke, By: by, Via: via,
+			Badge: a.Badge, Subject: a.Recipient.String(), AwardID: id, Detail: reason})
 	})
 	if err != nil {
 		return nil, dbError(err, fmt.Sprintf("revoke award %q", id))
@@ -210,7 +217,7 @@ func scanAward(s pgx.Row) (*bot.Award, error) {
 	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
 		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
 		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy)
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia)
 	if err != nil {
 		return nil, err
 	}

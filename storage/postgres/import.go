@@ -22,12 +22,12 @@ type Source interface {
 var importTables = []string{
 	"badges", "people", "identities", "awards", "counters", "deliveries", "events",
 	"link_codes", "nominations", "nomination_supporters", "nomination_approvals",
-	"outbox", "job_state", "backfill_sources", "digest_runs",
+	"outbox", "job_state", "backfill_sources", "digest_runs", "chat_requests", "audit",
 }
 
 // identityTables have ids from an identity column, moved past the copied
 // ones afterwards.
-var identityTables = []string{"people", "deliveries", "events", "outbox"}
+var identityTables = []string{"people", "deliveries", "events", "outbox", "audit"}
 
 // Import copies every row of src into this database, which must hold no
 // badgebot data yet, in one transaction: ids, award ids, status indexes,

@@ -159,12 +159,16 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 	if err := a.Who.Validate(); err != nil {
 		return err
 	}
+	via := bot.OriginOf(ctx).Via
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := insertApproval(ctx, tx, id, a, now); err != nil {
+			return err
+		}
+		if err := auditDecision(ctx, tx, id, bot.AuditApprove, a.Who.String(), via, db.orNow(a.At), ""); err != nil {
 			return err
 		}
 		return refreshReviews(ctx, tx, id, review, now)
@@ -190,6 +194,7 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 	}
 	var event []bot.Event
 	notices := slices.Clone(d.Notices)
+	via := bot.OriginOf(ctx).Via
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		copy(notices, d.Notices)
 		event = nil
@@ -218,6 +223,11 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 				decision_reason = $4, award_id = $5 WHERE id = $6 AND status = 'pending'`,
 			d.Status, millis(at), by, d.Reason, award, d.ID)
 		if err != nil {
+			return err
+		}
+		action := map[string]string{bot.NominationApproved: bot.AuditApprove, bot.NominationRejected: bot.AuditReject,
+			bot.NominationExpired: bot.AuditExpire}[d.Status]
+		if err := auditDecision(ctx, tx, d.ID, action, by, via, at, d.Reason); err != nil {
 			return err
 		}
 		if len(event) > 0 {

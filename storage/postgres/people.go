@@ -88,6 +88,7 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 			return nil, err
 		}
 	}
+	origin := bot.OriginOf(ctx)
 	var p *bot.Person
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := db.now()
@@ -119,8 +120,11 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 				return err
 			}
 		}
-		p, err = loadPerson(ctx, tx, personSelect+"$1"+personOrder, keep)
-		return err
+		if p, err = loadPerson(ctx, tx, personSelect+"$1"+personOrder, keep); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: now, Action: bot.AuditLink, By: origin.By, Via: origin.Via,
+			Subject: a.String() + " " + b.String(), Detail: p.Handle})
 	})
 	if err != nil {
 		return nil, dbError(err, fmt.Sprintf("link %s and %s", a, b))

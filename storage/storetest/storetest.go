@@ -30,6 +30,8 @@ type DB interface {
 	bot.BackfillStore
 	bot.DigestStore
 	bot.RuleStore
+	bot.AuditStore
+	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
 	NextStatusIndex(ctx context.Context) (int, error)
 	SetNow(now func() time.Time)
 	Close() error
@@ -92,6 +94,8 @@ func Run(t *testing.T, open Opener) {
 		{"ScanPersonEvents", testScanPersonEvents},
 		{"HeldAwardsAndSweepState", testHeldAwardsAndSweepState},
 		{"HealthStore", testHealthStore},
+		{"FirstSeenOnceAcrossHandles", testFirstSeenOnceAcrossHandles},
+		{"FirstSeenConcurrent", testFirstSeenConcurrent},
 		{"Replicas", testReplicas},
 	}
 	for _, tt := range tests {
