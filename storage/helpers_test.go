@@ -122,3 +122,29 @@ func count(t testing.TB, db *DB, table, where string, args ...any) int {
 	}
 	return n
 }
+
+// processDelivery stores a delivery and completes it with events, as a
+// webhook and the processor do (SaveDelivery, then CompleteDelivery), and
+// returns the events that were new.
+func processDelivery(t testing.TB, db *DB, d bot.Delivery, events ...bot.Event) []bot.Event {
+	t.Helper()
+	ctx := context.Background()
+	if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {
+		t.Fatalf("SaveDelivery(%s) = %v, %v", d.ID, dup, err)
+	}
+	pending, err := db.PendingDeliveriesAfter(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pending {
+		if p.Source == d.Source && p.ID == d.ID {
+			stored, err := db.CompleteDelivery(ctx, p, events, "")
+			if err != nil {
+				t.Fatalf("CompleteDelivery(%s): %v", d.ID, err)
+			}
+			return stored
+		}
+	}
+	t.Fatalf("delivery %s is not pending after SaveDelivery", d.ID)
+	return nil
+}

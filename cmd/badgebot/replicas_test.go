@@ -106,6 +106,7 @@ func TestReplicasOnePostgres(t *testing.T) {
 			env: append(os.Environ(),
 				"BADGEBOT_SERVER_LISTEN="+addr,
 				"BADGEBOT_STORAGE_DRIVER=postgres",
+				"BADGEBOT_GITHUB_WEBHOOK_SECRET="+testSecret,
 				"BADGEBOT_STORAGE_URL="+dbURL,
 				"BADGEBOT_ISSUER_KEY_DIR="+filepath.Join(dir, "keys"), // shared by both
 				"BADGEBOT_SLACK_ENABLED=true",
@@ -193,6 +194,14 @@ func TestReplicasOnePostgres(t *testing.T) {
 				}
 				if i == 2*n/3 {
 					restartOnce.Do(func() {
+						// The follower takes the jobs over before the dead
+						// one comes back.
+						for deadline := time.Now().Add(30 * time.Second); !strings.Contains(follower.logText(), "this replica runs the scheduled jobs"); time.Sleep(20 * time.Millisecond) {
+							if time.Now().After(deadline) {
+								t.Error("the follower did not take the scheduler's lock over")
+								break
+							}
+						}
 						leader.log = filepath.Join(dir, leader.name+"-restarted.log")
 						if err := leader.start(bin); err != nil {
 							t.Error(err)

@@ -32,6 +32,11 @@ type Store interface {
 	bot.AuditStore
 	// FirstSeen records an accepted signed chat request (replay refusal).
 	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
+	// ProbeWrite reports whether the database takes writes (/readyz).
+	ProbeWrite(ctx context.Context) error
+	// DropDeliveryBodies deletes processed delivery bodies received
+	// before cutoff (privacy.delivery_retention).
+	DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, error)
 	// Ping reports whether the database answers (/readyz).
 	Ping(ctx context.Context) error
 	// Backup writes a consistent copy of the database to a file.
