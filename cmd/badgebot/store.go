@@ -32,6 +32,9 @@ type Store interface {
 	bot.AuditStore
 	// FirstSeen records an accepted signed chat request (replay refusal).
 	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
+	// SigningKeys lists the keys awards were signed with and whether any
+	// award exists (the start's check that no key is missing).
+	SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error)
 	// ProbeWrite reports whether the database takes writes (/readyz).
 	ProbeWrite(ctx context.Context) error
 	// DropDeliveryBodies deletes processed delivery bodies received

@@ -22,7 +22,7 @@ type Source interface {
 var importTables = []string{
 	"badges", "people", "identities", "awards", "counters", "deliveries", "events",
 	"link_codes", "nominations", "nomination_supporters", "nomination_approvals",
-	"outbox", "job_state", "backfill_sources", "digest_runs", "chat_requests", "audit",
+	"outbox", "job_state", "backfill_sources", "digest_runs", "chat_requests", "audit", "signing_keys",
 }
 
 // identityTables have ids from an identity column, moved past the copied
