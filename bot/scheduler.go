@@ -45,6 +45,7 @@ type Scheduler struct {
 	cancel  context.CancelFunc
 	started bool
 	running sync.WaitGroup // RunNow calls
+	gate    func() bool    // SetGate
 }
 
 type scheduledJob struct {
@@ -171,8 +172,12 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 // recovers its panics, for scheduled runs and RunNow alike.
 func (s *Scheduler) runScheduled(j *scheduledJob) {
 	s.mu.Lock()
-	ctx := s.ctx
+	ctx, gate := s.ctx, s.gate
 	s.mu.Unlock()
+	if gate != nil && !gate() {
+		s.log.Debug("scheduler: another process runs the scheduled jobs, this run skipped", "job", j.name)
+		return
+	}
 	if err := s.run(ctx, j); errors.Is(err, ErrJobRunning) {
 		s.log.Info("scheduler: job still running, this run skipped", "job", j.name)
 	}
@@ -200,6 +205,15 @@ func (s *Scheduler) run(ctx context.Context, j *scheduledJob) (err error) {
 	}
 	s.log.Info("scheduler: job done", "job", j.name, "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
+}
+
+// SetGate makes scheduled runs happen only while gate returns true
+// (several replicas: only on the one holding the database's lock); a run
+// the gate refuses is skipped, not delayed. RunNow is not gated.
+func (s *Scheduler) SetGate(gate func() bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = gate
 }
 
 // RunNow runs the named job once, now, and returns its error. It returns

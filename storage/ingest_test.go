@@ -1,14 +1,12 @@
 package storage
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/google/go-cmp/cmp"
@@ -32,132 +30,6 @@ func saveDeliveries(t *testing.T, db *DB, bodies ...[]byte) []int64 {
 		seqs = append(seqs, seq)
 	}
 	return seqs
-}
-
-func seqsOf(ds []bot.Delivery) []int64 {
-	var s []int64
-	for _, d := range ds {
-		s = append(s, d.Seq)
-	}
-	return s
-}
-
-func TestPendingDeliveriesAfter(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	small := []byte(`{}`)
-	seq := saveDeliveries(t, db, small, small, small, small, small)
-	if _, err := db.CompleteDelivery(ctx, bot.Delivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2"}, nil, ""); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name  string
-		after int64
-		limit int
-		want  []int64
-	}{
-		{"all pending", 0, 10, []int64{seq[0], seq[2], seq[3], seq[4]}},
-		{"limit", 0, 2, []int64{seq[0], seq[2]}},
-		{"after a processed one", seq[1], 10, []int64{seq[2], seq[3], seq[4]}},
-		{"after a pending one", seq[3], 10, []int64{seq[4]}},
-		{"after the last", seq[4], 10, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ds, err := db.PendingDeliveriesAfter(ctx, tt.after, tt.limit)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, seqsOf(ds)); diff != "" {
-				t.Errorf("Seq (-want +got):\n%s", diff)
-			}
-		})
-	}
-	ds, err := db.PendingDeliveriesAfter(ctx, 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]int64{seq[0], seq[2], seq[3], seq[4]}, seqsOf(ds)); diff != "" {
-		t.Errorf("PendingDeliveriesAfter Seq (-want +got):\n%s", diff)
-	}
-	if got := ds[0]; got.ID != "d1" || got.Type != "pull_request" || string(got.Body) != "{}" || !got.ReceivedAt.Equal(t0) {
-		t.Errorf("PendingDeliveriesAfter()[0] = %+v", got)
-	}
-}
-
-// TestPendingDeliveriesAfterCapsBytes: large bodies make a short batch,
-// never an empty one.
-func TestPendingDeliveriesAfterCapsBytes(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	big := bytes.Repeat([]byte("x"), pendingBytes/2+1)
-	seq := saveDeliveries(t, db, big, big, big)
-	ds, err := db.PendingDeliveriesAfter(ctx, 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]int64{seq[0], seq[1]}, seqsOf(ds)); diff != "" {
-		t.Errorf("Seq (-want +got):\n%s", diff)
-	}
-	if ds, err = db.PendingDeliveriesAfter(ctx, seq[1], 10); err != nil || len(ds) != 1 || ds[0].Seq != seq[2] {
-		t.Errorf("after the short batch: %d deliveries, %v; want the third", len(ds), err)
-	}
-	one := openTest(t)
-	seq = saveDeliveries(t, one, bytes.Repeat([]byte("y"), pendingBytes+1))
-	ds, err = one.PendingDeliveriesAfter(ctx, 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(seq, seqsOf(ds)); diff != "" {
-		t.Errorf("one delivery larger than the cap: Seq (-want +got):\n%s", diff)
-	}
-}
-
-func TestCompleteDelivery(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	seq := saveDeliveries(t, db, []byte(`{"a":1}`), []byte(`{"b":2}`))
-	ev := bot.Event{
-		Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1",
-		Actor: recipient(t, "github:octocat"), Repository: "o/r", URL: "https://github.com/o/r/pull/1",
-		OccurredAt: t0.Add(-time.Hour),
-	}
-	d1 := bot.Delivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1", ReceivedAt: t0}
-	stored, err := db.CompleteDelivery(ctx, d1, []bot.Event{ev}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(stored) != 1 || stored[0].ID == 0 || stored[0].PersonID == 0 {
-		t.Fatalf("CompleteDelivery stored %+v, want one event with ID and PersonID", stored)
-	}
-	if again, err := db.CompleteDelivery(ctx, d1, []bot.Event{ev}, ""); err != nil || len(again) != 0 {
-		t.Errorf("second CompleteDelivery = %v, %v; want nothing stored", again, err)
-	}
-	d2 := bot.Delivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2", ReceivedAt: t0}
-	if _, err := db.CompleteDelivery(ctx, d2, nil, "unsupported action"); err != nil {
-		t.Fatal(err)
-	}
-	type row struct {
-		Processed int64
-		Problem   string
-	}
-	var got []row
-	rows, err := db.r.QueryContext(ctx, `SELECT processed_at, problem FROM deliveries ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.Processed, &r.Problem); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
-	want := []row{{millis(t0), ""}, {millis(t0), "unsupported action"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("deliveries (-want +got):\n%s", diff)
-	}
 }
 
 // TestCompleteDeliveryRewritesLittle: marking a delivery with a large body

@@ -408,7 +408,7 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, out)
 			return
 		}
-		src := a.DB.IssuerSource(a.Config.Server.PublicURL)
+		src := a.Source
 		var docs []issuer.Award
 		for _, aw := range awards {
 			d, err := src.Award(ctx, aw.ID)

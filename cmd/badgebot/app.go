@@ -13,21 +13,23 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/slack"
 	"github.com/badgebot/badgebot/issuer"
-	"github.com/badgebot/badgebot/storage"
 )
 
 // App is badgebot wired together from a filled Config. Open builds it, Run
 // serves until the context ends, Close releases what Open took.
 type App struct {
-	Config  Config
-	Log     *slog.Logger
-	DB      *storage.DB
+	Config Config
+	Log    *slog.Logger
+	DB     Store
+	// Source is what the hosted Open Badges routes read.
+	Source  issuer.Source
 	Keys    *issuer.KeyRing
 	Issuer  *issuer.Issuer
 	Service *bot.Service
@@ -48,6 +50,7 @@ type App struct {
 	// the console too.
 	ConsoleChat bool
 
+	following   atomic.Bool // a replica that leaves scheduled jobs to another
 	platforms   []bot.Platform
 	jobs        jobSet // sweeper, backfill, digest…, built on first use
 	deliverOnce sync.Once
@@ -67,11 +70,11 @@ func NewApp(cfg Config, log *slog.Logger) *App {
 // them for a new instance, refusing to start without those awards were
 // signed with) and syncs the badges defined in the config.
 func (a *App) Open(ctx context.Context) error {
-	db, err := storage.Open(ctx, a.Config.Storage.Path)
+	db, src, err := openStore(ctx, a.Config.Storage, a.Config.Server.PublicURL)
 	if err != nil {
 		return err
 	}
-	a.DB = db
+	a.DB, a.Source = db, src
 	keys, err := a.openKeys(ctx)
 	if err != nil {
 		return err

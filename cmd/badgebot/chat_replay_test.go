@@ -58,8 +58,9 @@ func TestChatReplayAndAllowListsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	shared := testStorage(t, dir) // one database for both replicas, SQLite or PostgreSQL
 	adjust := func(c *Config) {
-		c.Storage.Path = filepath.Join(dir, "badgebot.db")
+		c.Storage = shared
 		c.Issuer.KeyDir = filepath.Join(dir, "keys")
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"

@@ -64,7 +64,7 @@ func commands() []command {
 		{"keys list", "[--json]", "list the signing keys", runKeysList},
 		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
 		{"backup", "FILE.tar.gz", "write an online, consistent copy of the database and the signing keys (-h: how to restore)", runBackup},
-		{"migrate", "", "apply database migrations and exit", runMigrate},
+		{"migrate", "[--from sqlite:PATH]", "apply database migrations and exit; --from copies a SQLite database into the configured PostgreSQL one", runMigrate},
 		{"init", "[--public-url URL] [--slack] [--discord] [--github REPO]...", "write a badgebot.toml with fresh secrets; never overwrites", runInit},
 		{"setup slack", "", "print the Slack app manifest (JSON) to paste at app creation", runSetupSlack},
 		{"setup discord", "", "register /badge; print the interactions URL and the invite link", runSetupDiscord},

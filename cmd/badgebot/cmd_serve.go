@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
-	"github.com/badgebot/badgebot/storage"
 )
 
 // openApp loads the config and opens the app for a command; adjust, when
@@ -48,6 +47,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 func runMigrate(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("migrate", false)
+	var from string
+	fs.StringVar(&from, "from", "", "sqlite:PATH: copy that SQLite database into the configured PostgreSQL one")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,12 +56,15 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	applied, err := migrateDB(ctx, cfg.Storage.Path)
+	if from != "" {
+		return copyFromSQLite(ctx, c, cfg, from)
+	}
+	applied, err := migrateStore(ctx, cfg.Storage)
 	if err != nil {
 		return err
 	}
 	if len(applied) == 0 {
-		c.printf("database %s is up to date\n", cfg.Storage.Path)
+		c.printf("database %s is up to date\n", cfg.Storage.name())
 	}
 	for _, name := range applied {
 		c.printf("applied migration %s\n", name)
@@ -83,8 +87,4 @@ func (c *cli) loadConfig() (Config, error) {
 		c.logLevel.Set(level)
 	}
 	return cfg, nil
-}
-
-func migrateDB(ctx context.Context, path string) ([]string, error) {
-	return storage.Migrate(ctx, path)
 }

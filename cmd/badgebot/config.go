@@ -85,7 +85,9 @@ type ServerConfig struct {
 
 // StorageConfig is the [storage] table.
 type StorageConfig struct {
-	Path string `toml:"path"` // SQLite database file
+	Driver string `toml:"driver"` // "sqlite" (default) or "postgres"
+	Path   string `toml:"path"`   // SQLite database file
+	URL    string `toml:"url"`    // PostgreSQL URL; may hold a password
 }
 
 // IssuerConfig is the [issuer] table: the Open Badges issuer profile.
@@ -209,7 +211,7 @@ func DefaultConfig() Config {
 			WriteTimeout:    "30s",
 			ShutdownTimeout: "10s",
 		},
-		Storage: StorageConfig{Path: "data/badgebot.db"},
+		Storage: StorageConfig{Driver: "sqlite", Path: "data/badgebot.db"},
 		Issuer: IssuerConfig{
 			Name:        "Example Community",
 			URL:         "https://community.example.org",

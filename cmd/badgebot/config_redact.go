@@ -22,6 +22,11 @@ func (c Config) Redacted() Config {
 	r := c
 	r.Admins = slices.Clone(c.Admins)
 	r.Server = c.Server.redacted()
+	// A key=value connection string ("host=db password=…") is no URL:
+	// masked whole.
+	if r.Storage.URL = cfgRedactURL(c.Storage.URL); !strings.Contains(c.Storage.URL, "://") {
+		r.Storage.URL = cfgRedact(c.Storage.URL)
+	}
 	r.Slack = c.Slack.redacted()
 	r.Discord = c.Discord.redacted()
 	r.GitHub = c.GitHub.redacted()

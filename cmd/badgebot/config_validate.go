@@ -134,7 +134,14 @@ func (v *cfgCheck) server() {
 }
 
 func (v *cfgCheck) issuer() {
-	v.required("storage.path", v.c.Storage.Path)
+	switch st := v.c.Storage; st.Driver {
+	case "sqlite":
+		v.required("storage.path", st.Path)
+	case "postgres":
+		v.required("storage.url", st.URL)
+	default:
+		v.add("storage.driver", "%q: choose sqlite or postgres", st.Driver)
+	}
 	is := v.c.Issuer
 	v.required("issuer.name", is.Name)
 	v.httpURL("issuer.url", is.URL, true)

@@ -43,7 +43,7 @@ func startAppLogging(t *testing.T, adjust func(*Config), w io.Writer) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Storage.Path = filepath.Join(dir, "badgebot.db")
+	cfg.Storage = testStorage(t, dir)
 	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.GitHub.WebhookSecret = testSecret // the example has none

@@ -198,7 +198,11 @@ func mountSmallDisk(t *testing.T) string {
 // reads but cannot take writes, and recovers once there is room.
 func TestReadyzFailsOnFullDisk(t *testing.T) {
 	disk := mountSmallDisk(t)
-	app := startApp(t, func(c *Config) { c.Storage.Path = filepath.Join(disk, "badgebot.db") })
+	// SQLite's file on the small disk, whatever BADGEBOT_TEST_PG says: a
+	// PostgreSQL server's disk is not this process's to fill.
+	app := startApp(t, func(c *Config) {
+		c.Storage = StorageConfig{Driver: driverSQLite, Path: filepath.Join(disk, "badgebot.db")}
+	})
 	app.readiness.mu.Lock()
 	app.readiness.ttl = 0 // a fresh verdict on every request
 	app.readiness.mu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
-	"github.com/badgebot/badgebot/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -13,13 +12,13 @@ import (
 // database: awards by source, deliveries by source and outcome, the outbox
 // (depth, failing, age of the oldest) and the nomination queue.
 type opsCollector struct {
-	db  *storage.DB
+	db  Store
 	now func() time.Time
 
 	awards, deliveries, outbox, outboxFailing, outboxAge, nominations, up *prometheus.Desc
 }
 
-func newOpsCollector(db *storage.DB) *opsCollector {
+func newOpsCollector(db Store) *opsCollector {
 	return &opsCollector{
 		db: db, now: time.Now,
 		awards:        prometheus.NewDesc("badgebot_awards", "Awards held, by source (manual, api, rule, nomination, import).", []string{"source"}, nil),

@@ -50,7 +50,7 @@ func (a *App) nominationPage(is *issuer.Handler) http.HandlerFunc {
 // nominationView names everyone of n by their public handle.
 func (a *App) nominationView(ctx context.Context, n *bot.Nomination) (issuer.Nomination, error) {
 	base := a.Config.Server.PublicURL
-	badge, err := a.DB.IssuerSource(base).Achievement(ctx, n.Badge)
+	badge, err := a.Source.Achievement(ctx, n.Badge)
 	if err != nil {
 		return issuer.Nomination{}, err
 	}

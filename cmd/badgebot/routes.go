@@ -19,7 +19,7 @@ func (a *App) routes() (http.Handler, error) {
 	mux.Handle("GET /metrics", a.metricsAuth(m.handler()))
 
 	// Open Badges: issuer profile, badge classes, awards, revocation, keys.
-	is := issuer.NewHandler(a.Issuer, a.DB.IssuerSource(a.Config.Server.PublicURL), a.Log)
+	is := issuer.NewHandler(a.Issuer, a.Source, a.Log)
 	handle("GET /issuer", is.Profile)
 	handle("GET /issuer/keys/{id}", is.Key)
 	handle("GET /badges", is.Badges)

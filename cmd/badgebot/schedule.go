@@ -147,15 +147,34 @@ func (a *App) recordRun(name string, job bot.Job) bot.Job {
 // running jobs, when ctx ends.
 func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *bot.Scheduler) {
 	a.Scheduler = s
-	s.Start(ctx)
 	// Cron does not run what it missed: a digest whose time passed while
 	// the server was down is posted now. Run posts a period once, so this
 	// does nothing when that digest was posted already.
-	wg.Go(func() {
+	catchUp := func() {
 		if err := a.digestCatchUp(ctx); err != nil {
 			a.Log.Warn("digest catch-up", "err", err)
 		}
-	})
+	}
+	if l, ok := a.DB.(leader); ok {
+		// Several replicas: the scheduled jobs run on the one holding the
+		// database's lock; another takes it over when it dies.
+		a.following.Store(true)
+		s.SetGate(func() bool { return !a.following.Load() })
+		wg.Go(func() {
+			l.Lead(ctx, "scheduler", func(leading bool) {
+				a.following.Store(!leading)
+				if leading {
+					a.Log.Info("scheduler: this replica runs the scheduled jobs")
+					wg.Go(catchUp)
+				} else {
+					a.Log.Info("scheduler: this replica no longer runs the scheduled jobs")
+				}
+			})
+		})
+	} else {
+		wg.Go(catchUp)
+	}
+	s.Start(ctx)
 	wg.Go(func() {
 		<-ctx.Done()
 		s.Stop()

@@ -55,6 +55,8 @@ func main() {
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
 		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
 		attack   = flag.String("attack", "", "instead: the Content-Length memory attack, headers or stream, on -senders connections held for -duration (needs -badgebot)")
+		pg       = flag.String("pg", "", "also load -replicas `badgebot serve` on this PostgreSQL database (URL; it must be empty or hold only earlier loadgen runs)")
+		replicas = flag.Int("replicas", 2, "with -pg: how many replicas share the database")
 	)
 	flag.Parse()
 	if *serve != "" {
@@ -82,13 +84,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*badgebot, *octokit, *logFile, *payload, *senders, *rounds, *duration, *wait, *nethttp); err != nil {
+	if err := run(*badgebot, *octokit, *logFile, *payload, *pg, *replicas, *senders, *rounds, *duration, *wait, *nethttp); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d, wait time.Duration, netHTTP bool) error {
+func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, rounds int, d, wait time.Duration, netHTTP bool) error {
 	tmpl, err := os.ReadFile(payloadPath)
 	if err != nil {
 		return err
@@ -104,8 +106,9 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	// loads a few seconds apart on the same machine.
 	type target struct {
 		name string
-		url  string
-		pid  int
+		urls []string // the senders spread over them
+		pids []int
+		dir  string // badgebot's: where its config is, for counting awards
 		res  []*result
 	}
 	ref, refPID, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-hmac", "127.0.0.1:0"))
@@ -113,7 +116,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 		return fmt.Errorf("reference server: %w", err)
 	}
 	defer stopRef()
-	targets := []*target{{name: "bare HMAC handler", url: ref, pid: refPID}}
+	targets := []*target{{name: "bare HMAC handler", urls: []string{ref}, pids: []int{refPID}}}
 	if octokit != "" {
 		cmd := exec.Command("node", filepath.Join(octokit, "server.mjs"), "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "LOADGEN_SECRET="+secret)
@@ -122,7 +125,7 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 			return fmt.Errorf("octokit server (npm ci in %s first): %w", octokit, err)
 		}
 		defer stop()
-		targets = append(targets, &target{name: "@octokit/webhooks", url: url, pid: pid})
+		targets = append(targets, &target{name: "@octokit/webhooks", urls: []string{url}, pids: []int{pid}})
 	}
 	var bb *target
 	var dir string
@@ -137,18 +140,48 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 			return err
 		}
 		defer stop()
-		bb = &target{name: "badgebot serve", url: base + "/webhooks/github", pid: pid}
+		bb = &target{name: "badgebot serve", urls: []string{base + "/webhooks/github"}, pids: []int{pid}, dir: dir}
 		targets = append(targets, bb)
+	}
+	// Several replicas on PostgreSQL, measured beside the SQLite instance
+	// (DESIGN §7 "Several replicas"): the senders spread over them, as a
+	// load balancer would.
+	var pgt *target
+	if badgebot != "" && pg != "" {
+		pgt = &target{name: fmt.Sprintf("%d replicas on PG", replicas)}
+		storage := fmt.Sprintf("driver = \"postgres\"\nurl = %q\n", pg)
+		for i := range replicas {
+			rdir := filepath.Join(dir, fmt.Sprintf("replica-%d", i))
+			if err := os.MkdirAll(rdir, 0o700); err != nil {
+				return err
+			}
+			base, pid, stop, err := startBadgebotWith(badgebot, rdir, filepath.Join(dir, "pg-keys"), "", storage, "")
+			if err != nil {
+				return err
+			}
+			defer stop()
+			pgt.urls, pgt.pids = append(pgt.urls, base+"/webhooks/github"), append(pgt.pids, pid)
+		}
+		pgt.dir = filepath.Join(dir, "replica-0")
+		targets = append(targets, pgt)
 	}
 
 	// A short unmeasured load first warms every server alike (Node's JIT
 	// most of all).
-	accepted := 0
+	accepted := map[*target]int{}
+	if pgt != nil {
+		// Awards from earlier runs on the same database count too.
+		n, err := countAwards(badgebot, pgt.dir)
+		if err != nil {
+			return err
+		}
+		accepted[pgt] = n
+	}
 	for _, t := range targets {
-		res := load(t.url, gen, senders, min(d, 2*time.Second), netHTTP)
-		if t == bb {
-			accepted += res.accepted
-			if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
+		res := load(t.urls, gen, senders, min(d, 2*time.Second), netHTTP)
+		if t.dir != "" {
+			accepted[t] += res.accepted
+			if err := waitAwards(badgebot, t.dir, accepted[t], wait); err != nil {
 				return err
 			}
 		}
@@ -156,20 +189,22 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
 		for _, t := range targets {
-			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
-			res := load(t.url, gen, senders, d, netHTTP)
-			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
+			cpu0, self0 := cpuTimes(t.pids), cpuTime(os.Getpid())
+			res := load(t.urls, gen, senders, d, netHTTP)
+			res.cpu, res.selfCPU = cpuTimes(t.pids)-cpu0, cpuTime(os.Getpid())-self0
 			res.print("  " + t.name)
 			t.res = append(t.res, res)
 		}
-		if bb == nil {
-			continue
-		}
 		// badgebot turns deliveries into awards once they pause; that
 		// work must end before the next round loads the others.
-		accepted += bb.res[r].accepted
-		if err := waitAwards(badgebot, dir, accepted, wait); err != nil {
-			return err
+		for _, t := range targets {
+			if t.dir == "" {
+				continue
+			}
+			accepted[t] += t.res[r].accepted
+			if err := waitAwards(badgebot, t.dir, accepted[t], wait); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -194,8 +229,18 @@ func run(badgebot, octokit, logFile, payloadPath string, senders, rounds int, d,
 		fmt.Printf("  %-20s %7.0f deliveries/s  errors %d  p50 %s  p99 %s  server CPU %.0f µs/delivery (all rounds)\n", t.name+":",
 			medians[t], all.errors, all.percentile(0.50), all.percentile(0.99), float64(cpu.Microseconds())/float64(max(n, 1)))
 	}
+	if pgt != nil {
+		var ratios []float64
+		for r := range rounds {
+			ratios = append(ratios, pgt.res[r].rate()/bb.res[r].rate())
+		}
+		fmt.Printf("ratio: %s %.2fx one SQLite badgebot (median of the rounds' ratios; each round %s)\n", pgt.name, median(ratios), fmtRatios(ratios))
+	}
 	if bb != nil {
-		for _, t := range targets[:len(targets)-1] {
+		for _, t := range targets {
+			if t.dir != "" {
+				continue
+			}
 			var ratios []float64
 			for r := range rounds {
 				ratios = append(ratios, bb.res[r].rate()/t.res[r].rate())
@@ -362,9 +407,9 @@ func appendDeliveryID(b []byte, t time.Time, seq int64) []byte {
 
 // load runs senders until d has passed. Making and signing a body costs
 // the senders the same against either server.
-func load(url string, g *generator, senders int, d time.Duration, netHTTP bool) *result {
-	newPoster := func() (poster, error) {
-		s, err := newSender(url)
+func load(urls []string, g *generator, senders int, d time.Duration, netHTTP bool) *result {
+	newPoster := func(i int) (poster, error) {
+		s, err := newSender(urls[i%len(urls)])
 		if err != nil {
 			return nil, err
 		}
@@ -375,7 +420,7 @@ func load(url string, g *generator, senders int, d time.Duration, netHTTP bool) 
 			Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders},
 			Timeout:   30 * time.Second,
 		}
-		newPoster = func() (poster, error) { return &netHTTPSender{client: client, url: url}, nil }
+		newPoster = func(i int) (poster, error) { return &netHTTPSender{client: client, url: urls[i%len(urls)]}, nil }
 	}
 	const maxPerSender = 1 << 20
 	var wg sync.WaitGroup
@@ -383,13 +428,13 @@ func load(url string, g *generator, senders int, d time.Duration, netHTTP bool) 
 	var mu sync.Mutex
 	stop := time.Now().Add(d)
 	start := time.Now()
-	for range senders {
+	for i := range senders {
 		wg.Go(func() {
 			var lat []time.Duration
 			var body, id []byte
 			ok, bad := 0, 0
 			firstErr := ""
-			p, err := newPoster()
+			p, err := newPoster(i)
 			if err != nil {
 				bad, firstErr = 1, err.Error()
 			} else {
@@ -545,9 +590,16 @@ func mustExecutable() string {
 	return self
 }
 
-// startBadgebot runs `badgebot serve` with extra config appended and
-// returns its base URL and process id.
+// startBadgebot runs `badgebot serve` on a SQLite database in dir with
+// extra config appended and returns its base URL and process id.
 func startBadgebot(bin, dir, logFile, extra string) (string, int, func(), error) {
+	return startBadgebotWith(bin, dir, filepath.Join(dir, "keys"), logFile,
+		fmt.Sprintf("path = %q\n", filepath.Join(dir, "badgebot.db")), extra)
+}
+
+// startBadgebotWith runs `badgebot serve` with its config in dir, the
+// given [storage] lines and key_dir, and extra config appended.
+func startBadgebotWith(bin, dir, keyDir, logFile, storage, extra string) (string, int, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", 0, nil, err
@@ -558,8 +610,7 @@ func startBadgebot(bin, dir, logFile, extra string) (string, int, func(), error)
 listen = %q
 public_url = "http://%s"
 [storage]
-path = %q
-[issuer]
+%s[issuer]
 name = "Load Test"
 url = "https://example.org"
 key_dir = %q
@@ -574,7 +625,7 @@ criteria = "Get one pull request merged."
 name = "first-merged-pr"
 badge = "first-pr"
 event = "github.pull_request.merged"
-`, addr, addr, filepath.Join(dir, "badgebot.db"), filepath.Join(dir, "keys"), secret) + extra
+`, addr, addr, storage, keyDir, secret) + extra
 	cfgPath := filepath.Join(dir, "badgebot.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return "", 0, nil, err
@@ -625,4 +676,13 @@ func countAwards(bin, dir string) (int, error) {
 		return 0, err
 	}
 	return len(as), nil
+}
+
+// cpuTimes sums the CPU time of processes.
+func cpuTimes(pids []int) time.Duration {
+	var sum time.Duration
+	for _, pid := range pids {
+		sum += cpuTime(pid)
+	}
+	return sum
 }

@@ -1,4 +1,4 @@
-package storage
+package storetest
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"github.com/badgebot/badgebot/bot"
 )
 
-func TestStoreEventsSkipsKnownKeys(t *testing.T) {
+func testStoreEventsSkipsKnownKeys(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	hook := backfilled(bot.EventPRMerged, "ada", "o/a", 1, t0)
 	processDelivery(t, db, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request"}, hook)
 	fresh := backfilled(bot.EventPRMerged, "newcomer", "o/a", 2, t0)
@@ -35,9 +35,9 @@ func TestStoreEventsSkipsKnownKeys(t *testing.T) {
 	wantCode(t, err, bot.EINVALID)
 }
 
-func TestBackfillSourceState(t *testing.T) {
+func testBackfillSourceState(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	s, err := db.BackfillSource(ctx, "github:o/a")
 	if err != nil || s != (bot.BackfillSource{Name: "github:o/a"}) {
 		t.Errorf("unknown source = %+v, %v", s, err)

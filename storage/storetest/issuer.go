@@ -1,4 +1,4 @@
-package storage
+package storetest
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestIssuerSource(t *testing.T) {
+func testIssuerSource(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
-	src := db.IssuerSource("https://badges.example.org/")
+	db := openAt(t, open)
+	src := db.Source("https://badges.example.org/")
 
 	png := []byte("\x89PNG\r\n\x1a\nfake")
 	b := addBadge(t, db, "first-pr", false)

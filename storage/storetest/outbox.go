@@ -1,4 +1,4 @@
-package storage
+package storetest
 
 import (
 	"context"
@@ -9,9 +9,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestOutbox(t *testing.T) {
+// claimFor is how long both stores hide a claimed announcement from
+// other workers.
+const claimFor = 2 * time.Minute
+
+func testOutbox(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	msg := bot.Message{
 		Title: "New badge", Text: "{{github:octocat}} earned First PR",
@@ -89,7 +93,7 @@ func TestOutbox(t *testing.T) {
 	}
 	var deliveredAt int64
 	var messageID string
-	err = db.r.QueryRowContext(ctx, `SELECT delivered_at, message_id FROM outbox WHERE id = ?`, out[0].ID).Scan(&deliveredAt, &messageID)
+	err = db.QueryRow(ctx, `SELECT delivered_at, message_id FROM outbox WHERE id = ?`, out[0].ID).Scan(&deliveredAt, &messageID)
 	if err != nil || messageID != "1700000000.000100" || !fromMillis(deliveredAt).Equal(retry) {
 		t.Errorf("delivered row: at %v, message %q, %v", fromMillis(deliveredAt), messageID, err)
 	}

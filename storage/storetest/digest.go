@@ -1,4 +1,4 @@
-package storage
+package storetest
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestDigestAwards(t *testing.T) {
+func testDigestAwards(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "helper", false)
 	ada, bob := recipient(t, "github:ada"), recipient(t, "github:bob")
@@ -40,9 +40,9 @@ func TestDigestAwards(t *testing.T) {
 	wantCode(t, err, bot.ENOTFOUND)
 }
 
-func TestRecordDigestOncePerWeek(t *testing.T) {
+func testRecordDigestOncePerWeek(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	out := func() []bot.Announcement {
 		return []bot.Announcement{{Platform: bot.PlatformSlack, Channel: "C0ANNOUNCE", Kind: bot.KindDigest, Message: bot.Message{Title: "Digest"}}}
 	}

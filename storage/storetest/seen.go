@@ -1,8 +1,7 @@
-package storage
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,18 +10,18 @@ import (
 
 // A signed chat request is accepted once: the second sight of its key is
 // a replay, on this handle and on another process's handle of the same
-// file (a replica), until the record expires.
-func TestFirstSeenOnceAcrossHandles(t *testing.T) {
+// database (a replica), until the record expires.
+func testFirstSeenOnceAcrossHandles(t *testing.T, open Opener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
 	now := t0
-	a, b := openPath(t, path), openPath(t, path)
+	a := open(t)
+	b := a.Reopen(t)
 	a.SetNow(func() time.Time { return now })
 	b.SetNow(func() time.Time { return now })
 	key := []byte("sha256-of-a-signed-request")
 	expires := t0.Add(5 * time.Minute)
 
-	mustSeen := func(db *DB, platform string, k []byte, want bool) {
+	mustSeen := func(db DB, platform string, k []byte, want bool) {
 		t.Helper()
 		got, err := db.FirstSeen(ctx, platform, k, expires)
 		if err != nil {
@@ -45,7 +44,7 @@ func TestFirstSeenOnceAcrossHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := a.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_requests WHERE platform = 'slack'`).Scan(&n); err != nil {
+	if err := a.QueryRow(ctx, `SELECT count(*) FROM chat_requests WHERE platform = 'slack'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
@@ -59,9 +58,9 @@ func TestFirstSeenOnceAcrossHandles(t *testing.T) {
 }
 
 // Replays sent at the same moment to two replicas: exactly one is first.
-func TestFirstSeenConcurrent(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	dbs := []*DB{openPath(t, path), openPath(t, path)}
+func testFirstSeenConcurrent(t *testing.T, open Opener) {
+	db := open(t)
+	dbs := []DB{db, db.Reopen(t)}
 	var firsts atomic.Int32
 	var wg sync.WaitGroup
 	for i := range 16 {

@@ -1,8 +1,7 @@
-package storage
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -13,9 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestBadges(t *testing.T) {
+func testBadges(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	b := &bot.Badge{
 		Slug: "docs-hero", Name: "Docs Hero", Description: "Fixed the docs.", Criteria: "Ten docs PRs.",
 		Image: []byte("<svg/>"), ImageType: "image/svg+xml",
@@ -38,7 +37,7 @@ func TestBadges(t *testing.T) {
 
 	// An update keeps CreatedAt and replaces the rest.
 	later := t0.Add(time.Hour)
-	db.now = func() time.Time { return later }
+	db.SetNow(func() time.Time { return later })
 	b.Name, b.Image, b.ImageType, b.Owners, b.Repeatable = "Docs Heroine", nil, "", nil, false
 	if err := db.UpsertBadge(ctx, b); err != nil {
 		t.Fatal(err)
@@ -64,9 +63,9 @@ func TestBadges(t *testing.T) {
 	wantCode(t, db.UpsertBadge(ctx, &bot.Badge{Slug: "Bad Slug"}), bot.EINVALID)
 }
 
-func TestNextStatusIndex(t *testing.T) {
+func testNextStatusIndex(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	for want := range 3 {
 		got, err := db.NextStatusIndex(ctx)
 		if err != nil || got != want {
@@ -94,9 +93,9 @@ func TestNextStatusIndex(t *testing.T) {
 	}
 }
 
-func TestCreateAward(t *testing.T) {
+func testCreateAward(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "helper", true)
 	octocat := recipient(t, "github:octocat")
@@ -182,33 +181,35 @@ func TestCreateAward(t *testing.T) {
 	}
 }
 
-// TestAwardsOnceIndex shows the database itself refusing a second
+// testAwardsOnceIndex shows the database itself refusing a second
 // non-repeatable award, below CreateAward's own check, and the refusal
 // mapped to ECONFLICT.
-func TestAwardsOnceIndex(t *testing.T) {
+func testAwardsOnceIndex(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	a := createAward(t, db, "first-pr", recipient(t, "github:octocat"), t0)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
+	err := db.Exec(ctx, "copy award", `INSERT INTO awards (id, badge, person_id, recipient_platform, recipient_id, issued_at,
+			evidence, narrative, source, source_ref, awarded_by, status_index,
+			identity_type, identity, salt, credential, jwt,
+			revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, exclusive)
 		SELECT 'copy', badge, person_id, recipient_platform, recipient_id, issued_at,
 			evidence, narrative, source, source_ref, awarded_by, status_index + 1000,
 			identity_type, identity, salt, credential, jwt,
-			revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, 1
+			revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, true
 		FROM awards WHERE id = ?`, a.ID)
-	err = dbError(err, "copy award")
 	wantCode(t, err, bot.ECONFLICT)
 	if want := "copy award: the person already holds this badge"; err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
 }
 
-// TestCreateAwardConcurrent races awards of one non-repeatable badge to
-// one person through two handles on one file: exactly one wins.
-func TestCreateAwardConcurrent(t *testing.T) {
+// testCreateAwardConcurrent races awards of one non-repeatable badge to
+// one person through two handles on one database (two processes, two replicas): exactly one wins.
+func testCreateAwardConcurrent(t *testing.T, open Opener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	dbs := []*DB{openPath(t, path), openPath(t, path)}
+	db := open(t)
+	dbs := []DB{db, db.Reopen(t)}
 	addBadge(t, dbs[0], "first-pr", false)
 	// Two identities of one person: the rule is per person.
 	rs := []bot.Recipient{recipient(t, "github:octocat"), recipient(t, "slack:U024BE7LH")}
@@ -244,9 +245,9 @@ func TestCreateAwardConcurrent(t *testing.T) {
 	}
 }
 
-func TestAwardsFilter(t *testing.T) {
+func testAwardsFilter(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "helper", true)
 	gh, slack, other := recipient(t, "github:octocat"), recipient(t, "slack:U024BE7LH"), recipient(t, "github:hubot")
@@ -302,9 +303,9 @@ func TestAwardsFilter(t *testing.T) {
 	}
 }
 
-func TestRevokeAward(t *testing.T) {
+func testRevokeAward(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	octocat := recipient(t, "github:octocat")
 	a := createAward(t, db, "first-pr", octocat, t0)

@@ -1,8 +1,7 @@
-package storage
+package storetest
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 
 // nominate stores a pending nomination with one review to Slack channel
 // C0REVIEW and returns it.
-func nominate(t *testing.T, db *DB, badge, nominee, nominator string, at time.Time) *bot.Nomination {
+func nominate(t *testing.T, db DB, badge, nominee, nominator string, at time.Time) *bot.Nomination {
 	t.Helper()
 	ctx := context.Background()
 	id, err := db.NextNominationID(ctx)
@@ -31,9 +30,9 @@ func nominate(t *testing.T, db *DB, badge, nominee, nominator string, at time.Ti
 	return n
 }
 
-func TestCreateNomination(t *testing.T) {
+func testCreateNomination(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 
 	if id, _ := db.NextNominationID(ctx); id != 1 {
@@ -78,9 +77,9 @@ func TestCreateNomination(t *testing.T) {
 	wantCode(t, err, bot.ENOTFOUND)
 }
 
-func TestNominationLimitCountsSupports(t *testing.T) {
+func testNominationLimitCountsSupports(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "helper", false)
 	n1 := nominate(t, db, "first-pr", "github:mona", "slack:U0ADA", t0.Add(-8*24*time.Hour)) // outside the week
@@ -103,9 +102,9 @@ func TestNominationLimitCountsSupports(t *testing.T) {
 	wantCode(t, db.AddSupporter(ctx, n1.ID, bot.Endorsement{Who: recipient(t, "slack:U0BOB")}, bot.NominationLimit{Max: 1, Since: limit.Since}, bot.ReviewRefresh{}), bot.ELIMIT)
 }
 
-func TestSupportersAndApprovals(t *testing.T) {
+func testSupportersAndApprovals(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	n := nominate(t, db, "first-pr", "github:octocat", "slack:U0ADA", t0)
 	none := bot.NominationLimit{}
@@ -150,17 +149,17 @@ func TestSupportersAndApprovals(t *testing.T) {
 	}
 }
 
-func TestReviewUpdatesAndDecision(t *testing.T) {
+func testReviewUpdatesAndDecision(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	n := nominate(t, db, "first-pr", "github:octocat", "slack:U0ADA", t0)
 	// A second review target, delivered too.
 	second := []bot.Announcement{{Platform: bot.PlatformDiscord, Channel: "123456789012345678", Kind: bot.KindNomination, Message: bot.Message{Title: "review"}}}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return insertNominationAnnouncements(ctx, tx, n.ID, second, t0)
-	})
-	if err != nil {
+	if err := db.Enqueue(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(ctx, "attach the review", `UPDATE outbox SET nomination_id = ? WHERE id = ?`, n.ID, second[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	due, _ := db.DueAnnouncements(ctx, t0, 0)
@@ -179,7 +178,7 @@ func TestReviewUpdatesAndDecision(t *testing.T) {
 
 	// An approval that does not decide: each posted review gets an update
 	// but the clicked one.
-	err = db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "slack:U0OLIVE")}, bot.ReviewRefresh{
+	err := db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "slack:U0OLIVE")}, bot.ReviewRefresh{
 		Message: bot.Message{Title: "1 of 2"}, SkipPlatform: bot.PlatformSlack, SkipMessageID: "1700000000.000100",
 	})
 	if err != nil {
@@ -235,9 +234,9 @@ func TestReviewUpdatesAndDecision(t *testing.T) {
 	wantCode(t, db.DecideNomination(ctx, &bot.NominationDecision{ID: 99, Status: bot.NominationExpired}), bot.ENOTFOUND)
 }
 
-func TestDecisionDropsUnpostedReviews(t *testing.T) {
+func testDecisionDropsUnpostedReviews(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	n := nominate(t, db, "first-pr", "github:octocat", "slack:U0ADA", t0)
 	if err := db.DecideNomination(ctx, &bot.NominationDecision{ID: n.ID, Status: bot.NominationExpired, At: t0}); err != nil {
@@ -252,9 +251,9 @@ func TestDecisionDropsUnpostedReviews(t *testing.T) {
 	}
 }
 
-func TestNominationsFilter(t *testing.T) {
+func testNominationsFilter(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "helper", false)
 	a := nominate(t, db, "first-pr", "github:a", "slack:U0ADA", t0.Add(-20*24*time.Hour))
@@ -290,9 +289,9 @@ func TestNominationsFilter(t *testing.T) {
 	}
 }
 
-func TestReplacedMessageOfRevocation(t *testing.T) {
+func testReplacedMessageOfRevocation(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "first-pr", false)
 	a := newAward(t, db, "first-pr", recipient(t, "github:octocat"))
 	out := []bot.Announcement{
@@ -323,9 +322,9 @@ func TestReplacedMessageOfRevocation(t *testing.T) {
 	}
 }
 
-func TestSetAnnounceAndLeaderboard(t *testing.T) {
+func testSetAnnounceAndLeaderboard(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	addBadge(t, db, "a", false)
 	addBadge(t, db, "b", false)
 	addBadge(t, db, "c", false)

@@ -1,4 +1,4 @@
-package storage
+package storetest
 
 import (
 	"bytes"
@@ -18,12 +18,12 @@ func prEvent(t testing.TB, n string, actor string) bot.Event {
 	}
 }
 
-// TestDeliveryEvents: a delivery's events are stored under people made
+// testDeliveryEvents: a delivery's events are stored under people made
 // for their actors; a key stored before (here, or by another delivery) is
 // skipped; a delivery seen before changes nothing.
-func TestDeliveryEvents(t *testing.T) {
+func testDeliveryEvents(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	d := bot.Delivery{Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: "pull_request", Body: []byte(`{"action":"closed"}`)}
 	stored := processDelivery(t, db, d, prEvent(t, "1", "github:octocat"), prEvent(t, "1", "github:octocat"), prEvent(t, "2", "github:hubot"))
 	octo, err := db.PersonByRecipient(ctx, recipient(t, "github:octocat"))
@@ -38,22 +38,19 @@ func TestDeliveryEvents(t *testing.T) {
 		t.Fatalf("stored %+v; want pull 1 (once) for octocat and pull 2 for another person", stored)
 	}
 
-	var body []byte
-	var encoding string
 	var received int64
-	if err := db.r.QueryRowContext(ctx, `SELECT body, body_encoding, received_at FROM deliveries WHERE delivery_id = ?`, d.ID).
-		Scan(&body, &encoding, &received); err != nil {
+	if err := db.QueryRow(ctx, `SELECT received_at FROM deliveries WHERE delivery_id = ?`, d.ID).Scan(&received); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := decodeBody(body, encoding); err != nil || !bytes.Equal(got, d.Body) || !fromMillis(received).Equal(t0) {
-		t.Errorf("stored delivery body %q (%v) received %v", got, err, fromMillis(received))
+	if !fromMillis(received).Equal(t0) {
+		t.Errorf("stored delivery received %v, want %v", fromMillis(received), t0)
 	}
 	var ev struct {
 		kind, url, repo string
 		occurred        int64
 		delivery        int64
 	}
-	err = db.r.QueryRowContext(ctx, `SELECT kind, url, repository, occurred_at, delivery FROM events WHERE id = ?`, stored[0].ID).
+	err = db.QueryRow(ctx, `SELECT kind, url, repository, occurred_at, delivery FROM events WHERE id = ?`, stored[0].ID).
 		Scan(&ev.kind, &ev.url, &ev.repo, &ev.occurred, &ev.delivery)
 	if err != nil {
 		t.Fatal(err)
@@ -89,11 +86,11 @@ func TestDeliveryEvents(t *testing.T) {
 	wantCode(t, err, bot.EINVALID)
 }
 
-// TestSaveDeliveryConcurrent sends one delivery 30 times at once, as a
+// testSaveDeliveryConcurrent sends one delivery 30 times at once, as a
 // retrying sender might: exactly one call stores it.
-func TestSaveDeliveryConcurrent(t *testing.T) {
+func testSaveDeliveryConcurrent(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openAt(t, open)
 	d := bot.Delivery{Source: bot.PlatformGitHub, ID: "dup", Type: "pull_request", Body: bytes.Repeat([]byte("x"), 25<<10)}
 	const n = 30
 	dups := make([]bool, n)

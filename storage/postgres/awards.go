@@ -1,0 +1,232 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/issuer"
+	"github.com/badgebot/badgebot/storage"
+	"github.com/jackc/pgx/v5"
+)
+
+const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
+	evidence, narrative, source, source_ref, awarded_by, status_index,
+	identity_type, identity, salt, credential, jwt,
+	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via`
+
+// ReserveStatusIndexes reserves n consecutive fresh indexes in the
+// revocation status list and returns the first. The counter's row lock
+// orders replicas: no index is handed out twice.
+func (db *DB) ReserveStatusIndexes(ctx context.Context, n int) (int, error) {
+	if n < 1 {
+		return 0, bot.Errorf(bot.EINVALID, "reserve %d status indexes", n)
+	}
+	var first int
+	err := db.pool.QueryRow(ctx,
+		`UPDATE counters SET value = value + $1 WHERE name = 'status_index' RETURNING value - $1`, n).Scan(&first)
+	if err != nil {
+		return 0, dbError(err, "reserve status indexes")
+	}
+	return first, nil
+}
+
+// NextStatusIndex reserves one fresh index.
+func (db *DB) NextStatusIndex(ctx context.Context) (int, error) {
+	return db.ReserveStatusIndexes(ctx, 1)
+}
+
+// CreateAward stores the award and its announcements in one transaction,
+// as the SQLite store does. For a badge that is not repeatable the
+// awards_once index keeps a second award out whichever replica writes it;
+// the person's row is locked so that a merge of people waits.
+func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, out []bot.Announcement) error {
+	what := fmt.Sprintf("award %s to %s", a.Badge, a.Recipient)
+	switch {
+	case a.ID == "":
+		return bot.Errorf(bot.EINVALID, "%s: the award has no id", what)
+	case a.IdentityType != issuer.RecipientEmail && a.IdentityType != issuer.RecipientURL:
+		return bot.Errorf(bot.EINVALID, "%s: identity type %q unknown", what, a.IdentityType)
+	case a.Identity == "" || a.Salt == "":
+		return bot.Errorf(bot.EINVALID, "%s: the hashed identity needs an identity and a salt", what)
+	case a.StatusIndex < 0:
+		return bot.Errorf(bot.EINVALID, "%s: status index %d is negative", what, a.StatusIndex)
+	}
+	if err := a.Recipient.Validate(); err != nil {
+		return err
+	}
+	evidence, err := storage.EncodeEvidence(a.Evidence)
+	if err != nil {
+		return fmt.Errorf("storage: %s: evidence: %w", what, err)
+	}
+	issued := fromMillis(millis(db.orNow(a.IssuedAt)))
+	var pid int64
+	saved := slices.Clone(out)
+	err = db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		copy(saved, out)
+		now := db.now()
+		var err error
+		if pid, err = ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
+			return err
+		}
+		if pid, err = personOf(ctx, tx, a.Recipient); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM badges WHERE slug = $1`, a.Badge).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
+		}
+		if !repeatable {
+			var held string
+			err := tx.QueryRow(ctx, `SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked LIMIT 1`, a.Badge, pid).Scan(&held)
+			if err == nil {
+				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
+			} else if err != pgx.ErrNoRows {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19)`,
+			a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(issued),
+			evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
+			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !repeatable)
+		if err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
+			return err
+		}
+		return insertAnnouncements(ctx, tx, saved, a.ID, now)
+	})
+	if err != nil {
+		return dbError(err, what)
+	}
+	copy(out, saved)
+	a.PersonID, a.IssuedAt = pid, issued
+	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
+	return nil
+}
+
+// Award returns the award with the id, or ENOTFOUND.
+func (db *DB) Award(ctx context.Context, id string) (*bot.Award, error) {
+	a, err := scanAward(db.pool.QueryRow(ctx, `SELECT `+awardCols+` FROM awards WHERE id = $1`, id))
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("award %q", id))
+	}
+	return a, nil
+}
+
+// Awards returns the awards matching f, newest first.
+func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Badge != "" {
+		where = append(where, "badge = "+arg(f.Badge))
+	}
+	if !f.Recipient.IsZero() {
+		where = append(where, "person_id = (SELECT person_id FROM identities WHERE platform = "+arg(f.Recipient.Platform)+" AND id = "+arg(f.Recipient.ID)+")")
+	}
+	if f.PersonID != 0 {
+		where = append(where, "person_id = "+arg(f.PersonID))
+	}
+	if f.Revoked != nil {
+		where = append(where, "revoked = "+arg(*f.Revoked))
+	}
+	q := `SELECT ` + awardCols + ` FROM awards`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY issued_at DESC, seq DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, dbError(err, "list awards")
+	}
+	as, err := collect(rows, func(r pgx.CollectableRow) (*bot.Award, error) { return scanAward(r) })
+	if err != nil {
+		return nil, dbError(err, "list awards")
+	}
+	return as, nil
+}
+
+// RevokeAward marks the award revoked and writes the announcements in one
+// transaction. ENOTFOUND: no such award; ECONFLICT: revoked already (the
+// row lock makes the second of two replicas see the first's revocation).
+func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Time, out []bot.Announcement) (*bot.Award, error) {
+	via := bot.OriginOf(ctx).Via
+	var a *bot.Award
+	saved := slices.Clone(out)
+	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		copy(saved, out)
+		now := db.now()
+		var revoked bool
+		err := tx.QueryRow(ctx, `SELECT revoked FROM awards WHERE id = $1 FOR UPDATE`, id).Scan(&revoked)
+		if err == pgx.ErrNoRows {
+			return bot.Errorf(bot.ENOTFOUND, "award %q: no such award", id)
+		} else if err != nil {
+			return err
+		}
+		if revoked {
+			return bot.Errorf(bot.ECONFLICT, "award %s is revoked already", id)
+		}
+		when := at
+		if when.IsZero() {
+			when = now
+		}
+		_, err = tx.Exec(ctx, `UPDATE awards SET revoked = true, revoked_at = $1, revocation_reason = $2, revoked_by = $3, revoked_via = $5
+			WHERE id = $4 AND NOT revoked`, millis(when), reason, by, id, via)
+		if err != nil {
+			return err
+		}
+		if err := insertAnnouncements(ctx, tx, saved, id, now); err != nil {
+			return err
+		}
+		if a, err = scanAward(tx.QueryRow(ctx, `SELECT `+awardCols+` FROM awards WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: a.RevokedAt, Action: bot.AuditRevoke, By: by, Via: via,
+			Badge: a.Badge, Subject: a.Recipient.String(), AwardID: id, Detail: reason})
+	})
+	if err != nil {
+		return nil, dbError(err, fmt.Sprintf("revoke award %q", id))
+	}
+	copy(out, saved)
+	return a, nil
+}
+
+func scanAward(s pgx.Row) (*bot.Award, error) {
+	var a bot.Award
+	var issued int64
+	var revokedAt *int64
+	var evidence string
+	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
+		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
+		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia)
+	if err != nil {
+		return nil, err
+	}
+	if a.Evidence, err = storage.DecodeEvidence(evidence); err != nil {
+		return nil, fmt.Errorf("award %s: evidence: %w", a.ID, err)
+	}
+	a.IssuedAt, a.RevokedAt = fromMillis(issued), fromNullMillis(revokedAt)
+	if len(a.Credential) == 0 {
+		a.Credential = nil
+	}
+	return &a, nil
+}

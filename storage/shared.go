@@ -1,0 +1,85 @@
+package storage
+
+import (
+	"encoding/json"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// The forms rows are stored in, shared with storage/postgres so that both
+// stores keep the same bytes and `badgebot migrate --from sqlite:PATH`
+// copies columns as they are.
+
+// EncodeBody returns a delivery body as stored (S2-compressed when that
+// gains), its body_encoding, and a release to call once the stored body
+// was written.
+func EncodeBody(body []byte) (stored []byte, encoding string, release func()) {
+	return encodeBody(body)
+}
+
+// DecodeBody returns the body a stored one encodes.
+func DecodeBody(stored []byte, encoding string) ([]byte, error) { return decodeBody(stored, encoding) }
+
+// EncodeEvidence and DecodeEvidence convert an award's evidence column.
+func EncodeEvidence(es []bot.Evidence) (string, error) { return encodeEvidence(es) }
+
+// DecodeEvidence reads an award's evidence column.
+func DecodeEvidence(s string) ([]bot.Evidence, error) { return decodeEvidence(s) }
+
+// EncodeRecipients and DecodeRecipients convert a badge's owners column.
+func EncodeRecipients(rs []bot.Recipient) (string, error) { return encodeRecipients(rs) }
+
+// DecodeRecipients reads a badge's owners column.
+func DecodeRecipients(s string) ([]bot.Recipient, error) { return decodeRecipients(s) }
+
+// HandleBase derives a new person's handle from an identity.
+func HandleBase(r bot.Recipient, name string) string { return handleBase(r, name) }
+
+// MarshalSweepState returns the job_state document of the sweep.
+func MarshalSweepState(st bot.SweepState) ([]byte, error) {
+	return json.Marshal(sweepStateJSON{LastEventID: st.LastEventID, Fingerprint: st.Fingerprint,
+		FullAt: zeroMillis(st.FullAt), SweptAt: zeroMillis(st.SweptAt)})
+}
+
+// UnmarshalSweepState reads the job_state document of the sweep.
+func UnmarshalSweepState(b []byte) (bot.SweepState, error) {
+	var j sweepStateJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return bot.SweepState{}, err
+	}
+	return bot.SweepState{LastEventID: j.LastEventID, Fingerprint: j.Fingerprint,
+		FullAt: fromZeroMillis(j.FullAt), SweptAt: fromZeroMillis(j.SweptAt)}, nil
+}
+
+// MarshalHealthState returns the job_state document of rule health.
+func MarshalHealthState(st bot.HealthState) ([]byte, error) {
+	j := healthJSON{CheckedEventID: st.CheckedEventID, Rules: map[string]ruleHealthJSON{}, Fields: map[string]fieldHealthJSON{}}
+	for name, r := range st.Rules {
+		j.Rules[name] = ruleHealthJSON{FirstSeen: zeroMillis(r.FirstSeen), LastMatch: zeroMillis(r.LastMatch), Reported: r.Reported}
+	}
+	for key, f := range st.Fields {
+		j.Fields[key] = fieldHealthJSON(f)
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalHealthState reads the job_state document of rule health; nil
+// reads as the zero state.
+func UnmarshalHealthState(b []byte) (bot.HealthState, error) {
+	st := bot.HealthState{Rules: map[string]bot.RuleHealth{}, Fields: map[string]bot.FieldHealth{}}
+	if b == nil {
+		return st, nil
+	}
+	var j healthJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return st, err
+	}
+	st.CheckedEventID = j.CheckedEventID
+	for name, r := range j.Rules {
+		st.Rules[name] = bot.RuleHealth{FirstSeen: fromZeroMillis(r.FirstSeen), LastMatch: fromZeroMillis(r.LastMatch), Reported: r.Reported}
+	}
+	for key, f := range j.Fields {
+		st.Fields[key] = bot.FieldHealth(f)
+	}
+	return st, nil
+}
