@@ -53,7 +53,7 @@ func (rs *Rules) Progress(ctx context.Context, personID int64, badge string) ([]
 				}
 			}
 		}
-		events = slices.DeleteFunc(events, func(e Event) bool { return used[e.URL] })
+		events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(used, &e) })
 	}
 	out := make([]RuleProgress, 0, len(rules))
 	for _, r := range rules {

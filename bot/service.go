@@ -112,6 +112,9 @@ func (s *Service) SaveBadge(ctx context.Context, b *Badge) error {
 // Award issues a badge: it signs the credential and stores the award with
 // its announcements in one transaction.
 func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
+	if req.Source == SourceRule || req.Source == SourceNomination {
+		req.redactEmails()
+	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -213,6 +216,10 @@ func (s *Service) Revoke(ctx context.Context, id, reason, by string) (*Award, er
 	}
 	if len(reason) > 1000 {
 		return nil, Errorf(EINVALID, "reason: at most 1000 characters")
+	}
+	// The reason is public: in the revocation list and the 410 assertion.
+	if err := NoEmail("The reason", reason); err != nil {
+		return nil, err
 	}
 	a, err := s.Store.Award(ctx, id)
 	if err != nil {
