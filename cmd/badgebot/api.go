@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -397,6 +398,14 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 				if _, isEmail := rec.Email(); !isEmail || a.hasAdminToken(r) {
 					p, err = a.DB.PersonByRecipient(ctx, rec)
 				}
+			}
+		}
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			// A handle given up for a new one (migration 008) still leads
+			// to its person.
+			if to, rerr := a.DB.HandleRedirect(ctx, handle); rerr == nil {
+				http.Redirect(w, r, a.Config.Server.PublicURL+"/people/"+url.PathEscape(to), http.StatusMovedPermanently)
+				return
 			}
 		}
 		if err != nil {
