@@ -203,7 +203,7 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
 		return nil, err
 	}
-	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "recipient", a.Recipient.String(), "source", a.Source)
+	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "person", person.Handle, "recipient", a.Recipient, "source", a.Source)
 	return a, nil
 }
 
