@@ -139,3 +139,28 @@ func TestEmailAddressesRefusedAtInput(t *testing.T) {
 		t.Errorf("API award with an address in its evidence: %v, want EINVALID", err)
 	}
 }
+
+// TestChatLookupsByEmailAreForAdmins: `of` and `why` about an e-mail
+// identity answer admins and its owner; anyone else gets the same refusal
+// whether or not someone has the address.
+func TestChatLookupsByEmailAreForAdmins(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.Award(e.ctx, bot.AwardRequest{Badge: "first-pr", To: bottest.Recipient(t, "bugzilla:ada@example.org"), Source: bot.SourceManual,
+		Evidence: []bot.Evidence{{URL: "https://github.com/octo/hello/pull/1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	known := textOf(e.cmd(bob, "of bugzilla:ada@example.org"))
+	unknown := textOf(e.cmd(bob, "of bugzilla:nobody@example.org"))
+	if !strings.Contains(known, "Only admins") || known != unknown {
+		t.Errorf("bob asks of a known address: %q, of an unknown one: %q; want the same refusal", known, unknown)
+	}
+	if got := textOf(e.cmd(bob, "why @bugzilla:ada@example.org first-pr")); !strings.Contains(got, "Only admins") {
+		t.Errorf("bob asks why: %q, want the refusal", got)
+	}
+	if got := textOf(e.cmd(admin, "of bugzilla:ada@example.org")); !strings.Contains(got, "First Pull Request") {
+		t.Errorf("the admin asks: %q, want the award", got)
+	}
+	if got := textOf(e.cmd(bob, "of slack:U0ADA")); strings.Contains(got, "Only admins") {
+		t.Errorf("bob asks of a chat user: %q", got)
+	}
+}
