@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
@@ -283,22 +282,4 @@ func TestLogsNameNoEmail(t *testing.T) {
 	if !strings.Contains(got, "person=person-") {
 		t.Errorf("the award lines do not name the person by handle:\n%s", got)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the server's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
