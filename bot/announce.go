@@ -50,10 +50,12 @@ func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platf
 			if label == "" {
 				label = e.URL
 			}
-			if e.URL != "" {
+			if strings.HasPrefix(e.URL, "https://") || strings.HasPrefix(e.URL, "http://") {
 				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(label), URL: e.URL})
 			} else if e.Narrative != "" && e.Narrative != a.Narrative { // said under "Why" already
 				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(e.Narrative)})
+			} else if e.Name != "" {
+				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(e.Name)})
 			}
 		}
 		if n := strings.TrimSpace(a.Narrative); n != "" {

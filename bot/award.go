@@ -74,12 +74,15 @@ func (r *AwardRequest) Validate() error {
 		return err
 	}
 	for _, e := range r.Evidence {
-		if e.URL != "" && !strings.HasPrefix(e.URL, "https://") && !strings.HasPrefix(e.URL, "http://") {
+		if e.URL != "" && !strings.HasPrefix(e.URL, "https://") && !strings.HasPrefix(e.URL, "http://") && !strings.HasPrefix(e.URL, PrivateEvidencePrefix) {
 			return Errorf(EINVALID, "evidence %q: must be an http(s) URL", e.URL)
 		}
 	}
 	if len(r.Narrative) > 4000 {
 		return Errorf(EINVALID, "narrative: at most 4000 characters")
+	}
+	if err := r.noEmail(); err != nil {
+		return err
 	}
 	switch r.Source {
 	case SourceManual, SourceAPI, SourceRule, SourceNomination, SourceImport:
@@ -115,6 +118,37 @@ func hasEvidenceURL(es []Evidence) bool {
 		}
 	}
 	return false
+}
+
+// noEmail refuses an e-mail address in any text of the request (DESIGN §5).
+func (r *AwardRequest) noEmail() error {
+	if err := NoEmail("The narrative", r.Narrative); err != nil {
+		return err
+	}
+	for _, e := range r.Evidence {
+		if err := NoEmail("The evidence link", e.URL); err != nil {
+			return err
+		}
+		for _, text := range []string{e.Name, e.Description, e.Narrative, e.Genre} {
+			if err := NoEmail("The evidence", text); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// redactEmails hides the addresses in the texts of a request the core
+// composed itself (a rule's or a nomination's): what users typed into it
+// was refused at input, but names and titles from elsewhere may hold one.
+func (r *AwardRequest) redactEmails() {
+	r.Narrative = RedactEmails(r.Narrative)
+	ev := make([]Evidence, len(r.Evidence))
+	for i, e := range r.Evidence {
+		ev[i] = Evidence{URL: e.URL, Name: RedactEmails(e.Name), Description: RedactEmails(e.Description),
+			Narrative: RedactEmails(e.Narrative), Genre: RedactEmails(e.Genre)}
+	}
+	r.Evidence = ev
 }
 
 // AwardFilter selects awards; zero fields match everything.

@@ -103,7 +103,7 @@ func (n *Nomination) Validate() error {
 	case len(reason) > maxReason:
 		return Errorf(EINVALID, "the reason is too long: at most %d characters", maxReason)
 	}
-	return nil
+	return NoEmail("The reason", reason)
 }
 
 // Backers returns the nominator and the supporters.

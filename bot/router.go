@@ -176,7 +176,7 @@ func (r *Router) dispatch(ctx context.Context, c Command, p parsedCommand) (Repl
 	case "mine":
 		return r.holdings(ctx, c, c.Caller, true)
 	case "of":
-		to, err := r.resolveUser(ctx, c, p.arg(0))
+		to, err := r.resolveSubject(ctx, c, p.arg(0))
 		if err != nil {
 			return Reply{}, err
 		}
@@ -306,6 +306,25 @@ func (r *Router) resolveUser(ctx context.Context, c Command, word string) (*acto
 		id = p.Identities[0]
 	}
 	return &actor{r: id.Recipient, name: p.Name, person: p}, nil
+}
+
+// resolveSubject reads the user a question is about (`of`, `why`). A
+// question about an e-mail identity (email:, bugzilla:) is answered to
+// admins and to its owner only (DESIGN §5); anyone else is told so,
+// whether or not anyone has the address.
+func (r *Router) resolveSubject(ctx context.Context, c Command, word string) (*actor, error) {
+	if rc, err := ParseRecipient(strings.TrimPrefix(strings.TrimSpace(word), "@")); err == nil {
+		if _, isEmail := rc.Email(); isEmail {
+			me, err := r.lookup(ctx, c.Caller, c.CallerName)
+			if err != nil {
+				return nil, err
+			}
+			if !r.isAdmin(me) && !me.in([]Recipient{rc}) {
+				return nil, Errorf(EFORBIDDEN, "Only admins can look people up by e-mail address. Mention them with @ or type their handle, e.g. `/badge of @ada`.")
+			}
+		}
+	}
+	return r.resolveUser(ctx, c, word)
 }
 
 // badge returns a badge by slug, with a chat-worded ENOTFOUND.

@@ -59,6 +59,10 @@ func (r *Router) nominate(ctx context.Context, c Command, p parsedCommand) (Repl
 	if len(reason) > maxReason {
 		return Reply{}, Errorf(EINVALID, "That reason is too long: keep it under %d characters.", maxReason)
 	}
+	// Before a supporter's reason joins a pending nomination, too.
+	if err := NoEmail("The reason", reason); err != nil {
+		return Reply{}, err
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()

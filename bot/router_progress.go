@@ -53,7 +53,7 @@ func (rs *Rules) Progress(ctx context.Context, personID int64, badge string) ([]
 				}
 			}
 		}
-		events = slices.DeleteFunc(events, func(e Event) bool { return used[e.URL] })
+		events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(used, &e) })
 	}
 	out := make([]RuleProgress, 0, len(rules))
 	for _, r := range rules {
@@ -196,7 +196,7 @@ func (r *Router) progress(ctx context.Context, c Command, slug string) (Reply, e
 
 // why answers `why @user SLUG`: which criteria of the badge hold.
 func (r *Router) why(ctx context.Context, c Command, user, slug string) (Reply, error) {
-	who, err := r.resolveUser(ctx, c, user)
+	who, err := r.resolveSubject(ctx, c, user)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -98,7 +98,7 @@ func TestMentionForms(t *testing.T) {
 		{"@ada", "Ada holds no badges yet"},
 		{"ADA", "Ada holds no badges yet"},
 		{"@github:octocat", "octocat holds no badges yet"},
-		{"@email:ada@example.org", "someone holds no badges yet"},
+		{"@email:ada@example.org", "Only admins can look people up by e-mail address"},
 		{"@nobody", "I don't know anyone called @nobody"},
 		{"@slack:lowercase", "is not someone I can name"},
 	} {

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -208,7 +209,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 				used[e.URL] = true
 			}
 		}
-		events = slices.DeleteFunc(events, func(e Event) bool { return used[e.URL] })
+		events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(used, &e) })
 	}
 	var evidence []Event
 	var names []string
@@ -248,10 +249,11 @@ func ruleRequest(badge string, to Recipient, toName string, rules []string, evid
 	return req
 }
 
-// eventEvidence describes an event as award evidence. A private bug shows
-// only its number, never its summary.
+// eventEvidence describes an event as award evidence. An event from a
+// private repository or a private bug shows neither its title nor its URL,
+// only what kind of contribution it was (see privateEvidence).
 func eventEvidence(e Event) Evidence {
-	ev := Evidence{URL: e.URL, Name: e.Title}
+	ev := Evidence{URL: e.evidenceURL(), Name: RedactEmails(e.Title)}
 	switch e.Kind {
 	case EventPRMerged:
 		ev.Genre = "Pull request"
@@ -264,11 +266,48 @@ func eventEvidence(e Event) Evidence {
 	case EventAttachmentReviewed:
 		ev.Genre = "Patch review"
 	}
-	if e.Private || ev.Name == "" {
+	if e.Private {
+		ev.Name = privateEvidence[e.Kind]
+	}
+	if ev.Name == "" {
 		ev.Name = ev.Genre
 		if ev.Name == "" {
 			ev.Name = e.Kind
 		}
 	}
 	return ev
+}
+
+// privateEvidence names, for each kind, what an event of a private source
+// was, in place of its title: all the award may tell (DESIGN §5).
+var privateEvidence = map[string]string{
+	EventPRMerged:           "A contribution to a private repository",
+	EventReviewApproved:     "A review in a private repository",
+	EventIssueClosed:        "An issue closed in a private repository",
+	EventBugFixed:           "A fix to a private bug",
+	EventBugCreated:         "A report of a private bug",
+	EventAttachmentReviewed: "A patch review on a private bug",
+}
+
+// PrivateEvidencePrefix begins the evidence id of an event from a private
+// source: a URN with the event's number here, which names nothing outside
+// but stays the same for the event, so a repeatable badge does not count
+// it twice.
+const PrivateEvidencePrefix = "urn:badgebot:event:"
+
+// evidenceURL is the id the event has as evidence: its URL, or for a
+// private event (and one whose URL carries an e-mail address) a URN that
+// tells nothing (PrivateEvidencePrefix).
+func (e *Event) evidenceURL() string {
+	if !e.Private && FindEmail(e.URL) == "" {
+		return e.URL
+	}
+	return PrivateEvidencePrefix + strconv.FormatInt(e.ID, 10)
+}
+
+// usedBy reports whether an award's evidence in used already counts e:
+// by its evidence id, or by its URL for awards made before private events
+// stopped showing theirs.
+func usedBy(used map[string]bool, e *Event) bool {
+	return used[e.evidenceURL()] || (e.URL != "" && used[e.URL])
 }

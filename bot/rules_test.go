@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func ev(kind, repo string, day int) Event {
@@ -106,13 +108,28 @@ func TestRuleValidate(t *testing.T) {
 }
 
 func TestEventEvidenceHidesPrivateTitles(t *testing.T) {
-	e := Event{Kind: EventBugFixed, URL: "https://bugzilla.example.org/show_bug.cgi?id=7", Title: "secret exploit", Private: true}
-	got := eventEvidence(e)
-	if got.Name != "Bug" || got.URL != e.URL {
-		t.Fatalf("eventEvidence(private) = %+v, want name Bug and the URL", got)
+	for _, e := range []Event{
+		{ID: 7, Kind: EventBugFixed, URL: "https://bugzilla.example.org/show_bug.cgi?id=7", Title: "secret exploit", Private: true},
+		{ID: 9, Kind: EventPRMerged, URL: "https://github.com/acme/secret-merger-project/pull/9", Title: "Merge with Initech", Private: true},
+	} {
+		got := eventEvidence(e)
+		want := Evidence{URL: PrivateEvidencePrefix + strconv.FormatInt(e.ID, 10), Name: privateEvidence[e.Kind], Genre: got.Genre}
+		if diff := cmp.Diff(want, got); diff != "" || got.Genre == "" {
+			t.Errorf("eventEvidence(private %s) (-want +got):\n%s", e.Kind, diff)
+		}
+		// It names the event, so a repeatable badge does not count it again.
+		if !usedBy(map[string]bool{got.URL: true}, &e) {
+			t.Errorf("evidence %s does not count its event as used", got.URL)
+		}
+		e.Private = false
+		if got := eventEvidence(e); got.Name != e.Title || got.URL != e.URL {
+			t.Errorf("eventEvidence(public) = %+v", got)
+		}
 	}
-	e.Private = false
-	if got := eventEvidence(e); got.Name != "secret exploit" {
-		t.Fatalf("eventEvidence(public) name = %q", got.Name)
+	if got := eventEvidence(Event{ID: 3, Kind: EventPRMerged, URL: "https://github.com/o/r/pull/3", Title: "Thanks carol@example.org"}); got.Name != "Thanks [address hidden]" {
+		t.Errorf("a title's address: name %q", got.Name)
+	}
+	if got := eventEvidence(Event{ID: 4, Kind: EventBugFixed, URL: "https://bugs.example.org/x?who=carol%40example.org"}); got.URL != PrivateEvidencePrefix+"4" {
+		t.Errorf("a URL with an address: evidence %q", got.URL)
 	}
 }

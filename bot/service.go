@@ -112,6 +112,9 @@ func (s *Service) SaveBadge(ctx context.Context, b *Badge) error {
 // Award issues a badge: it signs the credential and stores the award with
 // its announcements in one transaction.
 func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
+	if req.Source == SourceRule || req.Source == SourceNomination {
+		req.redactEmails()
+	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -200,7 +203,7 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
 		return nil, err
 	}
-	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "recipient", a.Recipient.String(), "source", a.Source)
+	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "person", person.Handle, "recipient", a.Recipient, "source", a.Source)
 	return a, nil
 }
 
@@ -213,6 +216,10 @@ func (s *Service) Revoke(ctx context.Context, id, reason, by string) (*Award, er
 	}
 	if len(reason) > 1000 {
 		return nil, Errorf(EINVALID, "reason: at most 1000 characters")
+	}
+	// The reason is public: in the revocation list and the 410 assertion.
+	if err := NoEmail("The reason", reason); err != nil {
+		return nil, err
 	}
 	a, err := s.Store.Award(ctx, id)
 	if err != nil {

@@ -294,7 +294,7 @@ func (s *Sweeper) settle(ctx context.Context, svc *Service, opts SweepOptions, r
 			case err != nil:
 				rep.Failed++
 				r.Err = err
-				s.cfg.Log.Error("sweep: award failed", "badge", r.Request.Badge, "to", r.Request.To.String(), "err", err)
+				s.cfg.Log.Error("sweep: award failed", "badge", r.Request.Badge, "to", r.Request.To, "err", err)
 			default:
 				rep.Awarded++
 				r.Award = a

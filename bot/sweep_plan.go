@@ -170,7 +170,7 @@ func (ev *evaluator) award(ctx context.Context, store SweepStore, p *sweepPlan, 
 			if err := store.FillEvents(ctx, events); err != nil {
 				return SweepResult{}, false, err
 			}
-			events = slices.DeleteFunc(events, func(e Event) bool { return h.used[e.URL] })
+			events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(h.used, &e) })
 		}
 		got := p.rules[ri].satisfied(events)
 		if got == nil {

@@ -312,7 +312,7 @@ func evidenceFor(e Evidence) evidenceView {
 		Description: hideEmails(e.Description),
 		Narrative:   hideEmails(e.Narrative),
 	}
-	if hideEmails(v.URL) != v.URL || strings.HasPrefix(strings.ToLower(v.URL), "mailto:") {
+	if hideEmails(v.URL) != v.URL || !(strings.HasPrefix(v.URL, "https://") || strings.HasPrefix(v.URL, "http://")) {
 		v.URL = ""
 	}
 	if v.Title == "" && v.URL != "" {

@@ -36,14 +36,15 @@ func (db *DB) SetAnnounce(ctx context.Context, personID int64, choice string) er
 }
 
 // Leaderboard returns up to limit people (10 when limit <= 0) with the
-// most unrevoked awards, most first, ties by handle.
+// most unrevoked awards, most first, ties by handle. People who chose
+// `settings announce off` are not listed.
 func (db *DB) Leaderboard(ctx context.Context, limit int) ([]bot.LeaderboardEntry, error) {
 	if limit <= 0 {
 		limit = 10
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT p.id, p.handle, p.name, count(*) AS n
 		FROM awards a JOIN people p ON p.id = a.person_id
-		WHERE NOT a.revoked
+		WHERE NOT a.revoked AND p.announce <> 'off'
 		GROUP BY p.id ORDER BY n DESC, p.handle LIMIT ?`, limit)
 	if err != nil {
 		return nil, dbError(err, "leaderboard")

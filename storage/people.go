@@ -76,6 +76,19 @@ func (db *DB) PersonByHandle(ctx context.Context, handle string) (*bot.Person, e
 	return p, nil
 }
 
+// HandleRedirect returns the handle of the person who had the handle old
+// before it was replaced (migration 008 numbered the people whose handle
+// was their address's local part), or ENOTFOUND.
+func (db *DB) HandleRedirect(ctx context.Context, old string) (string, error) {
+	var h string
+	err := db.r.QueryRowContext(ctx, `SELECT p.handle FROM handle_redirects r JOIN people p ON p.id = r.person_id
+		WHERE r.old_handle = ?`, old).Scan(&h)
+	if err != nil {
+		return "", dbError(err, fmt.Sprintf("person %q", old))
+	}
+	return h, nil
+}
+
 // LinkIdentities joins the people owning a and b into one: the person
 // owning a survives and the other one's identities, awards and events move
 // to it; identities nobody had yet are created. Both identities are marked
@@ -139,6 +152,7 @@ func mergePeople(ctx context.Context, tx *sql.Tx, keep, gone int64) error {
 		`UPDATE awards SET person_id = ?1 WHERE person_id = ?2`,
 		`UPDATE events SET person_id = ?1 WHERE person_id = ?2`,
 		`UPDATE identities SET person_id = ?1 WHERE person_id = ?2`,
+		`UPDATE handle_redirects SET person_id = ?1 WHERE person_id = ?2`,
 		`DELETE FROM people WHERE id = ?2`,
 	}
 	for _, q := range stmts {
@@ -167,12 +181,21 @@ func ensurePerson(ctx context.Context, tx *sql.Tx, r bot.Recipient, name string,
 		return 0, err
 	}
 
-	handle, err := freeHandle(ctx, tx, handleBase(r, name))
+	base := handleBase(r, name)
+	if _, isEmail := r.Email(); isEmail {
+		// An e-mail identity gives nothing a handle may show: the person
+		// is numbered. Writes run one at a time, so the next id is theirs.
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM people`).Scan(&id); err != nil {
+			return 0, err
+		}
+		base = fmt.Sprintf("person-%d", id)
+	}
+	handle, err := freeHandle(ctx, tx, base)
 	if err != nil {
 		return 0, err
 	}
 	display := name
-	if display == "" {
+	if display == "" || bot.FindEmail(display) != "" {
 		display = handle
 	}
 	ms := millis(now)
@@ -186,7 +209,8 @@ func ensurePerson(ctx context.Context, tx *sql.Tx, r bot.Recipient, name string,
 	return id, err
 }
 
-// freeHandle returns base, or base-2, base-3… whichever no person has.
+// freeHandle returns base, or base-2, base-3… whichever no person has and
+// no person had (an old handle redirects to its person's new one).
 func freeHandle(ctx context.Context, tx *sql.Tx, base string) (string, error) {
 	for n := 1; ; n++ {
 		h := base
@@ -194,7 +218,8 @@ func freeHandle(ctx context.Context, tx *sql.Tx, base string) (string, error) {
 			h = fmt.Sprintf("%s-%d", base, n)
 		}
 		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM people WHERE handle = ?`, h).Scan(&taken); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM people WHERE handle = ?1)
+			+ (SELECT count(*) FROM handle_redirects WHERE old_handle = ?1)`, h).Scan(&taken); err != nil {
 			return "", err
 		}
 		if taken == 0 {
@@ -207,19 +232,20 @@ func freeHandle(ctx context.Context, tx *sql.Tx, base string) (string, error) {
 const maxHandle = 39
 
 // handleBase derives a handle from an identity: a GitHub login; for chat
-// identities the display name when one is given, else the id; for e-mail
-// and Bugzilla identities the local part, so that no handle is ever an
-// e-mail address. The result is lower case, with runs of anything but
-// letters, digits, '.' and '_' turned into one '-'.
+// identities the display name when one is given and holds no e-mail
+// address, else the id. (E-mail and Bugzilla identities are numbered by
+// ensurePerson: no part of an address may become a handle.) The result is
+// lower case, with runs of anything but letters, digits, '.' and '_'
+// turned into one '-'.
 func handleBase(r bot.Recipient, name string) string {
 	base := r.ID
 	switch r.Platform {
 	case bot.PlatformSlack, bot.PlatformDiscord, bot.PlatformConsole:
-		if name != "" {
+		if name != "" && bot.FindEmail(name) == "" {
 			base = name
 		}
 	}
-	// An address in a chat name, or an e-mail identity: keep the local part.
+	// Nothing of an address, whatever else: cut at the first '@'.
 	base, _, _ = strings.Cut(base, "@")
 	var sb strings.Builder
 	dash := false

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -161,6 +162,14 @@ func (a *App) apiAwards(w http.ResponseWriter, r *http.Request) {
 		rec, err := bot.ParseRecipient(to)
 		if err != nil {
 			a.writeError(w, r, err)
+			return
+		}
+		// A filter on an e-mail address is a question about it: only
+		// admins may ask (DESIGN §5), else the answer ties the address to
+		// a person and their awards.
+		if _, isEmail := rec.Email(); isEmail && !a.hasAdminToken(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="badgebot"`)
+			writeJSONError(w, http.StatusUnauthorized, "filtering by an e-mail address needs the admin bearer token")
 			return
 		}
 		f.Recipient = rec
@@ -375,7 +384,10 @@ func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 }
 
 // personPage serves /people/{handle}: a person's public badges, as JSON to
-// machines and HTML to browsers. PLATFORM:ID also resolves.
+// machines and HTML to browsers. PLATFORM:ID also resolves, but an e-mail
+// identity (email:, bugzilla:) only with the admin token: without it the
+// answer is the 404 of an unknown handle, so it tells nothing about whether
+// anyone has that address.
 func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -383,7 +395,17 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 		p, err := a.DB.PersonByHandle(ctx, handle)
 		if bot.ErrorCode(err) == bot.ENOTFOUND && strings.Contains(handle, ":") {
 			if rec, perr := bot.ParseRecipient(handle); perr == nil {
-				p, err = a.DB.PersonByRecipient(ctx, rec)
+				if _, isEmail := rec.Email(); !isEmail || a.hasAdminToken(r) {
+					p, err = a.DB.PersonByRecipient(ctx, rec)
+				}
+			}
+		}
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			// A handle given up for a new one (migration 008) still leads
+			// to its person.
+			if to, rerr := a.DB.HandleRedirect(ctx, handle); rerr == nil {
+				http.Redirect(w, r, a.Config.Server.PublicURL+"/people/"+url.PathEscape(to), http.StatusMovedPermanently)
+				return
 			}
 		}
 		if err != nil {

@@ -83,10 +83,16 @@ type cli struct {
 	logLevel   *slog.LevelVar // log_level from the config
 }
 
+// newLogger is every command's logger: text to w, and never an e-mail
+// address (DESIGN §5), whatever a log line is handed.
+func newLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(bot.NewRedactingHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
 // run executes one badgebot invocation and returns its exit status.
 func run(ctx context.Context, args []string, env *Env) int {
 	c := &cli{env: env, configPath: "badgebot.toml", logLevel: new(slog.LevelVar)}
-	c.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
+	c.log = newLogger(env.Stderr, c.logLevel)
 	err := c.dispatch(ctx, args)
 	var ue usageError
 	var silent silentError

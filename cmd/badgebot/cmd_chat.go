@@ -22,7 +22,7 @@ func runChatCommand(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	// The terminal is for the conversation: only errors are logged.
-	c.log = slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	c.log = newLogger(c.env.Stderr, slog.LevelError)
 	app, err := c.openApp(ctx, func(a *App) { a.ConsoleChat = true })
 	if err != nil {
 		return err

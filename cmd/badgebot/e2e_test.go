@@ -50,7 +50,7 @@ func startAppLogging(t *testing.T, adjust func(*Config), w io.Writer) *testApp {
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	app := NewApp(cfg, slog.New(slog.NewTextHandler(w, nil)))
+	app := NewApp(cfg, newLogger(w, slog.LevelInfo)) // as every command logs
 	if err := app.Listen(""); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@ type Store interface {
 	// DropDeliveryBodies deletes processed delivery bodies received
 	// before cutoff (privacy.delivery_retention).
 	DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, error)
+	// HandleRedirect returns the current handle of a person by a handle
+	// they had before (/people/{old} redirects).
+	HandleRedirect(ctx context.Context, old string) (string, error)
 	// Stats counts what an operator watches (/metrics).
 	Stats(ctx context.Context) (storage.Stats, error)
 	// RecordJobRun and JobRuns keep each scheduled job's last run

@@ -75,7 +75,8 @@ func NewClient(token, apiURL string, httpClient *http.Client) (*Client, error) {
 // ("owner/name") merged at or after since, newest first. It lists closed
 // pull requests by update time, newest first, and stops at the first one
 // updated before since, after at most 100 pages (then it also returns an
-// error saying so). Bots' pull requests are skipped. A pull request that
+// error saying so). Pull requests of a private repository are marked
+// Private and keep no title (see hidePrivate). Bots' pull requests are skipped. A pull request that
 // cannot be turned into an event is reported in the error and the others
 // are still returned. A rate limit ends the call with a *RateLimitError
 // (wrapped) and the events found so far.
@@ -91,7 +92,23 @@ func (c *Client) MergedPullRequests(ctx context.Context, repo string, since time
 	var (
 		events []bot.Event
 		errs   []error
+		// repoPrivate is the repository's own private flag, asked for
+		// once and only when a pull request comes without its base
+		// repository: a private repository's titles and URLs must never
+		// be shown, so when it cannot be told, the events count as private.
+		repoPrivate *bool
 	)
+	private := func(pr *gh.PullRequest) bool {
+		if r := pr.GetBase().GetRepo(); r != nil && r.Private != nil {
+			return r.GetPrivate()
+		}
+		if repoPrivate == nil {
+			r, _, err := c.gh.Repositories.Get(ctx, owner, name)
+			p := err != nil || r.Private == nil || r.GetPrivate()
+			repoPrivate = &p
+		}
+		return *repoPrivate
+	}
 	for range maxPages {
 		prs, resp, err := c.gh.PullRequests.List(ctx, owner, name, opts)
 		if err != nil {
@@ -108,7 +125,7 @@ func (c *Client) MergedPullRequests(ctx context.Context, repo string, since time
 			if full == "" {
 				full = repo
 			}
-			ev, err := mergedEvent(pr, full, pr.GetBase().GetRepo().GetPrivate())
+			ev, err := mergedEvent(pr, full, private(pr))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("github: pull request %s#%d: %w", full, pr.GetNumber(), err))
 				continue

@@ -304,3 +304,61 @@ func TestRepositories(t *testing.T) {
 		t.Error("an owner GitHub knows neither as organisation nor as user listed nothing without error")
 	}
 }
+
+// TestMergedPullRequestsMarksPrivate: a backfill of a private repository
+// yields private events without titles, whether the pull request says so
+// (base.repo.private) or the repository has to be asked; when it cannot be
+// told, the events count as private.
+func TestMergedPullRequestsMarksPrivate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		base    func(pr map[string]any) // changes the pull request's base
+		repo    string                  // GET /repos/… answer; "" for 500
+		private bool
+	}{
+		{"base repo public", func(map[string]any) {}, `{"private":true}`, false},
+		{"base repo private", func(pr map[string]any) {
+			pr["base"].(map[string]any)["repo"].(map[string]any)["private"] = true
+		}, `{"private":false}`, true},
+		{"no base repo, repository private", func(pr map[string]any) { delete(pr["base"].(map[string]any), "repo") }, `{"id":1,"full_name":"Codertocat/Hello-World","private":true}`, true},
+		{"no base repo, repository public", func(pr map[string]any) { delete(pr["base"].(map[string]any), "repo") }, `{"id":1,"full_name":"Codertocat/Hello-World","private":false}`, false},
+		{"no base repo, repository unknown", func(pr map[string]any) { delete(pr["base"].(map[string]any), "repo") }, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var repoAsked int
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /api/v3/repos/Codertocat/Hello-World/pulls", func(w http.ResponseWriter, r *http.Request) {
+				var prs []map[string]any
+				for n := 3; n > 1; n-- {
+					pr := pullRequest(t, n, "alice", day(20), day(20))
+					tc.base(pr)
+					prs = append(prs, pr)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(prs)
+			})
+			mux.HandleFunc("GET /api/v3/repos/Codertocat/Hello-World", func(w http.ResponseWriter, r *http.Request) {
+				repoAsked++
+				if tc.repo == "" {
+					http.Error(w, `{"message":"boom"}`, http.StatusInternalServerError)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.repo)
+			})
+			c, _ := newTestClient(t, mux)
+			got, err := c.MergedPullRequests(context.Background(), "Codertocat/Hello-World", day(1))
+			if err != nil || len(got) != 2 {
+				t.Fatalf("MergedPullRequests: %d events, %v", len(got), err)
+			}
+			for _, e := range got {
+				if e.Private != tc.private || (e.Private && e.Title != "") || (!e.Private && e.Title == "") {
+					t.Errorf("event %s: private %v title %q, want private %v", e.Key, e.Private, e.Title, tc.private)
+				}
+			}
+			if repoAsked > 1 {
+				t.Errorf("the repository was asked for %d times, want at most once", repoAsked)
+			}
+		})
+	}
+}

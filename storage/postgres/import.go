@@ -23,6 +23,7 @@ var importTables = []string{
 	"badges", "people", "identities", "awards", "counters", "deliveries", "events",
 	"link_codes", "nominations", "nomination_supporters", "nomination_approvals",
 	"outbox", "job_state", "backfill_sources", "digest_runs", "chat_requests", "audit", "signing_keys",
+	"handle_redirects",
 }
 
 // identityTables have ids from an identity column, moved past the copied

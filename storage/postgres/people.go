@@ -157,6 +157,7 @@ func mergePeople(ctx context.Context, tx pgx.Tx, keep, gone int64) error {
 		`UPDATE awards SET person_id = $1 WHERE person_id = $2`,
 		`UPDATE events SET person_id = $1 WHERE person_id = $2`,
 		`UPDATE identities SET person_id = $1 WHERE person_id = $2`,
+		`UPDATE handle_redirects SET person_id = $1 WHERE person_id = $2`,
 		`DELETE FROM people WHERE id = $2 AND $1 <> $2`,
 	}
 	for _, q := range stmts {
@@ -186,7 +187,17 @@ func ensurePerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, 
 	case err != pgx.ErrNoRows:
 		return 0, err
 	}
+	// The new person's id, taken once: tries of other handles reuse it.
+	var next int64
+	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('people', 'id'))`).Scan(&next); err != nil {
+		return 0, err
+	}
 	base := storage.HandleBase(r, name)
+	if _, isEmail := r.Email(); isEmail {
+		// An e-mail identity gives nothing a handle may show: the person
+		// is numbered by their id.
+		base = fmt.Sprintf("person-%d", next)
+	}
 	ms := millis(now)
 	var handle string
 	for n := 1; ; n++ {
@@ -195,11 +206,13 @@ func ensurePerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, 
 			handle = fmt.Sprintf("%s-%d", base, n)
 		}
 		display := name
-		if display == "" {
+		if display == "" || bot.FindEmail(display) != "" {
 			display = handle
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO people (handle, name, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT ((lower(handle))) DO NOTHING RETURNING id`, handle, display, ms).Scan(&id)
+		// A handle someone had redirects to them: it is never given again.
+		err := tx.QueryRow(ctx, `INSERT INTO people (id, handle, name, created_at)
+			SELECT $4, $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM handle_redirects WHERE lower(old_handle) = lower($1))
+			ON CONFLICT ((lower(handle))) DO NOTHING RETURNING id`, handle, display, ms, next).Scan(&id)
 		if err == nil {
 			break
 		} else if err != pgx.ErrNoRows {
@@ -261,4 +274,16 @@ func identityOf(p *bot.Person, r bot.Recipient) (bot.Identity, bool) {
 		}
 	}
 	return bot.Identity{}, false
+}
+
+// HandleRedirect returns the current handle of the person who had the
+// handle old before it was replaced, or ENOTFOUND.
+func (db *DB) HandleRedirect(ctx context.Context, old string) (string, error) {
+	var h string
+	err := db.pool.QueryRow(ctx, `SELECT p.handle FROM handle_redirects r JOIN people p ON p.id = r.person_id
+		WHERE lower(r.old_handle) = lower($1)`, old).Scan(&h)
+	if err != nil {
+		return "", dbError(err, fmt.Sprintf("person %q", old))
+	}
+	return h, nil
 }

@@ -365,4 +365,20 @@ func testSetAnnounceAndLeaderboard(t *testing.T, open Opener) {
 	}
 	wantCode(t, db.SetAnnounce(ctx, p.ID, "loud"), bot.EINVALID)
 	wantCode(t, db.SetAnnounce(ctx, 9999, bot.AnnounceOff), bot.ENOTFOUND)
+
+	// Who chose announce off is not listed (DESIGN §3); dm still is.
+	if err := db.SetAnnounce(ctx, p.ID, bot.AnnounceOff); err != nil {
+		t.Fatal(err)
+	}
+	top, err = db.Leaderboard(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, e := range top {
+		got = append(got, e.Handle)
+	}
+	if diff := cmp.Diff([]string{"bo", "zed"}, got); diff != "" {
+		t.Errorf("leaderboard with amy's announce off (-want +got):\n%s", diff)
+	}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -42,22 +43,30 @@ func testEnsurePerson(t *testing.T, open Opener) {
 		t.Errorf("rename changed the handle to %q", renamed.Handle)
 	}
 
-	// Handles stay unique, ignoring case, and are never e-mail addresses.
+	// Handles stay unique, ignoring case, and show nothing of an e-mail
+	// address: people known by one are numbered ("#": person-<their id>).
 	for _, c := range []struct{ r, name, handle string }{
 		{"slack:U0OCTO1", "Octocat", "octocat-2"},
 		{"discord:80351110224678912", "OCTOCAT", "octocat-3"},
-		{"email:octocat@example.org", "", "octocat-4"},
-		{"bugzilla:ada@example.org", "", "ada"},
+		{"email:octocat@example.org", "", "#"},
+		{"bugzilla:ada@example.org", "", "#"},
+		{"bugzilla:bob@example.org", "Bob <bob@example.org>", "#"},
+		{"slack:U0MAIL", "carol@example.org", "u0mail"},
 	} {
 		p, err := db.EnsurePerson(ctx, recipient(t, c.r), c.name)
 		if err != nil {
 			t.Fatalf("EnsurePerson(%s): %v", c.r, err)
 		}
-		if p.Handle != c.handle {
-			t.Errorf("EnsurePerson(%s, %q).Handle = %q, want %q", c.r, c.name, p.Handle, c.handle)
+		want := c.handle
+		if want == "#" {
+			want = fmt.Sprintf("person-%d", p.ID)
 		}
-		if strings.Contains(p.Handle+p.Name, "@") {
-			t.Errorf("person %+v shows an e-mail address", p)
+		if p.Handle != want {
+			t.Errorf("EnsurePerson(%s, %q).Handle = %q, want %q", c.r, c.name, p.Handle, want)
+		}
+		if strings.Contains(p.Handle+p.Name, "@") || strings.Contains(p.Handle, "octocat-4") || strings.Contains(p.Handle+p.Name, "ada") ||
+			strings.Contains(p.Handle+p.Name, "bob") || strings.Contains(p.Handle+p.Name, "carol") {
+			t.Errorf("person %+v shows part of an e-mail address", p)
 		}
 	}
 

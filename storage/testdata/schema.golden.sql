@@ -118,6 +118,11 @@ CREATE TABLE events (
 	FOREIGN KEY (actor_platform, actor_id) REFERENCES identities (platform, id)
 ) STRICT;
 
+CREATE TABLE handle_redirects (
+	old_handle TEXT PRIMARY KEY COLLATE NOCASE,
+	person_id  INTEGER NOT NULL REFERENCES people (id)
+) STRICT;
+
 CREATE TABLE identities (
 	platform   TEXT NOT NULL,
 	id         TEXT NOT NULL,
@@ -244,6 +249,8 @@ CREATE INDEX events_kind_person ON events (kind, person_id, occurred_at);
 
 CREATE INDEX events_person_kind ON events
 	(person_id, kind, occurred_at, received_at, private, repository, product, component);
+
+CREATE INDEX handle_redirects_person ON handle_redirects (person_id);
 
 CREATE INDEX identities_person ON identities (person_id);
 
