@@ -43,6 +43,14 @@ type Service struct {
 	reserving bool // a caller is reserving the spare block
 }
 
+// quiet returns a Service that awards like s but queues no announcement
+// (a backfill announces its awards as one summary). It reserves status
+// list indexes of its own, so both may be used at once. It copies every
+// exported field but Targets (TestQuietCopiesService checks).
+func (s *Service) quiet() *Service {
+	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
+}
+
 // statusBlock is how many status-list indexes are reserved at once: one
 // write per block instead of one per award.
 const statusBlock = 64

@@ -114,14 +114,6 @@ func NewSweeper(cfg SweeperConfig) *Sweeper {
 	return s
 }
 
-// quiet returns a Service that awards like s but queues no announcement
-// (a backfill announces its awards as one summary). It reserves status
-// list indexes of its own, so both may be used at once. It copies every
-// exported field but Targets: a field added to Service belongs here too.
-func (s *Service) quiet() *Service {
-	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
-}
-
 // SweepOptions choose what a sweep does.
 type SweepOptions struct {
 	DryRun bool   // award nothing, change nothing; report what would be awarded
