@@ -196,6 +196,11 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 		StatusIndex: idx,
 		Salt:        newSalt(),
 	}
+	if req.byHand() && badge.Approvals > 1 && a.SourceRef == "" {
+		// Only admins (and the CLI and API, which are theirs) award such
+		// a badge by hand: the audit trail says it skipped the approvals.
+		a.SourceRef = fmt.Sprintf("admin override: the badge needs %d approvals", badge.Approvals)
+	}
 	if a.AwardedBy == "" {
 		a.AwardedBy = "badgebot"
 	}
