@@ -97,7 +97,7 @@ func (s *Service) now() time.Time {
 }
 
 // AwardURL returns the public page of an award.
-func (s *Service) AwardURL(id string) string { return s.BaseURL + "/awards/" + id }
+func (s *Service) AwardURL(id string) string { return issuer.AwardURL(s.BaseURL, id) }
 
 // NominationURL returns the public page of an approved nomination, the
 // evidence of the award it made.

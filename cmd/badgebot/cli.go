@@ -59,7 +59,7 @@ func commands() []command {
 		{"rules run", "[--dry-run] [--rule NAME] [--json]", "run a criteria sweep now; a dry run lists who would be awarded", runRulesRun},
 		{"digest", "[--dry-run] [--force]", "post this period's digest now (once per period unless --force)", runDigest},
 		{"schedule list", "", "list the scheduled jobs and their next runs", runScheduleList},
-		{"schedule run", "JOB", "run one scheduled job now: sweep, backfill, expiry, outbox or digest", runScheduleRun},
+		{"schedule run", "JOB", "run one scheduled job now: sweep, backfill, expiry or digest", runScheduleRun},
 		{"link", "RECIPIENT RECIPIENT", "join two identities into one person", runLink},
 		{"keys list", "[--json]", "list the signing keys", runKeysList},
 		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
