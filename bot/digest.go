@@ -289,6 +289,7 @@ const (
 	DigestPostedAlready = "posted already"
 	DigestEmpty         = "nothing to report"
 	DigestAnnounceOff   = "announce is off"
+	DigestNoChannel     = "no announce channel"
 )
 
 // DigestOutcome says what a digest run did.
@@ -297,7 +298,7 @@ type DigestOutcome struct {
 	Period  string // the key recorded: Week, or Week+"+forceN"
 	Digest  *Digest
 	Posted  int            // announcements queued
-	Skipped string         // DigestPostedAlready, DigestEmpty, DigestAnnounceOff or ""
+	Skipped string         // DigestPostedAlready, DigestEmpty, DigestAnnounceOff, DigestNoChannel or ""
 	Out     []Announcement // what was queued or, in a dry run, would be
 	// AlreadyPosted is set in a dry run when a real run would find this
 	// period posted.
@@ -337,6 +338,11 @@ func (d *Digester) Run(ctx context.Context, opts DigestOptions) (*DigestOutcome,
 	case dg.Empty() && !d.cfg.PostEmpty:
 		out.Skipped = DigestEmpty
 		return out, nil
+	case d.cfg.Announce && len(out.Out) == 0:
+		// Nowhere to post: the period stays unposted, so that it is
+		// posted once a channel is set up.
+		out.Skipped = DigestNoChannel
+		return out, nil
 	case opts.DryRun:
 		return out, nil
 	case !d.cfg.Announce:
@@ -374,9 +380,8 @@ func (o *DigestOutcome) Sentence() string {
 		return fmt.Sprintf("Nothing to report for %s (no new badges, no waiting nominations), so no digest was posted.", o.Week)
 	case DigestAnnounceOff:
 		return fmt.Sprintf("The digest for %s was recorded but not posted: digest.announce is off.", o.Week)
-	}
-	if o.Posted == 0 {
-		return fmt.Sprintf("The digest for %s was recorded; no announce channel is set up, so it was not posted.", o.Week)
+	case DigestNoChannel:
+		return fmt.Sprintf("The digest for %s was not posted: no announce channel is set up (announce_channel of a chat platform).", o.Week)
 	}
 	return fmt.Sprintf("Posted the digest for %s to %d %s.", o.Period, o.Posted, plural(o.Posted, "channel", "channels"))
 }

@@ -320,3 +320,22 @@ func TestDigestCatchUpEndsAtItsTime(t *testing.T) {
 		t.Errorf("digest now: %+v, %v; want the award", out, err)
 	}
 }
+
+// With no announce channel, a digest posts nothing and so records nothing:
+// the week is posted once a channel is set up.
+func TestDigestWithoutChannelIsNotRecorded(t *testing.T) {
+	e := newEnv(t, func(c *envConfig) { c.targets = nil })
+	e.clock.Set(friday)
+	e.awardAt("first-pr", ada, friday.AddDate(0, 0, -1))
+	out, err := e.digester().Run(e.ctx, bot.DigestOptions{})
+	if err != nil || out.Skipped != bot.DigestNoChannel || out.Posted != 0 || !strings.Contains(out.Sentence(), "not posted") {
+		t.Fatalf("no channel: %+v, %v", out, err)
+	}
+	if posted, _ := e.db.DigestPosted(e.ctx, "2026-W48"); posted {
+		t.Error("the week was recorded as posted though nothing was posted")
+	}
+	e.svc.Targets = []bot.Target{{Platform: bot.PlatformSlack, Channel: "C0ANNOUNCE"}}
+	if out, err := e.digester().Run(e.ctx, bot.DigestOptions{}); err != nil || out.Posted != 1 {
+		t.Errorf("with a channel set up: %+v, %v", out, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -181,6 +182,10 @@ func TestIngestorCompletesUnreadableDelivery(t *testing.T) {
 // TestIngestorRun processes what Accept stores once deliveries pause, and
 // stops with its context.
 func TestIngestorRun(t *testing.T) {
+	synctest.Test(t, testIngestorRun)
+}
+
+func testIngestorRun(t *testing.T) {
 	e := newEnv(t)
 	in := newIngestor(e)
 	ctx, cancel := context.WithCancel(e.ctx)
@@ -196,8 +201,13 @@ func TestIngestorRun(t *testing.T) {
 		}
 		return len(as)
 	}
-	for deadline := time.Now().Add(30 * time.Second); awarded() < 3 && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
+	// In the bubble, the sleep returns once every goroutine is blocked
+	// and the pause has passed on the bubble's clock; Wait, once Run
+	// processed what the pause released.
+	time.Sleep(time.Minute)
+	synctest.Wait()
+	if got := awarded(); got != 3 {
+		t.Errorf("%d awarded once deliveries paused, want 3", got)
 	}
 	cancel()
 	if err := <-stopped; err != nil {

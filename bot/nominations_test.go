@@ -355,3 +355,41 @@ func TestNominationStoreRefusesSelfNominationByLinkedIdentity(t *testing.T) {
 	}
 	wantText(t, e.cmd(ada, "nominate @github:ada first-pr me"), "You can't nominate yourself")
 }
+
+// An owner cannot award by hand a badge that needs more approvals than
+// theirs; an admin may, and the audit trail records the override. An award
+// closes the pending nomination it answers.
+func TestAwardsHonourApprovalsAndCloseNominations(t *testing.T) {
+	e := newEnv(t)
+	wantText(t, e.cmd(owner, "award @slack:U0BOB helper answered every question"), "Helper needs 2 approvals", "nominate")
+	if n := len(e.awards(bob)); n != 0 {
+		t.Fatalf("an owner alone awarded a badge that needs 2 approvals")
+	}
+	wantText(t, e.cmd(ada, "nominate @slack:U0BOB helper answered every question"), "#1")
+	wantText(t, e.cmd(admin, "award @slack:U0BOB helper answered every question"), "Awarded Helper")
+	as := e.awards(bob)
+	if len(as) != 1 {
+		t.Fatalf("the admin's award: bob holds %d", len(as))
+	}
+	if n := e.nomination(1); n.Status != bot.NominationApproved {
+		t.Errorf("nomination #1 is %s after bob was awarded the badge, want approved", n.Status)
+	}
+	trail, err := e.db.Audit(e.ctx, bot.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var override, closed bool
+	for _, a := range trail {
+		override = override || (a.Action == bot.AuditAward && a.AwardID == as[0].ID && strings.Contains(a.Detail, "override"))
+		closed = closed || (a.Action == bot.AuditApprove && a.NominationID == 1 && strings.Contains(a.Detail, as[0].ID))
+	}
+	if !override || !closed {
+		t.Errorf("audit trail: override recorded %v, nomination closed %v: %+v", override, closed, trail)
+	}
+	// A nomination approved by its own award is decided once, as before.
+	wantText(t, e.cmd(ada, "nominate @slack:U0CAROL first-pr fixed the flaky tests"), "#2")
+	e.cmd(owner, "approve 2")
+	if n := e.nomination(2); n.Status != bot.NominationApproved || n.AwardID == "" {
+		t.Errorf("nomination #2: %s, award %q", n.Status, n.AwardID)
+	}
+}

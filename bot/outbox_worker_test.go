@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -188,23 +189,28 @@ func TestRevokeUpdatesTheAnnouncement(t *testing.T) {
 }
 
 func TestRunDeliversWhenKicked(t *testing.T) {
-	e := newEnv(t)
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: e.db, Platforms: []bot.Platform{e.slack}, Now: e.clock.Now, Interval: time.Hour})
-	ctx, cancel := context.WithCancel(e.ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	e.enqueue("C1", "kicked")
-	d.Kick()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(e.slack.Posts()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// In a bubble, Wait returns once Run is blocked: what it delivers
+	// after that, with the interval an hour away, only a kick can start.
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		d := bot.NewDeliverer(bot.DelivererConfig{Store: e.db, Platforms: []bot.Platform{e.slack}, Now: e.clock.Now, Interval: time.Hour})
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		synctest.Wait() // Run's first pass found nothing and waits
+		e.enqueue("C1", "kicked")
+		synctest.Wait()
+		if got := len(e.slack.Posts()); got != 0 {
+			t.Fatalf("%d posts before the kick", got)
+		}
 		d.Kick()
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
-	if got := len(e.slack.Posts()); got != 1 {
-		t.Errorf("%d posts, want 1", got)
-	}
+		synctest.Wait()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if got := len(e.slack.Posts()); got != 1 {
+			t.Errorf("%d posts after the kick, want 1", got)
+		}
+	})
 }

@@ -92,6 +92,10 @@ func (r *Router) award(ctx context.Context, c Command, p parsedCommand) (Reply, 
 		return Reply{}, Errorf(EFORBIDDEN, "Only the owners of %s and admins can award it. To suggest %s, type `/badge nominate %s %s REASON`.",
 			b.Name, to.displayName(), p.arg(0), b.Slug)
 	}
+	if b.Approvals > 1 && !r.isAdmin(me) {
+		return Reply{}, Errorf(EFORBIDDEN, "%s needs %d approvals, so owners award it by nomination: type `/badge nominate %s %s REASON` and another owner approves. Admins may award it directly.",
+			b.Name, b.Approvals, p.arg(0), b.Slug)
+	}
 	ev := strings.TrimSpace(p.rest)
 	if ev == "" {
 		return Reply{}, Errorf(EINVALID, "Say why %s gets %s, so that the badge shows it: type `/badge award %s %s WHY`, or `/badge award %s %s https://… WHY` with a link to the work.",

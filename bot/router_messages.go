@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/badgebot/badgebot/issuer"
 )
 
 // The nomination flow's messages. Each is written once here; adapters
@@ -67,7 +69,7 @@ func (r *Router) decidedMessage(n *Nomination, b *Badge, by *actor) Message {
 			m.Text = strings.TrimSuffix(m.Text, ".") + "; approved by " + plain(endorsers(n.Approvals)) + "."
 		}
 		if n.AwardID != "" {
-			m.Link = r.cfg.BaseURL + "/awards/" + n.AwardID
+			m.Link = issuer.AwardURL(r.cfg.BaseURL, n.AwardID)
 		}
 	case NominationRejected:
 		m.Title = "Nomination rejected: " + b.Name
@@ -87,7 +89,7 @@ func (r *Router) decidedMessage(n *Nomination, b *Badge, by *actor) Message {
 		m.Fields = append(m.Fields, Field{Label: "Why rejected", Value: plain(n.DecisionReason)})
 	}
 	if n.AwardID != "" {
-		m.Fields = append(m.Fields, Field{Label: "Award", Value: n.AwardID, URL: r.cfg.BaseURL + "/awards/" + n.AwardID})
+		m.Fields = append(m.Fields, Field{Label: "Award", Value: n.AwardID, URL: issuer.AwardURL(r.cfg.BaseURL, n.AwardID)})
 	}
 	m.Fields = append(m.Fields, Field{Label: "Nomination", Value: "#" + strconv.FormatInt(n.ID, 10)})
 	return m
@@ -102,7 +104,7 @@ func (r *Router) noticeMessage(n *Nomination, b *Badge) Message {
 	case NominationApproved:
 		m.Text = fmt.Sprintf("Good news: your nomination of %s for %s was approved, and the badge is theirs.", who, b.Name)
 		if n.AwardID != "" {
-			m.Link = r.cfg.BaseURL + "/awards/" + n.AwardID
+			m.Link = issuer.AwardURL(r.cfg.BaseURL, n.AwardID)
 		}
 	case NominationRejected:
 		m.Text = fmt.Sprintf("Your nomination of %s for %s was not approved.", who, b.Name)

@@ -21,45 +21,23 @@ type RuleProgress struct {
 func (rs *Rules) RuleBadges() []string { return slices.Clone(rs.badges) }
 
 // Progress returns, for each rule of the badge, how far the person is
-// (personID 0: somebody with no events yet). Like Evaluate, it leaves out
-// events that earned an earlier award of a repeatable badge. It awards
-// nothing.
+// (personID 0: somebody with no events yet). It awards nothing.
 func (rs *Rules) Progress(ctx context.Context, personID int64, badge string) ([]RuleProgress, error) {
-	rules := rs.byBadge[badge]
-	if len(rules) == 0 {
-		return nil, nil
+	j, err := rs.Judge(ctx, personID, badge)
+	return j.Progress, err
+}
+
+// Judge judges the badge's rules for the person as awarding would, with
+// the progress of each rule. It awards nothing.
+func (rs *Rules) Judge(ctx context.Context, personID int64, badge string) (Judgement, error) {
+	if len(rs.byBadge[badge]) == 0 {
+		return Judgement{}, nil
 	}
-	var events []Event
-	if personID != 0 {
-		var kinds []string
-		for _, r := range rules {
-			if !slices.Contains(kinds, r.Event) {
-				kinds = append(kinds, r.Event)
-			}
-		}
-		var err error
-		if events, err = rs.store.PersonEvents(ctx, personID, kinds); err != nil {
-			return nil, err
-		}
-		held, err := rs.store.Awards(ctx, AwardFilter{Badge: badge, PersonID: personID, Revoked: new(false)})
-		if err != nil {
-			return nil, err
-		}
-		used := map[string]bool{}
-		for _, a := range held {
-			for _, e := range a.Evidence {
-				if e.URL != "" {
-					used[e.URL] = true
-				}
-			}
-		}
-		events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(used, &e) })
+	b, err := rs.store.Badge(ctx, badge)
+	if err != nil {
+		return Judgement{}, err
 	}
-	out := make([]RuleProgress, 0, len(rules))
-	for _, r := range rules {
-		out = append(out, RuleProgress{Rule: r, Have: r.bestCount(events), Holds: r.satisfied(events) != nil})
-	}
-	return out, nil
+	return rs.judge(ctx, personID, b, true)
 }
 
 // bestCount counts the matching events, or with a window the most that

@@ -116,7 +116,8 @@ func TestPermissions(t *testing.T) {
 	}{
 		{bob, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
 		{owner2, "award @slack:U0ADA first-pr", "Only the owners of First Pull Request and admins can award it."},
-		{owner2, "award @slack:U0ADA helper answered the forum", "Awarded Helper to @Ada"},
+		{owner2, "award @slack:U0ADA helper answered the forum", "Helper needs 2 approvals"}, // owners nominate it
+		{admin, "award @slack:U0ADA helper answered the forum", "Awarded Helper to @Ada"},
 		{admin, "award @slack:U0BOB first-pr merged the parser", "Awarded First Pull Request to @Bob"},
 		{owner, "revoke abcdefabcdef x", "Only admins can revoke awards."},
 		{owner, "digest now", "Only admins can post the digest"},

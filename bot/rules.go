@@ -171,56 +171,18 @@ func (rs *Rules) OnEvents(ctx context.Context, events []Event) error {
 // award to. With dryRun nothing is awarded; the returned request says what
 // would be.
 func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, badge string, dryRun bool) (*AwardRequest, error) {
-	rules := rs.byBadge[badge]
-	if len(rules) == 0 {
+	if len(rs.byBadge[badge]) == 0 {
 		return nil, nil
-	}
-	var kinds []string
-	for _, r := range rules {
-		if !slices.Contains(kinds, r.Event) {
-			kinds = append(kinds, r.Event)
-		}
 	}
 	b, err := rs.store.Badge(ctx, badge)
 	if err != nil {
 		return nil, fmt.Errorf("rules: badge %q: %w", badge, err)
 	}
-	f := AwardFilter{Badge: badge, PersonID: personID, Revoked: new(false)}
-	if !b.Repeatable {
-		f.Limit = 1 // whether it is held is all that counts
-	}
-	held, err := rs.store.Awards(ctx, f)
-	if err != nil {
+	j, err := rs.judge(ctx, personID, b, false)
+	if err != nil || !j.Earned {
 		return nil, err
 	}
-	if len(held) > 0 && !b.Repeatable {
-		return nil, nil
-	}
-	events, err := rs.store.PersonEvents(ctx, personID, kinds)
-	if err != nil {
-		return nil, err
-	}
-	if len(held) > 0 {
-		// A repeatable badge is earned again for each further run of
-		// events: what earned an earlier award does not count twice.
-		used := map[string]bool{}
-		for _, a := range held {
-			for _, e := range a.Evidence {
-				used[e.URL] = true
-			}
-		}
-		events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(used, &e) })
-	}
-	var evidence []Event
-	var names []string
-	for _, r := range rules {
-		got := r.satisfied(events)
-		if got == nil {
-			return nil, nil
-		}
-		evidence = append(evidence, got...)
-		names = append(names, r.Name)
-	}
+	evidence, names := j.Evidence, j.Rules
 	req := ruleRequest(badge, to, "", names, evidence)
 	if dryRun {
 		return req, nil
@@ -228,11 +190,156 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	// b and held were read just now: the award needs neither read again.
+	// b and the awards held were read just now: the award needs neither
+	// read again.
 	if _, err := rs.svc.award(ctx, *req, b, false); err != nil && ErrorCode(err) != ECONFLICT {
 		return nil, err
 	}
 	return req, nil
+}
+
+// pastAwards is what a person was awarded of one badge before: the awards
+// held, those revoked, and the evidence URLs of both.
+type pastAwards struct {
+	held, revoked int
+	used          map[string]bool
+}
+
+func (p *pastAwards) add(revoked bool, urls []string) {
+	if revoked {
+		p.revoked++
+	} else {
+		p.held++
+	}
+	for _, u := range urls {
+		if u == "" {
+			continue
+		}
+		if p.used == nil {
+			p.used = map[string]bool{}
+		}
+		p.used[u] = true
+	}
+}
+
+// any reports whether the person was ever awarded the badge.
+func (p *pastAwards) any() bool { return p.held+p.revoked > 0 }
+
+// spent reports whether an event was evidence of an earlier award, held or
+// revoked. An event without a URL cannot be told apart from that evidence:
+// it counts towards a first award only.
+func (p *pastAwards) spent(e Event) bool {
+	if e.URL == "" {
+		return p.any()
+	}
+	return usedBy(p.used, &e)
+}
+
+// Judgement is one badge's rules applied to one person's events.
+type Judgement struct {
+	// Progress is, per rule, how far the person is. Towards a further
+	// award of a repeatable badge (or after a revocation) the evidence
+	// of earlier awards does not count; for a badge held that is not
+	// repeatable, it shows the rules over all the person's events.
+	Progress []RuleProgress
+	Held     bool // the person holds the badge (unrevoked)
+	// Barred: the badge is not repeatable and was awarded before (held,
+	// or revoked): its rules award it no more.
+	Barred bool
+	// Earned: every rule holds with events no earlier award used, and
+	// the badge is not barred: it is to be awarded now, with Evidence
+	// (the events that satisfied the rules) and Rules (their names).
+	Earned   bool
+	Evidence []Event
+	Rules    []string
+}
+
+// Missing is how many matching events the person lacks in all.
+func (j Judgement) Missing() int {
+	n := 0
+	for _, p := range j.Progress {
+		n += max(p.Rule.Threshold-p.Have, 0)
+	}
+	return n
+}
+
+// judge is the one rule evaluator: awarding from webhooks (Evaluate) and
+// sweeps, dry runs, progress, why and the digest's near misses all decide
+// here, so they agree. events(i) returns the person's events that rule i
+// may match (more is fine: rules match again); their URLs must be set
+// when past.any(). With progress false the caller only awards, and
+// Progress stays empty.
+func judge(rules []Rule, repeatable bool, past pastAwards, events func(i int) ([]Event, error), progress bool) (Judgement, error) {
+	j := Judgement{Held: past.held > 0, Barred: !repeatable && past.any()}
+	if j.Barred && !progress {
+		return j, nil
+	}
+	// Towards a new award, the evidence of earlier ones does not count;
+	// a badge held that is not repeatable is shown as it was earned.
+	fresh := !(j.Held && !repeatable) && past.any()
+	all := len(rules) > 0
+	for i := range rules {
+		r := &rules[i]
+		evs, err := events(i)
+		if err != nil {
+			return Judgement{}, err
+		}
+		if fresh {
+			evs = slices.DeleteFunc(slices.Clone(evs), past.spent)
+		}
+		got := r.satisfied(evs)
+		if progress {
+			j.Progress = append(j.Progress, RuleProgress{Rule: *r, Have: r.bestCount(evs), Holds: got != nil})
+		}
+		if got == nil {
+			all = false
+			if !progress {
+				break
+			}
+			continue
+		}
+		j.Evidence = append(j.Evidence, got...)
+		j.Rules = append(j.Rules, r.Name)
+	}
+	j.Earned = all && !j.Barred && len(j.Evidence) > 0
+	if !j.Earned {
+		j.Evidence, j.Rules = nil, nil
+	}
+	return j, nil
+}
+
+// judge reads one person's events and awards of badge b and judges its
+// rules.
+func (rs *Rules) judge(ctx context.Context, personID int64, b *Badge, progress bool) (Judgement, error) {
+	rules := rs.byBadge[b.Slug]
+	var past pastAwards
+	var events []Event
+	if personID != 0 {
+		awards, err := rs.store.Awards(ctx, AwardFilter{Badge: b.Slug, PersonID: personID})
+		if err != nil {
+			return Judgement{}, err
+		}
+		for _, a := range awards {
+			var urls []string
+			for _, e := range a.Evidence {
+				urls = append(urls, e.URL)
+			}
+			past.add(a.Revoked, urls)
+		}
+		if !b.Repeatable && past.any() && !progress {
+			return Judgement{Held: past.held > 0, Barred: true}, nil
+		}
+		var kinds []string
+		for _, r := range rules {
+			if !slices.Contains(kinds, r.Event) {
+				kinds = append(kinds, r.Event)
+			}
+		}
+		if events, err = rs.store.PersonEvents(ctx, personID, kinds); err != nil {
+			return Judgement{}, err
+		}
+	}
+	return judge(rules, b.Repeatable, past, func(int) ([]Event, error) { return events, nil }, progress)
 }
 
 // ruleRequest is the award request of a badge its rules earned, with the

@@ -43,6 +43,14 @@ type Service struct {
 	reserving bool // a caller is reserving the spare block
 }
 
+// quiet returns a Service that awards like s but queues no announcement
+// (a backfill announces its awards as one summary). It reserves status
+// list indexes of its own, so both may be used at once. It copies every
+// exported field but Targets (TestQuietCopiesService checks).
+func (s *Service) quiet() *Service {
+	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
+}
+
 // statusBlock is how many status-list indexes are reserved at once: one
 // write per block instead of one per award.
 const statusBlock = 64
@@ -89,7 +97,7 @@ func (s *Service) now() time.Time {
 }
 
 // AwardURL returns the public page of an award.
-func (s *Service) AwardURL(id string) string { return s.BaseURL + "/awards/" + id }
+func (s *Service) AwardURL(id string) string { return issuer.AwardURL(s.BaseURL, id) }
 
 // NominationURL returns the public page of an approved nomination, the
 // evidence of the award it made.
@@ -190,6 +198,11 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 		Via:         awardVia(ctx, req),
 		StatusIndex: idx,
 		Salt:        newSalt(),
+	}
+	if req.byHand() && badge.Approvals > 1 && a.SourceRef == "" {
+		// Only admins (and the CLI and API, which are theirs) award such
+		// a badge by hand: the audit trail says it skipped the approvals.
+		a.SourceRef = fmt.Sprintf("admin override: the badge needs %d approvals", badge.Approvals)
 	}
 	if a.AwardedBy == "" {
 		a.AwardedBy = "badgebot"

@@ -27,10 +27,11 @@ type PersonSelection struct {
 	After, Through int64
 }
 
-// HeldAward is an unrevoked award as a sweep sees it.
+// HeldAward is an award, held or revoked, as a sweep sees it.
 type HeldAward struct {
 	PersonID int64
 	Badge    string
+	Revoked  bool
 	// EvidenceURLs are the URLs of the award's evidence, read only for
 	// the badges the caller asked for (repeatable ones).
 	EvidenceURLs []string
@@ -52,8 +53,9 @@ type SweepStore interface {
 	// FillEvents sets, by ID, the rest of events read by ScanPersonEvents:
 	// Source, Key, Actor, ActorName, URL and Title.
 	FillEvents(ctx context.Context, events []Event) error
-	// HeldAwards returns the unrevoked awards of the selected people,
-	// with the evidence URLs of the badges listed in withEvidence.
+	// HeldAwards returns the awards of the selected people, revoked ones
+	// too (a revoked award is never made again from its evidence), with
+	// the evidence URLs of the badges listed in withEvidence.
 	HeldAwards(ctx context.Context, sel PersonSelection, withEvidence []string) ([]HeldAward, error)
 	// SweepState returns the zero state before the first sweep.
 	SweepState(ctx context.Context) (SweepState, error)
@@ -110,14 +112,6 @@ func NewSweeper(cfg SweeperConfig) *Sweeper {
 		s.quiet = cfg.Service.quiet()
 	}
 	return s
-}
-
-// quiet returns a Service that awards like s but queues no announcement
-// (a backfill announces its awards as one summary). It reserves status
-// list indexes of its own, so both may be used at once. It copies every
-// exported field but Targets: a field added to Service belongs here too.
-func (s *Service) quiet() *Service {
-	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
 }
 
 // SweepOptions choose what a sweep does.
@@ -223,7 +217,7 @@ func (s *Sweeper) sweepLocked(ctx context.Context, opts SweepOptions) (*SweepRep
 		pending, pendingEvidence = pending[:0], 0
 		return err
 	}
-	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*heldInfo) error {
+	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*pastAwards) error {
 		for _, bp := range plan.badges {
 			r, ok, err := ev.award(ctx, s.cfg.Store, plan, bp, held[bp.slug])
 			if err != nil {
@@ -322,7 +316,7 @@ func idChunks(ids []int64) []PersonSelection {
 // person with events and afterChunk after each chunk (which awards what
 // the chunk found, outside the read).
 func (s *Sweeper) scan(ctx context.Context, plan *sweepPlan, chunks []PersonSelection, rep *SweepReport,
-	onPerson func(pid int64, ev *evaluator, held map[string]*heldInfo) error, afterChunk func() error) error {
+	onPerson func(pid int64, ev *evaluator, held map[string]*pastAwards) error, afterChunk func() error) error {
 	if len(plan.kinds) == 0 {
 		return nil // no rules: nothing to read
 	}
@@ -335,25 +329,19 @@ func (s *Sweeper) scan(ctx context.Context, plan *sweepPlan, chunks []PersonSele
 		if err != nil {
 			return err
 		}
-		held := map[int64]map[string]*heldInfo{}
+		held := map[int64]map[string]*pastAwards{}
 		for _, a := range awards {
 			m := held[a.PersonID]
 			if m == nil {
-				m = map[string]*heldInfo{}
+				m = map[string]*pastAwards{}
 				held[a.PersonID] = m
 			}
 			h := m[a.Badge]
 			if h == nil {
-				h = &heldInfo{}
+				h = &pastAwards{}
 				m[a.Badge] = h
 			}
-			h.count++
-			for _, u := range a.EvidenceURLs {
-				if h.used == nil {
-					h.used = map[string]bool{}
-				}
-				h.used[u] = true
-			}
+			h.add(a.Revoked, a.EvidenceURLs)
 		}
 		err = s.cfg.Store.ScanPersonEvents(ctx, sel, plan.kinds, func(pid int64, events []Event) error {
 			rep.People++
@@ -404,25 +392,22 @@ func (s *Sweeper) Near(ctx context.Context, limit int) ([]NearMiss, int, error) 
 	var out []NearMiss
 	total := 0
 	rep := &SweepReport{LastMatch: map[string]time.Time{}}
-	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*heldInfo) error {
+	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*pastAwards) error {
 		for _, bp := range plan.badges {
-			if h := held[bp.slug]; h != nil && h.count > 0 {
-				continue
+			j, err := ev.judge(ctx, s.cfg.Store, plan, bp, held[bp.slug], true)
+			if err != nil {
+				return err
 			}
-			missing, short := 0, -1
-			for _, ri := range bp.rules {
-				r := &plan.rules[ri]
-				if have := r.bestCount(ev.matched[ri]); have < r.Threshold {
-					missing += r.Threshold - have
-					short = ri
-				}
-			}
-			if missing != 1 {
+			if j.Held || j.Barred || j.Missing() != 1 {
 				continue
 			}
 			total++
 			if len(out) < limit {
-				out = append(out, NearMiss{PersonID: pid, Badge: bp.slug, Rule: plan.rules[short]})
+				for _, p := range j.Progress {
+					if !p.Holds {
+						out = append(out, NearMiss{PersonID: pid, Badge: bp.slug, Rule: p.Rule})
+					}
+				}
 			}
 		}
 		return nil

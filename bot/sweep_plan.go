@@ -24,7 +24,8 @@ type sweepPlan struct {
 type badgePlan struct {
 	slug       string
 	repeatable bool
-	rules      []int // indexes into sweepPlan.rules
+	rules      []int  // indexes into sweepPlan.rules
+	list       []Rule // the rules themselves, in that order
 }
 
 // plan reads the badges of the rules. With only set, it keeps the badge
@@ -71,7 +72,7 @@ func (s *Sweeper) plan(ctx context.Context, only string) (*sweepPlan, error) {
 		if only != "" && !slices.ContainsFunc(rules, func(r Rule) bool { return r.Name == only }) {
 			continue
 		}
-		bp := badgePlan{slug: slug, repeatable: b.Repeatable}
+		bp := badgePlan{slug: slug, repeatable: b.Repeatable, list: rules}
 		if b.Repeatable {
 			p.repeatable = append(p.repeatable, slug)
 		}
@@ -95,12 +96,6 @@ func (s *Sweeper) plan(ctx context.Context, only string) (*sweepPlan, error) {
 	sum := sha256.Sum256(buf)
 	p.fingerprint = hex.EncodeToString(sum[:])
 	return p, nil
-}
-
-// heldInfo is what a person holds of one badge.
-type heldInfo struct {
-	count int
-	used  map[string]bool // evidence URLs of the awards (repeatable badges)
 }
 
 // evaluator holds one person's events, grouped by kind and matched per
@@ -153,36 +148,31 @@ func (ev *evaluator) load(events []Event) {
 	}
 }
 
-// award decides whether the loaded person earns the badge now, as
-// Rules.Evaluate does: a badge held is not earned again unless it is
-// repeatable, and then only with events no earlier award used (their URLs
-// are read for that).
-func (ev *evaluator) award(ctx context.Context, store SweepStore, p *sweepPlan, bp badgePlan, h *heldInfo) (SweepResult, bool, error) {
-	if h != nil && h.count > 0 && !bp.repeatable {
-		return SweepResult{}, false, nil
+// award decides whether the loaded person earns the badge now.
+func (ev *evaluator) award(ctx context.Context, store SweepStore, p *sweepPlan, bp badgePlan, h *pastAwards) (SweepResult, bool, error) {
+	j, err := ev.judge(ctx, store, p, bp, h, false)
+	if err != nil || !j.Earned {
+		return SweepResult{}, false, err
 	}
-	var evidence []Event
-	var names []string
-	for _, ri := range bp.rules {
-		events := ev.matched[ri]
-		if h != nil && len(h.used) > 0 {
-			events = slices.Clone(events)
-			if err := store.FillEvents(ctx, events); err != nil {
-				return SweepResult{}, false, err
-			}
-			events = slices.DeleteFunc(events, func(e Event) bool { return usedBy(h.used, &e) })
+	return SweepResult{Request: AwardRequest{Badge: bp.slug}, Rules: j.Rules, evidence: j.Evidence}, true, nil
+}
+
+// judge judges the badge's rules over the loaded person's events, as
+// Rules.Evaluate does (see judge). The URLs of the events are read only
+// when earlier awards' evidence must be told apart.
+func (ev *evaluator) judge(ctx context.Context, store SweepStore, p *sweepPlan, bp badgePlan, h *pastAwards, progress bool) (Judgement, error) {
+	var past pastAwards
+	if h != nil {
+		past = *h
+	}
+	return judge(bp.list, bp.repeatable, past, func(i int) ([]Event, error) {
+		events := ev.matched[bp.rules[i]]
+		if !past.any() {
+			return events, nil
 		}
-		got := p.rules[ri].satisfied(events)
-		if got == nil {
-			return SweepResult{}, false, nil
-		}
-		evidence = append(evidence, got...)
-		names = append(names, p.rules[ri].Name)
-	}
-	if len(evidence) == 0 {
-		return SweepResult{}, false, nil
-	}
-	return SweepResult{Request: AwardRequest{Badge: bp.slug}, Rules: names, evidence: evidence}, true, nil
+		events = slices.Clone(events)
+		return events, store.FillEvents(ctx, events)
+	}, progress)
 }
 
 // finish reads the details of the evidence of rs (URLs, titles, actors)

@@ -87,9 +87,11 @@ func (is *Issuer) ImageURL(a Achievement) string {
 }
 
 // AwardURL is the award page and OB 2.0 assertion id: /awards/{id}.
-func (is *Issuer) AwardURL(id string) string {
-	return is.p.BaseURL + "/awards/" + url.PathEscape(id)
-}
+func (is *Issuer) AwardURL(id string) string { return AwardURL(is.p.BaseURL, id) }
+
+// AwardURL is the page of award id under the public URL base: every
+// /awards/ link is built here, the id escaped.
+func AwardURL(base, id string) string { return base + "/awards/" + url.PathEscape(id) }
 
 // CredentialURL is the OB 3.0 credential id: /awards/{id}/credential.json.
 func (is *Issuer) CredentialURL(id string) string { return is.AwardURL(id) + "/credential.json" }

@@ -153,7 +153,7 @@ func (e *statusEncoder) encode(set []int) (string, error) {
 // sixteen times the W3C minimum.
 const maxStatusListBytes = 16 * StatusListSize / 8
 
-// decodeStatusList reverses encodeStatusList.
+// decodeStatusList reverses statusEncoder.encode.
 func decodeStatusList(enc string) ([]byte, error) {
 	if !strings.HasPrefix(enc, "u") {
 		return nil, errors.New("issuer: encodedList is not multibase base64url (prefix \"u\")")

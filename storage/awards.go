@@ -116,6 +116,9 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 		if err := recordSigningKey(ctx, tx, a); err != nil {
 			return err
 		}
+		if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
+			return err
+		}
 		return insertAnnouncements(ctx, tx, saved, a.ID, now)
 	})
 	if err != nil {
@@ -205,6 +208,55 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 	return a, nil
 }
 
+// closeAnswered approves the pending nominations that award a answers
+// (its badge, for the person pid), in the award's transaction: a
+// nomination never stays open for a badge its nominee was given.
+func closeAnswered(ctx context.Context, tx *sql.Tx, a *bot.Award, pid int64, now time.Time) error {
+	if a.Source == bot.SourceNomination {
+		return nil // its own nomination is decided by the caller; it is the only one pending
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT n.id FROM nominations n
+		JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id
+		WHERE n.badge = ? AND n.status = 'pending' AND i.person_id = ?`, a.Badge, pid)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	by := a.AwardedBy
+	if by == "" {
+		by = "badgebot"
+	}
+	for _, id := range ids {
+		reason := fmt.Sprintf("answered by award %s", a.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE nominations SET status = ?, decided_at = ?, decided_by = ?,
+				decision_reason = ?, award_id = ? WHERE id = ? AND status = 'pending'`,
+			bot.NominationApproved, millis(now), by, reason, a.ID, id); err != nil {
+			return err
+		}
+		if err := auditDecision(ctx, tx, id, bot.AuditApprove, by, a.Via, now, reason); err != nil {
+			return err
+		}
+		rr := bot.ReviewRefresh{Final: true, Message: bot.Message{
+			Text: fmt.Sprintf("Nomination #%d is closed: the badge %s was awarded (award %s).", id, a.Badge, a.ID)}}
+		if err := refreshReviews(ctx, tx, id, rr, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // awardAudit is the audit entry of a new award made at "at" (when it was
 // recorded, whatever date it bears): the rule that fired or the nomination
 // approved.
@@ -214,8 +266,8 @@ func awardAudit(a *bot.Award, at time.Time) bot.AuditEntry {
 	switch a.Source {
 	case bot.SourceNomination:
 		e.NominationID, _ = strconv.ParseInt(a.SourceRef, 10, 64)
-	case bot.SourceRule:
-		e.Detail = a.SourceRef
+	case bot.SourceRule, bot.SourceManual, bot.SourceAPI:
+		e.Detail = a.SourceRef // the rule; for an award by hand, an override
 	}
 	return e
 }

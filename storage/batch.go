@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -70,6 +71,18 @@ func (db *DB) commitLoop() {
 	}
 }
 
+// runWrite runs one write of a batch. A panic in it is its own error: it
+// would otherwise kill the process from the committer goroutine, and the
+// other writes of the batch are kept.
+func runWrite(w *batchWrite, tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("storage: panic in a write: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return w.fn(context.WithoutCancel(w.ctx), tx)
+}
+
 // commitBatch runs ws in one transaction and tells each its outcome.
 func (db *DB) commitBatch(ws []*batchWrite) {
 	errs := make([]error, len(ws))
@@ -103,7 +116,7 @@ func (db *DB) commitBatch(ws []*batchWrite) {
 			failAll(fmt.Errorf("storage: savepoint: %w", err))
 			return
 		}
-		if err := w.fn(context.WithoutCancel(w.ctx), tx); err != nil {
+		if err := runWrite(w, tx); err != nil {
 			errs[i] = err
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch_write"); err != nil {
 				// The failure ended the whole transaction (a full disk,

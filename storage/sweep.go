@@ -186,8 +186,9 @@ func (in interner) get(b []byte) string {
 	return s
 }
 
-// HeldAwards returns the unrevoked awards of the selected people, with
-// the evidence URLs of the awards of the badges in withEvidence.
+// HeldAwards returns the awards of the selected people, revoked ones
+// marked, with the evidence URLs of the awards of the badges in
+// withEvidence.
 func (db *DB) HeldAwards(ctx context.Context, sel bot.PersonSelection, withEvidence []string) ([]bot.HeldAward, error) {
 	if sel.IDs != nil && len(sel.IDs) == 0 {
 		return nil, nil
@@ -203,9 +204,9 @@ func (db *DB) HeldAwards(ctx context.Context, sel bot.PersonSelection, withEvide
 	if err != nil {
 		return nil, fmt.Errorf("storage: held awards: %w", err)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT person_id, badge,
+	rows, err := db.r.QueryContext(ctx, `SELECT person_id, badge, revoked,
 			CASE WHEN badge IN (SELECT value FROM json_each(?)) THEN evidence ELSE '' END
-		FROM awards WHERE NOT revoked AND `+where, append([]any{string(ej)}, args...)...)
+		FROM awards WHERE `+where, append([]any{string(ej)}, args...)...)
 	if err != nil {
 		return nil, dbError(err, "list held awards")
 	}
@@ -214,7 +215,7 @@ func (db *DB) HeldAwards(ctx context.Context, sel bot.PersonSelection, withEvide
 	for rows.Next() {
 		var h bot.HeldAward
 		var evidence string
-		if err := rows.Scan(&h.PersonID, &h.Badge, &evidence); err != nil {
+		if err := rows.Scan(&h.PersonID, &h.Badge, &h.Revoked, &evidence); err != nil {
 			return nil, dbError(err, "list held awards")
 		}
 		if evidence != "" {

@@ -59,7 +59,7 @@ func commands() []command {
 		{"rules run", "[--dry-run] [--rule NAME] [--json]", "run a criteria sweep now; a dry run lists who would be awarded", runRulesRun},
 		{"digest", "[--dry-run] [--force]", "post this period's digest now (once per period unless --force)", runDigest},
 		{"schedule list", "", "list the scheduled jobs and their next runs", runScheduleList},
-		{"schedule run", "JOB", "run one scheduled job now: sweep, backfill, expiry, outbox or digest", runScheduleRun},
+		{"schedule run", "JOB", "run one scheduled job now: sweep, backfill, expiry or digest", runScheduleRun},
 		{"link", "RECIPIENT RECIPIENT", "join two identities into one person", runLink},
 		{"keys list", "[--json]", "list the signing keys", runKeysList},
 		{"keys rotate", "[--json]", "make new signing keys; old ones stay published", runKeysRotate},
@@ -81,6 +81,7 @@ type cli struct {
 	json       bool
 	log        *slog.Logger
 	logLevel   *slog.LevelVar // log_level from the config
+	helpFlags  *flag.FlagSet  // the flag set made last, for printUsage
 }
 
 // newLogger is every command's logger: text to w, and never an e-mail
@@ -117,46 +118,97 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	global := flag.NewFlagSet("badgebot", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.StringVar(&c.configPath, "config", c.configPath, "config file")
-	if err := global.Parse(args); err != nil {
+	if err := global.Parse(args); errors.Is(err, flag.ErrHelp) {
+		c.printHelp()
+		return nil
+	} else if err != nil {
 		return usagef("%v", err)
 	}
 	args = global.Args()
-	if len(args) > 1 && args[0] == "help" {
-		args = append(args[1:], "-h") // help COMMAND is COMMAND -h
-	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		c.printHelp()
 		return nil
 	}
+	if args[0] == "help" {
+		if len(args) == 1 {
+			c.printHelp()
+			return nil
+		}
+		cmd, rest := findCommand(args[1:])
+		if cmd == nil || len(rest) > 0 {
+			return usagef("help: unknown command %q", strings.Join(args[1:], " "))
+		}
+		c.printUsage(ctx, cmd)
+		return nil
+	}
+	cmd, rest := findCommand(args)
+	if cmd == nil {
+		return usagef("unknown command %q", strings.Join(args, " "))
+	}
+	if wantsHelp(rest) {
+		c.printUsage(ctx, cmd)
+		return nil
+	}
+	return cmd.run(ctx, c, rest)
+}
+
+// findCommand returns the command args name and the arguments after its
+// name; nil when there is none.
+func findCommand(args []string) (*command, []string) {
 	cmds := commands()
 	// Longest match first: "badge create" before a one-word command.
 	sort.Slice(cmds, func(i, j int) bool { return len(cmds[i].name) > len(cmds[j].name) })
 	for _, cmd := range cmds {
 		words := strings.Fields(cmd.name)
 		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.name {
-			err := cmd.run(ctx, c, args[len(words):])
-			if errors.Is(err, flag.ErrHelp) {
-				c.printCommandHelp(cmd)
-			}
-			return err
+			return &cmd, args[len(words):]
 		}
 	}
-	return usagef("unknown command %q", strings.Join(args, " "))
+	return nil, nil
+}
+
+// wantsHelp reports whether a command's arguments ask for its usage.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// printUsage prints one command's usage and flags. The flags are those
+// the command declares: it is run with -h, which its flag set answers
+// before the command does anything.
+func (c *cli) printUsage(ctx context.Context, cmd *command) {
+	w := c.env.Stdout
+	if h, ok := commandHelp[cmd.name]; ok {
+		fmt.Fprint(w, h)
+		return
+	}
+	fmt.Fprintf(w, "Usage: badgebot [--config FILE] %s %s\n\n%s.\n", cmd.name, cmd.usage, upperFirst(cmd.help))
+	c.helpFlags = nil
+	if err := cmd.run(ctx, c, []string{"-h"}); errors.Is(err, flag.ErrHelp) && c.helpFlags != nil {
+		fmt.Fprintln(w, "\nFlags:")
+		c.helpFlags.SetOutput(w)
+		c.helpFlags.PrintDefaults()
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // commandHelp is the longer help of the commands that have one, for
 // COMMAND -h.
 var commandHelp = map[string]string{
 	"backup": backupHelp,
-}
-
-// printCommandHelp prints the usage of one command.
-func (c *cli) printCommandHelp(cmd command) {
-	if h, ok := commandHelp[cmd.name]; ok {
-		fmt.Fprint(c.env.Stdout, h)
-		return
-	}
-	fmt.Fprintf(c.env.Stdout, "Usage: badgebot [--config FILE] %s %s\n\n%s\n", cmd.name, cmd.usage, cmd.help)
 }
 
 func (c *cli) printHelp() {
@@ -173,6 +225,7 @@ func (c *cli) printHelp() {
 func (c *cli) flags(name string, withJSON bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	c.helpFlags = fs
 	fs.StringVar(&c.configPath, "config", c.configPath, "config file")
 	if withJSON {
 		fs.BoolVar(&c.json, "json", false, "print JSON")

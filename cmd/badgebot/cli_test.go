@@ -223,3 +223,51 @@ func mustLoad(t *testing.T, path string) Config {
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Help: `badgebot help CMD`, `badgebot CMD -h` and `--help` print that
+// command's usage on stdout and exit 0; `badgebot --help` the overview.
+func TestCLIHelp(t *testing.T) {
+	e := newCLI(t)
+	for _, args := range [][]string{{"award", "-h"}, {"award", "--help"}, {"help", "award"}, {"award", "--badge", "x", "-help"}} {
+		code, out, errs := e.run(args...)
+		if code != exitOK || !strings.Contains(out, "Usage: badgebot [--config FILE] award ") || !strings.Contains(out, "-narrative") || errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		if code, out, errs := e.run(args...); code != exitOK || !strings.Contains(out, "Commands:") || errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	for _, cmd := range commands() {
+		args := append([]string{"help"}, strings.Fields(cmd.name)...)
+		if code, out, errs := e.run(args...); code != exitOK || !strings.Contains(out, cmd.name+" "+cmd.usage) || errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	if code, _, errs := e.run("help", "frobnicate"); code != exitUsage || !strings.Contains(errs, "unknown command") {
+		t.Errorf("help of an unknown command: exit %d, stderr %q", code, errs)
+	}
+}
+
+// The warning that a backfill cannot ask Bugzilla for every product is
+// printed by the backfill, not by every command that builds the jobs.
+func TestCLIBackfillWarningOnlyWhereBackfillRuns(t *testing.T) {
+	e := newCLI(t)
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "[bugzilla]\nurl = \"\"", "[bugzilla]\nurl = \"http://127.0.0.1:1\"", 1))
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"schedule", "list"}, {"rules", "run", "--dry-run"}} {
+		if code, _, errs := e.run(args...); code != exitOK || strings.Contains(errs, "product by product") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errs)
+		}
+	}
+	if _, _, errs := e.run("schedule", "run", "backfill"); !strings.Contains(errs, "product by product") {
+		t.Errorf("the backfill did not warn: %q", errs)
+	}
+}

@@ -39,8 +39,13 @@ func runDigest(ctx context.Context, c *cli, args []string) error {
 		switch {
 		case out.Skipped == bot.DigestEmpty:
 			c.printf("dry run: nothing to report for %s; a real run would post nothing\n", out.Week)
-		case out.AlreadyPosted:
+		case out.Skipped == bot.DigestNoChannel:
+			c.printf("dry run: no announce channel is set up; a real run would post nothing\n")
+		case out.AlreadyPosted && !opts.Force:
 			c.printf("dry run: the digest for %s was posted already; a real run would post it again only with --force\n", out.Week)
+		case out.AlreadyPosted:
+			c.printf("dry run: the digest for %s was posted already; with --force a real run would post it again to %d %s; nothing was posted\n",
+				out.Week, len(out.Out), plural(len(out.Out), "channel"))
 		default:
 			c.printf("dry run: the digest for %s would be posted to %d %s; nothing was posted\n", out.Week, len(out.Out), plural(len(out.Out), "channel"))
 		}

@@ -133,6 +133,10 @@ func TestCLIRulesRunAndDigest(t *testing.T) {
 	if n := len(chat.titled("Weekly badge digest")); n != 4 {
 		t.Errorf("%d digests posted after --force, want 4", n)
 	}
+	if code, out, _ := e.run("digest", "--dry-run", "--force"); code != 0 || strings.Contains(out, "only with --force") ||
+		!strings.Contains(out, "with --force a real run would post it again to 2 channels") {
+		t.Errorf("digest --dry-run --force: %d %q", code, out)
+	}
 
 	if code, out, _ := e.run("schedule", "list"); code != 0 || !strings.Contains(out, "digest    0 16 * * FRI") {
 		t.Errorf("schedule list: %d %q", code, out)

@@ -31,6 +31,9 @@ type jobSet struct {
 	health   *bot.Health
 	backfill *bot.Backfill
 	digester *bot.Digester
+	// unnamed are the Bugzilla rules whose products a backfill cannot
+	// ask for; it warns of them when it runs.
+	unnamed []string
 }
 
 // scheduled returns the sweeper, health check, backfill and digester.
@@ -77,9 +80,8 @@ func (a *App) buildJobs(js *jobSet) error {
 		}
 		bc.GitHub, bc.Repositories = githubSource{gc}, c.GitHub.Repositories
 	}
-	if unnamed := bot.UnnamedProducts(rules); c.Bugzilla.URL != "" && len(unnamed) > 0 {
-		a.Log.Warn("backfill asks Bugzilla product by product: these rules' fixed bugs are caught up only for the products they name outright",
-			"rules", unnamed)
+	if c.Bugzilla.URL != "" {
+		js.unnamed = bot.UnnamedProducts(rules)
 	}
 	if products := bot.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
 		bz, err := bugzilla.NewClient(c.Bugzilla.URL, c.Bugzilla.APIKey, nil)
@@ -203,6 +205,10 @@ func (a *App) backfillJob(ctx context.Context) error {
 	js, err := a.scheduled()
 	if err != nil {
 		return err
+	}
+	if len(js.unnamed) > 0 {
+		a.Log.Warn("backfill asks Bugzilla product by product: these rules' fixed bugs are caught up only for the products they name outright",
+			"rules", js.unnamed)
 	}
 	// A failed source is logged by the backfill, once.
 	if _, err := js.backfill.Run(ctx); err != nil {

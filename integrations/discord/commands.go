@@ -62,7 +62,10 @@ func wordOpt(name, desc string, maxLen int) optSpec {
 // so that nothing can change the table at run time.
 func subcommands() []subSpec {
 	return []subSpec{
-		{path: []string{"help"}, words: "help", desc: "Show what badgebot can do"},
+		{path: []string{"help"}, words: "help", desc: "Show what badgebot can do, or how to use one command",
+			opts: []optSpec{{name: "command", desc: "The command to explain", kind: optChoice, choices: []string{
+				"list", "show", "nominate", "approve", "reject", "award", "revoke", "mine", "of",
+				"progress", "why", "link", "leaderboard", "settings", "digest"}}}},
 		{path: []string{"list"}, words: "list", desc: "List the badges"},
 		{path: []string{"show"}, words: "show", desc: "Show a badge and how to earn it",
 			opts: []optSpec{badgeOpt(true)}},
@@ -88,6 +91,8 @@ func subcommands() []subSpec {
 		{path: []string{"link", "bugzilla"}, groupDesc: "Link an account you own to your badges", words: "link bugzilla",
 			desc: "Link your Bugzilla e-mail address", opts: []optSpec{wordOpt("email", "Your Bugzilla e-mail address", 254)}},
 		{path: []string{"leaderboard"}, words: "leaderboard", desc: "Who holds the most badges"},
+		{path: []string{"settings", "show"}, groupDesc: "Your badgebot settings", words: "settings",
+			desc: "Show your settings"},
 		{path: []string{"settings", "announce"}, groupDesc: "Your badgebot settings", words: "settings announce",
 			desc: "Where your new badges are announced", opts: []optSpec{{name: "where", desc: "public: the channel; dm: to you; off: nowhere",
 				kind: optChoice, required: true, choices: []string{"public", "dm", "off"}}}},

@@ -157,6 +157,7 @@ func TestSlashCommandsBecomeTextCommands(t *testing.T) {
 		names    map[string]string
 	}{
 		{"help", []any{sub("help")}, nil, "help", nil},
+		{"help command", []any{sub("help", str("command", "nominate"))}, nil, "help nominate", nil},
 		{"list", []any{sub("list")}, nil, "list", nil},
 		{"show", []any{sub("show", str("badge", "first-pr"))}, nil, "show first-pr", nil},
 		{"nominate", []any{sub("nominate", usr("user", bob), str("badge", "first-pr"), str("reason", "  great\nwork  "))}, bobResolved,
@@ -182,6 +183,7 @@ func TestSlashCommandsBecomeTextCommands(t *testing.T) {
 		{"link github", []any{group("link", sub("github", str("login", "octocat")))}, nil, "link github octocat", nil},
 		{"link bugzilla", []any{group("link", sub("bugzilla", str("email", "dev@example.org")))}, nil, "link bugzilla dev@example.org", nil},
 		{"leaderboard", []any{sub("leaderboard")}, nil, "leaderboard", nil},
+		{"settings", []any{group("settings", sub("show"))}, nil, "settings", nil},
 		{"settings announce", []any{group("settings", sub("announce", str("where", "dm")))}, nil, "settings announce dm", nil},
 		{"digest", []any{sub("digest")}, nil, "digest now", nil},
 	} {
@@ -392,7 +394,7 @@ func TestCommandDefinitionsGolden(t *testing.T) {
 	for _, s := range subcommands() {
 		words = append(words, s.words)
 	}
-	want := "help list show nominate approve reject award revoke mine of progress why link github link bugzilla leaderboard settings announce digest now"
+	want := "help list show nominate approve reject award revoke mine of progress why link github link bugzilla leaderboard settings settings announce digest now"
 	if got := strings.Join(words, " "); got != want {
 		t.Errorf("subcommands:\n got %s\nwant %s", got, want)
 	}

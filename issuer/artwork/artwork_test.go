@@ -298,12 +298,24 @@ func TestInitialsFallBackToStarInPNG(t *testing.T) {
 	if _, ok := initialsRings("漢", 1); ok {
 		t.Fatal("initialsRings drew a letter the font lacks")
 	}
-	b, err := PNG("kanji", "漢字", 64)
+	const size = 128
+	b, err := PNG("kanji", "漢字", size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The star is filled with ink where the initials would be: its
+	// centre, and a point on its upper arm.
+	d := newDesign("kanji", "漢字")
+	k := float64(size) / canvas
+	for _, p := range []pt{centre().add(pt{0, 6}), centre().add(pt{0, 6 - 20})} {
+		got := color.RGBAModel.Convert(img.At(int(p.x*k), int(p.y*k))).(color.RGBA)
+		if want := d.pal.ink; got.R != want.r || got.G != want.g || got.B != want.b {
+			t.Errorf("pixel at %v is %v, want the star's ink %v", p, got, want)
+		}
 	}
 }
 

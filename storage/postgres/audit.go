@@ -66,8 +66,8 @@ func awardAudit(a *bot.Award, at time.Time) bot.AuditEntry {
 	switch a.Source {
 	case bot.SourceNomination:
 		e.NominationID, _ = strconv.ParseInt(a.SourceRef, 10, 64)
-	case bot.SourceRule:
-		e.Detail = a.SourceRef
+	case bot.SourceRule, bot.SourceManual, bot.SourceAPI:
+		e.Detail = a.SourceRef // the rule; for an award by hand, an override
 	}
 	return e
 }

@@ -105,6 +105,9 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 			return err
 		}
+		if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
+			return err
+		}
 		return insertAnnouncements(ctx, tx, saved, a.ID, now)
 	})
 	if err != nil {
@@ -229,4 +232,45 @@ func scanAward(s pgx.Row) (*bot.Award, error) {
 		a.Credential = nil
 	}
 	return &a, nil
+}
+
+// closeAnswered approves the pending nominations that award a answers
+// (its badge, for the person pid), in the award's transaction, as the
+// SQLite store does: a nomination never stays open for a badge its nominee
+// was given.
+func closeAnswered(ctx context.Context, tx pgx.Tx, a *bot.Award, pid int64, now time.Time) error {
+	if a.Source == bot.SourceNomination {
+		return nil // its own nomination is decided by the caller
+	}
+	rows, err := tx.Query(ctx, `SELECT n.id FROM nominations n
+		JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id
+		WHERE n.badge = $1 AND n.status = 'pending' AND i.person_id = $2 FOR UPDATE OF n`, a.Badge, pid)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	by := a.AwardedBy
+	if by == "" {
+		by = "badgebot"
+	}
+	for _, id := range ids {
+		reason := fmt.Sprintf("answered by award %s", a.ID)
+		if _, err := tx.Exec(ctx, `UPDATE nominations SET status = $1, decided_at = $2, decided_by = $3,
+				decision_reason = $4, award_id = $5 WHERE id = $6 AND status = 'pending'`,
+			bot.NominationApproved, millis(now), by, reason, a.ID, id); err != nil {
+			return err
+		}
+		if err := auditDecision(ctx, tx, id, bot.AuditApprove, by, a.Via, now, reason); err != nil {
+			return err
+		}
+		rr := bot.ReviewRefresh{Final: true, Message: bot.Message{
+			Text: fmt.Sprintf("Nomination #%d is closed: the badge %s was awarded (award %s).", id, a.Badge, a.ID)}}
+		if err := refreshReviews(ctx, tx, id, rr, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -160,16 +160,18 @@ func (db *DB) HeldAwards(ctx context.Context, sel bot.PersonSelection, withEvide
 		withEvidence = []string{}
 	}
 	where, args := selection(sel, 2)
-	rows, err := db.pool.Query(ctx, `SELECT person_id, badge,
+	// Revoked awards too (HeldAward.Revoked): a revocation sticks, and
+	// its evidence never earns the badge again.
+	rows, err := db.pool.Query(ctx, `SELECT person_id, badge, revoked,
 			CASE WHEN badge = ANY($1) THEN evidence ELSE '' END
-		FROM awards WHERE NOT revoked AND `+where, append([]any{withEvidence}, args...)...)
+		FROM awards WHERE `+where, append([]any{withEvidence}, args...)...)
 	if err != nil {
 		return nil, dbError(err, "list held awards")
 	}
 	out, err := collect(rows, func(r pgx.CollectableRow) (bot.HeldAward, error) {
 		var h bot.HeldAward
 		var evidence string
-		if err := r.Scan(&h.PersonID, &h.Badge, &evidence); err != nil {
+		if err := r.Scan(&h.PersonID, &h.Badge, &h.Revoked, &evidence); err != nil {
 			return h, err
 		}
 		if evidence != "" {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -192,7 +193,11 @@ func testReviewUpdatesAndDecision(t *testing.T, open Opener) {
 
 	// The decision: the update still waiting is superseded, both reviews
 	// get the outcome, the event and the notice are stored.
-	a := createAward(t, db, "first-pr", recipient(t, "github:octocat"), t0)
+	a := newAward(t, db, "first-pr", recipient(t, "github:octocat"))
+	a.Source, a.SourceRef = bot.SourceNomination, strconv.FormatInt(n.ID, 10)
+	if err := db.CreateAward(ctx, a, false, nil); err != nil {
+		t.Fatal(err)
+	}
 	ev := &bot.Event{Source: bot.SourceNominationEvent, Kind: bot.EventNominationApproved, Key: "nomination/1",
 		Actor: recipient(t, "github:octocat"), URL: "https://badges.example.org/awards/" + a.ID, OccurredAt: t0}
 	d := &bot.NominationDecision{
