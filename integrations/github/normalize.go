@@ -192,7 +192,14 @@ func (n *normalizer) review(e *gh.PullRequestReviewEvent) {
 
 func (n *normalizer) issue(e *gh.IssuesEvent) {
 	is := e.GetIssue()
-	if e.GetAction() != "closed" || is.IsPullRequest() {
+	if e.GetAction() != "closed" {
+		return
+	}
+	if is == nil { // checked first: go-github's IsPullRequest reads through it
+		n.missing("no issue")
+		return
+	}
+	if is.IsPullRequest() {
 		return
 	}
 	// Servers that predate state_reason send none; then every close counted.
@@ -201,9 +208,6 @@ func (n *normalizer) issue(e *gh.IssuesEvent) {
 	}
 	repo := repoName(e.GetRepo())
 	switch {
-	case is == nil:
-		n.missing("no issue")
-		return
 	case repo == "":
 		n.missing("no repository full_name")
 		return
