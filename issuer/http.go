@@ -29,8 +29,10 @@ const (
 
 // Cache-Control policies.
 const (
-	// Signed credentials never change: revocation goes through the status list.
-	cacheSigned = "public, max-age=3600"
+	// Signed credentials, baked credentials and share cards never change
+	// under their URL: revocation goes through the status list. They carry
+	// strong ETags too.
+	cacheSigned = "public, max-age=31536000, immutable"
 	// Badges, artwork and baked images change only when an admin edits a badge.
 	cacheDocument = "public, max-age=300"
 	// Documents listing keys must show a rotation soon.
@@ -52,6 +54,11 @@ type Handler struct {
 	pages *pages
 	art   memo[artKey, artEntry] // generated artwork: a PNG costs milliseconds to draw
 	jwts  memo[string, string]   // award id → VC-JWT signed on request
+	// statuses keeps the award page's verdicts; cards the share cards.
+	statuses memo[statusKey, statusView]
+	cards    memo[cardKey, artEntry]
+	docs     memo[docKey, artEntry] // signed credentials and baked images
+	rules    func(slug string) []string
 }
 
 // NewHandler returns the handler of the hosted routes of is, reading from
@@ -63,6 +70,7 @@ func NewHandler(is *Issuer, src Source, log *slog.Logger) *Handler {
 	}
 	h := &Handler{is: is, src: src, log: log, pages: newPages(is)}
 	h.art.max, h.jwts.max = maxArtEntries, jwtCacheSize
+	h.statuses.max, h.cards.max, h.docs.max = jwtCacheSize, maxCardEntries, maxDocEntries
 	return h
 }
 
@@ -287,7 +295,24 @@ func (h *Handler) Badge(w http.ResponseWriter, r *http.Request) {
 	case formatJSON, formatOB3:
 		writeBody(w, http.StatusOK, mediaJSONLD, cacheDocument, h.is.AchievementDocument(a))
 	default:
-		h.page(w, r, http.StatusOK, cacheDocument, "badge.html", h.pages.badgePage(a))
+		page, ok := h.pageNumber(w, r)
+		if !ok {
+			return
+		}
+		v := h.pages.badgePage(a)
+		if h.rules != nil {
+			v.Rules = h.rules(a.Slug)
+		}
+		if ps, ok := h.src.(PageSource); ok {
+			es, total, err := ps.Earners(r.Context(), a.Slug, (page-1)*earnersPage, earnersPage)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			v.Earners, v.Total = h.pages.earners(es), total
+			v.Pager = pager(h.is.AchievementURL(a.Slug), page, earnersPage, total)
+		}
+		h.page(w, r, http.StatusOK, cacheDocument, "badge.html", v)
 	}
 }
 
@@ -314,45 +339,72 @@ func (h *Handler) Award(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, status, mediaJSONLD, cacheRevocable, h.is.AssertionOB2(a))
 		return
 	}
-	h.page(w, r, status, cacheRevocable, "award.html", h.pages.awardPage(a))
+	v := h.pages.awardPage(a)
+	if v.Status, err = h.awardStatus(r.Context(), a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.page(w, r, status, cacheRevocable, "award.html", v)
 }
 
 // Credential serves GET /awards/{id}/credential.json: the stored OB 3.0
 // credential with its Data Integrity proof, byte for byte.
 func (h *Handler) Credential(w http.ResponseWriter, r *http.Request) {
-	a, err := h.award(r)
-	if err == nil && len(a.Credential) == 0 {
-		err = ErrNotFound // an award that was never signed
-	}
+	id := r.PathValue("id")
+	e, err := h.docs.get(docKey{id, "credential.json"}, func() (artEntry, error) {
+		a, err := h.award(r)
+		if err == nil && len(a.Credential) == 0 {
+			err = ErrNotFound // an award that was never signed
+		}
+		if err != nil {
+			return artEntry{}, err
+		}
+		return artEntry{body: a.Credential, etag: etagOf(a.Credential)}, nil
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, mediaJSONLD, cacheSigned, a.Credential)
+	serveImmutable(w, r, mediaJSONLD, e)
 }
 
 // CredentialJWT serves GET /awards/{id}/credential.jwt: the stored VC-JWT,
 // or, for an award signed with SignCredential only, one signed now from its
 // credential and kept in memory.
 func (h *Handler) CredentialJWT(w http.ResponseWriter, r *http.Request) {
-	a, err := h.award(r)
-	if err == nil && a.JWT == "" {
-		if len(a.Credential) == 0 {
-			err = ErrNotFound // an award that was never signed
-		} else {
-			a.JWT, err = h.jwts.get(a.ID, func() (string, error) { return h.is.JWTFromCredential(a.Credential) })
+	id := r.PathValue("id")
+	e, err := h.docs.get(docKey{id, "credential.jwt"}, func() (artEntry, error) {
+		a, err := h.award(r)
+		if err == nil && a.JWT == "" {
+			if len(a.Credential) == 0 {
+				err = ErrNotFound // an award that was never signed
+			} else {
+				a.JWT, err = h.jwts.get(a.ID, func() (string, error) { return h.is.JWTFromCredential(a.Credential) })
+			}
 		}
-	}
+		if err != nil {
+			return artEntry{}, err
+		}
+		return artEntry{body: []byte(a.JWT), etag: etagOf([]byte(a.JWT))}, nil
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, mediaJWT, cacheSigned, []byte(a.JWT))
+	serveImmutable(w, r, mediaJWT, e)
 }
+
+// docKey names a signed document kept in memory: they never change, so
+// the hot ones are served without reading the database.
+type docKey struct{ id, name string }
 
 // jwtCacheSize bounds the VC-JWTs signed on request that are kept, so
 // that RS256 runs once per award (per process) and not once per GET.
 const jwtCacheSize = 4096
+
+// maxDocEntries bounds the signed documents and baked images kept (a few
+// kilobytes each, tens for a baked PNG).
+const maxDocEntries = 2048
 
 // Revocations serves GET /revocations: the OB 2.0 RevocationList.
 func (h *Handler) Revocations(w http.ResponseWriter, r *http.Request) {

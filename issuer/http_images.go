@@ -194,32 +194,44 @@ func (h *Handler) baked(w http.ResponseWriter, r *http.Request, ext string) {
 		h.fail(w, r, err)
 		return
 	}
-	text := string(a.Credential)
-	if version == bake.VersionOB2 {
-		text = string(h.is.AssertionOB2(a))
-	} else if text == "" {
+	if version == bake.VersionOB3 && len(a.Credential) == 0 {
 		h.fail(w, r, fmt.Errorf("issuer: award %q has no credential: %w", a.ID, ErrNotFound))
 		return
 	}
-	var (
-		body  []byte
-		ctype string
-	)
+	var art artEntry
+	ctype := mediaPNG
 	if ext == "png" {
-		var e artEntry
-		if e, err = h.badgePNG(a.Badge); err == nil {
-			body, err = bake.PNG(e.body, pngKeyword(version), text)
-		}
-		ctype = mediaPNG
+		art, err = h.badgePNG(a.Badge)
 	} else {
-		var e artEntry
-		if e, err = h.badgeSVG(a.Badge); err == nil {
-			body, err = bake.SVG(e.body, version, text)
-		}
+		art, err = h.badgeSVG(a.Badge)
 		ctype = mediaSVG
 	}
 	if err != nil {
 		h.fail(w, r, fmt.Errorf("issuer: baking award %q: %w", a.ID, err))
+		return
+	}
+	// A baked image changes only with the badge's artwork, or, for the
+	// OB 2.0 assertion, when the award is revoked: bake it once per state.
+	key := docKey{a.ID, fmt.Sprintf("badge.%s %s %s %t", ext, version, art.etag, a.Revoked && version == bake.VersionOB2)}
+	e, err := h.docs.get(key, func() (artEntry, error) {
+		text := string(a.Credential)
+		if version == bake.VersionOB2 {
+			text = string(h.is.AssertionOB2(a))
+		}
+		var body []byte
+		var err error
+		if ext == "png" {
+			body, err = bake.PNG(art.body, pngKeyword(version), text)
+		} else {
+			body, err = bake.SVG(art.body, version, text)
+		}
+		if err != nil {
+			return artEntry{}, fmt.Errorf("issuer: baking award %q: %w", a.ID, err)
+		}
+		return artEntry{body: body, etag: etagOf(body)}, nil
+	})
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	name := a.Badge.Slug + "-" + a.ID
@@ -230,10 +242,21 @@ func (h *Handler) baked(w http.ResponseWriter, r *http.Request, ext string) {
 	if cd := mime.FormatMediaType("inline", map[string]string{"filename": name + "." + ext}); cd != "" {
 		hd.Set("Content-Disposition", cd)
 	}
+	if version == bake.VersionOB3 {
+		// The credential never changes; revocation is in the status list.
+		serveImmutable(w, r, ctype, e)
+		return
+	}
+	// The OB 2.0 assertion says whether the award is revoked: revalidate.
+	hd.Set("ETag", e.etag)
+	if notModified(r, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if ctype == mediaSVG {
 		hd.Set("Content-Security-Policy", svgImagePolicy)
 	}
-	writeBody(w, http.StatusOK, ctype, cacheDocument, body)
+	writeBody(w, http.StatusOK, ctype, cacheRevocable, e.body)
 }
 
 // pngKeyword is the iTXt keyword of a baking version.

@@ -91,7 +91,7 @@ func TestRoutes(t *testing.T) {
 		{"/awards/a1b2c3?format=ob2", acceptBrowser, 200, mediaJSONLD, cacheRevocable, true, f.is.AssertionOB2(alice)},
 		{"/awards/a1b2c3", acceptBrowser, 200, mediaHTML, cacheRevocable, true, html("First Pull Request awarded to alice")},
 		{"/awards/r4", "", 410, mediaJSONLD, cacheRevocable, true, f.is.AssertionOB2(f.award("r4"))},
-		{"/awards/r4", acceptBrowser, 410, mediaHTML, cacheRevocable, true, []byte("This badge was revoked")},
+		{"/awards/r4", acceptBrowser, 410, mediaHTML, cacheRevocable, true, []byte("this badge was revoked")},
 		{"/awards/a1b2c3/credential.json", "", 200, mediaJSONLD, cacheSigned, false, alice.Credential},
 		{"/awards/a1b2c3/credential.json", acceptBrowser, 200, mediaJSONLD, cacheSigned, false, alice.Credential},
 		{"/awards/r4/credential.json", "", 200, mediaJSONLD, cacheSigned, false, f.award("r4").Credential},

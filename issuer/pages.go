@@ -2,7 +2,9 @@ package issuer
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -20,11 +22,21 @@ import (
 //go:embed templates/*.html static/style.css
 var pageFS embed.FS
 
-// pagePolicy is the Content-Security-Policy of the pages: no scripts, the
-// inline style sheet, images from anywhere (badge artwork lives on the
-// public URL, which may differ from the host serving the page behind a
-// proxy).
-const pagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// pagePolicy is the Content-Security-Policy of the pages: no scripts but
+// the award page's copy-link script (allowed by its hash), the inline
+// style sheet, images from anywhere (badge artwork lives on the public
+// URL, which may differ from the host serving the page behind a proxy).
+var pagePolicy = "default-src 'none'; script-src '" + copyScriptHash + "'; style-src 'unsafe-inline'; img-src * data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// copyScript makes the award page's "Copy link" button copy the link; the
+// link stays in a read-only text field for browsers without scripts.
+const copyScript = `document.querySelectorAll("button[data-copy]").forEach(function(b){b.hidden=false;b.addEventListener("click",function(){navigator.clipboard.writeText(b.dataset.copy).then(function(){b.textContent="Link copied"})})})`
+
+// copyScriptHash is the CSP source of copyScript.
+var copyScriptHash = func() string {
+	sum := sha256.Sum256([]byte(copyScript))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
 
 // pages renders the HTML pages of one issuer.
 type pages struct {
@@ -40,9 +52,10 @@ func newPages(is *Issuer) *pages {
 		panic(fmt.Sprintf("issuer: reading embedded style sheet: %v", err))
 	}
 	funcs := template.FuncMap{
-		"css":  func() template.CSS { return template.CSS(css) },
-		"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"css":        func() template.CSS { return template.CSS(css) },
+		"copyScript": func() template.JS { return template.JS(copyScript) },
+		"date":       func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return "1 " + one
@@ -50,7 +63,7 @@ func newPages(is *Issuer) *pages {
 			return strconv.Itoa(n) + " " + many
 		},
 	}
-	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html"}
+	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html", "home.html", "leaderboard.html"}
 	p := &pages{is: is, t: make(map[string]*template.Template, len(names))}
 	for _, name := range names {
 		p.t[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(pageFS, "templates/base.html", "templates/"+name))
@@ -74,8 +87,11 @@ func (p *pages) write(w http.ResponseWriter, status int, cache, name string, dat
 // writeError sends the small HTML error page.
 func (p *pages) writeError(w http.ResponseWriter, status int, msg string) {
 	title := http.StatusText(status)
-	if status == http.StatusNotFound {
+	switch status {
+	case http.StatusNotFound:
 		title = "Page not found"
+	case http.StatusGone:
+		title = "Gone"
 	}
 	data := errorPage{pageHead: p.head(title, ""), Status: status, Message: msg}
 	if err := p.write(w, status, cacheNone, "error.html", data); err != nil {
@@ -85,9 +101,11 @@ func (p *pages) writeError(w http.ResponseWriter, status int, msg string) {
 
 // siteView is what the layout shows of the issuer.
 type siteView struct {
-	Name      string
-	URL       string // the issuer page
-	BadgesURL string
+	Name           string
+	URL            string // the issuer page
+	HomeURL        string
+	BadgesURL      string
+	LeaderboardURL string
 }
 
 // linkView is one link to another representation.
@@ -104,6 +122,7 @@ type pageHead struct {
 	Title       string
 	Description string
 	Alternates  []linkView
+	OG          *ogView // Open Graph and Twitter card tags; nil: none
 }
 
 type badgeView struct {
@@ -112,6 +131,7 @@ type badgeView struct {
 	Criteria    string
 	URL         string
 	ImageURL    string
+	Count       int // awards, where a list shows it
 }
 
 type evidenceView struct {
@@ -145,8 +165,13 @@ type badgesPage struct {
 
 type badgePage struct {
 	pageHead
-	Badge badgeView
-	Links []linkView
+	Badge    badgeView
+	Links    []linkView
+	Rules    []string // how it is awarded automatically, in plain words
+	Nominate string   // the chat command that nominates someone for it
+	Earners  []earnerView
+	Total    int
+	Pager    pagerView
 }
 
 type awardPage struct {
@@ -163,6 +188,10 @@ type awardPage struct {
 	OB3              []linkView
 	OB2              []linkView
 	VerifyURL        string
+	URL              string // this page, to copy and share
+	Status           statusView
+	Downloads        []linkView
+	LinkedInURL      string
 }
 
 type personPage struct {
@@ -180,9 +209,11 @@ type errorPage struct {
 func (p *pages) head(title, description string, alternates ...linkView) pageHead {
 	return pageHead{
 		Site: siteView{
-			Name:      p.is.p.Name,
-			URL:       p.is.IssuerID(),
-			BadgesURL: p.is.p.BaseURL + "/badges",
+			Name:           p.is.p.Name,
+			URL:            p.is.IssuerID(),
+			HomeURL:        p.is.p.BaseURL + "/",
+			BadgesURL:      p.is.p.BaseURL + "/badges",
+			LeaderboardURL: p.is.p.BaseURL + "/leaderboard",
 		},
 		Title:       title,
 		Description: description,
@@ -245,8 +276,11 @@ func (p *pages) badgesPage(badges []Achievement) badgesPage {
 
 func (p *pages) badgePage(a Achievement) badgePage {
 	ach := p.is.AchievementURL(a.Slug)
+	head := p.head(a.Name, a.Description, linkView{URL: ach + "?format=ob3", Type: mediaJSONLD})
+	head.OG = &ogView{Title: a.Name, Description: a.Description, URL: ach, Image: p.is.ImageURL(a), ImageAlt: a.Name + " badge artwork"}
 	return badgePage{
-		pageHead: p.head(a.Name, a.Description, linkView{URL: ach + "?format=ob3", Type: mediaJSONLD}),
+		pageHead: head,
+		Nominate: "/badge nominate @someone " + a.Slug + " why they earned it",
 		Badge:    p.badge(a),
 		Links: []linkView{
 			{Label: "Achievement", URL: ach + "?format=ob3", Note: "Open Badges 3.0"},
@@ -276,7 +310,15 @@ func (p *pages) awardPage(a Award) awardPage {
 		RevokedAt:        a.RevokedAt,
 		RevocationReason: hideEmails(a.RevocationReason),
 		VerifyURL:        p.is.CredentialURL(a.ID),
+		URL:              award,
+		LinkedInURL:      p.linkedInURL(a),
 	}
+	desc := a.Badge.Description
+	if holder != "" {
+		desc = holder + " earned " + a.Badge.Name + " from " + p.is.p.Name + ". " + desc
+	}
+	v.OG = &ogView{Type: "article", Title: title, Description: desc, URL: award, Image: award + "/card.png",
+		ImageAlt: a.Badge.Name + " badge", Large: true}
 	for _, e := range a.Evidence {
 		v.Evidence = append(v.Evidence, evidenceFor(e))
 	}
@@ -298,6 +340,14 @@ func (p *pages) awardPage(a Award) awardPage {
 		v.OB2 = append(v.OB2, linkView{Label: "badge.png", URL: award + "/badge.png?format=ob2", Note: "baked image"})
 	}
 	v.OB2 = append(v.OB2, linkView{Label: "badge.svg", URL: award + "/badge.svg?format=ob2", Note: "baked image"})
+	if len(a.Credential) > 0 {
+		if hasPNG {
+			v.Downloads = append(v.Downloads, linkView{Label: "Image (PNG)", URL: award + "/badge.png", Note: "the badge with its credential baked in"})
+		}
+		v.Downloads = append(v.Downloads, linkView{Label: "Image (SVG)", URL: award + "/badge.svg", Note: "the badge with its credential baked in"},
+			linkView{Label: "Credential (JSON)", URL: p.is.CredentialURL(a.ID), Note: "credential.json"},
+			linkView{Label: "Credential (VC-JWT)", URL: p.is.CredentialJWTURL(a.ID), Note: "credential.jwt"})
+	}
 	return v
 }
 
@@ -334,11 +384,15 @@ func (p *pages) personPage(name string, awards []Award) personPage {
 		pageHead: p.head(name, "Open Badges awarded to "+name+" by "+p.is.p.Name+"."),
 		Name:     name,
 	}
+	v.OG = &ogView{Type: "profile", Title: name + " · " + p.is.p.Name, Description: v.Description, URL: p.is.PersonURL(name)}
 	for _, a := range awards {
 		if a.Revoked {
 			continue
 		}
 		v.Awards = append(v.Awards, awardCard{Badge: p.badge(a.Badge), URL: p.is.AwardURL(a.ID), Issued: a.IssuedAt})
+		if v.OG.Image == "" {
+			v.OG.Image, v.OG.ImageAlt = p.is.ImageURL(a.Badge), a.Badge.Name+" badge artwork"
+		}
 	}
 	return v
 }

@@ -153,6 +153,8 @@ func mergePeople(ctx context.Context, tx *sql.Tx, keep, gone int64) error {
 		`UPDATE events SET person_id = ?1 WHERE person_id = ?2`,
 		`UPDATE identities SET person_id = ?1 WHERE person_id = ?2`,
 		`UPDATE handle_redirects SET person_id = ?1 WHERE person_id = ?2`,
+		// gone's page moves to keep's: its handle redirects there.
+		`INSERT OR REPLACE INTO handle_redirects (old_handle, person_id) SELECT handle, ?1 FROM people WHERE id = ?2`,
 		`DELETE FROM people WHERE id = ?2`,
 	}
 	for _, q := range stmts {

@@ -409,7 +409,7 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 			}
 		}
 		if err != nil {
-			a.writeError(w, r, err)
+			a.pageError(is, w, r, err)
 			return
 		}
 		awards, err := a.DB.Awards(ctx, bot.AwardFilter{PersonID: p.ID, Revoked: new(false)})

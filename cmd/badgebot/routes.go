@@ -20,6 +20,11 @@ func (a *App) routes() (http.Handler, error) {
 
 	// Open Badges: issuer profile, badge classes, awards, revocation, keys.
 	is := issuer.NewHandler(a.Issuer, a.Source, a.Log)
+	if rules, err := a.rules(); err == nil {
+		is.SetBadgeRules(ruleWords(rules))
+	}
+	handle("GET /{$}", is.Home)
+	handle("GET /leaderboard", is.Leaderboard)
 	handle("GET /issuer", is.Profile)
 	handle("GET /issuer/keys/{id}", is.Key)
 	handle("GET /badges", is.Badges)
@@ -31,6 +36,7 @@ func (a *App) routes() (http.Handler, error) {
 	handle("GET /awards/{id}/credential.jwt", is.CredentialJWT)
 	handle("GET /awards/{id}/badge.png", is.BakedPNG)
 	handle("GET /awards/{id}/badge.svg", is.BakedSVG)
+	handle("GET /awards/{id}/card.png", is.Card)
 	handle("GET /revocations", is.Revocations)
 	handle("GET /status/{list}", is.StatusList)
 	handle("GET /.well-known/jwks.json", is.JWKS)
@@ -55,6 +61,9 @@ func (a *App) routes() (http.Handler, error) {
 
 	// Chat platforms.
 	a.chatRoutes(mux, m.wrap)
+
+	// Everything else: the HTML 404 page to browsers, JSON to the rest.
+	mux.Handle("/", m.wrap("/", http.HandlerFunc(is.NotFound)))
 
 	return recoverer(a.Log, mux), nil
 }
