@@ -66,7 +66,13 @@ func (r *Router) decidedMessage(n *Nomination, b *Badge, by *actor) Message {
 		m.Title = "Nomination approved: " + b.Name
 		m.Text = fmt.Sprintf("%s was awarded %s, nominated by %s.", who, b.Name, from)
 		if len(n.Approvals) > 0 {
-			m.Text = strings.TrimSuffix(m.Text, ".") + "; approved by " + plain(endorsers(n.Approvals)) + "."
+			// Approvers are named the way the nominee is: a mention where
+			// the platform has them.
+			names := make([]string, 0, len(n.Approvals))
+			for _, e := range n.Approvals {
+				names = append(names, mentionKey(&m, &actor{r: e.Who, name: e.Name}))
+			}
+			m.Text = strings.TrimSuffix(m.Text, ".") + "; approved by " + strings.Join(names, ", ") + "."
 		}
 		if n.AwardID != "" {
 			m.Link = issuer.AwardURL(r.cfg.BaseURL, n.AwardID)

@@ -23,8 +23,25 @@ const (
 	maxActionIDChars = 255
 	maxButtonsPerRow = 25
 	maxFallbackChars = 3000
-	linkLabel        = "View award"
 )
+
+// linkLabel names the page a message links to: an award, a badge, a
+// person's page or the badge directory.
+func linkLabel(link string) string {
+	switch {
+	case strings.Contains(link, "/awards/"):
+		return "View award"
+	case strings.Contains(link, "/badges/"):
+		return "View badge"
+	case strings.Contains(link, "/people/"):
+		return "View profile"
+	case strings.HasSuffix(link, "/badges"):
+		return "View badges"
+	case strings.Contains(link, "/nominations/"):
+		return "View nomination"
+	}
+	return "Open"
+}
 
 // placeholder matches the core's mention placeholders, "{{slack:U024BE7LH}}"
 // or, for a person with no identity, "{{handle}}".
@@ -72,7 +89,7 @@ func render(m bot.Message) []slack.Block {
 	blocks = append(blocks, fieldSections(m)...)
 	if link := linkURL(m.Link); link != "" {
 		blocks = append(blocks, slack.NewContextBlock("",
-			slack.NewTextBlockObject(slack.MarkdownType, "<"+link+"|"+linkLabel+">", false, false)))
+			slack.NewTextBlockObject(slack.MarkdownType, "<"+link+"|"+linkLabel(link)+">", false, false)))
 	}
 	blocks = append(blocks, actionBlocks(m.Buttons)...)
 	return blocks

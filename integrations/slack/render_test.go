@@ -239,3 +239,18 @@ func TestRenderHostileGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkLabel: a message's link is labelled for the page it opens, so a
+// profile link is not called "View award".
+func TestLinkLabel(t *testing.T) {
+	for link, want := range map[string]string{
+		"https://badges.example.org/awards/a1b2":     "View award",
+		"https://badges.example.org/people/alice":    "View profile",
+		"https://badges.example.org/badges/first-pr": "View badge",
+		"https://badges.example.org/badges":          "View badges",
+	} {
+		if got := linkLabel(link); got != want {
+			t.Errorf("linkLabel(%s) = %q, want %q", link, got, want)
+		}
+	}
+}
