@@ -24,6 +24,7 @@ type publicFixture struct {
 func startPublic(t *testing.T) *publicFixture {
 	t.Helper()
 	app := startApp(t, func(c *Config) {
+		c.Rules = append([]RuleConfig(nil), c.Rules...) // not the loaded config's array
 		for i := range c.Rules {
 			if c.Rules[i].Name == "first-merged-pr" {
 				c.Rules[i].Repositories = []string{"octo-org/*"}
