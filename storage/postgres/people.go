@@ -158,6 +158,9 @@ func mergePeople(ctx context.Context, tx pgx.Tx, keep, gone int64) error {
 		`UPDATE events SET person_id = $1 WHERE person_id = $2`,
 		`UPDATE identities SET person_id = $1 WHERE person_id = $2`,
 		`UPDATE handle_redirects SET person_id = $1 WHERE person_id = $2`,
+		// gone's page moves to keep's: its handle redirects there.
+		`INSERT INTO handle_redirects (old_handle, person_id) SELECT handle, $1 FROM people WHERE id = $2 AND $1 <> $2
+			ON CONFLICT ((lower(old_handle))) DO UPDATE SET person_id = excluded.person_id`,
 		`DELETE FROM people WHERE id = $2 AND $1 <> $2`,
 	}
 	for _, q := range stmts {
