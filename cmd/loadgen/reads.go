@@ -30,7 +30,7 @@ func readLoad(bin, logFile string, senders int, d time.Duration) error {
 	var ids []string
 	for i := range 20 {
 		out, err := exec.Command(bin, "--config", filepath.Join(dir, "badgebot.toml"), "award", "--badge", "first-pr",
-			"--to", fmt.Sprintf("github:reader-%d", i), "--json").Output()
+			"--to", fmt.Sprintf("github:reader-%d", i), "--narrative", "Read-load fixture", "--json").Output()
 		if err != nil {
 			return fmt.Errorf("award: %w", err)
 		}
