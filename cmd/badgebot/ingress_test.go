@@ -157,8 +157,13 @@ func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
 	app := startAppLogging(t, func(c *Config) { c.Privacy.DeliveryRetention = "30d" }, logs)
 	ctx := context.Background()
 	body := githubPayload(t, "pull_request.closed.merged.json")
-	for id, age := range map[string]time.Duration{"old": 31 * 24 * time.Hour, "new": time.Hour} {
-		d := bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body, ReceivedAt: time.Now().Add(-age)}
+	// In the order they arrived: retention walks deliveries by id and stops
+	// at the first one still within the retention.
+	for _, c := range []struct {
+		id  string
+		age time.Duration
+	}{{"old", 31 * 24 * time.Hour}, {"new", time.Hour}} {
+		d := bot.Delivery{Source: bot.PlatformGitHub, ID: c.id, Type: "pull_request", Body: body, ReceivedAt: time.Now().Add(-c.age)}
 		if _, err := app.DB.SaveDelivery(ctx, d); err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,7 @@ func (db *DB) Leaderboard(ctx context.Context, limit int) ([]bot.LeaderboardEntr
 	}
 	rows, err := db.pool.Query(ctx, `SELECT p.id, p.handle, p.name, count(*) AS n
 		FROM awards a JOIN people p ON p.id = a.person_id
-		WHERE NOT a.revoked
+		WHERE NOT a.revoked AND p.announce <> 'off'
 		GROUP BY p.id ORDER BY n DESC, p.handle LIMIT $1`, limit)
 	if err != nil {
 		return nil, dbError(err, "leaderboard")
