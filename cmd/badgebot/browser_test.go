@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -77,7 +78,7 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profileDir(t)),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
@@ -183,4 +184,27 @@ func TestBrowserPages(t *testing.T) {
 	if len(foreign) > 0 {
 		t.Errorf("requests left for other hosts: %v", foreign)
 	}
+}
+
+// profileDir is a browser profile directory removed after the test. Chromium's
+// helper processes may still be writing their cache for a moment after the
+// browser was stopped, so removal is retried instead of failing the test
+// the way t.TempDir's cleanup does.
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "badgebot-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("browser profile %s left behind: %v", dir, err)
+	})
+	return dir
 }
