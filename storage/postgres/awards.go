@@ -102,6 +102,13 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 		if err != nil {
 			return err
 		}
+		// The key that signed it, so that a start missing it is refused.
+		if a.SigningKey != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
+				ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
+				return err
+			}
+		}
 		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 			return err
 		}

@@ -32,6 +32,7 @@ type DB interface {
 	bot.RuleStore
 	bot.AuditStore
 	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
+	SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error)
 	NextStatusIndex(ctx context.Context) (int, error)
 	SetNow(now func() time.Time)
 	Close() error
@@ -64,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"Badges", testBadges},
 		{"NextStatusIndex", testNextStatusIndex},
 		{"CreateAward", testCreateAward},
+		{"SigningKeysRecordedWithAwards", testSigningKeysRecordedWithAwards},
 		{"AwardsOnceIndex", testAwardsOnceIndex},
 		{"CreateAwardConcurrent", testCreateAwardConcurrent},
 		{"AwardsFilter", testAwardsFilter},
