@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -215,5 +216,35 @@ func TestCLIAuditTrail(t *testing.T) {
 	}
 	if code, out, _ := e.run("audit", "--since", "2999-01-01"); code != 0 || !strings.Contains(out, "no actions") {
 		t.Errorf("audit --since the future: %d %s", code, out)
+	}
+}
+
+// TestNominationPageHidesOldAddresses: a reason stored before addresses
+// were refused at input shows no address on the nomination page, for
+// people and machines alike.
+func TestNominationPageHidesOldAddresses(t *testing.T) {
+	app := startApp(t, nil)
+	if got := slackCmd(t, app, "U0ADA", "Ada", "nominate @slack:U0BOB helping-hand Untangled the release notes"); !strings.Contains(got, "Nomination #1") {
+		t.Fatalf("nominate: %q", got)
+	}
+	if got := slackCmd(t, app, "U0ADMIN", "Adele", "approve 1"); !strings.Contains(got, "Approved") {
+		t.Fatalf("approve: %q", got)
+	}
+	ctx := context.Background()
+	n, err := app.DB.Nomination(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Reason = "Mailed carol@example.org the release notes" // as an older version stored it
+	v, err := app.nominationView(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(toNominationJSON(app.Service, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(body), "carol@") || !strings.Contains(string(body), "Mailed") {
+		t.Errorf("nomination JSON %s: want the reason without its address", body)
 	}
 }

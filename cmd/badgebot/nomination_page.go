@@ -73,7 +73,9 @@ func (a *App) nominationView(ctx context.Context, n *bot.Nomination) (issuer.Nom
 		return v, err
 	}
 	for _, e := range n.Backers() {
-		x := issuer.Endorser{Reason: e.Reason, At: e.At}
+		// Addresses are refused at input now; a reason stored before that
+		// still shows none, on the page and in its JSON alike.
+		x := issuer.Endorser{Reason: bot.RedactEmails(e.Reason), At: e.At}
 		if x.Name, x.URL, err = who(e.Who); err != nil {
 			return v, err
 		}
