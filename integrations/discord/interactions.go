@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/reqbody"
 	"github.com/bwmarrin/discordgo"
 )
 
@@ -130,14 +130,11 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "use POST", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, fmt.Sprintf("body over %d bytes", MaxBodyBytes), http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "reading body failed", http.StatusBadRequest)
+	// Read through the process's budget for unsigned bodies (DESIGN §7):
+	// many slow clients hold no more than it.
+	body, status, reason := reqbody.ReadAll(w, r, MaxBodyBytes)
+	if status != 0 {
+		http.Error(w, reason, status)
 		return
 	}
 	if err := a.verify(r.Header, body); err != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/badgebot/badgebot/internal/reqbody"
 )
 
 const (
@@ -24,10 +26,7 @@ const (
 	headerRetryNum  = "X-Slack-Retry-Num"
 )
 
-var (
-	errTimestamp = errors.New("request timestamp missing, malformed or more than 5 minutes off")
-	errTooLarge  = errors.New("request body too large")
-)
+var errTimestamp = errors.New("request timestamp missing, malformed or more than 5 minutes off")
 
 // Commands serves POST /slack/commands: slash commands, answered in the
 // response body (ephemeral for private replies, in_channel otherwise).
@@ -166,13 +165,11 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, false
 	}
-	body, err := readBody(w, r)
-	if errors.Is(err, errTooLarge) {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return nil, false
-	}
-	if err != nil {
-		http.Error(w, "cannot read request body", http.StatusBadRequest)
+	// Read through the process's budget for unsigned bodies (DESIGN §7):
+	// many slow clients hold no more than it.
+	body, status, reason := reqbody.ReadAll(w, r, maxBody)
+	if status != 0 {
+		http.Error(w, reason, status)
 		return nil, false
 	}
 	if err := a.verify(r.Header, body, time.Now()); err != nil {
@@ -181,17 +178,6 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	return body, true
-}
-
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > maxBody {
-		return nil, errTooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, errTooLarge
-	}
-	return body, err
 }
 
 // verify checks Slack's v0 signature over the raw body with the signing

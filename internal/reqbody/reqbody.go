@@ -20,6 +20,7 @@
 package reqbody
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -330,3 +331,22 @@ func (bg *Budget) busy(w http.ResponseWriter) (*Body, int, string) {
 var Shared = sync.OnceValue(func() *Budget { return NewBudget(DefaultBudget, DefaultWait) })
 
 func tooLarge(limit int64) string { return fmt.Sprintf("body larger than %d bytes", limit) }
+
+// ReadAll reads a small body (a chat request) through the shared budget
+// and returns a copy the caller owns. The budget bounds the slow part,
+// bytes arriving from a client whose signature is not checked yet; the
+// copy lives only from the last byte to the caller's check. It fails as
+// Read does: nil, the status and a reason to reply with.
+func ReadAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, string) {
+	bg := Shared()
+	b, status, reason := bg.Read(w, r, limit)
+	if status != 0 {
+		return nil, status, reason
+	}
+	defer bg.Release(b)
+	joined, status, reason := bg.Join(w, r, b)
+	if status != 0 {
+		return nil, status, reason
+	}
+	return bytes.Clone(joined), 0, ""
+}

@@ -480,3 +480,34 @@ func BenchmarkReadLarge(b *testing.B) {
 		bg.Release(buf)
 	}
 }
+
+// TestReadAllHoldsBudgetWhileUnsigned: a chat body still arriving is held
+// in the shared budget (so slow unsigned clients are bounded with the
+// webhooks'), and the copy handed back leaves nothing charged.
+func TestReadAllHoldsBudgetWhileUnsigned(t *testing.T) {
+	before := Shared().InUse()
+	pr, pw := io.Pipe()
+	r := httptest.NewRequest(http.MethodPost, "/slack/commands", pr)
+	done := make(chan []byte)
+	go func() {
+		body, status, reason := ReadAll(httptest.NewRecorder(), r, 1<<20)
+		if status != 0 {
+			t.Errorf("ReadAll: %d %s", status, reason)
+		}
+		done <- body
+	}()
+	first := bytes.Repeat([]byte("a"), 1000)
+	pw.Write(first) // returns once ReadAll has read it into a chunk
+	if got := Shared().InUse(); got < before+ChunkSize {
+		t.Errorf("budget in use while the body arrives: %d, want at least a chunk more than %d", got, before)
+	}
+	pw.Write([]byte("b"))
+	pw.Close()
+	body := <-done
+	if want := append(first, 'b'); !bytes.Equal(body, want) {
+		t.Errorf("body %d bytes, want %d", len(body), len(want))
+	}
+	if got := Shared().InUse(); got != before {
+		t.Errorf("budget in use after ReadAll: %d, want %d", got, before)
+	}
+}
