@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"image/png"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -188,6 +191,42 @@ func readImage(path string) ([]byte, string, error) {
 		return data, "image/svg+xml", nil
 	default:
 		return nil, "", bot.Errorf(bot.EINVALID, "image %s: not a PNG or SVG file (%s)", path, typ)
+	}
+}
+
+// readLogo reads a program's logo: a PNG that decodes whole, or an SVG
+// document whose root element is <svg>. A file that merely looks like one
+// (a PNG header and garbage after it) is refused.
+func readLogo(path string) ([]byte, string, error) {
+	data, typ, err := readImage(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if typ == "image/png" {
+		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not a PNG image: %v", path, err)
+		}
+		return data, typ, nil
+	}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: %v", path, err)
+		}
+		if el, ok := tok.(xml.StartElement); ok {
+			if el.Name.Local != "svg" {
+				return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: the root element is <%s>", path, el.Name.Local)
+			}
+			break
+		}
+	}
+	for { // the rest must be well-formed too
+		if _, err := dec.Token(); err == io.EOF {
+			return data, typ, nil
+		} else if err != nil {
+			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: %v", path, err)
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ type Config struct {
 	Schedule    ScheduleConfig    `toml:"schedule"`
 	Privacy     PrivacyConfig     `toml:"privacy"`
 	Nominations NominationsConfig `toml:"nominations"`
+	Programs    []ProgramConfig   `toml:"programs"`
 	Badges      []BadgeConfig     `toml:"badges"`
 	Rules       []RuleConfig      `toml:"rules"`
 	Import      ImportConfig      `toml:"import"` // cmd_import.go
@@ -171,9 +172,34 @@ type NominationsConfig struct {
 	Expiry    string `toml:"expiry"`     // pending nominations expire after this (ParseWindow)
 }
 
+// ProgramConfig is one [[programs]] entry: a team that issues its own
+// badges under its own OB Profile (/programs/{slug}, parentOrg the
+// instance's issuer), with its owners, channels and colours.
+type ProgramConfig struct {
+	Slug        string          `toml:"slug"`
+	Name        string          `toml:"name"`
+	Description string          `toml:"description"`
+	URL         string          `toml:"url"`   // the team's home page; empty: its page here
+	Email       string          `toml:"email"` // public contact; empty: none
+	Image       string          `toml:"image"` // logo, a PNG or SVG file; empty: none
+	Color       string          `toml:"color"` // "#rrggbb" or "#rgb"; empty: the instance's accent
+	Owners      []string        `toml:"owners"`
+	Slack       ProgramChannels `toml:"slack"`
+	Discord     ProgramChannels `toml:"discord"`
+	Digest      bool            `toml:"digest"` // true: its own digest in its announce channels; false: a section of the instance's
+}
+
+// ProgramChannels are a program's channels on one chat platform; an empty
+// one falls back to the platform's own.
+type ProgramChannels struct {
+	AnnounceChannel string `toml:"announce_channel"`
+	ReviewChannel   string `toml:"review_channel"`
+}
+
 // BadgeConfig is one [[badges]] entry.
 type BadgeConfig struct {
 	Slug        string   `toml:"slug"`
+	Program     string   `toml:"program"` // a [[programs]] slug; empty: the instance's issuer
 	Name        string   `toml:"name"`
 	Description string   `toml:"description"`
 	Criteria    string   `toml:"criteria"`

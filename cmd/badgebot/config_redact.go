@@ -31,6 +31,10 @@ func (c Config) Redacted() Config {
 	r.Discord = c.Discord.redacted()
 	r.GitHub = c.GitHub.redacted()
 	r.Bugzilla = c.Bugzilla.redacted()
+	r.Programs = slices.Clone(c.Programs)
+	for i := range r.Programs {
+		r.Programs[i].Owners = slices.Clone(r.Programs[i].Owners)
+	}
 	r.Badges = slices.Clone(c.Badges)
 	for i := range r.Badges {
 		r.Badges[i].Owners = slices.Clone(r.Badges[i].Owners)

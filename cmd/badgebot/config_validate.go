@@ -36,6 +36,7 @@ func (c *Config) Validate(checkCron func(spec string) error) error {
 	v.chat()
 	v.sources()
 	v.schedules() // and nominations
+	v.programs()
 	v.badges()
 	v.rules()
 	if len(v.problems) == 0 {
@@ -237,7 +238,47 @@ func (v *cfgCheck) schedules() {
 	}
 }
 
+func (v *cfgCheck) programs() {
+	seen := map[string]int{}
+	for i, p := range v.c.Programs {
+		key := fmt.Sprintf("programs[%d]", i)
+		if !bot.ValidSlug(p.Slug) {
+			v.add(key+".slug", "%q is not a slug: use 1-63 lower-case letters, digits and dashes", p.Slug)
+		} else if j, dup := seen[p.Slug]; dup {
+			v.add(key+".slug", "%q is already the slug of programs[%d]", p.Slug, j)
+		} else {
+			seen[p.Slug] = i
+		}
+		v.required(key+".name", p.Name)
+		v.httpURL(key+".url", p.URL, false)
+		if p.Email != "" {
+			if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
+				v.add(key+".email", "%q is not an e-mail address", p.Email)
+			}
+		}
+		if p.Color != "" && !cfgColor.MatchString(p.Color) {
+			v.add(key+".color", "%q is not a colour: write #rrggbb or #rgb, e.g. #0b6e4f", p.Color)
+		}
+		if p.Image != "" {
+			if _, _, err := readLogo(p.Image); err != nil {
+				v.add(key+".image", "%s", bot.ErrorMessage(err))
+			}
+		}
+		for j, o := range p.Owners {
+			v.recipient(fmt.Sprintf("%s.owners[%d]", key, j), o)
+		}
+	}
+}
+
+// cfgColor is a colour a program may have: CSS hex notation, nothing else
+// (the value goes into style sheets and artwork).
+var cfgColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
 func (v *cfgCheck) badges() {
+	programs := map[string]ProgramConfig{}
+	for _, p := range v.c.Programs {
+		programs[p.Slug] = p
+	}
 	seen := map[string]int{}
 	for i, b := range v.c.Badges {
 		key := fmt.Sprintf("badges[%d]", i)
@@ -257,6 +298,15 @@ func (v *cfgCheck) badges() {
 		approvers := map[string]bool{}
 		for _, a := range v.c.Admins {
 			approvers[a] = true
+		}
+		if b.Program != "" {
+			p, ok := programs[b.Program]
+			if !ok {
+				v.add(key+".program", "no program %q in [[programs]]", b.Program)
+			}
+			for _, o := range p.Owners {
+				approvers[o] = true
+			}
 		}
 		for j, o := range b.Owners {
 			v.recipient(fmt.Sprintf("%s.owners[%d]", key, j), o)

@@ -41,6 +41,20 @@ func TestValidate(t *testing.T) {
 			c.GitHub.Repositories = []string{"octo/cat", "octo/*"}
 			c.Server.Listen, c.Digest.Timezone = ":0", "Europe/Berlin"
 		}, nil},
+		{"valid with programs", func(c *Config) {
+			c.Programs = []ProgramConfig{
+				{Slug: "docs", Name: "Docs", Color: "#0B6E4F", Image: "testdata/config/logo.png", URL: "https://docs.example.org",
+					Owners: []string{"slack:U0DOCS"}, Slack: ProgramChannels{AnnounceChannel: "C1"}, Digest: true},
+				{Slug: "forum", Name: "Forum", Color: "#abc", Image: "testdata/config/programs-ok.svg"},
+			}
+			c.Badges[0].Program = "docs"
+			// The program's owners count as approvers.
+			c.Badges[1].Program, c.Badges[1].Owners, c.Badges[1].Approvals = "docs", nil, 2
+		}, nil},
+		{"program owners approve", func(c *Config) {
+			c.Programs = []ProgramConfig{{Slug: "docs", Name: "Docs"}}
+			c.Badges[1].Program, c.Badges[1].Owners, c.Badges[1].Approvals = "docs", nil, 2
+		}, []string{`badges[1].approvals: 2 approvals needed but only 1 owners and admins may approve`}},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, []string{`log_level: "loud" is not debug, info, warn or error`}},
 		{"admins", func(c *Config) { c.Admins = []string{"slack:U0ADMIN", "irc:x", "console:me", "github:-bad-"} }, []string{
 			`admins[1]: recipient "irc:x": unknown platform "irc" (want email, github, bugzilla, slack, discord or console)`,
