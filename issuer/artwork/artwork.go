@@ -5,8 +5,10 @@
 // The design is a pure function of the badge slug: the slug's SHA-256 picks
 // the palette and the shape, so a badge keeps its look across restarts and
 // machines. SVG and PNG are drawn from the same list of shapes; the SVG sets
-// the initials as text, the PNG draws them with a small built-in stroke font
-// (or a star when they are not A-Z or 0-9). Only the standard library is used.
+// the initials as text, the PNG rasterises them in Go Bold (or a star when
+// the font has no glyph for one). The PNG and the share cards are drawn with
+// golang.org/x/image (vector, sfnt and the Go fonts, draw for scaling); no
+// other package imports it.
 package artwork
 
 import (

@@ -3,10 +3,13 @@ package artwork
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -259,62 +262,216 @@ func TestPNGSizeErrors(t *testing.T) {
 	}
 }
 
-func TestGlyphs(t *testing.T) {
-	for _, r := range "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" {
-		g, ok := glyphFor(r)
-		if !ok {
-			t.Errorf("no glyph for %q", r)
-			continue
-		}
-		for _, s := range g.strokes {
-			for _, p := range s {
-				if p.x < -0.05 || p.x > g.width+0.6 || p.y < -0.05 || p.y > 6.5 {
-					t.Errorf("%q: point %v outside its %.1f x 6 box", r, p, g.width)
+// TestInitialsFallBackToStarInPNG: initials the font cannot draw become a
+// star, and initials it can (accented and Cyrillic capitals too) do not.
+func TestInitialsFallBackToStarInPNG(t *testing.T) {
+	if ok, err := new(painter).initials("漢", 1); ok || err != nil {
+		t.Fatalf("initials drew a letter the font lacks (ok %v, err %v)", ok, err)
+	}
+	const size = 128
+	k := float64(size) / canvas
+	// The star: centred 6 below the medallion's, outer radius 30, inner
+	// corners at 0.42 x 30. A point at angle a (clockwise from up), radius r:
+	c := centre().add(pt{0, 6})
+	at := func(a, r float64) pt { return c.add(pt{r * math.Sin(a), -r * math.Cos(a)}) }
+	pixel := func(img image.Image, p pt) rgb {
+		got := color.NRGBAModel.Convert(img.At(int(p.x*k), int(p.y*k))).(color.NRGBA)
+		return rgb{got.R, got.G, got.B}
+	}
+	for _, tt := range []struct {
+		slug, name string
+		star       bool
+	}{
+		{"kanji", "漢字", true},
+		{"mixed", "Ärger 漢字", true}, // one initial missing is enough
+		{"umlaut", "Über", false},
+		{"cyrillic", "Жук", false},
+	} {
+		t.Run(tt.slug, func(t *testing.T) {
+			b, err := PNG(tt.slug, tt.name, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pal := newDesign(tt.slug, tt.name).pal
+			if !tt.star {
+				// The upper right arm's tip lies beside a centred capital.
+				if got := pixel(img, at(2*math.Pi/5, 25)); got != pal.face {
+					t.Errorf("a star where the initials should be: %v at its right arm", got)
 				}
+				return
+			}
+			for i := range 5 {
+				a := float64(i) * 2 * math.Pi / 5
+				if got := pixel(img, at(a, 22)); got != pal.ink {
+					t.Errorf("arm %d: %v, want the star's ink %v", i, got, pal.ink)
+				}
+				if got := pixel(img, at(a+math.Pi/5, 22)); got != pal.face {
+					t.Errorf("between arms %d and %d: %v, want the face %v", i, i+1, got, pal.face)
+				}
+			}
+			if got := pixel(img, c); got != pal.ink {
+				t.Errorf("star's centre: %v, want ink %v", got, pal.ink)
+			}
+		})
+	}
+}
+
+// checkPNGGolden compares the pixels of a PNG with testdata/name, allowing
+// each channel to differ by 2 (rounding in another rasteriser build), and
+// rewrites the file under -update. Comparing pixels rather than bytes lets
+// a new zlib leave the goldens alone.
+func checkPNGGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if golden.Update() {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantB, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	want, err := png.Decode(bytes.NewReader(wantB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != want.Bounds() {
+		t.Fatalf("%s: bounds %v, want %v", path, img.Bounds(), want.Bounds())
+	}
+	bad, first := 0, ""
+	b := want.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			g := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			w := color.NRGBAModel.Convert(want.At(x, y)).(color.NRGBA)
+			d := max(absDiff(g.R, w.R), absDiff(g.G, w.G), absDiff(g.B, w.B), absDiff(g.A, w.A))
+			if g.A == 0 && w.A == 0 {
+				d = 0 // transparent is transparent, whatever its colour
+			}
+			if d > 2 {
+				if bad == 0 {
+					first = fmt.Sprintf("(%d,%d) is %v, want %v", x, y, g, w)
+				}
+				bad++
 			}
 		}
 	}
-	for _, r := range "a€漢 " {
-		if _, ok := glyphFor(r); ok {
-			t.Errorf("unexpected glyph for %q", r)
-		}
+	if bad > 0 {
+		t.Errorf("%s: %d pixels differ, first %s (run go test -update if intended)", path, bad, first)
 	}
 }
 
-func TestFoldLatin(t *testing.T) {
-	got := string(func() []rune {
-		var out []rune
-		for _, r := range "ÜÉÅÇŁØŽßA漢" {
-			out = append(out, foldLatin(r))
-		}
-		return out
-	}())
-	if want := "UEACLOZßA漢"; got != want {
-		t.Errorf("foldLatin = %q, want %q", got, want)
+func absDiff(a, b uint8) uint8 { return max(a, b) - min(a, b) }
+
+func TestPNGGolden(t *testing.T) {
+	tests := []struct {
+		slug, name string
+		size       int
+	}{
+		{"first-pr", "First Pull Request", 256},
+		{"bug-squasher", "Bug Squasher", 256},
+		{"helper", "Forum Helper", 256},
+		{"no-name", "", 256},
+		{"kanji", "漢字", 256},               // a star: the font has no kanji
+		{"100-commits", "100 commits", 64}, // digits, small
+		{"umlaut", "Über Élan", 128},
+	}
+	for _, tt := range tests {
+		t.Run(tt.slug, func(t *testing.T) {
+			got, err := PNG(tt.slug, tt.name, tt.size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPNGGolden(t, fmt.Sprintf("%s-%d.png", tt.slug, tt.size), got)
+		})
 	}
 }
 
-func TestInitialsFallBackToStarInPNG(t *testing.T) {
-	if _, ok := initialsRings("漢", 1); ok {
-		t.Fatal("initialsRings drew a letter the font lacks")
-	}
-	const size = 128
-	b, err := PNG("kanji", "漢字", size)
+func TestCardGolden(t *testing.T) {
+	art, err := PNG("first-pr", "First Pull Request", CardArtSize)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(b))
+	small, err := PNG("helper", "Forum Helper", 64) // scaled up to CardArtSize
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The star is filled with ink where the initials would be: its
-	// centre, and a point on its upper arm.
-	d := newDesign("kanji", "漢字")
-	k := float64(size) / canvas
-	for _, p := range []pt{centre().add(pt{0, 6}), centre().add(pt{0, 6 - 20})} {
-		got := color.RGBAModel.Convert(img.At(int(p.x*k), int(p.y*k))).(color.RGBA)
-		if want := d.pal.ink; got.R != want.r || got.G != want.g || got.B != want.b {
-			t.Errorf("pixel at %v is %v, want the star's ink %v", p, got, want)
+	tests := []struct {
+		name, slug string
+		art        []byte
+		lines      []CardLine
+	}{
+		{"card", "first-pr", art, []CardLine{
+			{Text: "First Pull Request", CapHeight: 44},
+			{Text: "awarded to @github:octocat", CapHeight: 30},
+			{Text: "by Example Community", CapHeight: 24, Muted: true},
+		}},
+		{"card-long", "helper", small, []CardLine{
+			{Text: "An   Extraordinarily Long Badge Name That Will Not Fit On One Card Line", CapHeight: 44},
+			{Text: "awarded to Zoë 漢字 Ångström", CapHeight: 30}, // kanji left out
+			{Text: "by Example Community", CapHeight: 24, Muted: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			art, err := png.Decode(bytes.NewReader(tt.art))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Card(tt.slug, art, tt.lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPNGGolden(t, tt.name+".png", got)
+		})
+	}
+}
+
+func TestCardCutsLongLines(t *testing.T) {
+	tf, err := boldFace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runes := func(l textLine) string {
+		var b strings.Builder
+		for _, g := range l.glyphs {
+			b.WriteRune(g.r)
+		}
+		return b.String()
+	}
+	long, err := tf.layout("An Extraordinarily Long Name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		width float64
+		want  string
+	}{
+		{100, "An Extraordinarily Long Name"}, // fits: unchanged
+		{long.width - 0.01, "An Extraordinarily Long…"},
+		{3, "An…"},
+		{5, "An…"},
+		{2, "A…"}, // the first word does not fit: cut inside it
+	}
+	for _, tt := range tests {
+		got, err := tf.cut(long, tt.width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runes(got) != tt.want {
+			t.Errorf("cut to %.2f em: %q, want %q", tt.width, runes(got), tt.want)
+		}
+		if got.width > tt.width {
+			t.Errorf("cut to %.2f em: %.2f em wide", tt.width, got.width)
 		}
 	}
 }
@@ -330,5 +487,26 @@ func BenchmarkPNG(b *testing.B) {
 func BenchmarkSVG(b *testing.B) {
 	for b.Loop() {
 		SVG("first-pr", "First Pull Request")
+	}
+}
+
+func BenchmarkCard(b *testing.B) {
+	artPNG, err := PNG("first-pr", "First Pull Request", CardArtSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	art, err := png.Decode(bytes.NewReader(artPNG))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := []CardLine{
+		{Text: "First Pull Request", CapHeight: 44},
+		{Text: "awarded to @github:octocat", CapHeight: 30},
+		{Text: "by Example Community", CapHeight: 24, Muted: true},
+	}
+	for b.Loop() {
+		if _, err := Card("first-pr", art, lines); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
