@@ -29,14 +29,14 @@ type testApp struct {
 
 // startApp starts the real server. cfg may adjust the config before Open.
 // It returns once the server answers, so its routes are registered.
-func startApp(t *testing.T, adjust func(*Config)) *testApp {
+func startApp(t testing.TB, adjust func(*Config)) *testApp {
 	t.Helper()
 	return startAppLogging(t, adjust, io.Discard)
 }
 
 // startAppLogging is startApp with the server's log written to w, which
 // must be safe for concurrent writes.
-func startAppLogging(t *testing.T, adjust func(*Config), w io.Writer) *testApp {
+func startAppLogging(t testing.TB, adjust func(*Config), w io.Writer) *testApp {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := LoadConfig("../../config.example.toml", nil)

@@ -13,7 +13,7 @@ import (
 // own on the PostgreSQL server BADGEBOT_TEST_PG names, when it names one
 // (so that the end-to-end tests run on both stores in CI), else a SQLite
 // file in dir.
-func testStorage(t *testing.T, dir string) StorageConfig {
+func testStorage(t testing.TB, dir string) StorageConfig {
 	t.Helper()
 	server := os.Getenv("BADGEBOT_TEST_PG")
 	if server == "" {
@@ -23,7 +23,7 @@ func testStorage(t *testing.T, dir string) StorageConfig {
 }
 
 // tempSchema creates a schema for the test, dropped when it ends.
-func tempSchema(t *testing.T, server string) string {
+func tempSchema(t testing.TB, server string) string {
 	t.Helper()
 	url, drop, err := postgres.TempSchema(context.Background(), server)
 	if err != nil {

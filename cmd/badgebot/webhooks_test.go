@@ -21,7 +21,7 @@ import (
 const testSecret = "test-webhook-secret" // startApp's github.webhook_secret
 
 // githubPayload reads one of the real example payloads of the receiver.
-func githubPayload(t *testing.T, name string) []byte {
+func githubPayload(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../../integrations/github/testdata/" + name)
 	if err != nil {

@@ -20,10 +20,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -50,7 +50,8 @@ func main() {
 		rounds   = flag.Int("rounds", 3, "rounds of loads; ratios are the median of the rounds'")
 		octokit  = flag.String("octokit", "", "also measure @octokit/webhooks: the folder of server.mjs, after npm ci there")
 		nethttp  = flag.Bool("nethttp", false, "senders use net/http's client (which costs them more CPU) instead of writing HTTP/1.1 themselves")
-		serve    = flag.String("serve-hmac", "", "internal: serve the reference handler on this address")
+		serve    = flag.String("serve-hmac", "", "serve the reference handler on this address (and nothing else)")
+		only     = flag.String("target", "", "instead: only send to this URL for -duration and report (run two to see whether one saturates a server)")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
 		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
@@ -61,6 +62,13 @@ func main() {
 	flag.Parse()
 	if *serve != "" {
 		serveHMAC(*serve)
+		return
+	}
+	if *only != "" {
+		if err := targetLoad(*only, *payload, *senders, *duration, *nethttp); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *attack != "" {
@@ -108,7 +116,8 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 		name string
 		urls []string // the senders spread over them
 		pids []int
-		dir  string // badgebot's: where its config is, for counting awards
+		dir  string // badgebot's: where its config is
+		base string // badgebot's: its URL, for counting awards
 		res  []*result
 	}
 	ref, refPID, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-hmac", "127.0.0.1:0"))
@@ -140,7 +149,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 			return err
 		}
 		defer stop()
-		bb = &target{name: "badgebot serve", urls: []string{base + "/webhooks/github"}, pids: []int{pid}, dir: dir}
+		bb = &target{name: "badgebot serve", urls: []string{base + "/webhooks/github"}, pids: []int{pid}, dir: dir, base: base}
 		targets = append(targets, bb)
 	}
 	// Several replicas on PostgreSQL, measured beside the SQLite instance
@@ -163,6 +172,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 			pgt.urls, pgt.pids = append(pgt.urls, base+"/webhooks/github"), append(pgt.pids, pid)
 		}
 		pgt.dir = filepath.Join(dir, "replica-0")
+		pgt.base = strings.TrimSuffix(pgt.urls[0], "/webhooks/github")
 		targets = append(targets, pgt)
 	}
 
@@ -171,7 +181,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 	accepted := map[*target]int{}
 	if pgt != nil {
 		// Awards from earlier runs on the same database count too.
-		n, err := countAwards(badgebot, pgt.dir)
+		n, err := countAwards(pgt.base)
 		if err != nil {
 			return err
 		}
@@ -181,13 +191,13 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 		res := load(t.urls, gen, senders, min(d, 2*time.Second), netHTTP)
 		if t.dir != "" {
 			accepted[t] += res.accepted
-			if err := waitAwards(badgebot, t.dir, accepted[t], wait); err != nil {
+			if err := waitAwards(t.base, accepted[t], wait); err != nil {
 				return err
 			}
 		}
 	}
 	for r := range rounds {
-		fmt.Printf("round %d\n", r+1)
+		fmt.Printf("round %d (load average %s)\n", r+1, loadAverage())
 		for _, t := range targets {
 			cpu0, self0 := cpuTimes(t.pids), cpuTime(os.Getpid())
 			res := load(t.urls, gen, senders, d, netHTTP)
@@ -202,7 +212,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 				continue
 			}
 			accepted[t] += t.res[r].accepted
-			if err := waitAwards(badgebot, t.dir, accepted[t], wait); err != nil {
+			if err := waitAwards(t.base, accepted[t], wait); err != nil {
 				return err
 			}
 		}
@@ -251,24 +261,62 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 	return nil
 }
 
-// waitAwards waits until badgebot reports want first-pr awards.
-func waitAwards(badgebot, dir string, want int, wait time.Duration) error {
+// targetLoad loads one URL with signed deliveries and reports the rate
+// and this process's CPU per delivery: two of these at once against one
+// server tell whether one sender process saturates it.
+func targetLoad(url, payloadPath string, senders int, d time.Duration, netHTTP bool) error {
+	tmpl, err := os.ReadFile(payloadPath)
+	if err != nil {
+		return err
+	}
+	gen, err := newGenerator(tmpl)
+	if err != nil {
+		return err
+	}
+	// Distinct delivery numbers across processes started together.
+	gen.next.Store(int64(os.Getpid()) << 32)
+	self0 := cpuTime(os.Getpid())
+	res := load([]string{url}, gen, senders, d, netHTTP)
+	res.selfCPU = cpuTime(os.Getpid()) - self0
+	res.print(fmt.Sprintf("%s (load average %s)", url, loadAverage()))
+	return nil
+}
+
+// waitAwards waits until badgebot reports want awards, and reports how
+// long after the load ended that was and at what rate the last awards
+// were made. It asks four times a second: the count is a few cheap queries.
+func waitAwards(base string, want int, wait time.Duration) error {
 	start := time.Now()
+	first := -1
 	for {
-		n, err := countAwards(badgebot, dir)
+		n, err := countAwards(base)
 		if err != nil {
 			fmt.Println("  (retrying)", err)
 			n = -1
 		}
+		if first < 0 && n >= 0 {
+			first = n
+		}
 		if n >= want {
-			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended\n", n, want, time.Since(start).Seconds())
+			took := time.Since(start).Seconds()
+			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended (%d made then: %.0f awards/s; load average %s)\n",
+				n, want, took, n-first, float64(n-first)/max(took, 0.1), loadAverage())
 			return nil
 		}
 		if time.Since(start) > wait {
 			return fmt.Errorf("only %d awards for %d acknowledged deliveries after %s", n, want, wait)
 		}
-		time.Sleep(time.Second)
+		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// loadAverage is the 1-minute load average, from /proc.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func median(xs []float64) float64 {
@@ -519,19 +567,57 @@ func serveHMAC(addr string) {
 }
 
 // hmacHandler is the DESIGN §7 reference: read the body, check its
-// X-Hub-Signature-256 against the secret, 202.
+// X-Hub-Signature-256 against the secret, 202. It does what a careful
+// handler does, so that it is the limit and not a straw man: the body is
+// read into a pooled buffer sized by Content-Length (no growing and
+// copying as io.ReadAll does), the HMAC is made once per pooled state and
+// Reset, and the header's hex is decoded and compared without allocating.
 func hmacHandler() http.Handler {
 	key := []byte(secret)
+	const limit = 25 << 20
+	macs := sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
+	bufs := sync.Pool{New: func() any { return new([]byte) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 25<<20))
-		if err != nil {
+		if r.ContentLength > limit {
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		mac := hmac.New(sha256.New, key)
+		bp := bufs.Get().(*[]byte)
+		defer bufs.Put(bp)
+		var body []byte
+		if n := int(r.ContentLength); n >= 0 {
+			if cap(*bp) < n {
+				*bp = make([]byte, n)
+			}
+			body = (*bp)[:n]
+			if _, err := io.ReadFull(r.Body, body); err != nil {
+				http.Error(w, "short body", http.StatusBadRequest)
+				return
+			}
+		} else { // chunked: grow the pooled buffer
+			buf := bytes.NewBuffer((*bp)[:0])
+			if _, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil || buf.Len() > limit {
+				http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			body, *bp = buf.Bytes(), buf.Bytes()
+		}
+		var got, want [sha256.Size]byte
+		sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
+		if !ok || len(sig) != 2*sha256.Size {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if _, err := hex.Decode(got[:], []byte(sig)); err != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		mac := macs.Get().(hash.Hash)
+		mac.Reset()
 		mac.Write(body)
-		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Hub-Signature-256"))) {
+		mac.Sum(want[:0])
+		macs.Put(mac)
+		if !hmac.Equal(got[:], want[:]) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
@@ -662,20 +748,29 @@ event = "github.pull_request.merged"
 	return "", 0, nil, errors.New("badgebot did not get ready in 30s")
 }
 
-// countAwards asks badgebot itself how many first-pr awards exist.
-func countAwards(bin, dir string) (int, error) {
-	cmd := exec.Command(bin, "--config", filepath.Join(dir, "badgebot.toml"), "awards", "list", "--badge", "first-pr", "--json")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+// countAwards asks badgebot how many awards its rules made: the
+// badgebot_awards{source="rule"} gauge of /metrics (one count query,
+// where listing every award cost more than the processing it waited for).
+func countAwards(base string) (int, error) {
+	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return 0, fmt.Errorf("awards list: %w: %s", err, stderr.String())
-	}
-	var as []json.RawMessage
-	if err := json.Unmarshal(out, &as); err != nil {
 		return 0, err
 	}
-	return len(as), nil
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("metrics: HTTP %d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), `badgebot_awards{source="rule"} `); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int(f), err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, nil // no award yet
 }
 
 // cpuTimes sums the CPU time of processes.

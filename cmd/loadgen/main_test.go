@@ -1,8 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,5 +38,49 @@ func TestAppendDeliveryID(t *testing.T) {
 			t.Errorf("id %s made twice", id)
 		}
 		seen[id] = true
+	}
+}
+
+// The reference handler answers 202 only to a body whose HMAC the header
+// carries, read whole whether sized by Content-Length or chunked, and
+// again with its pooled buffer and HMAC state reused.
+func TestHMACHandler(t *testing.T) {
+	h := hmacHandler()
+	body := []byte(`{"action":"closed","number":2}`)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	good := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	bad := "sha256=" + strings.Repeat("0", 64)
+	for _, tt := range []struct {
+		name, sig string
+		chunked   bool
+		body      []byte
+		want      int
+	}{
+		{"signed", good, false, body, http.StatusAccepted},
+		{"signed, chunked", good, true, body, http.StatusAccepted},
+		{"signed again", good, false, body, http.StatusAccepted},
+		{"wrong signature", bad, false, body, http.StatusUnauthorized},
+		{"no prefix", strings.TrimPrefix(good, "sha256="), false, body, http.StatusUnauthorized},
+		{"not hex", "sha256=" + strings.Repeat("z", 64), false, body, http.StatusUnauthorized},
+		{"body changed", good, false, append([]byte(`{"a":1}`), body[7:]...), http.StatusUnauthorized},
+		{"body cut", good, false, body[:len(body)-1], http.StatusUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var r io.Reader = bytes.NewReader(tt.body)
+			if tt.chunked {
+				r = io.MultiReader(r) // no length known: sent chunked
+			}
+			req := httptest.NewRequest(http.MethodPost, "/", r)
+			if tt.chunked {
+				req.ContentLength = -1
+			}
+			req.Header.Set("X-Hub-Signature-256", tt.sig)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Errorf("status %d, want %d", rec.Code, tt.want)
+			}
+		})
 	}
 }
