@@ -19,7 +19,7 @@ func (s *Service) announcements(kind string, a *Award, b *Badge, p *Person) []An
 			if !ok {
 				continue
 			}
-			channel = dmChannel(id.Recipient)
+			channel = DMChannel(id.Recipient)
 		}
 		out = append(out, Announcement{
 			Platform: t.Platform,
@@ -34,16 +34,16 @@ func (s *Service) announcements(kind string, a *Award, b *Badge, p *Person) []An
 
 // awardMessage writes the sentence once; adapters render it.
 func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platform string) Message {
-	who := mention(p, platform)
+	who := Mention(p, platform)
 	m := Message{Link: s.AwardURL(a.ID), Mentions: map[string]string{}}
 	m.Mentions[who] = p.Handle
 	switch kind {
 	case KindRevoke:
 		m.Title = "Badge revoked: " + b.Name
-		m.Text = fmt.Sprintf("The %s badge of {{%s}} was revoked: %s", b.Name, who, plain(a.RevocationReason))
+		m.Text = fmt.Sprintf("The %s badge of {{%s}} was revoked: %s", b.Name, who, Plain(a.RevocationReason))
 	default:
 		m.Title = "New badge: " + b.Name
-		m.Text = fmt.Sprintf("{{%s}} earned the %s badge! %s", who, b.Name, plain(b.Description))
+		m.Text = fmt.Sprintf("{{%s}} earned the %s badge! %s", who, b.Name, Plain(b.Description))
 		m.Image = s.BaseURL + "/badges/" + b.Slug + "/image.png"
 		for _, e := range a.Evidence {
 			label := e.Name
@@ -51,15 +51,15 @@ func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platf
 				label = e.URL
 			}
 			if strings.HasPrefix(e.URL, "https://") || strings.HasPrefix(e.URL, "http://") {
-				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(label), URL: e.URL})
+				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(label), URL: e.URL})
 			} else if e.Narrative != "" && e.Narrative != a.Narrative { // said under "Why" already
-				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(e.Narrative)})
+				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(e.Narrative)})
 			} else if e.Name != "" {
-				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: plain(e.Name)})
+				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(e.Name)})
 			}
 		}
 		if n := strings.TrimSpace(a.Narrative); n != "" {
-			m.Fields = append(m.Fields, Field{Label: "Why", Value: plain(n)})
+			m.Fields = append(m.Fields, Field{Label: "Why", Value: Plain(n)})
 		}
 	}
 	return m
@@ -67,7 +67,7 @@ func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platf
 
 // mention names the person the best way the platform allows: their
 // identity there when linked, else their first identity.
-func mention(p *Person, platform string) string {
+func Mention(p *Person, platform string) string {
 	if id, ok := p.Identity(platform); ok {
 		return id.Recipient.String()
 	}
@@ -80,7 +80,7 @@ func mention(p *Person, platform string) string {
 // dmChannel is where a direct message to an identity goes: Slack opens a
 // conversation with a user id; Discord ids name channels and users alike,
 // so a user is named PLATFORM:ID there.
-func dmChannel(r Recipient) string {
+func DMChannel(r Recipient) string {
 	if r.Platform == PlatformDiscord {
 		return r.String()
 	}
@@ -89,4 +89,4 @@ func dmChannel(r Recipient) string {
 
 // plain neutralises mention placeholders in user-supplied text, so that a
 // reason cannot ping somebody.
-func plain(s string) string { return strings.ReplaceAll(s, "{{", "{ {") }
+func Plain(s string) string { return strings.ReplaceAll(s, "{{", "{ {") }

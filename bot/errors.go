@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes: what kind of failure a user should read about. The HTTP layer
@@ -56,3 +57,22 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// SourceUnavailableError tells the backfill that a source refused for a
+// while (a rate limit, an outage): it is not asked again before Until
+// (zero: the backfill's default backoff from now).
+type SourceUnavailableError struct {
+	Until time.Time
+	Err   error
+}
+
+// Error implements error.
+func (e *SourceUnavailableError) Error() string {
+	if e.Until.IsZero() {
+		return fmt.Sprintf("source unavailable: %v", e.Err)
+	}
+	return fmt.Sprintf("source unavailable until %s: %v", e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+// Unwrap returns the source's error.
+func (e *SourceUnavailableError) Unwrap() error { return e.Err }

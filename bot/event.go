@@ -20,8 +20,8 @@ var EventKinds = []string{
 	EventNominationApproved,
 }
 
-// Delivery is one raw webhook delivery, kept as received.
-type Delivery struct {
+// WebhookDelivery is one raw webhook delivery, kept as received.
+type WebhookDelivery struct {
 	Seq        int64  // the store's row id, once stored
 	Source     string // PlatformGitHub or PlatformBugzilla
 	ID         string // X-GitHub-Delivery, or derived for Bugzilla

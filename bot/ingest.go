@@ -26,24 +26,24 @@ type Normalized struct {
 
 // Normalizer turns one raw delivery of its source into events. An error
 // means the delivery was stored but yields nothing (it is logged).
-type Normalizer func(d Delivery) (Normalized, error)
+type Normalizer func(d WebhookDelivery) (Normalized, error)
 
 // IngestStore keeps raw deliveries and the events made of them.
 type IngestStore interface {
 	// SaveDelivery stores a delivery durably; concurrent calls share one
 	// commit. It reports a delivery recorded before; nothing changed then.
-	SaveDelivery(ctx context.Context, d Delivery) (dup bool, err error)
+	SaveDelivery(ctx context.Context, d WebhookDelivery) (dup bool, err error)
 	// PendingDeliveriesAfter returns stored, unprocessed deliveries whose
 	// Seq is greater than after, oldest first: at most limit, and fewer when
 	// their bodies are large, but at least one when there is one. A
 	// delivery whose stored body cannot be read back comes with Unreadable
 	// set, so that it is completed with that problem instead of holding up
 	// the ones after it.
-	PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]Delivery, error)
+	PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]WebhookDelivery, error)
 	// CompleteDelivery stores the events of a delivery and marks it
 	// processed, in one transaction. It returns the events that were new
 	// (by Key), with their ID and PersonID set.
-	CompleteDelivery(ctx context.Context, d Delivery, events []Event, problem string) ([]Event, error)
+	CompleteDelivery(ctx context.Context, d WebhookDelivery, events []Event, problem string) ([]Event, error)
 }
 
 // EventHandler reacts to newly stored events (the rules engine).
@@ -92,7 +92,7 @@ func (in *Ingestor) OnProofs(h ProofHandler) { in.onProofs = h }
 
 // Accept stores d durably. It reports duplicate deliveries, which were
 // stored before and are not processed again.
-func (in *Ingestor) Accept(ctx context.Context, d Delivery) (dup bool, err error) {
+func (in *Ingestor) Accept(ctx context.Context, d WebhookDelivery) (dup bool, err error) {
 	if d.Source == "" || d.ID == "" {
 		return false, Errorf(EINVALID, "delivery without source or id")
 	}
@@ -187,12 +187,12 @@ func (in *Ingestor) ProcessPending(ctx context.Context) (int, error) {
 func (in *Ingestor) processPass(ctx context.Context, yield bool) (processed int, yielded bool, err error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	work := make(chan Delivery)
+	work := make(chan WebhookDelivery)
 	var done, failed atomic.Int64
 	var firstErr atomic.Pointer[error]
 	var wg sync.WaitGroup
 	workers := 0
-	hand := func(d Delivery) bool {
+	hand := func(d WebhookDelivery) bool {
 		select {
 		case work <- d:
 			return true
@@ -229,7 +229,7 @@ func (in *Ingestor) processPass(ctx context.Context, yield bool) (processed int,
 
 // feed hands pending deliveries out until none is left, hand refuses one
 // (ctx ended) or (with yield) ingestion is busy again; it reports the last.
-func (in *Ingestor) feed(ctx context.Context, hand func(Delivery) bool, yield bool) (yielded bool, err error) {
+func (in *Ingestor) feed(ctx context.Context, hand func(WebhookDelivery) bool, yield bool) (yielded bool, err error) {
 	var after int64
 	for first := true; ; first = false {
 		if !first && yield && time.Since(time.Unix(0, in.lastAccept.Load())) < ingestQuiet {
@@ -248,7 +248,7 @@ func (in *Ingestor) feed(ctx context.Context, hand func(Delivery) bool, yield bo
 	}
 }
 
-func (in *Ingestor) process(ctx context.Context, d Delivery) error {
+func (in *Ingestor) process(ctx context.Context, d WebhookDelivery) error {
 	var norm Normalized
 	problem := ""
 	if d.Unreadable != "" {
@@ -282,7 +282,7 @@ func (in *Ingestor) process(ctx context.Context, d Delivery) error {
 // safeNormalize runs a normaliser, turning an error or a panic into a
 // problem string: no payload may take the process down. A normaliser may
 // return what it could build together with an error about the rest.
-func safeNormalize(fn Normalizer, d Delivery) (n Normalized, problem string) {
+func safeNormalize(fn Normalizer, d WebhookDelivery) (n Normalized, problem string) {
 	defer func() {
 		if v := recover(); v != nil {
 			n, problem = Normalized{}, fmt.Sprintf("normaliser panicked: %v", v)

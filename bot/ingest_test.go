@@ -16,7 +16,7 @@ import (
 // normalizePR is the tests' GitHub normaliser: a body names the login
 // whose pull request was merged. "bad" makes an event without a key, which
 // the store refuses; "panic" panics.
-func normalizePR(d bot.Delivery) (bot.Normalized, error) {
+func normalizePR(d bot.WebhookDelivery) (bot.Normalized, error) {
 	login := string(d.Body)
 	switch login {
 	case "panic":
@@ -33,27 +33,27 @@ func normalizePR(d bot.Delivery) (bot.Normalized, error) {
 }
 
 func newIngestor(e *env) *bot.Ingestor {
-	in := bot.NewIngestor(e.db, slog.New(slog.DiscardHandler))
+	in := bot.NewIngestor(e.DB, slog.New(slog.DiscardHandler))
 	in.Register(bot.PlatformGitHub, normalizePR)
-	in.OnEvents(e.cfg.Rules.OnEvents)
+	in.OnEvents(e.Cfg.Rules.OnEvents)
 	return in
 }
 
 // accept stores a delivery with the body, failing the test on error.
 func accept(e *env, in *bot.Ingestor, id, body string) (dup bool) {
-	e.t.Helper()
-	dup, err := in.Accept(e.ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: []byte(body)})
+	e.T.Helper()
+	dup, err := in.Accept(e.Ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: []byte(body)})
 	if err != nil {
-		e.t.Fatalf("Accept(%s): %v", id, err)
+		e.T.Fatalf("Accept(%s): %v", id, err)
 	}
 	return dup
 }
 
 func pendingIDs(e *env) []string {
-	e.t.Helper()
-	ds, err := e.db.PendingDeliveriesAfter(e.ctx, 0, 1000)
+	e.T.Helper()
+	ds, err := e.DB.PendingDeliveriesAfter(e.Ctx, 0, 1000)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	var ids []string
 	for _, d := range ds {
@@ -78,11 +78,11 @@ func TestIngestorProcessPending(t *testing.T) {
 		t.Error("a second d7 was not reported as a duplicate")
 	}
 	accept(e, in, "p", "panic") // processed, with a problem, and nothing else
-	got, err := in.ProcessPending(e.ctx)
+	got, err := in.ProcessPending(e.Ctx)
 	if err != nil || got != n+1 {
 		t.Fatalf("ProcessPending = %d, %v; want %d, nil", got, err, n+1)
 	}
-	all, err := e.db.Awards(e.ctx, bot.AwardFilter{Badge: "first-pr"})
+	all, err := e.DB.Awards(e.Ctx, bot.AwardFilter{Badge: "first-pr"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestIngestorProcessPending(t *testing.T) {
 	if p := pendingIDs(e); len(p) != 0 {
 		t.Errorf("still pending: %v", p)
 	}
-	if got, err := in.ProcessPending(e.ctx); err != nil || got != 0 {
+	if got, err := in.ProcessPending(e.Ctx); err != nil || got != 0 {
 		t.Errorf("second ProcessPending = %d, %v; want 0, nil", got, err)
 	}
 }
@@ -120,7 +120,7 @@ func TestIngestorLeavesFailingDeliveryPending(t *testing.T) {
 		accept(e, in, fmt.Sprintf("d%d", i), body)
 	}
 	for range 2 { // the second pass tries the failing one again
-		got, err := in.ProcessPending(e.ctx)
+		got, err := in.ProcessPending(e.Ctx)
 		if err == nil || !strings.Contains(err.Error(), "1 deliveries failed") || bot.ErrorCode(err) != bot.EINVALID {
 			t.Errorf("ProcessPending error = %v; want 1 delivery failed, EINVALID", err)
 		}
@@ -132,7 +132,7 @@ func TestIngestorLeavesFailingDeliveryPending(t *testing.T) {
 		}
 	}
 	for _, who := range []string{"github:ada", "github:bob", "github:carol", "github:dan"} {
-		if as := e.awards(who); len(as) != 1 {
+		if as := e.Awards(who); len(as) != 1 {
 			t.Errorf("%s has %d awards, want 1", who, len(as))
 		}
 	}
@@ -142,7 +142,7 @@ func TestIngestorLeavesFailingDeliveryPending(t *testing.T) {
 // cannot decode.
 type damagedStore struct{ bot.IngestStore }
 
-func (s damagedStore) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.Delivery, error) {
+func (s damagedStore) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
 	ds, err := s.IngestStore.PendingDeliveriesAfter(ctx, after, limit)
 	for i := range ds {
 		if ds[i].ID == "d1" {
@@ -157,20 +157,20 @@ func (s damagedStore) PendingDeliveriesAfter(ctx context.Context, after int64, l
 func TestIngestorCompletesUnreadableDelivery(t *testing.T) {
 	e := newEnv(t)
 	var log strings.Builder
-	in := bot.NewIngestor(damagedStore{e.db}, slog.New(slog.NewTextHandler(&log, nil)))
+	in := bot.NewIngestor(damagedStore{e.DB}, slog.New(slog.NewTextHandler(&log, nil)))
 	in.Register(bot.PlatformGitHub, normalizePR)
-	in.OnEvents(e.cfg.Rules.OnEvents)
+	in.OnEvents(e.Cfg.Rules.OnEvents)
 	for i, body := range []string{"ada", "bob", "carol"} {
 		accept(e, in, fmt.Sprintf("d%d", i), body)
 	}
-	if got, err := in.ProcessPending(e.ctx); err != nil || got != 3 {
+	if got, err := in.ProcessPending(e.Ctx); err != nil || got != 3 {
 		t.Fatalf("ProcessPending = %d, %v; want 3, nil", got, err)
 	}
 	if p := pendingIDs(e); len(p) != 0 {
 		t.Errorf("still pending: %v", p)
 	}
 	for who, want := range map[string]int{"github:ada": 1, "github:bob": 0, "github:carol": 1} {
-		if as := e.awards(who); len(as) != want {
+		if as := e.Awards(who); len(as) != want {
 			t.Errorf("%s has %d awards, want %d", who, len(as), want)
 		}
 	}
@@ -188,14 +188,14 @@ func TestIngestorRun(t *testing.T) {
 func testIngestorRun(t *testing.T) {
 	e := newEnv(t)
 	in := newIngestor(e)
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	stopped := make(chan error, 1)
 	go func() { stopped <- in.Run(ctx) }()
 	for _, who := range []string{"ada", "bob", "carol"} {
 		accept(e, in, "d-"+who, who)
 	}
 	awarded := func() int {
-		as, err := e.db.Awards(e.ctx, bot.AwardFilter{Badge: "first-pr"})
+		as, err := e.DB.Awards(e.Ctx, bot.AwardFilter{Badge: "first-pr"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +214,7 @@ func testIngestorRun(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 	for _, who := range []string{"github:ada", "github:bob", "github:carol"} {
-		if as := e.awards(who); len(as) != 1 {
+		if as := e.Awards(who); len(as) != 1 {
 			t.Errorf("%s has %d awards, want 1", who, len(as))
 		}
 	}

@@ -37,10 +37,10 @@ const SourceNominationEvent = "nomination"
 const DefaultNominationExpiry = 14 * 24 * time.Hour
 
 // nominationWeek is the window of the weekly nomination cap.
-const nominationWeek = 7 * 24 * time.Hour
+const NominationWeek = 7 * 24 * time.Hour
 
 // maxReason caps a nomination or rejection reason.
-const maxReason = 1000
+const MaxReason = 1000
 
 // Nomination proposes that someone receive a badge. It waits for the
 // badge's owners (or an admin) to approve or reject it.
@@ -100,8 +100,8 @@ func (n *Nomination) Validate() error {
 	switch {
 	case reason == "":
 		return Errorf(EINVALID, "a nomination needs a reason")
-	case len(reason) > maxReason:
-		return Errorf(EINVALID, "the reason is too long: at most %d characters", maxReason)
+	case len(reason) > MaxReason:
+		return Errorf(EINVALID, "the reason is too long: at most %d characters", MaxReason)
 	}
 	return NoEmail("The reason", reason)
 }
@@ -114,7 +114,7 @@ func (n *Nomination) Backers() []Endorsement {
 
 // backedBy reports whether the person (or, with no person yet, the
 // identity) nominated or supported n.
-func (n *Nomination) backedBy(r Recipient, personID int64) bool {
+func (n *Nomination) BackedBy(r Recipient, personID int64) bool {
 	for _, b := range n.Backers() {
 		if b.Who == r || (personID != 0 && b.PersonID == personID) {
 			return true
@@ -124,7 +124,7 @@ func (n *Nomination) backedBy(r Recipient, personID int64) bool {
 }
 
 // approvedBy reports whether the person already approved n.
-func (n *Nomination) approvedBy(r Recipient, personID int64) bool {
+func (n *Nomination) ApprovedBy(r Recipient, personID int64) bool {
 	for _, a := range n.Approvals {
 		if a.Who == r || (personID != 0 && a.PersonID == personID) {
 			return true

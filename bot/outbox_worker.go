@@ -10,7 +10,7 @@ import (
 )
 
 // DeliveryStore is what the outbox worker reads and settles.
-type DeliveryStore interface {
+type OutboxWorkerStore interface {
 	OutboxStore
 	// ReplacedMessage returns the platform's id of the delivered message
 	// that a replaces, or "" when a is posted as a new message: a
@@ -45,9 +45,9 @@ func Backoff(failures int) time.Duration {
 	return min(time.Second<<failures, maxBackoff)
 }
 
-// DelivererConfig configures a Deliverer.
-type DelivererConfig struct {
-	Store DeliveryStore
+// OutboxWorkerConfig configures an OutboxWorker.
+type OutboxWorkerConfig struct {
+	Store OutboxWorkerStore
 	// Platforms are the enabled chat platforms, by Name.
 	Platforms []Platform
 	// Now is the clock; nil: time.Now.
@@ -63,12 +63,12 @@ type DelivererConfig struct {
 	MaxAttempts int
 }
 
-// Deliverer is the outbox worker: it posts due announcements to their
+// OutboxWorker is the outbox worker: it posts due announcements to their
 // chat platforms, records the platform's message id, and retries failures
 // with exponential backoff, waiting as long as a rate limit asks.
 // Delivered announcements are never posted again, across restarts.
-type Deliverer struct {
-	store       DeliveryStore
+type OutboxWorker struct {
+	store       OutboxWorkerStore
 	platforms   map[string]Platform
 	now         func() time.Time
 	log         *slog.Logger
@@ -78,9 +78,9 @@ type Deliverer struct {
 	mu          sync.Mutex // one DeliverDue at a time
 }
 
-// NewDeliverer returns a Deliverer; Store is required.
-func NewDeliverer(cfg DelivererConfig) *Deliverer {
-	d := &Deliverer{
+// NewOutboxWorker returns an OutboxWorker; Store is required.
+func NewOutboxWorker(cfg OutboxWorkerConfig) *OutboxWorker {
+	d := &OutboxWorker{
 		store:       cfg.Store,
 		platforms:   map[string]Platform{},
 		now:         cfg.Now,
@@ -108,7 +108,7 @@ func NewDeliverer(cfg DelivererConfig) *Deliverer {
 }
 
 // Kick makes Run look for due announcements now.
-func (d *Deliverer) Kick() {
+func (d *OutboxWorker) Kick() {
 	select {
 	case d.kick <- struct{}{}:
 	default:
@@ -117,7 +117,7 @@ func (d *Deliverer) Kick() {
 
 // Run delivers due announcements until ctx ends: at start, when kicked,
 // and every Interval.
-func (d *Deliverer) Run(ctx context.Context) error {
+func (d *OutboxWorker) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.interval)
 	defer tick.Stop()
 	for {
@@ -135,7 +135,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 
 // DeliverDue delivers every announcement due now and returns how many it
 // delivered. Failed ones are rescheduled; an error means the store failed.
-func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
+func (d *OutboxWorker) DeliverDue(ctx context.Context) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delivered := 0
@@ -166,7 +166,7 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver posts or updates one announcement and settles it. It returns
 // an error only when the store fails.
-func (d *Deliverer) deliver(ctx context.Context, a Announcement, limited map[string]time.Time) (bool, error) {
+func (d *OutboxWorker) deliver(ctx context.Context, a Announcement, limited map[string]time.Time) (bool, error) {
 	now := d.now().UTC()
 	p, ok := d.platforms[a.Platform]
 	if !ok {
@@ -213,7 +213,7 @@ func (d *Deliverer) deliver(ctx context.Context, a Announcement, limited map[str
 
 // settle marks a delivered. Another worker having delivered it meanwhile
 // is logged, not an error.
-func (d *Deliverer) settle(ctx context.Context, a Announcement, msgID string) error {
+func (d *OutboxWorker) settle(ctx context.Context, a Announcement, msgID string) error {
 	err := d.store.MarkDelivered(ctx, a.ID, msgID, d.now().UTC())
 	if ErrorCode(err) == ECONFLICT {
 		d.log.Warn("outbox: announcement was delivered twice", "announcement", a.ID, "platform", a.Platform)

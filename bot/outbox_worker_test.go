@@ -29,10 +29,10 @@ func TestBackoff(t *testing.T) {
 
 // enqueue queues one announcement to the recording Slack platform.
 func (e *env) enqueue(channel, text string) bot.Announcement {
-	e.t.Helper()
+	e.T.Helper()
 	a := []bot.Announcement{{Platform: bot.PlatformSlack, Channel: channel, Kind: bot.KindDigest, Message: bottest.Message(text)}}
-	if err := e.db.Enqueue(e.ctx, a); err != nil {
-		e.t.Fatalf("Enqueue: %v", err)
+	if err := e.DB.Enqueue(e.Ctx, a); err != nil {
+		e.T.Fatalf("Enqueue: %v", err)
 	}
 	return a[0]
 }
@@ -41,23 +41,23 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 	e := newEnv(t)
 	e.enqueue("C1", "one")
 	e.enqueue("C1", "two")
-	e.slack.RateLimitNext(1, 30*time.Second)
-	if n := e.deliver(); n != 0 {
+	e.Slack.RateLimitNext(1, 30*time.Second)
+	if n := e.Deliver(); n != 0 {
 		t.Fatalf("delivered %d while rate limited", n)
 	}
 	// The second one waited with the first instead of hitting the limit.
-	if calls := e.slack.Calls(); calls != 1 {
+	if calls := e.Slack.Calls(); calls != 1 {
 		t.Errorf("%d calls to a rate-limited platform, want 1", calls)
 	}
-	e.clock.Advance(29 * time.Second)
-	if n := e.deliver(); n != 0 {
+	e.Clock.Advance(29 * time.Second)
+	if n := e.Deliver(); n != 0 {
 		t.Errorf("delivered %d before Retry-After passed", n)
 	}
-	e.clock.Advance(time.Second)
-	if n := e.deliver(); n != 2 {
+	e.Clock.Advance(time.Second)
+	if n := e.Deliver(); n != 2 {
 		t.Errorf("delivered %d after Retry-After, want 2", n)
 	}
-	if got := len(e.slack.Posts()); got != 2 {
+	if got := len(e.Slack.Posts()); got != 2 {
 		t.Errorf("%d posts, want 2", got)
 	}
 }
@@ -65,16 +65,16 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 func TestDeliverBacksOffExponentially(t *testing.T) {
 	e := newEnv(t)
 	e.enqueue("C1", "hello")
-	e.slack.FailNext(4, errors.New("slack: post message: connection refused"))
+	e.Slack.FailNext(4, errors.New("slack: post message: connection refused"))
 	var retries []time.Duration
-	start := e.clock.Now()
-	for len(e.slack.Posts()) == 0 && e.clock.Now().Sub(start) < time.Hour {
-		before := e.slack.Calls()
-		e.deliver()
-		if e.slack.Calls() > before {
-			retries = append(retries, e.clock.Now().Sub(start))
+	start := e.Clock.Now()
+	for len(e.Slack.Posts()) == 0 && e.Clock.Now().Sub(start) < time.Hour {
+		before := e.Slack.Calls()
+		e.Deliver()
+		if e.Slack.Calls() > before {
+			retries = append(retries, e.Clock.Now().Sub(start))
 		}
-		e.clock.Advance(100 * time.Millisecond)
+		e.Clock.Advance(100 * time.Millisecond)
 	}
 	// Attempts at 0, then 1s, 2s, 4s and 8s after each failure.
 	want := []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second}
@@ -86,7 +86,7 @@ func TestDeliverBacksOffExponentially(t *testing.T) {
 			t.Errorf("attempt %d at %v, want %v", i, retries[i], want[i])
 		}
 	}
-	if got := len(e.slack.Posts()); got != 1 {
+	if got := len(e.Slack.Posts()); got != 1 {
 		t.Errorf("%d posts after the outage, want exactly 1", got)
 	}
 }
@@ -114,7 +114,7 @@ func TestDeliverOutageThenRestartLosesAndRepeatsNothing(t *testing.T) {
 	slack := bottest.NewPlatform(bot.PlatformSlack)
 	slack.FailNext(2, errors.New("slack is down"))
 	log := slog.New(slog.DiscardHandler)
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
+	d := bot.NewOutboxWorker(bot.OutboxWorkerConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
 	if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 		t.Fatalf("during the outage: %d, %v", n, err)
 	}
@@ -123,14 +123,14 @@ func TestDeliverOutageThenRestartLosesAndRepeatsNothing(t *testing.T) {
 	clock.Advance(time.Second)
 	db = open()
 	defer db.Close()
-	d = bot.NewDeliverer(bot.DelivererConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
+	d = bot.NewOutboxWorker(bot.OutboxWorkerConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
 	if n, err := d.DeliverDue(ctx); err != nil || n != 2 {
 		t.Fatalf("after recovery: %d, %v; want 2", n, err)
 	}
 	clock.Advance(time.Hour)
 	db.Close()
 	db = open()
-	d = bot.NewDeliverer(bot.DelivererConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
+	d = bot.NewOutboxWorker(bot.OutboxWorkerConfig{Store: db, Platforms: []bot.Platform{slack}, Now: clock.Now, Log: log})
 	if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 		t.Fatalf("after a restart: %d, %v; want nothing", n, err)
 	}
@@ -144,22 +144,22 @@ func TestDeliverOutageThenRestartLosesAndRepeatsNothing(t *testing.T) {
 }
 
 func TestDeliverGivesUpOnUnknownPlatform(t *testing.T) {
-	e := newEnv(t, func(c *envConfig) { c.maxAttempts = 3 })
-	if err := e.db.Enqueue(e.ctx, []bot.Announcement{{Platform: bot.PlatformDiscord, Channel: "123456789012345678", Kind: bot.KindDigest, Message: bottest.Message("hi")}}); err != nil {
+	e := newEnv(t, func(c *envConfig) { c.MaxAttempts = 3 })
+	if err := e.DB.Enqueue(e.Ctx, []bot.Announcement{{Platform: bot.PlatformDiscord, Channel: "123456789012345678", Kind: bot.KindDigest, Message: bottest.Message("hi")}}); err != nil {
 		t.Fatal(err)
 	}
 	e.enqueue("C1", "fine")
-	if n := e.deliver(); n != 1 {
+	if n := e.Deliver(); n != 1 {
 		t.Errorf("delivered %d, want the Slack one", n)
 	}
 	for range 10 {
-		e.clock.Advance(time.Hour)
-		if n := e.deliver(); n != 0 {
+		e.Clock.Advance(time.Hour)
+		if n := e.Deliver(); n != 0 {
 			t.Errorf("delivered %d to a platform that is not enabled", n)
 		}
 	}
 	// Given up on after 3 attempts: it is never due again.
-	due, err := e.db.DueAnnouncements(e.ctx, e.clock.Now().AddDate(100, 0, 0), 0)
+	due, err := e.DB.DueAnnouncements(e.Ctx, e.Clock.Now().AddDate(100, 0, 0), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,20 +170,20 @@ func TestDeliverGivesUpOnUnknownPlatform(t *testing.T) {
 
 func TestRevokeUpdatesTheAnnouncement(t *testing.T) {
 	e := newEnv(t)
-	wantText(t, e.cmd(owner, "award @slack:U0ADA first-pr merged the parser"), "Awarded")
-	e.deliver()
-	posts := postsTo(e.slack, "C0ANNOUNCE")
+	wantText(t, e.Cmd(owner, "award @slack:U0ADA first-pr merged the parser"), "Awarded")
+	e.Deliver()
+	posts := postsTo(e.Slack, "C0ANNOUNCE")
 	if len(posts) != 1 {
 		t.Fatalf("%d announcements, want 1", len(posts))
 	}
-	a := e.awards(ada)[0]
-	wantText(t, e.cmd(admin, "revoke "+a.ID+" given by mistake"), "Revoked award")
-	e.deliver()
-	u := e.slack.Updates()
+	a := e.Awards(ada)[0]
+	wantText(t, e.Cmd(admin, "revoke "+a.ID+" given by mistake"), "Revoked award")
+	e.Deliver()
+	u := e.Slack.Updates()
 	if len(u) != 1 || u[0].ID != posts[0].ID || !strings.HasPrefix(u[0].Message.Title, "Badge revoked") {
 		t.Errorf("updates %+v, want the announcement %s replaced by the revocation", u, posts[0].ID)
 	}
-	if got := len(e.slack.Posts()); got != 1 {
+	if got := len(e.Slack.Posts()); got != 1 {
 		t.Errorf("%d posts, want no new one", got)
 	}
 }
@@ -193,14 +193,14 @@ func TestRunDeliversWhenKicked(t *testing.T) {
 	// after that, with the interval an hour away, only a kick can start.
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t)
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: e.db, Platforms: []bot.Platform{e.slack}, Now: e.clock.Now, Interval: time.Hour})
-		ctx, cancel := context.WithCancel(e.ctx)
+		d := bot.NewOutboxWorker(bot.OutboxWorkerConfig{Store: e.DB, Platforms: []bot.Platform{e.Slack}, Now: e.Clock.Now, Interval: time.Hour})
+		ctx, cancel := context.WithCancel(e.Ctx)
 		done := make(chan error, 1)
 		go func() { done <- d.Run(ctx) }()
 		synctest.Wait() // Run's first pass found nothing and waits
 		e.enqueue("C1", "kicked")
 		synctest.Wait()
-		if got := len(e.slack.Posts()); got != 0 {
+		if got := len(e.Slack.Posts()); got != 0 {
 			t.Fatalf("%d posts before the kick", got)
 		}
 		d.Kick()
@@ -209,7 +209,7 @@ func TestRunDeliversWhenKicked(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		if got := len(e.slack.Posts()); got != 1 {
+		if got := len(e.Slack.Posts()); got != 1 {
 			t.Errorf("%d posts after the kick, want 1", got)
 		}
 	})

@@ -183,7 +183,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 		return nil, err
 	}
 	evidence, names := j.Evidence, j.Rules
-	req := ruleRequest(badge, to, "", names, evidence)
+	req := RuleRequest(badge, to, "", names, evidence)
 	if dryRun {
 		return req, nil
 	}
@@ -192,7 +192,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	}
 	// b and the awards held were read just now: the award needs neither
 	// read again.
-	if _, err := rs.svc.award(ctx, *req, b, false); err != nil && ErrorCode(err) != ECONFLICT {
+	if _, err := rs.svc.award(ctx, *req, b, false, true); err != nil && ErrorCode(err) != ECONFLICT {
 		return nil, err
 	}
 	return req, nil
@@ -200,12 +200,12 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 
 // pastAwards is what a person was awarded of one badge before: the awards
 // held, those revoked, and the evidence URLs of both.
-type pastAwards struct {
+type PastAwards struct {
 	held, revoked int
 	used          map[string]bool
 }
 
-func (p *pastAwards) add(revoked bool, urls []string) {
+func (p *PastAwards) Add(revoked bool, urls []string) {
 	if revoked {
 		p.revoked++
 	} else {
@@ -223,14 +223,14 @@ func (p *pastAwards) add(revoked bool, urls []string) {
 }
 
 // any reports whether the person was ever awarded the badge.
-func (p *pastAwards) any() bool { return p.held+p.revoked > 0 }
+func (p *PastAwards) Any() bool { return p.held+p.revoked > 0 }
 
 // spent reports whether an event was evidence of an earlier award, held or
 // revoked. An event without a URL cannot be told apart from that evidence:
 // it counts towards a first award only.
-func (p *pastAwards) spent(e Event) bool {
+func (p *PastAwards) spent(e Event) bool {
 	if e.URL == "" {
-		return p.any()
+		return p.Any()
 	}
 	return usedBy(p.used, &e)
 }
@@ -269,14 +269,14 @@ func (j Judgement) Missing() int {
 // may match (more is fine: rules match again); their URLs must be set
 // when past.any(). With progress false the caller only awards, and
 // Progress stays empty.
-func judge(rules []Rule, repeatable bool, past pastAwards, events func(i int) ([]Event, error), progress bool) (Judgement, error) {
-	j := Judgement{Held: past.held > 0, Barred: !repeatable && past.any()}
+func JudgeRules(rules []Rule, repeatable bool, past PastAwards, events func(i int) ([]Event, error), progress bool) (Judgement, error) {
+	j := Judgement{Held: past.held > 0, Barred: !repeatable && past.Any()}
 	if j.Barred && !progress {
 		return j, nil
 	}
 	// Towards a new award, the evidence of earlier ones does not count;
 	// a badge held that is not repeatable is shown as it was earned.
-	fresh := !(j.Held && !repeatable) && past.any()
+	fresh := !(j.Held && !repeatable) && past.Any()
 	all := len(rules) > 0
 	for i := range rules {
 		r := &rules[i]
@@ -312,7 +312,7 @@ func judge(rules []Rule, repeatable bool, past pastAwards, events func(i int) ([
 // rules.
 func (rs *Rules) judge(ctx context.Context, personID int64, b *Badge, progress bool) (Judgement, error) {
 	rules := rs.byBadge[b.Slug]
-	var past pastAwards
+	var past PastAwards
 	var events []Event
 	if personID != 0 {
 		awards, err := rs.store.Awards(ctx, AwardFilter{Badge: b.Slug, PersonID: personID})
@@ -324,9 +324,9 @@ func (rs *Rules) judge(ctx context.Context, personID int64, b *Badge, progress b
 			for _, e := range a.Evidence {
 				urls = append(urls, e.URL)
 			}
-			past.add(a.Revoked, urls)
+			past.Add(a.Revoked, urls)
 		}
-		if !b.Repeatable && past.any() && !progress {
+		if !b.Repeatable && past.Any() && !progress {
 			return Judgement{Held: past.held > 0, Barred: true}, nil
 		}
 		var kinds []string
@@ -339,13 +339,13 @@ func (rs *Rules) judge(ctx context.Context, personID int64, b *Badge, progress b
 			return Judgement{}, err
 		}
 	}
-	return judge(rules, b.Repeatable, past, func(int) ([]Event, error) { return events, nil }, progress)
+	return JudgeRules(rules, b.Repeatable, past, func(int) ([]Event, error) { return events, nil }, progress)
 }
 
 // ruleRequest is the award request of a badge its rules earned, with the
 // events that satisfied them as evidence. Webhook evaluation and sweeps
 // both make it here, so an award reads the same whichever found it.
-func ruleRequest(badge string, to Recipient, toName string, rules []string, evidence []Event) *AwardRequest {
+func RuleRequest(badge string, to Recipient, toName string, rules []string, evidence []Event) *AwardRequest {
 	req := &AwardRequest{
 		Badge: badge, To: to, ToName: toName, Source: SourceRule, SourceRef: strings.Join(rules, "+"),
 		Narrative: fmt.Sprintf("Awarded automatically by rule %s.", strings.Join(rules, " and ")),

@@ -43,14 +43,6 @@ type Service struct {
 	reserving bool // a caller is reserving the spare block
 }
 
-// quiet returns a Service that awards like s but queues no announcement
-// (a backfill announces its awards as one summary). It reserves status
-// list indexes of its own, so both may be used at once. It copies every
-// exported field but Targets (TestQuietCopiesService checks).
-func (s *Service) quiet() *Service {
-	return &Service{Store: s.Store, Signer: s.Signer, BaseURL: s.BaseURL, Log: s.Log, Now: s.Now}
-}
-
 // statusBlock is how many status-list indexes are reserved at once: one
 // write per block instead of one per award.
 const statusBlock = 64
@@ -120,6 +112,16 @@ func (s *Service) SaveBadge(ctx context.Context, b *Badge) error {
 // Award issues a badge: it signs the credential and stores the award with
 // its announcements in one transaction.
 func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
+	return s.awardRequest(ctx, req, true)
+}
+
+// AwardQuietly awards as Award does but queues no announcement: a sweep,
+// a backfill or an import announces its awards as one summary.
+func (s *Service) AwardQuietly(ctx context.Context, req AwardRequest) (*Award, error) {
+	return s.awardRequest(ctx, req, false)
+}
+
+func (s *Service) awardRequest(ctx context.Context, req AwardRequest, announce bool) (*Award, error) {
 	if req.Source == SourceRule || req.Source == SourceNomination {
 		req.redactEmails()
 	}
@@ -136,14 +138,15 @@ func (s *Service) Award(ctx context.Context, req AwardRequest) (*Award, error) {
 	if err := req.checkEvidence(); err != nil {
 		return nil, err
 	}
-	return s.award(ctx, req, badge, true)
+	return s.award(ctx, req, badge, true, announce)
 }
 
 // award issues badge, read already, for a valid req. checkHeld asks for
 // the friendly ECONFLICT before anything is signed; the rules engine, which
 // has just checked, skips it. CreateAward checks again in its transaction
-// either way, so a badge is never held twice.
-func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, checkHeld bool) (*Award, error) {
+// either way, so a badge is never held twice. announce false queues no
+// announcement.
+func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, checkHeld, announce bool) (*Award, error) {
 	// Most recipients exist already (their event made them): a read is
 	// cheaper than the write EnsurePerson is.
 	person, err := s.Store.PersonByRecipient(ctx, req.To)
@@ -213,7 +216,11 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 		return nil, fmt.Errorf("bot: sign award: %w", err)
 	}
 	a.Credential, a.SigningKey = doc.Credential, doc.SigningKey
-	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, s.announcements(KindAward, a, badge, person)); err != nil {
+	var anns []Announcement
+	if announce {
+		anns = s.announcements(KindAward, a, badge, person)
+	}
+	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, anns); err != nil {
 		return nil, err
 	}
 	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "person", person.Handle, "recipient", a.Recipient, "source", a.Source)

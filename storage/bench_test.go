@@ -41,7 +41,7 @@ func mergedPR(b *testing.B) []byte {
 }
 
 // seqAfter is the Seq to read pending deliveries after, given those read.
-func seqAfter(ds []bot.Delivery) int64 {
+func seqAfter(ds []bot.WebhookDelivery) int64 {
 	if len(ds) == 0 {
 		return 0
 	}
@@ -64,7 +64,7 @@ func BenchmarkSaveDelivery(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			runCallers(b, senders, func() {
-				d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", seq.Add(1)), Type: "pull_request", Body: body}
+				d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", seq.Add(1)), Type: "pull_request", Body: body}
 				if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {
 					b.Errorf("SaveDelivery = %v, %v", dup, err)
 				}
@@ -124,12 +124,12 @@ func BenchmarkProcessDelivery(b *testing.B) {
 	addBadge(b, db, "first-pr", false)
 	body := mergedPR(b)
 	parallel(64, b.N, func(i int) {
-		d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", i), Type: "pull_request", Body: body}
+		d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("d-%d", i), Type: "pull_request", Body: body}
 		if _, err := db.SaveDelivery(ctx, d); err != nil {
 			b.Error(err)
 		}
 	})
-	var ds []bot.Delivery
+	var ds []bot.WebhookDelivery
 	for len(ds) < b.N {
 		batch, err := db.PendingDeliveriesAfter(ctx, seqAfter(ds), b.N-len(ds))
 		if err != nil || len(batch) == 0 {

@@ -9,8 +9,8 @@ import (
 )
 
 var (
-	_ bot.RouterStore   = (*DB)(nil)
-	_ bot.DeliveryStore = (*DB)(nil)
+	_ bot.RouterStore       = (*DB)(nil)
+	_ bot.OutboxWorkerStore = (*DB)(nil)
 )
 
 // SetAnnounce sets a person's announcement preference: bot.AnnouncePublic,

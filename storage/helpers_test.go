@@ -126,7 +126,7 @@ func count(t testing.TB, db *DB, table, where string, args ...any) int {
 // processDelivery stores a delivery and completes it with events, as a
 // webhook and the processor do (SaveDelivery, then CompleteDelivery), and
 // returns the events that were new.
-func processDelivery(t testing.TB, db *DB, d bot.Delivery, events ...bot.Event) []bot.Event {
+func processDelivery(t testing.TB, db *DB, d bot.WebhookDelivery, events ...bot.Event) []bot.Event {
 	t.Helper()
 	ctx := context.Background()
 	if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {

@@ -15,7 +15,7 @@ var _ bot.IngestStore = (*DB)(nil)
 // SaveDelivery stores a raw delivery durably for later processing. It
 // reports a duplicate, changing nothing, when the same source and id were
 // stored before. Concurrent calls share one commit (batch.go).
-func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err error) {
+func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool, err error) {
 	if d.Source == "" || d.ID == "" {
 		return false, bot.Errorf(bot.EINVALID, "a delivery needs a source and an id")
 	}
@@ -60,7 +60,7 @@ const pendingBytes = 16 << 20
 // PendingDeliveriesAfter returns stored deliveries not processed yet whose
 // Seq is greater than after, oldest first: at most limit, and fewer once
 // their bodies add up to pendingBytes, but at least one when there is one.
-func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.Delivery, error) {
+func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -70,10 +70,10 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		return nil, dbError(err, "list pending deliveries")
 	}
 	defer rows.Close()
-	var ds []bot.Delivery
+	var ds []bot.WebhookDelivery
 	size := 0
 	for size < pendingBytes && rows.Next() {
-		var d bot.Delivery
+		var d bot.WebhookDelivery
 		var received int64
 		var stored []byte
 		var encoding string
@@ -96,7 +96,7 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 // marks it processed, in one transaction. It returns the events that were
 // new by kind and key, with ID and PersonID set. Completing a delivery
 // twice stores nothing the second time.
-func (db *DB) CompleteDelivery(ctx context.Context, d bot.Delivery, events []bot.Event, problem string) ([]bot.Event, error) {
+func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, events []bot.Event, problem string) ([]bot.Event, error) {
 	for _, e := range events {
 		if e.Kind == "" || e.Key == "" || e.Actor.Platform == "" || e.Actor.ID == "" {
 			return nil, bot.Errorf(bot.EINVALID, "delivery %s: event %q of kind %q needs a key and an actor", d.ID, e.Key, e.Kind)

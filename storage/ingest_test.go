@@ -20,7 +20,7 @@ func saveDeliveries(t *testing.T, db *DB, bodies ...[]byte) []int64 {
 	var seqs []int64
 	for i, body := range bodies {
 		id := fmt.Sprintf("d%d", i+1)
-		if dup, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body}); err != nil || dup {
+		if dup, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body}); err != nil || dup {
 			t.Fatalf("SaveDelivery(%s) = %v, %v", id, dup, err)
 		}
 		var seq int64
@@ -48,7 +48,7 @@ func TestCompleteDeliveryRewritesLittle(t *testing.T) {
 	if err := db.checkpoint("TRUNCATE"); err != nil || db.walSize() != 0 {
 		t.Fatalf("checkpoint: %v, WAL %d bytes", err, db.walSize())
 	}
-	if _, err := db.CompleteDelivery(ctx, bot.Delivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1"}, nil, ""); err != nil {
+	if _, err := db.CompleteDelivery(ctx, bot.WebhookDelivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1"}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	// A few pages: the row's first page, its last overflow page, the
@@ -163,7 +163,7 @@ func TestWALFileShrinksAfterCheckpoint(t *testing.T) {
 	save := func(id string) {
 		t.Helper()
 		noise.Read(body)
-		if _, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "ping", Body: body}); err != nil {
+		if _, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: "ping", Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,8 +18,8 @@ func TestDropDeliveryBodies(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	body := bytes.Repeat([]byte(`{"email":"ada@example.org"} `), 100)
-	d := func(id string, age time.Duration) bot.Delivery {
-		return bot.Delivery{Source: bot.PlatformBugzilla, ID: id, Type: "bug.modify", Body: body, ReceivedAt: now.Add(-age)}
+	d := func(id string, age time.Duration) bot.WebhookDelivery {
+		return bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: id, Type: "bug.modify", Body: body, ReceivedAt: now.Add(-age)}
 	}
 	old := 31 * 24 * time.Hour
 	for i := range 3 {
@@ -74,7 +74,7 @@ func TestDropDeliveryBodiesBatches(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range retentionBatch + 7 {
-		if _, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprint(i), Type: "x", Body: []byte("{}"), ReceivedAt: at}); err != nil {
+		if _, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: fmt.Sprint(i), Type: "x", Body: []byte("{}"), ReceivedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 // sweepData describes generated data for sweep tests and benchmarks.
@@ -134,7 +135,7 @@ func sweepRules() []bot.Rule {
 // BADGEBOT_SWEEP_DB to a file path to keep the generated database between
 // runs (generating 1,000,000 events takes a while); a fresh process
 // reading it then measures the sweep's memory alone.
-func sweepFixture(tb testing.TB, d sweepData) (*DB, *bot.Sweeper) {
+func sweepFixture(tb testing.TB, d sweepData) (*DB, *jobs.Sweeper) {
 	tb.Helper()
 	path := os.Getenv("BADGEBOT_SWEEP_DB")
 	reuse := false
@@ -158,7 +159,7 @@ func sweepFixture(tb testing.TB, d sweepData) (*DB, *bot.Sweeper) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	rs := bot.NewRules(rules, db, nil)
-	return db, bot.NewSweeper(bot.SweeperConfig{Rules: rs, Store: db, Log: log, Now: func() time.Time { return t0 }})
+	return db, jobs.NewSweeper(jobs.SweeperConfig{Rules: rs, Store: db, Log: log, Now: func() time.Time { return t0 }})
 }
 
 // peakHeap samples the heap in use while fn runs and returns the most seen.
@@ -219,13 +220,13 @@ func BenchmarkSweep(b *testing.B) {
 		d = sweepData{people: 1000, events: 10_000, repos: 50, products: 10}
 	}
 	db, sw := sweepFixture(b, d)
-	var full *bot.SweepReport
+	var full *jobs.SweepReport
 	// fullSweep runs a full dry sweep, listing its results when list is set.
-	fullSweep := func(b *testing.B, list func(bot.SweepResult)) {
+	fullSweep := func(b *testing.B, list func(jobs.SweepResult)) {
 		var peak uint64
 		for b.Loop() {
 			peak = max(peak, peakHeap(func() {
-				rep, err := sw.Sweep(ctx, bot.SweepOptions{DryRun: true, Full: true, OnResult: list})
+				rep, err := sw.Sweep(ctx, jobs.SweepOptions{DryRun: true, Full: true, OnResult: list})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -253,15 +254,15 @@ func BenchmarkSweep(b *testing.B) {
 		if held() {
 			b.Skip("awards are held already: use a fresh BADGEBOT_SWEEP_DB")
 		}
-		fullSweep(b, func(bot.SweepResult) {})
+		fullSweep(b, func(jobs.SweepResult) {})
 	})
 	// The usual case: people hold what they earned; a sweep re-reads
 	// everyone and finds what is new (here: little).
 	b.Run("full-held", func(b *testing.B) {
 		if !held() {
-			var got []bot.SweepResult
-			if _, err := sw.Sweep(ctx, bot.SweepOptions{DryRun: true, Full: true, OnResult: func(r bot.SweepResult) {
-				got = append(got, bot.SweepResult{PersonID: r.PersonID, Request: bot.AwardRequest{Badge: r.Request.Badge, To: r.Request.To}})
+			var got []jobs.SweepResult
+			if _, err := sw.Sweep(ctx, jobs.SweepOptions{DryRun: true, Full: true, OnResult: func(r jobs.SweepResult) {
+				got = append(got, jobs.SweepResult{PersonID: r.PersonID, Request: bot.AwardRequest{Badge: r.Request.Badge, To: r.Request.To}})
 			}}); err != nil {
 				b.Fatal(err)
 			}
@@ -276,7 +277,7 @@ func BenchmarkSweep(b *testing.B) {
 		b.Run(fmt.Sprintf("incremental-%d", n), func(b *testing.B) {
 			if full == nil {
 				var err error
-				if full, err = sw.Sweep(ctx, bot.SweepOptions{DryRun: true, Full: true}); err != nil {
+				if full, err = sw.Sweep(ctx, jobs.SweepOptions{DryRun: true, Full: true}); err != nil {
 					b.Fatal(err)
 				}
 				b.ResetTimer()
@@ -285,10 +286,10 @@ func BenchmarkSweep(b *testing.B) {
 			if err := db.SaveSweepState(ctx, st); err != nil {
 				b.Fatal(err)
 			}
-			var rep *bot.SweepReport
+			var rep *jobs.SweepReport
 			for b.Loop() {
 				var err error
-				if rep, err = sw.Sweep(ctx, bot.SweepOptions{DryRun: true}); err != nil {
+				if rep, err = sw.Sweep(ctx, jobs.SweepOptions{DryRun: true}); err != nil {
 					b.Fatal(err)
 				}
 				if rep.Full {
@@ -303,7 +304,7 @@ func BenchmarkSweep(b *testing.B) {
 
 // holdAwards stores an award for each result, straight on the writer
 // (test setup: unsigned, one transaction).
-func holdAwards(tb testing.TB, db *DB, rs []bot.SweepResult) {
+func holdAwards(tb testing.TB, db *DB, rs []jobs.SweepResult) {
 	tb.Helper()
 	err := db.direct(context.Background(), func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(context.Background(), `INSERT INTO awards (id, badge, person_id, recipient_platform, recipient_id,

@@ -44,12 +44,12 @@ func Message(text string) bot.Message {
 }
 
 // DigestMessage is the weekly digest the core renders for platform, as
-// bot's golden files pin it (bot/testdata/digest), for the adapters'
+// bot/jobs' golden files pin it (bot/jobs/testdata/digest), for the adapters'
 // rendering tests.
 func DigestMessage(t testing.TB, platform string) bot.Message {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
-	buf, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "testdata", "digest", platform+".json"))
+	buf, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "jobs", "testdata", "digest", platform+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

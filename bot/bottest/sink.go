@@ -16,12 +16,12 @@ type Sink struct {
 	Fails error
 
 	mu   sync.Mutex
-	got  []bot.Delivery
+	got  []bot.WebhookDelivery
 	seen map[[2]string]bool
 }
 
 // Accept implements the receivers' Sink.
-func (s *Sink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
+func (s *Sink) Accept(_ context.Context, d bot.WebhookDelivery) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Fails != nil {
@@ -41,8 +41,8 @@ func (s *Sink) Accept(_ context.Context, d bot.Delivery) (bool, error) {
 }
 
 // Deliveries returns what was accepted, in order, duplicates left out.
-func (s *Sink) Deliveries() []bot.Delivery {
+func (s *Sink) Deliveries() []bot.WebhookDelivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]bot.Delivery(nil), s.got...)
+	return append([]bot.WebhookDelivery(nil), s.got...)
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/chat"
+	"github.com/badgebot/badgebot/bot/jobs"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/slack"
 	"github.com/badgebot/badgebot/issuer"
@@ -41,13 +43,14 @@ type App struct {
 	// Rules is the rules engine; Linker the identity-proof flow.
 	Rules  *bot.Rules
 	Linker *bot.Linker
-	// Router answers chat commands; Deliverer posts the outbox.
-	Router    *bot.Router
-	Deliverer *bot.Deliverer
-	Slack     *slack.Adapter   // nil unless slack.enabled
-	Discord   *discord.Adapter // nil unless discord.enabled
+	// Router answers chat commands; Outbox posts the announcements queued
+	// in the outbox.
+	Router  *chat.Router
+	Outbox  *bot.OutboxWorker
+	Slack   *slack.Adapter   // nil unless slack.enabled
+	Discord *discord.Adapter // nil unless discord.enabled
 	// Scheduler runs the scheduled jobs (schedule.go) while Run serves.
-	Scheduler *bot.Scheduler
+	Scheduler *jobs.Scheduler
 
 	// ConsoleChat is set by `badgebot chat`: nominations are reviewed in
 	// the console too.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/chat"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/integrations/slack"
@@ -50,7 +51,7 @@ func (a *App) chatPlatforms() (platforms []string, review map[string]string) {
 }
 
 // openChat builds the command router and the adapters of the enabled chat
-// platforms. The outbox worker is built by deliverer, once every platform
+// platforms. The outbox worker is built by outboxWorker, once every platform
 // (the console too, for `badgebot chat`) is known.
 func (a *App) openChat() error {
 	c := a.Config
@@ -73,11 +74,11 @@ func (a *App) openChat() error {
 	}
 	a.Linker.Profiles = githubSource{gc}
 	_, review := a.chatPlatforms()
-	a.Router = bot.NewRouter(bot.RouterConfig{
+	a.Router = chat.NewRouter(chat.RouterConfig{
 		Service: a.Service, Store: a.DB, Rules: a.Rules, Linker: a.Linker,
 		Repositories: c.GitHub.Repositories, Admins: admins,
 		WeeklyCap: c.Nominations.WeeklyCap, Expiry: expiry, ReviewChannels: review,
-		Kick:    a.kickDeliverer,
+		Kick:    a.kickOutbox,
 		Digest:  a.digestNow,
 		BaseURL: c.Server.PublicURL, Log: a.Log,
 	})
@@ -115,15 +116,15 @@ func (a *App) AddPlatform(p bot.Platform, announceChannel string) {
 	a.Service.Targets = append(a.Service.Targets, bot.Target{Platform: p.Name(), Channel: announceChannel})
 }
 
-// deliverer returns the outbox worker, built on first use.
-func (a *App) deliverer() *bot.Deliverer {
+// outboxWorker returns the outbox worker, built on first use.
+func (a *App) outboxWorker() *bot.OutboxWorker {
 	a.deliverOnce.Do(func() {
-		a.Deliverer = bot.NewDeliverer(bot.DelivererConfig{Store: a.DB, Platforms: a.platforms, Log: a.Log})
+		a.Outbox = bot.NewOutboxWorker(bot.OutboxWorkerConfig{Store: a.DB, Platforms: a.platforms, Log: a.Log})
 	})
-	return a.Deliverer
+	return a.Outbox
 }
 
-func (a *App) kickDeliverer() { a.deliverer().Kick() }
+func (a *App) kickOutbox() { a.outboxWorker().Kick() }
 
 // DeliverNow posts what the outbox holds for the enabled platforms, so a
 // command that awards or revokes has announced it before it exits. What
@@ -134,7 +135,7 @@ func (a *App) DeliverNow(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if _, err := a.deliverer().DeliverDue(ctx); err != nil {
+	if _, err := a.outboxWorker().DeliverDue(ctx); err != nil {
 		a.Log.Warn("announcements stay queued", "err", err)
 	}
 }
@@ -169,7 +170,7 @@ func (a *App) chatRoutes(mux *http.ServeMux, wrap func(string, http.Handler) htt
 // runChat starts the chat workers: the outbox worker, Slack's Socket Mode
 // and Discord's gateway (each returns at once when not configured).
 func (a *App) runChat(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Go(func() { a.deliverer().Run(ctx) })
+	wg.Go(func() { a.outboxWorker().Run(ctx) })
 	if a.Slack != nil {
 		wg.Go(func() {
 			if err := a.Slack.Run(ctx); err != nil {

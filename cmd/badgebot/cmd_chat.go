@@ -41,7 +41,7 @@ func runChatCommand(ctx context.Context, c *cli, args []string) error {
 
 	workCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { app.deliverer().Run(workCtx) })
+	wg.Go(func() { app.outboxWorker().Run(workCtx) })
 	err = con.Run(ctx)
 	app.DeliverNow(context.WithoutCancel(ctx))
 	stop()

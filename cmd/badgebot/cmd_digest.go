@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 	"github.com/badgebot/badgebot/integrations/console"
 )
 
@@ -13,7 +14,7 @@ import (
 // it and posts nothing. What it queues is delivered before it exits.
 func runDigest(ctx context.Context, c *cli, args []string) error {
 	fs := c.flags("digest", false)
-	var opts bot.DigestOptions
+	var opts jobs.DigestOptions
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print the digest; post and record nothing")
 	fs.BoolVar(&opts.Force, "force", false, "post even if this period's digest was posted")
 	if err := parseNone(fs, args); err != nil {
@@ -37,9 +38,9 @@ func runDigest(ctx context.Context, c *cli, args []string) error {
 	}
 	if opts.DryRun {
 		switch {
-		case out.Skipped == bot.DigestEmpty:
+		case out.Skipped == jobs.DigestEmpty:
 			c.printf("dry run: nothing to report for %s; a real run would post nothing\n", out.Week)
-		case out.Skipped == bot.DigestNoChannel:
+		case out.Skipped == jobs.DigestNoChannel:
 			c.printf("dry run: no announce channel is set up; a real run would post nothing\n")
 		case out.AlreadyPosted && !opts.Force:
 			c.printf("dry run: the digest for %s was posted already; a real run would post it again only with --force\n", out.Week)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 // ImportConfig is the [import] table: how `badgebot import` maps what it
@@ -109,7 +110,7 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return bot.Errorf(bot.EINVALID, "import: %v", err)
 	}
-	var rows []bot.ImportRow
+	var rows []jobs.ImportRow
 	switch format {
 	case "all-contributors":
 		mapping := cfg.Import.AllContributors.mapping()
@@ -147,7 +148,7 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 	}
 	defer app.Close()
 	progress := c.newProgress(len(rows), "importing")
-	im := &bot.Importer{Service: app.Service, Store: app.DB, Log: c.log, Progress: progress.set}
+	im := &jobs.Importer{Service: app.Service, Store: app.DB, Log: c.log, Progress: progress.set}
 	rep, err := im.Import(ctx, rows, dryRun)
 	progress.finish()
 	if err != nil {
@@ -175,7 +176,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (c *cli) printImport(rep *bot.ImportReport, dryRun bool) {
+func (c *cli) printImport(rep *jobs.ImportReport, dryRun bool) {
 	verb := "awarded"
 	if dryRun {
 		verb = "would award"
@@ -216,7 +217,7 @@ type allContributorsFile struct {
 // allContributorsRows turns each contributor's mapped contribution types
 // into rows, evidenced by the repository; row numbers count contributors
 // from 1.
-func allContributorsRows(data []byte, mapping map[string]string) ([]bot.ImportRow, error) {
+func allContributorsRows(data []byte, mapping map[string]string) ([]jobs.ImportRow, error) {
 	var f allContributorsFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, bot.Errorf(bot.EINVALID, "import: not an .all-contributorsrc: %v", err)
@@ -236,17 +237,17 @@ func allContributorsRows(data []byte, mapping map[string]string) ([]bot.ImportRo
 	}
 	repo := f.ProjectOwner + "/" + f.ProjectName
 	repoURL := host + "/" + repo
-	var rows []bot.ImportRow
+	var rows []jobs.ImportRow
 	for i, ct := range f.Contributors {
 		n := i + 1
 		if ct.Login == "" {
-			rows = append(rows, bot.ImportRow{Row: n, Err: bot.Errorf(bot.EINVALID, "contributor has no login")})
+			rows = append(rows, jobs.ImportRow{Row: n, Err: bot.Errorf(bot.EINVALID, "contributor has no login")})
 			continue
 		}
 		for _, raw := range ct.Contributions {
 			typ, link, err := contribution(raw)
 			if err != nil {
-				rows = append(rows, bot.ImportRow{Row: n, Err: bot.Errorf(bot.EINVALID, "contributor %s: %v", ct.Login, err)})
+				rows = append(rows, jobs.ImportRow{Row: n, Err: bot.Errorf(bot.EINVALID, "contributor %s: %v", ct.Login, err)})
 				continue
 			}
 			slug, ok := mapping[typ]
@@ -257,7 +258,7 @@ func allContributorsRows(data []byte, mapping map[string]string) ([]bot.ImportRo
 			if link != "" && link != repoURL {
 				ev = append(ev, bot.Evidence{URL: link, Name: typ + " contribution"})
 			}
-			rows = append(rows, bot.ImportRow{
+			rows = append(rows, jobs.ImportRow{
 				Row: n, Badge: slug, To: "github:" + ct.Login, ToName: ct.Name, Evidence: ev,
 				Narrative: fmt.Sprintf("Listed for %s contributions to %s.", typ, repo),
 				Key:       "all-contributors:" + strings.ToLower(repo) + ":" + strings.ToLower(ct.Login) + ":" + typ,
@@ -303,7 +304,7 @@ var csvColumns = []string{"badge", "recipient", "date", "evidence", "narrative"}
 
 // csvRows reads a CSV with a header naming its columns (csvColumns, in any
 // order). Row numbers are file lines.
-func csvRows(data []byte) ([]bot.ImportRow, error) {
+func csvRows(data []byte) ([]jobs.ImportRow, error) {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff")))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
@@ -326,7 +327,7 @@ func csvRows(data []byte) ([]bot.ImportRow, error) {
 			return nil, bot.Errorf(bot.EINVALID, "import: CSV header has no %q column (want %s)", need, strings.Join(csvColumns, ","))
 		}
 	}
-	var rows []bot.ImportRow
+	var rows []jobs.ImportRow
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -336,7 +337,7 @@ func csvRows(data []byte) ([]bot.ImportRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				rows = append(rows, bot.ImportRow{Row: pe.Line, Err: bot.Errorf(bot.EINVALID, "%v", pe.Err)})
+				rows = append(rows, jobs.ImportRow{Row: pe.Line, Err: bot.Errorf(bot.EINVALID, "%v", pe.Err)})
 				if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
 					continue
 				}
@@ -348,8 +349,8 @@ func csvRows(data []byte) ([]bot.ImportRow, error) {
 	return rows, nil
 }
 
-func csvRow(line int, rec []string, col map[string]int, width int) bot.ImportRow {
-	row := bot.ImportRow{Row: line}
+func csvRow(line int, rec []string, col map[string]int, width int) jobs.ImportRow {
+	row := jobs.ImportRow{Row: line}
 	if len(rec) != width {
 		row.Err = bot.Errorf(bot.EINVALID, "%d fields, the header has %d", len(rec), width)
 		return row

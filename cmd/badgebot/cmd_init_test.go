@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 func runIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -45,7 +45,7 @@ func TestInitWritesLoadableConfigWithFreshSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("written config does not load: %v", err)
 	}
-	if err := cfg.Validate(bot.ParseSchedule); err != nil {
+	if err := cfg.Validate(jobs.ParseSchedule); err != nil {
 		t.Fatalf("written config is not valid: %v", err)
 	}
 	if cfg.Server.PublicURL != "https://badges.example.org" {

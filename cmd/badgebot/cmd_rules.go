@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 // sweepResultJSON is one line of `rules run --json`.
@@ -50,7 +51,7 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 	// JSON is streamed, one element per result: a first sweep may
 	// award to many people.
 	n := 0
-	opts := bot.SweepOptions{DryRun: dry, Rule: rule, Full: true, OnResult: func(r bot.SweepResult) {
+	opts := jobs.SweepOptions{DryRun: dry, Rule: rule, Full: true, OnResult: func(r jobs.SweepResult) {
 		if c.json {
 			sep := ","
 			if n == 0 {
@@ -98,7 +99,7 @@ func runRulesRun(ctx context.Context, c *cli, args []string) error {
 
 // describeSweepResult writes one result for a person: who gets what, by
 // which rules, for what.
-func describeSweepResult(svc *bot.Service, r bot.SweepResult, dry bool) string {
+func describeSweepResult(svc *bot.Service, r jobs.SweepResult, dry bool) string {
 	var ev []string
 	for _, e := range r.Request.Evidence {
 		ev = append(ev, strings.TrimSpace(e.Name+" "+e.URL))
@@ -113,7 +114,7 @@ func describeSweepResult(svc *bot.Service, r bot.SweepResult, dry bool) string {
 	return fmt.Sprintf("awarded %s to %s: award %s %s (%s)", r.Request.Badge, r.Request.To, r.Award.ID, svc.AwardURL(r.Award.ID), why)
 }
 
-func toSweepJSON(svc *bot.Service, r bot.SweepResult) sweepResultJSON {
+func toSweepJSON(svc *bot.Service, r jobs.SweepResult) sweepResultJSON {
 	j := sweepResultJSON{Badge: r.Request.Badge, Recipient: r.Request.To.String(), Rules: r.Rules, Evidence: []evidenceJSON{}}
 	for _, e := range r.Request.Evidence {
 		j.Evidence = append(j.Evidence, evidenceJSON{URL: e.URL, Name: e.Name})

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 // openApp loads the config and opens the app for a command; adjust, when
@@ -79,7 +79,7 @@ func (c *cli) loadConfig() (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	if err := cfg.Validate(bot.ParseSchedule); err != nil {
+	if err := cfg.Validate(jobs.ParseSchedule); err != nil {
 		return Config{}, err
 	}
 	var level slog.Level

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 )
 
 // FuzzLoadConfig loads any TOML with any BADGEBOT_ variables and validates
@@ -33,7 +33,7 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 		cfg, err := LoadConfig(path, strings.Split(env, "\n"))
 		if err == nil {
-			err = cfg.Validate(bot.ParseSchedule)
+			err = cfg.Validate(jobs.ParseSchedule)
 			_ = cfg.String() // and it prints
 		}
 		var ce *ConfigError

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -66,12 +66,12 @@ func TestConfigExampleLoadsAndValidates(t *testing.T) {
 // scheduler's real parser.
 func TestConfigExampleCronSpecsParse(t *testing.T) {
 	cfg := loadExampleConfig(t)
-	if err := cfg.Validate(bot.ParseSchedule); err != nil {
+	if err := cfg.Validate(jobs.ParseSchedule); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Digest.Schedule, cfg.Schedule.Backfill = "CRON_TZ=Europe/Berlin 0 16 * * FRI", "16 * * FRI"
 	var ce *ConfigError
-	if !errors.As(cfg.Validate(bot.ParseSchedule), &ce) || len(ce.Problems) != 1 ||
+	if !errors.As(cfg.Validate(jobs.ParseSchedule), &ce) || len(ce.Problems) != 1 ||
 		!strings.HasPrefix(ce.Problems[0], `../../config.example.toml:`) ||
 		!strings.Contains(ce.Problems[0], `: schedule.backfill: bad cron spec "16 * * FRI": `) {
 		t.Errorf("got %v, want one problem with schedule.backfill", ce)

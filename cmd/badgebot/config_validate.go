@@ -24,8 +24,8 @@ import (
 // Validate checks every key and returns all problems at once as a
 // *ConfigError, one line each, naming the key and where its value came from
 // (file line or environment variable) when LoadConfig recorded it.
-// checkCron parses a cron spec: main passes bot.ParseSchedule, the
-// scheduler's own parser (robfig/cron belongs to bot). When it is nil, cron
+// checkCron parses a cron spec: main passes jobs.ParseSchedule, the
+// scheduler's own parser (robfig/cron belongs to bot/jobs). When it is nil, cron
 // specs are only checked to be set.
 // No message contains a secret.
 func (c *Config) Validate(checkCron func(spec string) error) error {

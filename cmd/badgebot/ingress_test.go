@@ -163,7 +163,7 @@ func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
 		id  string
 		age time.Duration
 	}{{"old", 31 * 24 * time.Hour}, {"new", time.Hour}} {
-		d := bot.Delivery{Source: bot.PlatformGitHub, ID: c.id, Type: "pull_request", Body: body, ReceivedAt: time.Now().Add(-c.age)}
+		d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: c.id, Type: "pull_request", Body: body, ReceivedAt: time.Now().Add(-c.age)}
 		if _, err := app.DB.SaveDelivery(ctx, d); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -92,7 +92,7 @@ func newJobMetrics(reg prometheus.Registerer) *jobMetrics {
 }
 
 // wrap times a job and records its outcome.
-func (m *jobMetrics) wrap(name string, job bot.Job) bot.Job {
+func (m *jobMetrics) wrap(name string, job jobs.Job) jobs.Job {
 	if m == nil {
 		return job
 	}

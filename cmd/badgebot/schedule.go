@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/jobs"
 	"github.com/badgebot/badgebot/integrations/bugzilla"
 	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/storage"
@@ -27,10 +28,10 @@ type jobSet struct {
 	once     sync.Once
 	err      error
 	loc      *time.Location
-	sweeper  *bot.Sweeper
-	health   *bot.Health
-	backfill *bot.Backfill
-	digester *bot.Digester
+	sweeper  *jobs.Sweeper
+	health   *jobs.RuleHealthCheck
+	backfill *jobs.Backfill
+	digester *jobs.Digester
 	// unnamed are the Bugzilla rules whose products a backfill cannot
 	// ask for; it warns of them when it runs.
 	unnamed []string
@@ -54,25 +55,25 @@ func (a *App) buildJobs(js *jobSet) error {
 	if err != nil {
 		return err
 	}
-	js.sweeper = bot.NewSweeper(bot.SweeperConfig{Rules: a.Rules, Store: a.DB, Service: a.Service, Log: a.Log})
+	js.sweeper = jobs.NewSweeper(jobs.SweeperConfig{Rules: a.Rules, Store: a.DB, Service: a.Service, Log: a.Log})
 
 	admins, err := a.admins()
 	if err != nil {
 		return err
 	}
 	platforms, review := a.chatPlatforms()
-	var silence time.Duration // 0: bot.DefaultRuleSilence
+	var silence time.Duration // 0: jobs.DefaultRuleSilence
 	if c.Schedule.RuleSilence != "" {
 		if silence, err = ParseWindow(c.Schedule.RuleSilence); err != nil {
 			return fmt.Errorf("config: schedule.rule_silence: %w", err)
 		}
 	}
-	js.health = bot.NewHealth(bot.HealthConfig{
+	js.health = jobs.NewRuleHealthCheck(jobs.RuleHealthCheckConfig{
 		Store: a.DB, Rules: rules, ReviewChannels: review, Admins: admins, Platforms: platforms,
 		Silence: silence, Log: a.Log,
 	})
 
-	bc := bot.BackfillConfig{Store: a.DB, Sweeper: js.sweeper, Service: a.Service, Log: a.Log}
+	bc := jobs.BackfillConfig{Store: a.DB, Sweeper: js.sweeper, Service: a.Service, Log: a.Log}
 	if len(c.GitHub.Repositories) > 0 {
 		gc, err := github.NewClient(c.GitHub.Token, c.GitHub.APIURL, nil)
 		if err != nil {
@@ -81,18 +82,18 @@ func (a *App) buildJobs(js *jobSet) error {
 		bc.GitHub, bc.Repositories = githubSource{gc}, c.GitHub.Repositories
 	}
 	if c.Bugzilla.URL != "" {
-		js.unnamed = bot.UnnamedProducts(rules)
+		js.unnamed = jobs.UnnamedProducts(rules)
 	}
-	if products := bot.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
+	if products := jobs.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
 		bz, err := bugzilla.NewClient(c.Bugzilla.URL, c.Bugzilla.APIKey, nil)
 		if err != nil {
 			return err
 		}
 		bc.Bugzilla, bc.Products = bugzillaSource{bz}, products
 	}
-	js.backfill = bot.NewBackfill(bc)
+	js.backfill = jobs.NewBackfill(bc)
 
-	js.digester, err = bot.NewDigester(bot.DigesterConfig{
+	js.digester, err = jobs.NewDigester(jobs.DigesterConfig{
 		Store: a.DB, Service: a.Service, Sweeper: js.sweeper,
 		Schedule: c.Digest.Schedule, Location: loc, Announce: c.Digest.Announce, PostEmpty: c.Digest.PostEmpty, Log: a.Log,
 	})
@@ -100,16 +101,16 @@ func (a *App) buildJobs(js *jobSet) error {
 }
 
 // newScheduler registers every scheduled job; it does not start them.
-func (a *App) newScheduler() (*bot.Scheduler, error) {
+func (a *App) newScheduler() (*jobs.Scheduler, error) {
 	js, err := a.scheduled()
 	if err != nil {
 		return nil, err
 	}
 	c := a.Config
-	s := bot.NewScheduler(js.loc, a.Log)
+	s := jobs.NewScheduler(js.loc, a.Log)
 	jobs := []struct {
 		name, key, spec string
-		run             bot.Job
+		run             jobs.Job
 	}{
 		{jobSweep, "schedule.sweep", c.Schedule.Sweep, a.sweepJob},
 		{jobBackfill, "schedule.backfill", c.Schedule.Backfill, a.backfillJob},
@@ -127,7 +128,7 @@ func (a *App) newScheduler() (*bot.Scheduler, error) {
 // recordRun stores each run's start, duration and outcome, so that
 // `schedule list` shows them from any process. A job that could not be
 // recorded still reports its own outcome; the record's failure is logged.
-func (a *App) recordRun(name string, job bot.Job) bot.Job {
+func (a *App) recordRun(name string, job jobs.Job) jobs.Job {
 	return func(ctx context.Context) error {
 		start := time.Now()
 		err := job(ctx)
@@ -147,7 +148,7 @@ func (a *App) recordRun(name string, job bot.Job) bot.Job {
 
 // runScheduler starts s beside the other workers; it stops, waiting for
 // running jobs, when ctx ends.
-func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *bot.Scheduler) {
+func (a *App) runScheduler(ctx context.Context, wg *sync.WaitGroup, s *jobs.Scheduler) {
 	a.Scheduler = s
 	// Cron does not run what it missed: a digest whose time passed while
 	// the server was down is posted now. Run posts a period once, so this
@@ -190,14 +191,14 @@ func (a *App) sweepJob(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := js.sweeper.Sweep(ctx, bot.SweepOptions{})
+	rep, err := js.sweeper.Sweep(ctx, jobs.SweepOptions{})
 	if err != nil {
 		return err
 	}
 	if _, err := js.health.Check(ctx, rep.LastMatch); err != nil {
 		return err
 	}
-	a.kickDeliverer()
+	a.kickOutbox()
 	return nil
 }
 
@@ -214,7 +215,7 @@ func (a *App) backfillJob(ctx context.Context) error {
 	if _, err := js.backfill.Run(ctx); err != nil {
 		return err
 	}
-	a.kickDeliverer()
+	a.kickOutbox()
 	return nil
 }
 
@@ -227,16 +228,16 @@ func (a *App) expiryJob(ctx context.Context) error {
 }
 
 func (a *App) digestJob(ctx context.Context) error {
-	return a.runDigest(ctx, bot.DigestOptions{})
+	return a.runDigest(ctx, jobs.DigestOptions{})
 }
 
 // digestCatchUp posts the last period's digest if its time passed while
 // the server was down.
 func (a *App) digestCatchUp(ctx context.Context) error {
-	return a.runDigest(ctx, bot.DigestOptions{CatchUp: true})
+	return a.runDigest(ctx, jobs.DigestOptions{CatchUp: true})
 }
 
-func (a *App) runDigest(ctx context.Context, opts bot.DigestOptions) error {
+func (a *App) runDigest(ctx context.Context, opts jobs.DigestOptions) error {
 	js, err := a.scheduled()
 	if err != nil {
 		return err
@@ -246,7 +247,7 @@ func (a *App) runDigest(ctx context.Context, opts bot.DigestOptions) error {
 		return err
 	}
 	a.Log.Info("digest", "week", out.Week, "result", out.Sentence())
-	a.kickDeliverer()
+	a.kickOutbox()
 	return nil
 }
 
@@ -300,8 +301,8 @@ func (b bugzillaSource) FixedBugs(ctx context.Context, product string, since tim
 }
 
 var (
-	_ bot.PullRequestSource = githubSource{}
-	_ bot.FixedBugSource    = bugzillaSource{}
+	_ jobs.PullRequestSource = githubSource{}
+	_ jobs.FixedBugSource    = bugzillaSource{}
 )
 
 // runScheduleList is `badgebot schedule list`: the jobs, their specs and

@@ -23,7 +23,7 @@ type Store interface {
 	bot.IngestStore
 	bot.LinkStore
 	bot.RouterStore
-	bot.DeliveryStore
+	bot.OutboxWorkerStore
 	bot.SweepStore
 	bot.HealthStore
 	bot.BackfillStore

@@ -38,7 +38,7 @@ func (a *App) webhooks() (gh, bz http.Handler, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("bugzilla webhook: %w", err)
 	}
-	a.Ingestor.Register(bot.PlatformBugzilla, func(d bot.Delivery) (bot.Normalized, error) {
+	a.Ingestor.Register(bot.PlatformBugzilla, func(d bot.WebhookDelivery) (bot.Normalized, error) {
 		events, err := norm.Normalize(d)
 		n := bot.Normalized{Events: events}
 		p, ok, perr := norm.Proof(d)
@@ -65,7 +65,7 @@ func (a *App) sourceOff(source, key string) http.Handler {
 
 // normalizeGitHub adapts the GitHub normaliser. Link proofs count only from
 // watched repositories.
-func (a *App) normalizeGitHub(d bot.Delivery) (bot.Normalized, error) {
+func (a *App) normalizeGitHub(d bot.WebhookDelivery) (bot.Normalized, error) {
 	res, err := github.Normalize(d)
 	n := bot.Normalized{Events: res.Events}
 	for _, p := range res.Proofs {

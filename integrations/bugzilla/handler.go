@@ -37,7 +37,7 @@ const MaxBodyBytes = 10 << 20
 // before (and nothing was written). d.Body is the handler's buffer, reused
 // once Accept returns: a sink that keeps the body must copy it.
 type Sink interface {
-	Accept(ctx context.Context, d bot.Delivery) (duplicate bool, err error)
+	Accept(ctx context.Context, d bot.WebhookDelivery) (duplicate bool, err error)
 }
 
 // Handler is the http.Handler for POST /webhooks/bugzilla.
@@ -151,7 +151,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		write(w, http.StatusOK, replyIgnored)
 		return
 	}
-	d := bot.Delivery{Source: bot.PlatformBugzilla, ID: id, Type: rk, Body: body, ReceivedAt: h.now().UTC()}
+	d := bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: id, Type: rk, Body: body, ReceivedAt: h.now().UTC()}
 	dup, err := h.sink.Accept(r.Context(), d)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "bugzilla webhook: storing delivery failed",

@@ -62,7 +62,7 @@ func (n *Normalizer) BugURL(id int64) string {
 //
 // A payload missing what a rule needs yields no event and an error saying
 // what is missing. Normalize never panics.
-func (n *Normalizer) Normalize(d bot.Delivery) ([]bot.Event, error) {
+func (n *Normalizer) Normalize(d bot.WebhookDelivery) ([]bot.Event, error) {
 	p, err := n.decode(d)
 	if err != nil || p == nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (n *Normalizer) Normalize(d bot.Delivery) ([]bot.Event, error) {
 
 // Proof returns the link proof in a comment.create delivery: false when the
 // delivery is no public comment by a real account.
-func (n *Normalizer) Proof(d bot.Delivery) (LinkProof, bool, error) {
+func (n *Normalizer) Proof(d bot.WebhookDelivery) (LinkProof, bool, error) {
 	p, err := n.decode(d)
 	if err != nil || p == nil {
 		return LinkProof{}, false, err
@@ -136,7 +136,7 @@ func (n *Normalizer) Proof(d bot.Delivery) (LinkProof, bool, error) {
 
 // decode reads the payload; nil without error means there is nothing in it
 // to read (a private bug stripped to its id).
-func (n *Normalizer) decode(d bot.Delivery) (*payload, error) {
+func (n *Normalizer) decode(d bot.WebhookDelivery) (*payload, error) {
 	var p payload
 	if err := json.Unmarshal(d.Body, &p); err != nil {
 		return nil, bot.Errorf(bot.EINVALID, "bugzilla: delivery %s: %v", d.ID, err)
@@ -150,13 +150,13 @@ func (n *Normalizer) decode(d bot.Delivery) (*payload, error) {
 	return &p, nil
 }
 
-func (n *Normalizer) missing(d bot.Delivery, format string, args ...any) error {
+func (n *Normalizer) missing(d bot.WebhookDelivery, format string, args ...any) error {
 	return bot.Errorf(bot.EINVALID, "bugzilla: %s delivery %s: %s", d.Type, d.ID, fmt.Sprintf(format, args...))
 }
 
 // event builds an event of kind for b credited to who; suffix makes the Key
 // (empty: the caller sets it). ok is false when who is a placeholder.
-func (n *Normalizer) event(d bot.Delivery, b *bug, kind, suffix string, who user, field, at string) (bot.Event, bool, error) {
+func (n *Normalizer) event(d bot.WebhookDelivery, b *bug, kind, suffix string, who user, field, at string) (bot.Event, bool, error) {
 	actor, ok, err := recipient(who, field)
 	if err != nil || !ok {
 		if err != nil {

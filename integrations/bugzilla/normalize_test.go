@@ -25,7 +25,7 @@ func testNormalizer(t testing.TB) *Normalizer {
 }
 
 // delivery wraps a testdata payload the way the handler stores it.
-func delivery(t testing.TB, body []byte) bot.Delivery {
+func delivery(t testing.TB, body []byte) bot.WebhookDelivery {
 	t.Helper()
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -35,7 +35,7 @@ func delivery(t testing.TB, body []byte) bot.Delivery {
 	if reason != "" {
 		t.Fatal(reason)
 	}
-	return bot.Delivery{Source: bot.PlatformBugzilla, ID: id, Type: rk, Body: body, ReceivedAt: testReceived}
+	return bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: id, Type: rk, Body: body, ReceivedAt: testReceived}
 }
 
 func payloadFiles(t testing.TB) []string {
@@ -188,7 +188,7 @@ func TestNormalizeCases(t *testing.T) {
 			if tc.edit != nil {
 				body = edit(t, tc.file, tc.edit)
 			}
-			d := bot.Delivery{Source: bot.PlatformBugzilla, ID: "case", Body: body, ReceivedAt: testReceived}
+			d := bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: "case", Body: body, ReceivedAt: testReceived}
 			events, err := testNormalizer(t).Normalize(d)
 			switch {
 			case tc.wantErr == "" && err != nil:
@@ -265,7 +265,7 @@ func FuzzNormalize(f *testing.F) {
 	n := testNormalizer(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// Normalize reads the routing key from the body, not from d.Type.
-		d := bot.Delivery{Source: bot.PlatformBugzilla, ID: "fuzz", Body: body}
+		d := bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: "fuzz", Body: body}
 		events, err := n.Normalize(d)
 		if err != nil && bot.ErrorCode(err) != bot.EINVALID {
 			t.Errorf("error code %q for %v", bot.ErrorCode(err), err)

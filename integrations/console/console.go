@@ -17,7 +17,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 )
 
-// Router answers chat commands and button clicks; *bot.Router implements
+// Router answers chat commands and button clicks; *chat.Router implements
 // it.
 type Router interface {
 	Handle(ctx context.Context, c bot.Command) bot.Reply

@@ -20,7 +20,7 @@ import (
 // request path, not storage.
 type nopSink struct{}
 
-func (nopSink) Accept(context.Context, bot.Delivery) (bool, error) { return false, nil }
+func (nopSink) Accept(context.Context, bot.WebhookDelivery) (bool, error) { return false, nil }
 
 // bareHMAC is the DESIGN §7 reference: read the body, check the HMAC, 200.
 func bareHMAC(secret []byte) http.HandlerFunc {

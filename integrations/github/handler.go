@@ -52,7 +52,7 @@ const (
 // before (and nothing was written). d.Body is the handler's buffer, reused
 // once Accept returns: a sink that keeps the body must copy it.
 type Sink interface {
-	Accept(ctx context.Context, d bot.Delivery) (duplicate bool, err error)
+	Accept(ctx context.Context, d bot.WebhookDelivery) (duplicate bool, err error)
 }
 
 // Handler is the http.Handler for POST /webhooks/github.
@@ -162,7 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	d := bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: event, Body: payload, ReceivedAt: h.now().UTC()}
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: event, Body: payload, ReceivedAt: h.now().UTC()}
 	dup, err := h.sink.Accept(r.Context(), d)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "github webhook: storing delivery failed",

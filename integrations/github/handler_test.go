@@ -111,7 +111,7 @@ func TestHandlerStoresUsedEvents(t *testing.T) {
 			if code != http.StatusAccepted || reply != `{"status":"accepted"}` {
 				t.Fatalf("got %d %s, want 202 accepted", code, reply)
 			}
-			want := []bot.Delivery{{
+			want := []bot.WebhookDelivery{{
 				Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: tc.event,
 				Body: body, ReceivedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
 			}}

@@ -48,7 +48,7 @@ type LinkProof struct {
 // missing; the Result still holds what could be built from the rest (one
 // assignee with a malformed login does not cost the others their event).
 // Normalize never panics.
-func Normalize(d bot.Delivery) (Result, error) {
+func Normalize(d bot.WebhookDelivery) (Result, error) {
 	switch d.Type {
 	case TypePullRequest, TypePullRequestReview, TypeIssues, TypeIssueComment:
 	default:
@@ -73,7 +73,7 @@ func Normalize(d bot.Delivery) (Result, error) {
 }
 
 type normalizer struct {
-	d    bot.Delivery
+	d    bot.WebhookDelivery
 	res  Result
 	errs []error
 }

@@ -35,7 +35,7 @@ func payloadFiles(t testing.TB) map[string]string {
 func TestNormalizeGolden(t *testing.T) {
 	for file, typ := range payloadFiles(t) {
 		t.Run(file, func(t *testing.T) {
-			d := bot.Delivery{Source: bot.PlatformGitHub, ID: "golden", Type: typ, Body: readTestdata(t, file), ReceivedAt: testReceived}
+			d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "golden", Type: typ, Body: readTestdata(t, file), ReceivedAt: testReceived}
 			res, err := Normalize(d)
 			if err != nil {
 				t.Fatalf("Normalize: %v", err)
@@ -169,7 +169,7 @@ func TestNormalizeCases(t *testing.T) {
 			if tc.name == "not JSON" {
 				body = body[:100]
 			}
-			res, err := Normalize(bot.Delivery{Source: bot.PlatformGitHub, ID: "case", Type: tc.typ, Body: body, ReceivedAt: testReceived})
+			res, err := Normalize(bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "case", Type: tc.typ, Body: body, ReceivedAt: testReceived})
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("error %v, want none", err)
@@ -206,7 +206,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Add(uint8(2), []byte(`{"action":"closed","issue":{"assignees":[null,{}]}}`))
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
 		typ := fuzzTypes[int(kind)%len(fuzzTypes)]
-		res, err := Normalize(bot.Delivery{Source: bot.PlatformGitHub, ID: "fuzz", Type: typ, Body: body})
+		res, err := Normalize(bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "fuzz", Type: typ, Body: body})
 		if err != nil && bot.ErrorCode(err) != bot.EINVALID {
 			t.Errorf("error code %q for %v", bot.ErrorCode(err), err)
 		}

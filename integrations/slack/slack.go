@@ -28,7 +28,7 @@ const (
 	apiTimeout     = 15 * time.Second        // one Web API request
 )
 
-// Router is the core's command router as the adapter uses it; *bot.Router
+// Router is the core's command router as the adapter uses it; *chat.Router
 // implements it.
 type Router interface {
 	Handle(ctx context.Context, c bot.Command) bot.Reply

@@ -11,9 +11,9 @@ import (
 )
 
 var (
-	_ bot.RouterStore   = (*DB)(nil)
-	_ bot.DeliveryStore = (*DB)(nil)
-	_ bot.DigestStore   = (*DB)(nil)
+	_ bot.RouterStore       = (*DB)(nil)
+	_ bot.OutboxWorkerStore = (*DB)(nil)
+	_ bot.DigestStore       = (*DB)(nil)
 )
 
 // SetAnnounce sets a person's announcement preference; ENOTFOUND for an

@@ -20,7 +20,7 @@ var (
 // reports a duplicate, changing nothing, when the same source and id were
 // stored before, by this replica or another (the unique key decides).
 // Concurrent calls share one INSERT and one commit (batch.go).
-func (db *DB) SaveDelivery(ctx context.Context, d bot.Delivery) (dup bool, err error) {
+func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool, err error) {
 	if d.Source == "" || d.ID == "" {
 		return false, bot.Errorf(bot.EINVALID, "a delivery needs a source and an id")
 	}
@@ -46,7 +46,7 @@ const pendingBytes = 16 << 20
 // their bodies add up to pendingBytes, but at least one when there is one.
 // Every replica sees every pending delivery; CompleteDelivery lets one of
 // them store its events.
-func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.Delivery, error) {
+func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -56,10 +56,10 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		return nil, dbError(err, "list pending deliveries")
 	}
 	defer rows.Close()
-	var ds []bot.Delivery
+	var ds []bot.WebhookDelivery
 	size := 0
 	for size < pendingBytes && rows.Next() {
-		var d bot.Delivery
+		var d bot.WebhookDelivery
 		var received int64
 		var stored []byte
 		var encoding string
@@ -81,7 +81,7 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 // marks it processed, in one transaction, and returns the events that
 // were new. The delivery's row lock makes a second replica completing the
 // same delivery wait, then store nothing.
-func (db *DB) CompleteDelivery(ctx context.Context, d bot.Delivery, events []bot.Event, problem string) ([]bot.Event, error) {
+func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, events []bot.Event, problem string) ([]bot.Event, error) {
 	for _, e := range events {
 		if e.Kind == "" || e.Key == "" || e.Actor.Platform == "" || e.Actor.ID == "" {
 			return nil, bot.Errorf(bot.EINVALID, "delivery %s: event %q of kind %q needs a key and an actor", d.ID, e.Key, e.Kind)

@@ -12,7 +12,7 @@ func testStoreEventsSkipsKnownKeys(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := openAt(t, open)
 	hook := backfilled(bot.EventPRMerged, "ada", "o/a", 1, t0)
-	processDelivery(t, db, bot.Delivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request"}, hook)
+	processDelivery(t, db, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request"}, hook)
 	fresh := backfilled(bot.EventPRMerged, "newcomer", "o/a", 2, t0)
 	stored, err := db.StoreEvents(ctx, []bot.Event{hook, fresh, fresh})
 	if err != nil {

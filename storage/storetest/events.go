@@ -24,7 +24,7 @@ func prEvent(t testing.TB, n string, actor string) bot.Event {
 func testDeliveryEvents(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := openAt(t, open)
-	d := bot.Delivery{Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: "pull_request", Body: []byte(`{"action":"closed"}`)}
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Type: "pull_request", Body: []byte(`{"action":"closed"}`)}
 	stored := processDelivery(t, db, d, prEvent(t, "1", "github:octocat"), prEvent(t, "1", "github:octocat"), prEvent(t, "2", "github:hubot"))
 	octo, err := db.PersonByRecipient(ctx, recipient(t, "github:octocat"))
 	if err != nil {
@@ -70,19 +70,19 @@ func testDeliveryEvents(t *testing.T, open Opener) {
 
 	// Another delivery with a known key stores the delivery but not the
 	// event again.
-	if again := processDelivery(t, db, bot.Delivery{Source: bot.PlatformGitHub, ID: "second", Type: "pull_request"}, prEvent(t, "1", "github:octocat")); len(again) != 0 ||
+	if again := processDelivery(t, db, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "second", Type: "pull_request"}, prEvent(t, "1", "github:octocat")); len(again) != 0 ||
 		count(t, db, "events", "") != 2 {
 		t.Errorf("an event key was stored twice: %+v", again)
 	}
 
 	// The same delivery id from another source is a different delivery.
-	if dup, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformBugzilla, ID: d.ID, Type: "bug.modify"}); err != nil || dup {
+	if dup, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: d.ID, Type: "bug.modify"}); err != nil || dup {
 		t.Errorf("bugzilla delivery with a github id = %v, %v", dup, err)
 	}
 
-	_, err = db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub})
+	_, err = db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub})
 	wantCode(t, err, bot.EINVALID)
-	_, err = db.CompleteDelivery(ctx, bot.Delivery{Seq: 1, Source: bot.PlatformGitHub, ID: "x"}, []bot.Event{{Kind: bot.EventPRMerged, Key: "k"}}, "")
+	_, err = db.CompleteDelivery(ctx, bot.WebhookDelivery{Seq: 1, Source: bot.PlatformGitHub, ID: "x"}, []bot.Event{{Kind: bot.EventPRMerged, Key: "k"}}, "")
 	wantCode(t, err, bot.EINVALID)
 }
 
@@ -91,7 +91,7 @@ func testDeliveryEvents(t *testing.T, open Opener) {
 func testSaveDeliveryConcurrent(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := openAt(t, open)
-	d := bot.Delivery{Source: bot.PlatformGitHub, ID: "dup", Type: "pull_request", Body: bytes.Repeat([]byte("x"), 25<<10)}
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "dup", Type: "pull_request", Body: bytes.Repeat([]byte("x"), 25<<10)}
 	const n = 30
 	dups := make([]bool, n)
 	errs := make([]error, n)

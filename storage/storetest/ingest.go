@@ -19,7 +19,7 @@ func saveDeliveries(t *testing.T, db DB, bodies ...[]byte) []int64 {
 	var seqs []int64
 	for i, body := range bodies {
 		id := fmt.Sprintf("d%d", i+1)
-		if dup, err := db.SaveDelivery(ctx, bot.Delivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body}); err != nil || dup {
+		if dup, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: body}); err != nil || dup {
 			t.Fatalf("SaveDelivery(%s) = %v, %v", id, dup, err)
 		}
 		var seq int64
@@ -31,7 +31,7 @@ func saveDeliveries(t *testing.T, db DB, bodies ...[]byte) []int64 {
 	return seqs
 }
 
-func seqsOf(ds []bot.Delivery) []int64 {
+func seqsOf(ds []bot.WebhookDelivery) []int64 {
 	var s []int64
 	for _, d := range ds {
 		s = append(s, d.Seq)
@@ -44,7 +44,7 @@ func testPendingDeliveriesAfter(t *testing.T, open Opener) {
 	db := openAt(t, open)
 	small := []byte(`{}`)
 	seq := saveDeliveries(t, db, small, small, small, small, small)
-	if _, err := db.CompleteDelivery(ctx, bot.Delivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2"}, nil, ""); err != nil {
+	if _, err := db.CompleteDelivery(ctx, bot.WebhookDelivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2"}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -123,7 +123,7 @@ func testCompleteDelivery(t *testing.T, open Opener) {
 		Actor: recipient(t, "github:octocat"), Repository: "o/r", URL: "https://github.com/o/r/pull/1",
 		OccurredAt: t0.Add(-time.Hour),
 	}
-	d1 := bot.Delivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1", ReceivedAt: t0}
+	d1 := bot.WebhookDelivery{Seq: seq[0], Source: bot.PlatformGitHub, ID: "d1", ReceivedAt: t0}
 	stored, err := db.CompleteDelivery(ctx, d1, []bot.Event{ev}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func testCompleteDelivery(t *testing.T, open Opener) {
 	if again, err := db.CompleteDelivery(ctx, d1, []bot.Event{ev}, ""); err != nil || len(again) != 0 {
 		t.Errorf("second CompleteDelivery = %v, %v; want nothing stored", again, err)
 	}
-	d2 := bot.Delivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2", ReceivedAt: t0}
+	d2 := bot.WebhookDelivery{Seq: seq[1], Source: bot.PlatformGitHub, ID: "d2", ReceivedAt: t0}
 	if _, err := db.CompleteDelivery(ctx, d2, nil, "unsupported action"); err != nil {
 		t.Fatal(err)
 	}

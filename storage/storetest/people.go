@@ -152,7 +152,7 @@ func testLinkIdentities(t *testing.T, open Opener) {
 	a2 := createAward(t, db, "first-pr", gh, t0.Add(1))
 	a3 := createAward(t, db, "bug-hunter", gh, t0.Add(2))
 	ev := []bot.Event{{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: gh, OccurredAt: t0}}
-	processDelivery(t, db, bot.Delivery{Source: "github", ID: "d1", Type: "pull_request"}, ev...)
+	processDelivery(t, db, bot.WebhookDelivery{Source: "github", ID: "d1", Type: "pull_request"}, ev...)
 	ghPerson, err := db.PersonByRecipient(ctx, gh)
 	if err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@ func testReplicas(t *testing.T, open Opener) {
 	t.Run("one event per key", func(t *testing.T) {
 		const n = 12
 		for i := range n {
-			d := bot.Delivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("race-%d", i), Type: "pull_request", Body: []byte(`{}`)}
+			d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: fmt.Sprintf("race-%d", i), Type: "pull_request", Body: []byte(`{}`)}
 			if _, err := first.SaveDelivery(ctx, d); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,198 @@
+package jobs_test
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
+	"github.com/badgebot/badgebot/bot/jobs"
+	"github.com/google/go-cmp/cmp"
+)
+
+// pr returns a merged pull request of login in repo, n days before the
+// tests' now.
+func pr(login, repo string, n, daysAgo int) bot.Event {
+	return bot.Event{
+		Source: bot.PlatformGitHub, Kind: bot.EventPRMerged,
+		Key:        fmt.Sprintf("github.com/%s/pull/%d", repo, n),
+		Actor:      bot.Recipient{Platform: bot.PlatformGitHub, ID: login},
+		Repository: repo,
+		URL:        fmt.Sprintf("https://github.com/%s/pull/%d", repo, n),
+		Title:      fmt.Sprintf("PR %d", n),
+		OccurredAt: bottest.T0().AddDate(0, 0, -daysAgo),
+		ReceivedAt: bottest.T0().AddDate(0, 0, -daysAgo),
+	}
+}
+
+// store stores events as a backfill would: no rules run on them.
+func (e *env) store(events ...bot.Event) {
+	e.T.Helper()
+	if _, err := e.DB.StoreEvents(e.Ctx, events); err != nil {
+		e.T.Fatalf("StoreEvents: %v", err)
+	}
+}
+
+// sweeper returns a Sweeper over rules on e's database and service.
+func (e *env) sweeper(rules ...bot.Rule) *jobs.Sweeper {
+	return jobs.NewSweeper(jobs.SweeperConfig{
+		Rules: bot.NewRules(rules, e.DB, e.Svc), Store: e.DB, Service: e.Svc,
+		Log: slog.New(slog.DiscardHandler), Now: e.Clock.Now,
+	})
+}
+
+// sweep runs a sweep and returns the report and its results as
+// "badge to recipient (rules): evidence URLs" lines.
+func sweep(t *testing.T, s *jobs.Sweeper, e *env, opts jobs.SweepOptions) (*jobs.SweepReport, []string) {
+	t.Helper()
+	var got []string
+	opts.OnResult = func(r jobs.SweepResult) {
+		if r.Err != nil {
+			t.Errorf("award %s to %s: %v", r.Request.Badge, r.Request.To, r.Err)
+		}
+		if !opts.DryRun && r.Award == nil {
+			t.Errorf("award %s to %s: no award", r.Request.Badge, r.Request.To)
+		}
+		var urls []string
+		for _, ev := range r.Request.Evidence {
+			urls = append(urls, strings.TrimPrefix(ev.URL, "https://github.com/"))
+		}
+		got = append(got, fmt.Sprintf("%s to %s (%s): %s", r.Request.Badge, r.Request.To, strings.Join(r.Rules, "+"), strings.Join(urls, " ")))
+	}
+	rep, err := s.Sweep(e.Ctx, opts)
+	if err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	slices.Sort(got)
+	return rep, got
+}
+
+func TestSweepAwardsRetroactivelyAndIncrementally(t *testing.T) {
+	e := newEnv(t)
+	for _, b := range []*bot.Badge{bottest.Badge("three-prs", "Three PRs"), bottest.Badge("sprint", "Sprint")} {
+		if err := e.Svc.SaveBadge(e.Ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := bot.Rule{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}
+	e.store(
+		pr("octocat", "octo/hello", 1, 40), pr("octocat", "octo/hello", 2, 20), pr("octocat", "other/x", 3, 10),
+		pr("hubot", "octo/hello", 4, 5),
+	)
+	s := e.sweeper(first)
+
+	// A dry run lists and changes nothing.
+	rep, got := sweep(t, s, e, jobs.SweepOptions{DryRun: true})
+	want := []string{
+		"first-pr to github:hubot (first-merged-pr): octo/hello/pull/4",
+		"first-pr to github:octocat (first-merged-pr): octo/hello/pull/1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dry run (-want +got):\n%s", diff)
+	}
+	if !rep.Full || rep.People != 2 || rep.Events != 4 || rep.Awarded != 2 {
+		t.Errorf("dry run report %+v", rep)
+	}
+	if n := len(e.Awards("github:octocat")); n != 0 {
+		t.Fatalf("a dry run awarded %d badges", n)
+	}
+
+	_, got = sweep(t, s, e, jobs.SweepOptions{})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sweep (-want +got):\n%s", diff)
+	}
+	if a := e.Awards("github:octocat"); len(a) != 1 || a[0].Source != bot.SourceRule || a[0].SourceRef != "first-merged-pr" ||
+		a[0].Evidence[0].Name != "PR 1" || a[0].Evidence[0].Genre != "Pull request" {
+		t.Errorf("octocat's awards %+v", a)
+	}
+	if e.Deliver() != 2 {
+		t.Errorf("the sweep's awards were not announced one by one")
+	}
+
+	// Nothing new: an incremental sweep reads nobody.
+	rep, got = sweep(t, s, e, jobs.SweepOptions{})
+	if rep.Full || rep.People != 0 || len(got) != 0 {
+		t.Errorf("second sweep: %+v %q, want incremental and empty", rep, got)
+	}
+	// A new event: only its person is read again.
+	e.store(pr("monalisa", "octo/hello", 5, 1))
+	rep, got = sweep(t, s, e, jobs.SweepOptions{})
+	if rep.Full || rep.People != 1 || !slices.Equal(got, []string{"first-pr to github:monalisa (first-merged-pr): octo/hello/pull/5"}) {
+		t.Errorf("incremental sweep: %+v %q", rep, got)
+	}
+
+	// Rules added later award retroactively: the changed rules make the
+	// sweep full. The window rule needs 3 PRs within 30 days.
+	s = e.sweeper(first,
+		bot.Rule{Name: "three", Badge: "three-prs", Event: bot.EventPRMerged, Threshold: 3},
+		bot.Rule{Name: "sprint", Badge: "sprint", Event: bot.EventPRMerged, Threshold: 2, Window: 15 * 24 * time.Hour},
+		bot.Rule{Name: "octo-only", Badge: "sprint", Event: bot.EventPRMerged, Threshold: 1, Repositories: []string{"octo/*"}},
+	)
+	rep, got = sweep(t, s, e, jobs.SweepOptions{})
+	want = []string{
+		"sprint to github:octocat (sprint+octo-only): octo/hello/pull/2 other/x/pull/3 octo/hello/pull/1",
+		"three-prs to github:octocat (three): octo/hello/pull/1 octo/hello/pull/2 other/x/pull/3",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sweep with new rules (-want +got):\n%s", diff)
+	}
+	if !rep.Full {
+		t.Error("changed rules did not make the sweep full")
+	}
+
+	// --rule: one badge only; an unknown rule is an error a user reads.
+	if _, got := sweep(t, s, e, jobs.SweepOptions{DryRun: true, Rule: "three", Full: true}); len(got) != 0 {
+		t.Errorf("--rule three after awarding: %q", got)
+	}
+	if _, err := s.Sweep(e.Ctx, jobs.SweepOptions{Rule: "nope"}); bot.ErrorCode(err) != bot.ENOTFOUND ||
+		!strings.Contains(bot.ErrorMessage(err), "first-merged-pr") {
+		t.Errorf("unknown rule: %v", err)
+	}
+}
+
+func TestSweepRepeatableBadgeUsesEachEventOnce(t *testing.T) {
+	e := newEnv(t)
+	rep := bottest.Badge("streak", "Streak")
+	rep.Repeatable = true
+	if err := e.Svc.SaveBadge(e.Ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	s := e.sweeper(bot.Rule{Name: "two-prs", Badge: "streak", Event: bot.EventPRMerged, Threshold: 2})
+	e.store(pr("octocat", "octo/a", 1, 9), pr("octocat", "octo/a", 2, 8), pr("octocat", "octo/a", 3, 7))
+	if _, got := sweep(t, s, e, jobs.SweepOptions{}); len(got) != 1 {
+		t.Fatalf("first sweep: %q", got)
+	}
+	// One event is left over: not enough for a second award.
+	if _, got := sweep(t, s, e, jobs.SweepOptions{Full: true}); len(got) != 0 {
+		t.Errorf("second sweep awarded %q with used evidence", got)
+	}
+	e.store(pr("octocat", "octo/a", 4, 1))
+	_, got := sweep(t, s, e, jobs.SweepOptions{})
+	if !slices.Equal(got, []string{"streak to github:octocat (two-prs): octo/a/pull/3 octo/a/pull/4"}) {
+		t.Errorf("third sweep: %q", got)
+	}
+	if n := len(e.Awards("github:octocat")); n != 2 {
+		t.Errorf("octocat holds %d streaks, want 2", n)
+	}
+}
+
+func TestSweepFullAgainAfterFullEvery(t *testing.T) {
+	e := newEnv(t)
+	s := e.sweeper(bot.Rule{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1})
+	e.store(pr("octocat", "octo/a", 1, 9))
+	if rep, _ := sweep(t, s, e, jobs.SweepOptions{}); !rep.Full {
+		t.Fatal("first sweep not full")
+	}
+	e.Clock.Advance(time.Hour)
+	if rep, _ := sweep(t, s, e, jobs.SweepOptions{}); rep.Full {
+		t.Error("sweep an hour later was full")
+	}
+	e.Clock.Advance(jobs.DefaultFullSweepEvery)
+	if rep, _ := sweep(t, s, e, jobs.SweepOptions{}); !rep.Full || rep.People != 1 {
+		t.Errorf("sweep a day later: %+v, want full", rep)
+	}
+}
