@@ -10,6 +10,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
+	"github.com/badgebot/badgebot/storage/postgres"
 )
 
 // KeyDir is where the signing keys are kept: issuer.key_dir, a relative one
@@ -32,8 +33,47 @@ func (c Config) KeyDir() string {
 }
 
 // keyStore is where the signing keys are kept, for every process that
-// uses this config.
-func (a *App) keyStore() issuer.KeyStore { return issuer.NewKeyDir(a.Config.KeyDir()) }
+// uses this config: issuer.key_dir, or on PostgreSQL the database, so
+// that replicas on machines of their own share them (DESIGN §5).
+func (a *App) keyStore() issuer.KeyStore {
+	if db, ok := a.DB.(*postgres.DB); ok {
+		return db.KeyStore()
+	}
+	return issuer.NewKeyDir(a.Config.KeyDir())
+}
+
+// keysWhere names where the signing keys are kept, for messages.
+func (a *App) keysWhere() string {
+	if _, ok := a.DB.(*postgres.DB); ok {
+		return "the PostgreSQL database"
+	}
+	return a.Config.KeyDir()
+}
+
+// importKeyDir copies into the database the keys of issuer.key_dir that
+// it lacks (PostgreSQL): a directory's keys come in once, as the current
+// ones into a database without keys (the first start after `migrate
+// --from`, or of replicas that shared a key_dir), as older published ones
+// otherwise. The directory is only read; afterwards the database is
+// where keys are rotated.
+func (a *App) importKeyDir(ctx context.Context, db *postgres.DB) error {
+	dir := a.Config.KeyDir()
+	set, err := issuer.NewKeyDir(dir).Load(ctx)
+	if err != nil {
+		return fmt.Errorf("importing the signing keys of %s: %w", dir, err)
+	}
+	if len(set.Keys) == 0 {
+		return nil
+	}
+	n, err := db.KeyStore().Merge(ctx, set)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("imported signing keys into the database; they are kept there from now on", "dir", dir, "keys", n)
+	}
+	return nil
+}
 
 // openKeys loads the signing keys and checks them against the awards in
 // the database. New keys are made only for an instance without awards:
@@ -41,7 +81,12 @@ func (a *App) keyStore() issuer.KeyStore { return issuer.NewKeyDir(a.Config.KeyD
 // verification, so a key directory that lacks a key an award was signed
 // with stops the start, naming the keys and how to get them back.
 func (a *App) openKeys(ctx context.Context) (*issuer.KeyRing, error) {
-	dir := a.Config.KeyDir()
+	if db, ok := a.DB.(*postgres.DB); ok {
+		if err := a.importKeyDir(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	dir := a.keysWhere()
 	store := a.keyStore()
 	used, anyAward, err := a.DB.SigningKeys(ctx)
 	if err != nil {
@@ -52,7 +97,7 @@ func (a *App) openKeys(ctx context.Context) (*issuer.KeyRing, error) {
 	case errors.Is(err, issuer.ErrNoKeys) && !anyAward && len(used) == 0:
 		keys, err = issuer.CreateKeyRing(ctx, store)
 		if err == nil {
-			a.Log.Info("created signing keys for a new instance", "dir", dir)
+			a.Log.Info("created signing keys for a new instance", "in", dir)
 		}
 		return keys, err
 	case errors.Is(err, issuer.ErrNoKeys):
@@ -87,6 +132,13 @@ func (a *App) missingKeys(dir string, missing map[string]string, used int) error
 	what := "the signing keys"
 	if len(ids) > 0 {
 		what = fmt.Sprintf("%d of the %d signing keys awards were signed with: %s", len(ids), used, strings.Join(named, ", "))
+	}
+	if _, ok := a.DB.(*postgres.DB); ok {
+		return bot.Errorf(bot.EINVALID, "the PostgreSQL database lacks %s. "+
+			"badgebot makes no new keys while awards exist: every earlier award would fail verification. "+
+			"Point issuer.key_dir at a key directory that holds them (the keys/ of an archive of badgebot backup, or the key_dir the awards were made with): "+
+			"its keys are imported into the database at start",
+			what)
 	}
 	restore := fmt.Sprintf("tar -xzf BACKUP.tar.gz -C %s keys", filepath.Dir(dir))
 	if filepath.Base(dir) != "keys" {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
+	"github.com/badgebot/badgebot/storage"
+	"github.com/badgebot/badgebot/storage/postgres"
 )
 
 // backupHelp is `badgebot backup -h`.
@@ -34,6 +36,16 @@ the archive into the database's directory (that of storage.path):
     mkdir -p data && tar -xzf FILE.tar.gz -C data
 
 With issuer.key_dir set elsewhere, move keys/ there.
+
+On PostgreSQL (storage.driver = "postgres") the archive is the same: the
+database is read in one snapshot (REPEATABLE READ) while replicas keep
+writing, and written as a SQLite database with the keys of that snapshot
+beside it. Restore it into an empty PostgreSQL database with
+
+    tar -xzf FILE.tar.gz -C restored
+    badgebot migrate --from sqlite:restored/badgebot.db
+
+which copies the rows and the keys in restored/keys into the database.
 `
 
 // backupArchive reports whether name is a name for a gzip'd tar.
@@ -62,7 +74,7 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.printf("backed up %s and %d signing keys from %s to %s\n", app.Config.Storage.name(), keys, app.Config.KeyDir(), pos[0])
+	c.printf("backed up %s and %d signing keys from %s to %s\n", app.Config.Storage.name(), keys, app.keysWhere(), pos[0])
 	return nil
 }
 
@@ -86,16 +98,25 @@ func (a *App) writeBackup(ctx context.Context, dst string) (int, error) {
 	}
 	defer os.RemoveAll(work)
 
-	// The database first, then the keys: keys are only ever added, so
-	// those read after the snapshot include every key it refers to.
 	dbName := filepath.Base(a.Config.Storage.Path)
 	snapshot := filepath.Join(work, dbName)
-	if err := a.DB.Backup(ctx, snapshot); err != nil {
-		return 0, err
-	}
-	set, err := a.keyStore().Load(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
+	var set issuer.KeySet
+	if pg, ok := a.DB.(*postgres.DB); ok {
+		set, err = pgSnapshot(ctx, pg, work, snapshot)
+		if err != nil {
+			return 0, err
+		}
+	} else {
+		// The database first, then the keys: keys are only ever added,
+		// so those read after the snapshot include every key it refers
+		// to.
+		if err := a.DB.Backup(ctx, snapshot); err != nil {
+			return 0, err
+		}
+		set, err = a.keyStore().Load(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("backup: %w", err)
+		}
 	}
 	keyFiles, err := set.DirFiles()
 	if err != nil {
@@ -170,4 +191,34 @@ func writeArchive(w io.Writer, dbFile, dbName string, keys []issuer.KeyFile) err
 		return err
 	}
 	return zw.Close()
+}
+
+// pgSnapshot writes one snapshot of the PostgreSQL database into a new
+// SQLite database at dst, and returns the signing keys of the same
+// snapshot. The archive is then the one a SQLite instance's backup is:
+// it restores as a SQLite instance, or into PostgreSQL with `migrate
+// --from sqlite:PATH`, which imports the keys beside it.
+func pgSnapshot(ctx context.Context, pg *postgres.DB, work, dst string) (issuer.KeySet, error) {
+	copyPath := filepath.Join(work, "copy.db")
+	sq, err := storage.Open(ctx, copyPath)
+	if err != nil {
+		return issuer.KeySet{}, fmt.Errorf("backup: %w", err)
+	}
+	defer sq.Close()
+	var set issuer.KeySet
+	err = pg.Snapshot(ctx, func(s *postgres.Snapshot) error {
+		if _, err := sq.CopyIn(ctx, s, s.Tables()); err != nil {
+			return err
+		}
+		set, err = s.Keys(ctx)
+		return err
+	})
+	if err != nil {
+		return issuer.KeySet{}, fmt.Errorf("backup: %w", err)
+	}
+	// A file of its own, without the copy's write-ahead log.
+	if err := sq.Backup(ctx, dst); err != nil {
+		return issuer.KeySet{}, err
+	}
+	return set, nil
 }

@@ -142,12 +142,13 @@ func (d *doctor) keyRing(ctx context.Context) (*issuer.KeyRing, checkLine) {
 	if keys == nil {
 		// As serve opens them: checked against the keys the awards were
 		// signed with, made only for an instance without awards.
-		db, err := storage.Open(ctx, d.cfg.Storage.Path)
+		db, _, err := openStore(ctx, d.cfg.Storage, d.cfg.Server.PublicURL)
 		if err != nil {
 			return nil, checkLine{"keys", checkFail, fmt.Sprintf("%s: database: %s", dir, oneLine(err))}
 		}
 		app := NewApp(d.cfg, slog.New(slog.DiscardHandler))
 		app.DB = db
+		dir = app.keysWhere()
 		keys, err = app.openKeys(ctx)
 		db.Close()
 		if err != nil {

@@ -38,7 +38,7 @@ func runKeysRotate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if !c.json {
-		c.printf("rotated the signing keys in %s; running servers publish and sign with the new ones without a restart, and old keys stay published\n", app.Config.KeyDir())
+		c.printf("rotated the signing keys in %s; running servers publish and sign with the new ones without a restart, and old keys stay published\n", app.keysWhere())
 	}
 	return c.printKeys(app.Keys)
 }

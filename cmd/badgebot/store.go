@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -116,8 +117,10 @@ func (c StorageConfig) name() string {
 // copyFromSQLite is `badgebot migrate --from sqlite:PATH`: it copies the
 // SQLite database at PATH, migrated first, into the configured PostgreSQL
 // database, which must be empty. Awards keep their ids, status indexes and
-// signed credentials, so they verify at their old URLs as long as
-// server.public_url and issuer.key_dir stay what they were.
+// signed credentials, and the signing keys of the instance's key
+// directory are copied into the database with them, so they verify at
+// their old URLs as long as server.public_url stays what it was. A backup
+// archive restores the same way (its badgebot.db beside its keys/).
 func copyFromSQLite(ctx context.Context, c *cli, cfg Config, from string) error {
 	path, ok := strings.CutPrefix(from, "sqlite:")
 	if !ok || path == "" {
@@ -145,6 +148,24 @@ func copyFromSQLite(ctx context.Context, c *cli, cfg Config, from string) error 
 	}
 	for _, table := range slices.Sorted(maps.Keys(copied)) {
 		c.printf("copied %d %s\n", copied[table], table)
+	}
+	// The signing keys: issuer.key_dir when set, else the keys directory
+	// beside the SQLite file (where it and backup archives keep them).
+	keyDir := filepath.Join(filepath.Dir(path), "keys")
+	if cfg.Issuer.KeyDir != "" {
+		keyDir = cfg.KeyDir()
+	}
+	set, err := issuer.NewKeyDir(keyDir).Load(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := dst.KeyStore().Merge(ctx, set)
+	if err != nil {
+		return err
+	}
+	c.printf("copied %d signing keys from %s\n", n, keyDir)
+	if len(set.Keys) == 0 && copied["awards"] > 0 {
+		c.printf("warning: %s holds no signing keys: the copied awards need theirs (set issuer.key_dir to where they are; they are imported at start)\n", keyDir)
 	}
 	c.printf("copied %s into the PostgreSQL database\n", path)
 	return nil

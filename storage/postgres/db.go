@@ -157,9 +157,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Backup is not this store's: PostgreSQL is backed up with its own tools.
+// Backup is not how this store is copied: `badgebot backup` reads a
+// Snapshot, keys and all, into a SQLite database.
 func (db *DB) Backup(ctx context.Context, dst string) error {
-	return bot.Errorf(bot.EINVALID, "backup: the PostgreSQL store is backed up with pg_dump (or the server's own backups); copy the key_dir beside it")
+	return bot.Errorf(bot.EINVALID, "backup: the PostgreSQL store is copied from a Snapshot (badgebot backup), or with pg_dump")
 }
 
 // querier is what a pool and a transaction both offer.
