@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"math/big"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -44,8 +46,74 @@ func TestBase58(t *testing.T) {
 	}
 }
 
-// TestBase58EncodeMatchesBigInt checks the limb arithmetic of base58Encode
-// against math/big on random lengths and values, zero bytes included.
+// refAlphabet is the base58btc alphabet, for the reference below.
+const refAlphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+// refBase58Encode is base58btc by the definition, with math/big.
+func refBase58Encode(b []byte) string {
+	var out []byte
+	for n := new(big.Int).SetBytes(b); n.Sign() > 0; {
+		var m big.Int
+		n.DivMod(n, big.NewInt(58), &m)
+		out = append(out, refAlphabet[m.Int64()])
+	}
+	for i := 0; i < len(b) && b[i] == 0; i++ {
+		out = append(out, '1')
+	}
+	slices.Reverse(out)
+	return string(out)
+}
+
+// refBase58Decode is the inverse of refBase58Encode; ok is false for a
+// character outside the alphabet.
+func refBase58Decode(s string) (b []byte, ok bool) {
+	n := new(big.Int)
+	zeros := 0
+	for zeros < len(s) && s[zeros] == '1' {
+		zeros++
+	}
+	for i := 0; i < len(s); i++ {
+		d := strings.IndexByte(refAlphabet, s[i])
+		if d < 0 {
+			return nil, false
+		}
+		n.Mul(n, big.NewInt(58)).Add(n, big.NewInt(int64(d)))
+	}
+	return append(make([]byte, zeros), n.Bytes()...), true
+}
+
+// FuzzBase58 checks the library's base58btc against the math/big
+// reference both ways: encoding any bytes, and decoding any string (which
+// must fail exactly where a character is outside the alphabet).
+func FuzzBase58(f *testing.F) {
+	f.Add([]byte{}, "")
+	f.Add([]byte{0, 0, 1}, "11z")
+	f.Add(append([]byte{0xed, 0x01}, make([]byte, 32)...), "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+	f.Add(bytes.Repeat([]byte{0xff}, 64), "0OIl+")
+	f.Fuzz(func(t *testing.T, b []byte, s string) {
+		enc := base58Encode(b)
+		if want := refBase58Encode(b); enc != want {
+			t.Fatalf("base58Encode(%x) = %s, want %s", b, enc, want)
+		}
+		if got, err := base58Decode(enc); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("base58Decode(%s) = %x, %v; want %x", enc, got, err, b)
+		}
+		if len(s) > maxBase58Len {
+			return
+		}
+		got, err := base58Decode(s)
+		want, ok := refBase58Decode(s)
+		if (err == nil) != ok {
+			t.Fatalf("base58Decode(%q): err %v, reference ok %v", s, err, ok)
+		}
+		if ok && !bytes.Equal(got, want) {
+			t.Fatalf("base58Decode(%q) = %x, want %x", s, got, want)
+		}
+	})
+}
+
+// TestBase58EncodeMatchesBigInt runs the reference comparison on random
+// lengths and values, zero bytes included, in every test run.
 func TestBase58EncodeMatchesBigInt(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 2000 {
@@ -55,18 +123,47 @@ func TestBase58EncodeMatchesBigInt(t *testing.T) {
 				b[i] = byte(r.Uint32())
 			}
 		}
-		var want []byte
-		for n := new(big.Int).SetBytes(b); n.Sign() > 0; {
-			var m big.Int
-			n.DivMod(n, big.NewInt(58), &m)
-			want = append([]byte{base58btc[m.Int64()]}, want...)
-		}
-		for i := 0; i < len(b) && b[i] == 0; i++ {
-			want = append([]byte{'1'}, want...)
-		}
-		if got := base58Encode(b); got != string(want) {
+		if got, want := base58Encode(b), refBase58Encode(b); got != want {
 			t.Fatalf("base58Encode(%x) = %s, want %s", b, got, want)
 		}
+		if got, err := base58Decode(refBase58Encode(b)); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("base58Decode(%s) = %x, %v", refBase58Encode(b), got, err)
+		}
+	}
+	if _, err := base58Decode(strings.Repeat("2", maxBase58Len+1)); err == nil {
+		t.Error("base58Decode accepted a string over maxBase58Len")
+	}
+}
+
+// BenchmarkBase58 encodes and decodes what badgebot does: 32-byte keys,
+// 34-byte multikeys and 64-byte signatures.
+func BenchmarkBase58(b *testing.B) {
+	seed := make([]byte, ed25519.SeedSize)
+	key := ed25519.NewKeyFromSeed(seed)
+	pub := key.Public().(ed25519.PublicKey)
+	for _, in := range []struct {
+		name string
+		b    []byte
+	}{
+		{"key32", pub},
+		{"multikey34", append([]byte{0xed, 0x01}, pub...)},
+		{"sig64", ed25519.Sign(key, []byte("badge"))},
+	} {
+		s := base58Encode(in.b)
+		b.Run("encode/"+in.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = base58Encode(in.b)
+			}
+		})
+		b.Run("decode/"+in.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := base58Decode(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
