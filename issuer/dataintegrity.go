@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/badgebot/badgebot/issuer/internal/rdfc"
 )
 
 // Data Integrity constants (W3C vc-data-integrity, vc-di-eddsa).
@@ -32,65 +33,16 @@ type dataIntegrityProof struct {
 // that is about the signature rather than about the input's shape.
 var ErrBadProof = errors.New("issuer: proof does not verify")
 
-// proofHashCacheSize bounds the memo of proof-configuration hashes.
-const proofHashCacheSize = 256
-
-func (c *canonicalizer) proofConfigHash(cfg map[string]any) ([sha256.Size]byte, error) {
-	key, err := proofConfigKey(cfg)
-	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("issuer: proof configuration: %w", err)
-	}
-	return c.proofs.get(key, func() ([sha256.Size]byte, error) {
-		nq, err := c.Canonicalize(cfg)
-		if err != nil {
-			return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)
-		}
-		return sha256.Sum256([]byte(nq)), nil
-	})
+// canonicalizer is the issuer's RDFC-1.0 canonicaliser (internal/rdfc)
+// with the eddsa-rdfc-2022 proof steps on it: the cryptosuite's hashing,
+// signing and verification. One per Issuer; verification of foreign
+// documents without an Issuer makes its own.
+type canonicalizer struct {
+	*rdfc.Canonicalizer
 }
 
-// proofConfigKey names a proof configuration exactly: its sorted keys and
-// values, each length-prefixed, when the values are strings or lists of
-// strings (always, for ours), else its JSON (which starts with '{', where
-// the other form starts with a digit).
-func proofConfigKey(cfg map[string]any) (string, error) {
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, 256)
-	str := func(s string) {
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, ':')
-		b = append(b, s...)
-	}
-	for _, k := range keys {
-		str(k)
-		switch v := cfg[k].(type) {
-		case string:
-			b = append(b, 's')
-			str(v)
-		case []any:
-			b = append(b, 'l')
-			b = strconv.AppendInt(b, int64(len(v)), 10)
-			for _, e := range v {
-				es, ok := e.(string)
-				if !ok {
-					return proofConfigJSON(cfg)
-				}
-				str(es)
-			}
-		default:
-			return proofConfigJSON(cfg)
-		}
-	}
-	return string(b), nil
-}
-
-func proofConfigJSON(cfg map[string]any) (string, error) {
-	b, err := json.Marshal(cfg) // sorted keys: the exact input
-	return string(b), err
+func newCanonicalizer() *canonicalizer {
+	return &canonicalizer{rdfc.New()}
 }
 
 // hashCanonical is sha256 of Canonicalize(doc), the full json-gold path.
@@ -106,7 +58,7 @@ func (c *canonicalizer) hashCanonical(doc map[string]any) ([sha256.Size]byte, er
 // proof configuration followed by sha256 of the canonical document, which
 // docHash returns.
 func (c *canonicalizer) hashData(cfg map[string]any, docHash func() ([sha256.Size]byte, error)) ([]byte, error) {
-	ph, err := c.proofConfigHash(cfg)
+	ph, err := c.HashProofConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +87,7 @@ func proofConfig(p dataIntegrityProof, docContext any) map[string]any {
 // signDataIntegrityJSON creates an eddsa-rdfc-2022 proof over the JSON-LD
 // document doc (without "proof") whose @context is docContext. The
 // document is canonicalised through its RDF template where it can be
-// (writeForSigning).
+// (rdfc.Canonicalizer.HashJSON).
 func (c *canonicalizer) signDataIntegrityJSON(doc []byte, docContext any, key ed25519.PrivateKey, vm, created string) (dataIntegrityProof, error) {
 	p := dataIntegrityProof{
 		Type:               proofTypeDataIntegrity,
@@ -145,7 +97,7 @@ func (c *canonicalizer) signDataIntegrityJSON(doc []byte, docContext any, key ed
 		ProofPurpose:       purposeAssertion,
 	}
 	data, err := c.hashData(proofConfig(p, docContext), func() ([sha256.Size]byte, error) {
-		return c.hashForSigning(doc)
+		return c.HashJSON(doc)
 	})
 	if err != nil {
 		return dataIntegrityProof{}, err

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Test1EdTechVector reproduces the eddsa-rdfc-2022 test vector of the
@@ -105,43 +107,24 @@ func TestVerifyDataIntegrityRejects(t *testing.T) {
 	}
 }
 
-func TestProofConfigKey(t *testing.T) {
-	base := func() map[string]any {
-		return map[string]any{
-			"@context": []any{ContextCredentialsV2, ContextOB303}, "type": "DataIntegrityProof",
-			"cryptosuite": "eddsa-rdfc-2022", "created": "2026-11-26T12:00:00Z",
-			"verificationMethod": "https://badges.example.org/issuer#z6Mk", "proofPurpose": "assertionMethod",
-		}
-	}
-	changes := map[string]func(m map[string]any){
-		"created":         func(m map[string]any) { m["created"] = "2026-11-26T12:00:01Z" },
-		"context order":   func(m map[string]any) { m["@context"] = []any{ContextOB303, ContextCredentialsV2} },
-		"context joined":  func(m map[string]any) { m["@context"] = []any{ContextCredentialsV2 + ContextOB303} },
-		"value moved":     func(m map[string]any) { m["type"], m["cryptosuite"] = m["cryptosuite"], m["type"] },
-		"extra option":    func(m map[string]any) { m["domain"] = "example.org" },
-		"number (JSON)":   func(m map[string]any) { m["expires"] = 1.5 },
-		"inline context":  func(m map[string]any) { m["@context"] = []any{ContextCredentialsV2, map[string]any{"x": "y"}} },
-		"string, no list": func(m map[string]any) { m["@context"] = ContextCredentialsV2 },
-	}
-	want, err := proofConfigKey(base())
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]string{want: "base"}
-	for name, change := range changes {
-		m := base()
-		change(m)
-		got, err := proofConfigKey(m)
+func TestWithProofIsMarshal(t *testing.T) {
+	is := newTestIssuer(t)
+	a := testAward()
+	p := dataIntegrityProof{Type: "DataIntegrityProof", Cryptosuite: "eddsa-rdfc-2022", Created: "2026-11-26T12:00:00Z",
+		VerificationMethod: "https://badges.example.org/issuer#z6Mk", ProofPurpose: "assertionMethod", ProofValue: "z<&>"}
+	cred := is.credential(&a)
+	status := statusListCredential{Context: []string{ContextCredentialsV2}, ID: "https://x/status/1", Issuer: "https://x/issuer"}
+	for name, pair := range map[string][2]any{
+		"credential":  {cred, func() any { c := cred; c.Proof = []dataIntegrityProof{p}; return c }()},
+		"status list": {status, func() any { s := status; s.Proof = []dataIntegrityProof{p}; return s }()},
+	} {
+		got, err := withProof(mustJSON(pair[0]), p)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatal(err)
 		}
-		if other, dup := seen[got]; dup {
-			t.Errorf("%s and %s have the same key %q", name, other, got)
+		if diff := cmp.Diff(string(mustJSON(pair[1])), string(got)); diff != "" {
+			t.Errorf("%s (-json.Marshal +withProof):\n%s", name, diff)
 		}
-		seen[got] = name
-	}
-	if again, _ := proofConfigKey(base()); again != want {
-		t.Errorf("the same configuration has two keys: %q, %q", want, again)
 	}
 }
 

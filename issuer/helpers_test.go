@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -118,4 +119,27 @@ func (is *Issuer) verifyDocs(t testing.TB, revoked []int) map[string][]byte {
 		docs[is.KeyURL(k.ID)], _, _ = is.KeyDocument(k.ID, false)
 	}
 	return docs
+}
+
+func readJSONObject(t testing.TB, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func readTestdataObject(t testing.TB, name string) map[string]any {
+	t.Helper()
+	return readJSONObject(t, mustRead(t, filepath.Join("testdata", name)))
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

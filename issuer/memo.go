@@ -3,8 +3,9 @@ package issuer
 import "sync"
 
 // memo is a bounded map of values computed on first use, safe for
-// concurrent use: processed contexts, templates, checked IRIs, proof
-// configuration hashes, VC-JWTs and artwork. A value is computed outside
+// concurrent use: the HTTP caches of VC-JWTs, artwork, share cards,
+// signed documents and award statuses. (internal/rdfc keeps its own for
+// its contexts, templates and proof hashes.) A value is computed outside
 // the lock, so two callers racing for a new key may both compute it; it
 // must come out the same either way. When full, it starts over. max must
 // be set before first use.
@@ -44,14 +45,4 @@ func (c *memo[K, V]) get(k K, compute func() (V, error)) (V, error) {
 	}
 	c.store(k, v)
 	return v, nil
-}
-
-// lookupBytes is lookup in a memo keyed by strings with the key's bytes:
-// m[string(b)] does not allocate, a conversion passed to lookup does (a
-// template's shape signature is about a kilobyte, per signing).
-func lookupBytes[V any](c *memo[string, V], b []byte) (V, bool) {
-	c.mu.RLock()
-	v, ok := c.m[string(b)]
-	c.mu.RUnlock()
-	return v, ok
 }

@@ -354,6 +354,17 @@ func obj(m map[string]any, k string) map[string]any {
 	return o
 }
 
+// asList returns v as a list: itself when it is one, else a one-element list.
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
 // idOf returns the id of a value that is either an id string or an object.
 func idOf(v any) string {
 	switch x := v.(type) {

@@ -127,11 +127,7 @@ func (v *verifier) checkJSONLD(rep *Report, cred map[string]any) {
 	for _, c := range jwtClaims {
 		delete(doc, c)
 	}
-	expanded, err := v.canon.expand(doc)
-	if err == nil {
-		err = checkExpandedTypes(expanded)
-	}
-	if err != nil {
+	if err := v.canon.Check(doc); err != nil {
 		rep.fail("jsonld", "%v", err)
 		return
 	}

@@ -1,4 +1,4 @@
-package issuer
+package rdfc
 
 import (
 	"encoding/json"

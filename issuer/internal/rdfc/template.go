@@ -1,4 +1,4 @@
-package issuer
+package rdfc
 
 import (
 	"crypto/sha256"
@@ -43,7 +43,7 @@ import (
 //     node map would have merged them into one.
 //
 // Verification never takes this path: it canonicalises foreign documents
-// with the full json-gold pipeline (canonicalizer.Canonicalize).
+// with the full json-gold pipeline (Canonicalizer.Canonicalize).
 
 // Placeholders. A string starting with http:// or https:// gets an IRI
 // placeholder, any other string a literal one made with private-use runes.
@@ -120,7 +120,7 @@ func placeholderIndex(s, prefix, suffix string) (int, bool) {
 // buildTemplate runs the full path (expansion with json-gold, the type
 // check, json-gold ToRDF) on the placeholder form of doc and reads the
 // template off the dataset. It returns nil when the shape cannot have one.
-func (c *canonicalizer) buildTemplate(doc string, s *shape) *rdfTemplate {
+func (c *Canonicalizer) buildTemplate(doc string, s *shape) *rdfTemplate {
 	var ph map[string]any
 	if err := json.Unmarshal(withPlaceholders(doc, s), &ph); err != nil {
 		return nil
@@ -243,7 +243,7 @@ func slotsMayEqual(a, b slot) bool {
 
 // instantiate builds the dataset of a document of the template's shape.
 // ok is false when a guard fails and the full path must be taken.
-func (c *canonicalizer) instantiate(t *rdfTemplate, values []shapeValue) (*ld.RDFDataset, bool) {
+func (c *Canonicalizer) instantiate(t *rdfTemplate, values []shapeValue) (*ld.RDFDataset, bool) {
 	if len(values) != t.values {
 		return nil, false
 	}
@@ -286,7 +286,7 @@ func fill(s slot, values []shapeValue) ld.Node {
 // template returns the template for a shape, building it on first use.
 // Two callers racing for a new shape may both build it; the results are
 // the same.
-func (c *canonicalizer) template(doc string, s *shape) *rdfTemplate {
+func (c *Canonicalizer) template(doc string, s *shape) *rdfTemplate {
 	if t, ok := lookupBytes(&c.templates.m, s.sig); ok {
 		return t
 	}
@@ -297,7 +297,7 @@ func (c *canonicalizer) template(doc string, s *shape) *rdfTemplate {
 
 // templated returns the dataset of the JSON document doc made from its
 // shape's template, or nil when doc must take the full path.
-func (c *canonicalizer) templated(doc string) *ld.RDFDataset {
+func (c *Canonicalizer) templated(doc string) *ld.RDFDataset {
 	buf, _ := c.templates.sigs.Get().(*[]byte)
 	if buf == nil {
 		buf = new([]byte)
@@ -328,7 +328,7 @@ func (c *canonicalizer) templated(doc string) *ld.RDFDataset {
 // N-Quads serializer writes them in that order (without building the
 // whole document in one string by repeated concatenation, which cost as
 // much as the algorithm).
-func (c *canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
+func (c *Canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
 	na := ld.NewNormalisationAlgorithm(c.opts.Algorithm)
 	na.Normalize(ds)
 	sorted := ld.NewRDFDataset()
@@ -339,10 +339,11 @@ func (c *canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
 	return nil
 }
 
-// writeForSigning writes the canonical N-Quads of a JSON document we
-// sign: by the template path when the document allows it and by the full
-// path otherwise, with the same result either way.
-func (c *canonicalizer) writeForSigning(w io.Writer, doc []byte) error {
+// WriteJSON writes the RDFC-1.0 canonical N-Quads of the JSON-LD object
+// doc, a document the issuer signs: by its shape's template when the
+// document allows it and by the full path (Canonicalize) otherwise, with
+// the same result either way. doc that is not a JSON object is an error.
+func (c *Canonicalizer) WriteJSON(w io.Writer, doc []byte) error {
 	if ds := c.templated(string(doc)); ds != nil {
 		return c.writeNormalized(w, ds)
 	}
@@ -358,16 +359,23 @@ func (c *canonicalizer) writeForSigning(w io.Writer, doc []byte) error {
 	return err
 }
 
-// hashForSigning is sha256 of the canonical form of a document we sign,
-// hashed as it is written.
-func (c *canonicalizer) hashForSigning(doc []byte) ([sha256.Size]byte, error) {
+// HashJSON is sha256 of the canonical N-Quads WriteJSON writes, hashed
+// as they are written: the document hash of an eddsa-rdfc-2022 proof.
+func (c *Canonicalizer) HashJSON(doc []byte) ([sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
 	h := sha256.New()
-	if err := c.writeForSigning(h, doc); err != nil {
+	if err := c.WriteJSON(h, doc); err != nil {
 		return sum, err
 	}
 	h.Sum(sum[:0])
 	return sum, nil
+}
+
+// Templated reports whether WriteJSON takes the fast path for doc,
+// building its shape's template if it is new. The issuer's tests use it to
+// hold its documents to the fast path.
+func (c *Canonicalizer) Templated(doc []byte) bool {
+	return c.templated(string(doc)) != nil
 }
 
 // decodeObject decodes a JSON object as json-gold wants it.

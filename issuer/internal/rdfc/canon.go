@@ -1,10 +1,29 @@
-package issuer
+// Package rdfc turns the issuer's JSON-LD documents into RDFC-1.0
+// (URDNA2015) canonical N-Quads, and hashes them, for the eddsa-rdfc-2022
+// cryptosuite. It is the one package that imports json-gold
+// (piprate/json-gold), and it never touches the network: the JSON-LD
+// contexts it knows are embedded (contexts.go) and any other is refused.
+//
+// Two paths give the same N-Quads:
+//
+//   - the full path, json-gold's expansion, ToRDF and canonicalisation in
+//     safe mode (Canonicalize, Check), for anyone's documents: verification
+//     takes only this one;
+//   - the signing fast path (WriteJSON, HashJSON), for documents the
+//     issuer signs: an RDF template per document shape (template.go), read
+//     off the JSON without decoding it (shape.go), falling back to the
+//     full path whenever a guard fails. FuzzCanonicalMatchesJSONGold
+//     holds it to json-gold's uncached canonicalisation.
+//
+// The proof configuration's hash is kept per configuration
+// (HashProofConfig), as it seldom changes between signatures.
+//
+// Errors read "issuer: ...", as they did before this package was split
+// from the issuer: verification reports show them.
+package rdfc
 
 import (
 	"crypto/sha256"
-	"embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,76 +31,18 @@ import (
 	"github.com/piprate/json-gold/ld"
 )
 
-// Context URLs of the JSON-LD contexts embedded in the binary.
-const (
-	ContextCredentialsV2   = "https://www.w3.org/ns/credentials/v2"
-	ContextOB303           = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-	ContextOBExtensions    = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
-	ContextMultikeyV1      = "https://w3id.org/security/multikey/v1"
-	ContextDataIntegrityV2 = "https://w3id.org/security/data-integrity/v2"
-	ContextStatusListV1    = "https://www.w3.org/ns/credentials/status/v1"
-	ContextOB2             = "https://w3id.org/openbadges/v2"
-)
-
-//go:embed contexts/*
-var contextFS embed.FS
-
-// contextFiles maps each context URL to its embedded file, as published.
-var contextFiles = map[string]string{
-	ContextCredentialsV2:   "contexts/credentials-v2.jsonld",
-	ContextOB303:           "contexts/ob-v3p0-context-3.0.3.json",
-	ContextOBExtensions:    "contexts/ob-v3p0-extensions.json",
-	ContextMultikeyV1:      "contexts/multikey-v1.jsonld",
-	ContextDataIntegrityV2: "contexts/data-integrity-v2.jsonld",
-	ContextStatusListV1:    "contexts/vc-bitstring-status-list-v1.jsonld",
-}
-
-// ContextDocument returns the embedded JSON-LD context published at url, so
-// the hosted routes may serve it too; ok is false for any other URL.
-func ContextDocument(url string) (doc []byte, ok bool) {
-	name, ok := contextFiles[url]
-	if !ok {
-		return nil, false
-	}
-	b, err := contextFS.ReadFile(name)
-	return b, err == nil
-}
-
-// ErrUnknownContext is returned (wrapped) when a document names a JSON-LD
-// context that is not embedded: nothing is ever fetched from the network.
-var ErrUnknownContext = errors.New("issuer: JSON-LD context not embedded (never fetched)")
-
-// offlineLoader is a json-gold DocumentLoader that serves the embedded
-// contexts and refuses every other URL.
-type offlineLoader struct{}
-
-var _ ld.DocumentLoader = offlineLoader{}
-
-// LoadDocument implements ld.DocumentLoader. Each call decodes a fresh copy,
-// so json-gold may keep or change what it gets; processed contexts are
-// cached above this loader, so it is seldom called.
-func (offlineLoader) LoadDocument(url string) (*ld.RemoteDocument, error) {
-	b, ok := ContextDocument(url)
-	if !ok {
-		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, fmt.Errorf("%w: %q", ErrUnknownContext, url))
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, err)
-	}
-	return &ld.RemoteDocument{DocumentURL: url, Document: doc}, nil
-}
-
 // maxCachedContexts bounds the processed-context cache; only @context
 // values made of embedded URLs are cached, so it never fills in practice.
 const maxCachedContexts = 64
 
-// canonicalizer turns JSON-LD documents into RDFC-1.0 (URDNA2015)
+// A Canonicalizer turns JSON-LD documents into RDFC-1.0 (URDNA2015)
 // canonical N-Quads with json-gold, offline and in safe mode. It caches the
 // processed active context for each @context list, which is where most of
-// the time of a naive canonicalisation goes. Safe for concurrent use.
-type canonicalizer struct {
-	opts *ld.JsonLdOptions // shared, never changed after newCanonicalizer
+// the time of a naive canonicalisation goes, the templates of the signing
+// fast path and the proof configurations' hashes. Safe for concurrent use;
+// one per process is enough.
+type Canonicalizer struct {
+	opts *ld.JsonLdOptions // shared, never changed after New
 
 	contexts memo[string, *ld.Context]
 	// proofs holds hash(canonical proof configuration). The configuration
@@ -92,14 +53,15 @@ type canonicalizer struct {
 	templates templateCache
 }
 
-func newCanonicalizer() *canonicalizer {
+// New returns a Canonicalizer with empty caches.
+func New() *Canonicalizer {
 	opts := ld.NewJsonLdOptions("")
 	opts.DocumentLoader = offlineLoader{}
 	opts.ProcessingMode = ld.JsonLd_1_1
 	opts.SafeMode = true
 	opts.Algorithm = ld.AlgorithmURDNA2015
 	opts.Format = "application/n-quads"
-	c := &canonicalizer{opts: opts}
+	c := &Canonicalizer{opts: opts}
 	c.contexts.max, c.proofs.max = maxCachedContexts, proofHashCacheSize
 	c.templates.m.max, c.templates.iris.max = maxTemplates, maxIRIs
 	return c
@@ -107,7 +69,7 @@ func newCanonicalizer() *canonicalizer {
 
 // activeContext returns the processed context for a document's @context
 // value, from the cache when the value is a list of URLs.
-func (c *canonicalizer) activeContext(local any) (*ld.Context, error) {
+func (c *Canonicalizer) activeContext(local any) (*ld.Context, error) {
 	parse := func() (*ld.Context, error) {
 		ac, err := ld.NewContext(nil, c.opts).Parse(local)
 		if err != nil {
@@ -158,7 +120,7 @@ func contextKey(local any) (string, bool) {
 // expand runs JSON-LD expansion (safe mode) on a decoded JSON object. The
 // top-level @context is taken from the cache; the result is what
 // ld.JsonLdProcessor.Expand returns for the same input.
-func (c *canonicalizer) expand(doc map[string]any) ([]any, error) {
+func (c *Canonicalizer) expand(doc map[string]any) ([]any, error) {
 	active := ld.NewContext(nil, c.opts)
 	body := doc
 	if local, ok := doc["@context"]; ok {
@@ -200,7 +162,7 @@ func (c *canonicalizer) expand(doc map[string]any) ([]any, error) {
 // object. It fails on terms or types the contexts do not define (safe mode,
 // as the eddsa-rdfc-2022 cryptosuite requires) and on any context that is
 // not embedded.
-func (c *canonicalizer) Canonicalize(doc map[string]any) (string, error) {
+func (c *Canonicalizer) Canonicalize(doc map[string]any) (string, error) {
 	dataset, err := c.toRDF(doc)
 	if err != nil {
 		return "", err
@@ -208,8 +170,20 @@ func (c *canonicalizer) Canonicalize(doc map[string]any) (string, error) {
 	return c.normalize(dataset)
 }
 
+// Check expands doc in safe mode, as Canonicalize does, and reports the
+// first term or type that the contexts do not define, or a context that is
+// not embedded.
+func (c *Canonicalizer) Check(doc map[string]any) (err error) {
+	defer recoverJSONGold(&err)
+	expanded, err := c.expand(doc)
+	if err != nil {
+		return err
+	}
+	return checkExpandedTypes(expanded)
+}
+
 // toRDF expands doc and turns it into an RDF dataset with json-gold.
-func (c *canonicalizer) toRDF(doc map[string]any) (dataset *ld.RDFDataset, err error) {
+func (c *Canonicalizer) toRDF(doc map[string]any) (dataset *ld.RDFDataset, err error) {
 	defer recoverJSONGold(&err)
 	expanded, err := c.expand(doc)
 	if err != nil {
@@ -236,7 +210,7 @@ func recoverJSONGold(err *error) {
 
 // normalize is json-gold's RDFC-1.0 (URDNA2015) canonicalisation of a
 // dataset, written as N-Quads.
-func (c *canonicalizer) normalize(dataset *ld.RDFDataset) (string, error) {
+func (c *Canonicalizer) normalize(dataset *ld.RDFDataset) (string, error) {
 	out, err := ld.NewJsonLdApi().Normalize(dataset, c.opts)
 	if err != nil {
 		return "", fmt.Errorf("issuer: RDFC-1.0 canonicalisation: %w", err)
