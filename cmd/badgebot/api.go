@@ -290,7 +290,7 @@ func apiOrigin(r *http.Request) context.Context {
 // hasAdminToken reports whether r carries the admin bearer token (and
 // one is set).
 func (a *App) hasAdminToken(r *http.Request) bool {
-	return bearerOK(r, a.Config.Server.AdminToken)
+	return bearerOK(r, a.Config.Server.AdminToken.Reveal())
 }
 
 // admin guards the write API with the admin bearer token.

@@ -33,7 +33,7 @@ func (a *App) metricsAuth(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !bearerOK(r, token) {
+		if !bearerOK(r, token.Reveal()) {
 			unauthorized(w, "missing or wrong bearer token: /metrics needs server.metrics_token")
 			return
 		}

@@ -68,7 +68,7 @@ func (a *App) openChat() error {
 	}
 	// The profile-bio proof reads GitHub's API only when a user asks
 	// (`link github LOGIN` again), so it costs no quota while idle.
-	gc, err := github.NewClient(c.GitHub.Token, c.GitHub.APIURL, nil)
+	gc, err := github.NewClient(c.GitHub.Token.Reveal(), c.GitHub.APIURL.Reveal(), nil)
 	if err != nil {
 		return err
 	}
@@ -84,8 +84,8 @@ func (a *App) openChat() error {
 	})
 	if c.Slack.Enabled {
 		s, err := slack.New(slack.Config{
-			BotToken: c.Slack.BotToken, AppToken: c.Slack.AppToken,
-			SigningSecret: c.Slack.SigningSecret, APIURL: c.Slack.APIURL,
+			BotToken: c.Slack.BotToken.Reveal(), AppToken: c.Slack.AppToken.Reveal(),
+			SigningSecret: c.Slack.SigningSecret.Reveal(), APIURL: c.Slack.APIURL.Reveal(),
 			TeamIDs: c.Slack.TeamIDs, Seen: a.DB,
 		}, a.Router, a.Log.With("platform", "slack"))
 		if err != nil {
@@ -96,8 +96,8 @@ func (a *App) openChat() error {
 	}
 	if c.Discord.Enabled {
 		d, err := discord.New(discord.Config{
-			BotToken: c.Discord.BotToken, ApplicationID: c.Discord.ApplicationID,
-			PublicKey: c.Discord.PublicKey, APIURL: c.Discord.APIURL, Gateway: c.Discord.Gateway,
+			BotToken: c.Discord.BotToken.Reveal(), ApplicationID: c.Discord.ApplicationID,
+			PublicKey: c.Discord.PublicKey, APIURL: c.Discord.APIURL.Reveal(), Gateway: c.Discord.Gateway,
 			GuildIDs: c.Discord.GuildIDs, Seen: a.DB,
 		}, a.Router, a.DB, a.Log.With("platform", "discord"))
 		if err != nil {

@@ -65,13 +65,13 @@ func TestChatReplayAndAllowListsEndToEnd(t *testing.T) {
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = api.srv.URL + "/slack/"
+		c.Slack.APIURL = secretURL(api.srv.URL + "/slack/")
 		c.Slack.TeamIDs = []string{"T0001"}
 		c.Discord.Enabled = true
 		c.Discord.BotToken = "test-discord-token"
 		c.Discord.ApplicationID = "80351110224678000"
 		c.Discord.PublicKey = hex.EncodeToString(pub)
-		c.Discord.APIURL = api.srv.URL + "/discord/"
+		c.Discord.APIURL = secretURL(api.srv.URL + "/discord/")
 		c.Discord.GuildIDs = []string{"1500000000000000001"}
 		c.Admins = []string{"slack:U0ADMIN", "discord:80351110224678912"}
 		for i := range c.Badges {

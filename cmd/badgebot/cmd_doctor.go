@@ -223,7 +223,7 @@ func (d *doctor) slack(ctx context.Context) checkLine {
 	if !s.Enabled && s.BotToken == "" {
 		return checkLine{"slack", checkOff, "slack.enabled is false"}
 	}
-	id, err := slack.CheckToken(ctx, s.BotToken, s.APIURL)
+	id, err := slack.CheckToken(ctx, s.BotToken.Reveal(), s.APIURL.Reveal())
 	if err != nil {
 		return checkLine{"slack", checkFail, oneLine(err) + ": set slack.bot_token to the app's Bot User OAuth Token (xoxb-)"}
 	}
@@ -242,7 +242,7 @@ func (d *doctor) discord(ctx context.Context) checkLine {
 	if !c.Enabled && c.BotToken == "" {
 		return checkLine{"discord", checkOff, "discord.enabled is false"}
 	}
-	admin, err := discord.NewAdmin(discord.Config{BotToken: c.BotToken, ApplicationID: c.ApplicationID, APIURL: c.APIURL})
+	admin, err := discord.NewAdmin(discord.Config{BotToken: c.BotToken.Reveal(), ApplicationID: c.ApplicationID, APIURL: c.APIURL.Reveal()})
 	if err != nil {
 		return checkLine{"discord", checkFail, oneLine(err)}
 	}
@@ -265,7 +265,7 @@ func (d *doctor) github(ctx context.Context) []checkLine {
 		detail := "github.token is not set: no backfill, no bio proofs, no webhook check"
 		return []checkLine{{"github", checkOff, detail}}
 	}
-	client, err := github.NewClient(g.Token, g.APIURL, &http.Client{Timeout: checkTimeout})
+	client, err := github.NewClient(g.Token.Reveal(), g.APIURL.Reveal(), &http.Client{Timeout: checkTimeout})
 	if err != nil {
 		return []checkLine{{"github", checkFail, oneLine(err)}}
 	}
@@ -314,9 +314,9 @@ func (d *doctor) bugzilla(ctx context.Context) checkLine {
 	case b.URL == "":
 		return checkLine{"bugzilla", checkOff, "bugzilla.url is not set"}
 	case b.APIKey == "":
-		return checkLine{"bugzilla", checkOff, b.URL + ": bugzilla.api_key is not set (anonymous reads: no private bugs)"}
+		return checkLine{"bugzilla", checkOff, b.URL.String() + ": bugzilla.api_key is not set (anonymous reads: no private bugs)"}
 	}
-	client, err := bugzilla.NewClient(b.URL, b.APIKey, &http.Client{Timeout: checkTimeout})
+	client, err := bugzilla.NewClient(b.URL.Reveal(), b.APIKey.Reveal(), &http.Client{Timeout: checkTimeout})
 	if err != nil {
 		return checkLine{"bugzilla", checkFail, oneLine(err)}
 	}

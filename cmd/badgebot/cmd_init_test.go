@@ -60,7 +60,7 @@ func TestInitWritesLoadableConfigWithFreshSecrets(t *testing.T) {
 			t.Errorf("no %s section", sec)
 		}
 	}
-	secrets := []string{cfg.GitHub.WebhookSecret, cfg.Server.AdminToken}
+	secrets := []string{cfg.GitHub.WebhookSecret.Reveal(), cfg.Server.AdminToken.Reveal()}
 	for _, s := range secrets {
 		if len(s) < 64 || strings.Contains(out, s) {
 			t.Errorf("secret of %d characters, or printed", len(s))

@@ -40,7 +40,7 @@ func runSetupDiscord(ctx context.Context, c *cli, args []string) error {
 	if d.BotToken == "" || d.ApplicationID == "" {
 		return bot.Errorf(bot.EINVALID, "setup discord: set discord.bot_token and discord.application_id (Developer Portal: Bot and General Information) first")
 	}
-	admin, err := discord.NewAdmin(discord.Config{BotToken: d.BotToken, ApplicationID: d.ApplicationID, APIURL: d.APIURL})
+	admin, err := discord.NewAdmin(discord.Config{BotToken: d.BotToken.Reveal(), ApplicationID: d.ApplicationID, APIURL: d.APIURL.Reveal()})
 	if err != nil {
 		return bot.Errorf(bot.EINVALID, "setup discord: %s", err.Error())
 	}
@@ -83,14 +83,14 @@ func runSetupGitHub(ctx context.Context, c *cli, args []string) error {
 	if cfg.GitHub.Token == "" {
 		return bot.Errorf(bot.EINVALID, "setup github: set github.token (or BADGEBOT_GITHUB_TOKEN) to a token that may administer the repository's webhooks")
 	}
-	client, err := github.NewClient(cfg.GitHub.Token, cfg.GitHub.APIURL, nil)
+	client, err := github.NewClient(cfg.GitHub.Token.Reveal(), cfg.GitHub.APIURL.Reveal(), nil)
 	if err != nil {
 		return err
 	}
 	url := cfg.Server.PublicURL + "/webhooks/github"
 	var failed error
 	for _, repo := range repos {
-		res, id, err := client.EnsureHook(ctx, repo, url, cfg.GitHub.WebhookSecret)
+		res, id, err := client.EnsureHook(ctx, repo, url, cfg.GitHub.WebhookSecret.Reveal())
 		if err != nil {
 			c.printf("%s: failed: %s\n", repo, oneLine(err))
 			failed = silentError{err}

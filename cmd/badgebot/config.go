@@ -30,8 +30,8 @@ var configExample string
 
 // Config is the whole configuration: every key of config.example.toml.
 // LoadConfig fills it from a file and the environment; Validate checks it.
-// String, GoString and LogValue never show a secret; Redacted returns a copy
-// with the secrets masked.
+// Secrets have the type secret, which never prints its value: String (the
+// TOML of the file), GoString, LogValue and any encoder show "[redacted]".
 type Config struct {
 	Admins   []string `toml:"admins"`    // PLATFORM:ID of people who may do everything
 	LogLevel string   `toml:"log_level"` // debug, info, warn or error
@@ -77,8 +77,8 @@ func (o cfgOrigin) String() string {
 type ServerConfig struct {
 	Listen          string `toml:"listen"`           // host:port
 	PublicURL       string `toml:"public_url"`       // base of every hosted URL, no trailing slash
-	AdminToken      string `toml:"admin_token"`      // secret; bearer token of the write API, empty: off
-	MetricsToken    string `toml:"metrics_token"`    // secret; bearer token of /metrics, empty: open
+	AdminToken      secret `toml:"admin_token"`      // bearer token of the write API, empty: off
+	MetricsToken    secret `toml:"metrics_token"`    // bearer token of /metrics, empty: open
 	ReadTimeout     string `toml:"read_timeout"`     // whole request, body included
 	WriteTimeout    string `toml:"write_timeout"`    // whole response
 	ShutdownTimeout string `toml:"shutdown_timeout"` // grace period on SIGINT/SIGTERM
@@ -86,9 +86,9 @@ type ServerConfig struct {
 
 // StorageConfig is the [storage] table.
 type StorageConfig struct {
-	Driver string `toml:"driver"` // "sqlite" (default) or "postgres"
-	Path   string `toml:"path"`   // SQLite database file
-	URL    string `toml:"url"`    // PostgreSQL URL; may hold a password
+	Driver string    `toml:"driver"` // "sqlite" (default) or "postgres"
+	Path   string    `toml:"path"`   // SQLite database file
+	URL    secretURL `toml:"url"`    // PostgreSQL URL; may hold a password
 }
 
 // IssuerConfig is the [issuer] table: the Open Badges issuer profile.
@@ -102,43 +102,43 @@ type IssuerConfig struct {
 
 // SlackConfig is the [slack] table.
 type SlackConfig struct {
-	Enabled         bool     `toml:"enabled"`
-	BotToken        string   `toml:"bot_token"`      // secret
-	AppToken        string   `toml:"app_token"`      // secret; set: Socket Mode
-	SigningSecret   string   `toml:"signing_secret"` // secret
-	APIURL          string   `toml:"api_url"`        // empty: Slack; ends in "/" after LoadConfig
-	AnnounceChannel string   `toml:"announce_channel"`
-	ReviewChannel   string   `toml:"review_channel"`
-	TeamIDs         []string `toml:"team_ids"` // set: refuse requests from other workspaces
+	Enabled         bool      `toml:"enabled"`
+	BotToken        secret    `toml:"bot_token"`
+	AppToken        secret    `toml:"app_token"` // set: Socket Mode
+	SigningSecret   secret    `toml:"signing_secret"`
+	APIURL          secretURL `toml:"api_url"` // empty: Slack; ends in "/" after LoadConfig
+	AnnounceChannel string    `toml:"announce_channel"`
+	ReviewChannel   string    `toml:"review_channel"`
+	TeamIDs         []string  `toml:"team_ids"` // set: refuse requests from other workspaces
 }
 
 // DiscordConfig is the [discord] table.
 type DiscordConfig struct {
-	Enabled         bool     `toml:"enabled"`
-	BotToken        string   `toml:"bot_token"` // secret
-	ApplicationID   string   `toml:"application_id"`
-	PublicKey       string   `toml:"public_key"` // 64 hex digits, Ed25519
-	APIURL          string   `toml:"api_url"`    // empty: Discord
-	AnnounceChannel string   `toml:"announce_channel"`
-	ReviewChannel   string   `toml:"review_channel"`
-	Gateway         bool     `toml:"gateway"`   // also connect to the gateway
-	GuildIDs        []string `toml:"guild_ids"` // set: refuse interactions from other guilds and DMs
+	Enabled         bool      `toml:"enabled"`
+	BotToken        secret    `toml:"bot_token"`
+	ApplicationID   string    `toml:"application_id"`
+	PublicKey       string    `toml:"public_key"` // 64 hex digits, Ed25519
+	APIURL          secretURL `toml:"api_url"`    // empty: Discord
+	AnnounceChannel string    `toml:"announce_channel"`
+	ReviewChannel   string    `toml:"review_channel"`
+	Gateway         bool      `toml:"gateway"`   // also connect to the gateway
+	GuildIDs        []string  `toml:"guild_ids"` // set: refuse interactions from other guilds and DMs
 }
 
 // GitHubConfig is the [github] table.
 type GitHubConfig struct {
-	WebhookSecret string   `toml:"webhook_secret"` // secret; empty: GitHub webhooks refused
-	Token         string   `toml:"token"`          // secret; API token for backfill and profile checks
-	APIURL        string   `toml:"api_url"`        // empty: api.github.com
-	Repositories  []string `toml:"repositories"`   // "owner/repo" or "owner/*"
+	WebhookSecret secret    `toml:"webhook_secret"` // empty: GitHub webhooks refused
+	Token         secret    `toml:"token"`          // API token for backfill and profile checks
+	APIURL        secretURL `toml:"api_url"`        // empty: api.github.com
+	Repositories  []string  `toml:"repositories"`   // "owner/repo" or "owner/*"
 }
 
 // BugzillaConfig is the [bugzilla] table.
 type BugzillaConfig struct {
-	URL          string `toml:"url"`
-	APIKey       string `toml:"api_key"`       // secret
-	SecretHeader string `toml:"secret_header"` // header BMO's webhook sends
-	Secret       string `toml:"secret"`        // secret; its value, empty: webhooks refused
+	URL          secretURL `toml:"url"`
+	APIKey       secret    `toml:"api_key"`
+	SecretHeader string    `toml:"secret_header"` // header BMO's webhook sends
+	Secret       secret    `toml:"secret"`        // its value, empty: webhooks refused
 }
 
 // DigestConfig is the [digest] table: the weekly digest.
@@ -357,7 +357,7 @@ func (c *Config) fillEntryDefaults(lines map[string]int) {
 // API URL with one (slack-go appends method names to it).
 func (c *Config) normalize() {
 	c.Server.PublicURL = strings.TrimRight(strings.TrimSpace(c.Server.PublicURL), "/")
-	if u := strings.TrimSpace(c.Slack.APIURL); u != "" && !strings.HasSuffix(u, "/") {
-		c.Slack.APIURL = u + "/"
+	if u := strings.TrimSpace(c.Slack.APIURL.Reveal()); u != "" && !strings.HasSuffix(u, "/") {
+		c.Slack.APIURL = secretURL(u + "/")
 	}
 }

@@ -1,11 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -14,69 +15,143 @@ import (
 // cfgRedacted stands in for a secret that is set.
 const cfgRedacted = "[redacted]"
 
-// Redacted returns a copy of c that is safe to log or show: every secret
-// that is set reads "[redacted]" (an unset one stays empty, so the copy still
-// tells which are set) and URLs lose their passwords. The copy shares no
-// slice with c.
-func (c Config) Redacted() Config {
-	r := c
-	r.Admins = slices.Clone(c.Admins)
-	r.Server = c.Server.redacted()
-	// A key=value connection string ("host=db password=…") is no URL:
-	// masked whole.
-	if r.Storage.URL = cfgRedactURL(c.Storage.URL); !strings.Contains(c.Storage.URL, "://") {
-		r.Storage.URL = cfgRedact(c.Storage.URL)
+// secret is a configuration value that must not be shown: a token, a
+// password, a connection string. However it is printed (fmt verbs, %#v,
+// JSON, TOML or any TextMarshaler user, slog) it reads "[redacted]" when
+// set and "" when not, so that the output still tells which are set, and
+// no table needs redaction code of its own. Reveal returns the value, for
+// the one place that uses it.
+type secret string
+
+// Reveal returns the secret itself.
+func (s secret) Reveal() string { return string(s) }
+
+// String returns "[redacted]", or "" if s is not set.
+func (s secret) String() string {
+	if s == "" {
+		return ""
 	}
-	r.Slack = c.Slack.redacted()
-	r.Discord = c.Discord.redacted()
-	r.GitHub = c.GitHub.redacted()
-	r.Bugzilla = c.Bugzilla.redacted()
-	r.Programs = slices.Clone(c.Programs)
-	for i := range r.Programs {
-		r.Programs[i].Owners = slices.Clone(r.Programs[i].Owners)
-	}
-	r.Badges = slices.Clone(c.Badges)
-	for i := range r.Badges {
-		r.Badges[i].Owners = slices.Clone(r.Badges[i].Owners)
-	}
-	r.Rules = slices.Clone(c.Rules)
-	for i := range r.Rules {
-		r.Rules[i].Repositories = slices.Clone(r.Rules[i].Repositories)
-		r.Rules[i].Products = slices.Clone(r.Rules[i].Products)
-		r.Rules[i].Components = slices.Clone(r.Rules[i].Components)
-	}
-	return r
+	return cfgRedacted
 }
 
-// String returns c, secrets redacted, as the TOML of a configuration file.
+// GoString implements %#v: the redacted value, quoted.
+func (s secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
+
+// Format redacts every verb; %#v is GoString.
+func (s secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
+// MarshalText redacts: TOML (Config.String) and other text encoders.
+func (s secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// MarshalJSON redacts.
+func (s secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// LogValue implements slog.LogValuer.
+func (s secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// secretURL is a URL that may carry a password (a PostgreSQL URL, an API
+// endpoint): printed like secret, but with only the password masked, so
+// the host still shows. A value that is not a URL is masked whole.
+type secretURL string
+
+// Reveal returns the URL itself.
+func (u secretURL) Reveal() string { return string(u) }
+
+// String returns the URL with its password masked.
+func (u secretURL) String() string {
+	switch p, err := url.Parse(string(u)); {
+	case u == "":
+		return ""
+	case err != nil || !strings.Contains(string(u), "://"):
+		// A key=value connection string ("host=db password=…") is no URL.
+		return cfgRedacted
+	default:
+		return p.Redacted()
+	}
+}
+
+// GoString implements %#v: the masked value, quoted.
+func (u secretURL) GoString() string { return fmt.Sprintf("%q", u.String()) }
+
+// Format masks the password for every verb; %#v is GoString.
+func (u secretURL) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, u.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, u.String())
+}
+
+// MarshalText masks the password.
+func (u secretURL) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
+
+// MarshalJSON masks the password.
+func (u secretURL) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
+
+// LogValue implements slog.LogValuer.
+func (u secretURL) LogValue() slog.Value { return slog.StringValue(u.String()) }
+
+// String returns c as the TOML of a configuration file, secrets redacted.
+// go-toml does not call MarshalText on types whose kind is string, so the
+// copy it encodes has the redacted text in place of each secret.
 func (c Config) String() string {
-	b, err := toml.Marshal(c.Redacted())
+	r := c
+	cfgRedactValue(reflect.ValueOf(&r).Elem())
+	b, err := toml.Marshal(r)
 	if err != nil {
 		return fmt.Sprintf("config: %v", err)
 	}
 	return string(b)
 }
 
-// GoString implements %#v, secrets redacted.
-func (c Config) GoString() string {
-	type plain Config // no methods, so fmt does not call back here
-	r := c.Redacted()
-	r.origins = nil
-	return cfgGoString("Config", plain(r))
+// cfgRedactValue replaces, in the settable v, every secret and secretURL
+// by its printed form, copying slices of tables before it changes them.
+func cfgRedactValue(v reflect.Value) {
+	switch x := v.Interface().(type) {
+	case secret:
+		v.SetString(x.String())
+		return
+	case secretURL:
+		v.SetString(x.String())
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				cfgRedactValue(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Struct && v.Len() > 0 {
+			v.Set(reflect.AppendSlice(reflect.MakeSlice(v.Type(), 0, v.Len()), v))
+			for i := range v.Len() {
+				cfgRedactValue(v.Index(i))
+			}
+		}
+	}
 }
 
-// cfgGoString formats v, a method-less copy of a value of type name, as %#v
-// formats the original type.
-func cfgGoString(name string, v any) string {
-	_, fields, _ := strings.Cut(fmt.Sprintf("%#v", v), "{")
-	return "main." + name + "{" + fields
+// GoString implements %#v, secrets redacted, without the bookkeeping of
+// where values came from.
+func (c Config) GoString() string {
+	type plain Config // no methods, so fmt does not call back here
+	p := plain(c)
+	p.origins = nil
+	return "main.Config" + fmt.Sprintf("%#v", p)[len("main.plain"):]
 }
 
 // LogValue implements slog.LogValuer: one group per table, secrets
-// redacted, and the number of [[badges]] and [[rules]].
+// redacted, and the number of entries of each array of tables.
 func (c Config) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("source", c.source)}
-	return slog.GroupValue(append(attrs, cfgLogAttrs(reflect.ValueOf(c.Redacted()))...)...)
+	return slog.GroupValue(append(attrs, cfgLogAttrs(reflect.ValueOf(c))...)...)
 }
 
 func cfgLogAttrs(v reflect.Value) []slog.Attr {
@@ -97,120 +172,4 @@ func cfgLogAttrs(v reflect.Value) []slog.Attr {
 		}
 	}
 	return attrs
-}
-
-// String formats s as %+v does, secrets redacted.
-func (s ServerConfig) String() string {
-	type plain ServerConfig
-	return fmt.Sprintf("%+v", plain(s.redacted()))
-}
-
-// GoString implements %#v, secrets redacted.
-func (s ServerConfig) GoString() string {
-	type plain ServerConfig
-	return cfgGoString("ServerConfig", plain(s.redacted()))
-}
-
-func (s ServerConfig) redacted() ServerConfig {
-	s.AdminToken = cfgRedact(s.AdminToken)
-	s.MetricsToken = cfgRedact(s.MetricsToken)
-	s.PublicURL = cfgRedactURL(s.PublicURL)
-	return s
-}
-
-// String formats s as %+v does, secrets redacted.
-func (s SlackConfig) String() string {
-	type plain SlackConfig
-	return fmt.Sprintf("%+v", plain(s.redacted()))
-}
-
-// GoString implements %#v, secrets redacted.
-func (s SlackConfig) GoString() string {
-	type plain SlackConfig
-	return cfgGoString("SlackConfig", plain(s.redacted()))
-}
-
-func (s SlackConfig) redacted() SlackConfig {
-	s.BotToken = cfgRedact(s.BotToken)
-	s.AppToken = cfgRedact(s.AppToken)
-	s.SigningSecret = cfgRedact(s.SigningSecret)
-	s.APIURL = cfgRedactURL(s.APIURL)
-	return s
-}
-
-// String formats d as %+v does, secrets redacted.
-func (d DiscordConfig) String() string {
-	type plain DiscordConfig
-	return fmt.Sprintf("%+v", plain(d.redacted()))
-}
-
-// GoString implements %#v, secrets redacted.
-func (d DiscordConfig) GoString() string {
-	type plain DiscordConfig
-	return cfgGoString("DiscordConfig", plain(d.redacted()))
-}
-
-func (d DiscordConfig) redacted() DiscordConfig {
-	d.BotToken = cfgRedact(d.BotToken)
-	d.APIURL = cfgRedactURL(d.APIURL)
-	return d
-}
-
-// String formats g as %+v does, secrets redacted.
-func (g GitHubConfig) String() string {
-	type plain GitHubConfig
-	return fmt.Sprintf("%+v", plain(g.redacted()))
-}
-
-// GoString implements %#v, secrets redacted.
-func (g GitHubConfig) GoString() string {
-	type plain GitHubConfig
-	return cfgGoString("GitHubConfig", plain(g.redacted()))
-}
-
-func (g GitHubConfig) redacted() GitHubConfig {
-	g.WebhookSecret = cfgRedact(g.WebhookSecret)
-	g.Token = cfgRedact(g.Token)
-	g.APIURL = cfgRedactURL(g.APIURL)
-	g.Repositories = slices.Clone(g.Repositories)
-	return g
-}
-
-// String formats b as %+v does, secrets redacted.
-func (b BugzillaConfig) String() string {
-	type plain BugzillaConfig
-	return fmt.Sprintf("%+v", plain(b.redacted()))
-}
-
-// GoString implements %#v, secrets redacted.
-func (b BugzillaConfig) GoString() string {
-	type plain BugzillaConfig
-	return cfgGoString("BugzillaConfig", plain(b.redacted()))
-}
-
-func (b BugzillaConfig) redacted() BugzillaConfig {
-	b.APIKey = cfgRedact(b.APIKey)
-	b.Secret = cfgRedact(b.Secret)
-	b.URL = cfgRedactURL(b.URL)
-	return b
-}
-
-func cfgRedact(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return cfgRedacted
-}
-
-// cfgRedactURL masks the password of a URL; a string that does not parse
-// is masked whole, as it may be anything.
-func cfgRedactURL(s string) string {
-	if s == "" {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return cfgRedacted
-	}
-	return u.Redacted()
 }

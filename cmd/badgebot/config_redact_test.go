@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 func secretTestConfig() Config {
 	c := validTestConfig()
 	c.Server.AdminToken = "secret-admin-token"
+	c.Storage.URL = "postgres://badgebot:secret-pg-password@db/badgebot"
 	c.Slack = SlackConfig{Enabled: true, BotToken: "secret-slack-bot", AppToken: "secret-slack-app", SigningSecret: "secret-slack-signing", APIURL: "http://u:secret-slack-url@fake/"}
 	c.Discord = DiscordConfig{Enabled: true, BotToken: "secret-discord-bot", ApplicationID: "1", PublicKey: strings.Repeat("0", 64)}
 	c.GitHub = GitHubConfig{WebhookSecret: "secret-github-webhook", Token: "secret-github-token", Repositories: []string{"octo/*"}}
@@ -21,27 +24,76 @@ func secretTestConfig() Config {
 	return c
 }
 
-func TestConfigRedacted(t *testing.T) {
-	c := secretTestConfig()
-	c.Slack.AppToken = "" // an unset secret stays empty
-	got := c.Redacted()
+// hiddenValues returns the key paths of c whose printed form hides their
+// value: secrets that are set, URLs with a password.
+func hiddenValues(c Config) []string {
+	var out []string
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch x := v.Interface().(type) {
+		case secret:
+			if x != "" {
+				out = append(out, path)
+			}
+			return
+		case secretURL:
+			if x.String() != x.Reveal() {
+				out = append(out, path)
+			}
+			return
+		}
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() {
+					walk(strings.TrimPrefix(path+"."+cfgTag(f), "."), v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		}
+	}
+	walk("", reflect.ValueOf(c))
+	return out
+}
 
-	want := c
-	want.Server.AdminToken = "[redacted]"
-	want.Slack.BotToken, want.Slack.SigningSecret, want.Slack.APIURL = "[redacted]", "[redacted]", "http://u:xxxxx@fake/"
-	want.Discord.BotToken = "[redacted]"
-	want.GitHub.WebhookSecret, want.GitHub.Token = "[redacted]", "[redacted]"
-	want.Bugzilla.APIKey, want.Bugzilla.Secret = "[redacted]", "[redacted]"
-	if diff := cmp.Diff(want, got, configCmpOpts); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+func TestSecretRedactsItself(t *testing.T) {
+	s, u := secret("hunter2-token"), secretURL("postgres://u:hunter2@db/x")
+	var jsonLog bytes.Buffer
+	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("m", "s", s, "u", u)
+	js, err := json.Marshal(map[string]any{"s": s, "u": u})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if c.Slack.BotToken != "secret-slack-bot" {
-		t.Error("Redacted changed the original")
+	text, err := s.MarshalText()
+	if err != nil {
+		t.Fatal(err)
 	}
-	got.Badges[1].Owners[0] = "changed"
-	got.GitHub.Repositories[0] = "changed"
-	if c.Badges[1].Owners[0] == "changed" || c.GitHub.Repositories[0] == "changed" {
-		t.Error("Redacted shares slices with the original")
+	for _, out := range []string{
+		fmt.Sprint(s, u), fmt.Sprintf("%v %+v %#v %s %q %x %X %10s %d", s, s, s, s, s, s, s, s, s),
+		fmt.Sprintf("%v %+v %#v %s %q %x", u, u, u, u, u, u), s.String(), u.String(),
+		string(js), string(text), jsonLog.String(),
+	} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "68756e74") { // hex of "hunt"
+			t.Errorf("shows the secret: %s", out)
+		}
+		if !strings.Contains(out, "[redacted]") && !strings.Contains(out, "xxxxx") {
+			t.Errorf("does not show that a secret is set: %s", out)
+		}
+	}
+	if got := fmt.Sprintf("%v|%#v|%s", secret(""), secret(""), secretURL("")); got != `|""|` {
+		t.Errorf("unset: %s, want them empty", got)
+	}
+	if got := u.String(); got != "postgres://u:xxxxx@db/x" {
+		t.Errorf("URL: %s, want the host and user shown, the password masked", got)
+	}
+	if got := secretURL("host=db password=hunter2").String(); got != "[redacted]" {
+		t.Errorf("key=value connection string: %s, want it masked whole", got)
+	}
+	if s.Reveal() != "hunter2-token" || u.Reveal() != "postgres://u:hunter2@db/x" {
+		t.Error("Reveal does not return the value")
 	}
 }
 
@@ -52,6 +104,10 @@ func TestConfigFormattingHidesSecrets(t *testing.T) {
 	var jsonLog, textLog bytes.Buffer
 	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("config", "config", c)
 	slog.New(slog.NewTextHandler(&textLog, nil)).Info("config", "config", c, "slack", c.Slack)
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	outputs := map[string]string{
 		"%v":        fmt.Sprintf("%v", c),
 		"%+v":       fmt.Sprintf("%+v", c),
@@ -59,7 +115,9 @@ func TestConfigFormattingHidesSecrets(t *testing.T) {
 		"%s":        fmt.Sprintf("%s.", c),
 		"pointer":   fmt.Sprintf("%+v", &c),
 		"Sprint":    fmt.Sprint(c),
+		"json":      string(js),
 		"server":    fmt.Sprintf("%v %+v %#v", c.Server, c.Server, c.Server),
+		"storage":   fmt.Sprintf("%v %+v %#v", c.Storage, c.Storage, c.Storage),
 		"slack":     fmt.Sprintf("%v %+v %#v", c.Slack, c.Slack, c.Slack),
 		"discord":   fmt.Sprintf("%v %+v %#v", c.Discord, c.Discord, c.Discord),
 		"github":    fmt.Sprintf("%v %+v %#v", c.GitHub, c.GitHub, c.GitHub),
@@ -71,17 +129,18 @@ func TestConfigFormattingHidesSecrets(t *testing.T) {
 		if strings.Contains(out, "secret-") {
 			t.Errorf("%s shows a secret:\n%s", name, out)
 		}
-		if !strings.Contains(out, "[redacted]") {
+		if !strings.Contains(out, "[redacted]") && !strings.Contains(out, "xxxxx") {
 			t.Errorf("%s does not show that secrets are set:\n%s", name, out)
 		}
 	}
 	if got := fmt.Sprintf("%#v", c.GitHub); !strings.HasPrefix(got, `main.GitHubConfig{WebhookSecret:"[redacted]"`) {
 		t.Errorf("%%#v = %s", got)
 	}
-	if got := fmt.Sprintf("%#v", c); !strings.HasPrefix(got, `main.Config{Admins:[]string{"slack:U0ADMIN"}`) {
+	if got := fmt.Sprintf("%#v", c); !strings.HasPrefix(got, `main.Config{Admins:[]string{"slack:U0ADMIN"}`) || strings.Contains(got, "origins:map[string]main.cfgOrigin{\"") {
 		t.Errorf("%%#v = %s", got)
 	}
-	if !strings.Contains(jsonLog.String(), `"listen":"127.0.0.1:8080"`) || !strings.Contains(jsonLog.String(), `"badges":2`) {
+	if !strings.Contains(jsonLog.String(), `"listen":"127.0.0.1:8080"`) || !strings.Contains(jsonLog.String(), `"badges":2`) ||
+		!strings.Contains(jsonLog.String(), `"url":"postgres://badgebot:xxxxx@db/badgebot"`) {
 		t.Errorf("slog JSON lacks the settings:\n%s", jsonLog.String())
 	}
 }
@@ -90,15 +149,23 @@ func TestConfigFormattingHidesSecrets(t *testing.T) {
 // back to the same settings, secrets aside.
 func TestConfigStringIsTOML(t *testing.T) {
 	c := secretTestConfig()
-	lines, problems := scanConfigTOML("string", []byte(c.String()))
-	if len(problems) > 0 || len(lines) == 0 {
-		t.Fatalf("String() is not a configuration file: %v\n%s", problems, c.String())
-	}
+	c.Slack.AppToken = "" // an unset secret stays empty
 	var back Config
 	if p := decodeConfigTOML("string", []byte(c.String()), &back); p != nil {
-		t.Fatal(p)
+		t.Fatalf("String() is not a configuration file: %v\n%s", p, c.String())
 	}
-	if diff := cmp.Diff(c.Redacted(), back, configCmpOpts); diff != "" {
+	want := c
+	want.Server.AdminToken = "[redacted]"
+	want.Storage.URL = "postgres://badgebot:xxxxx@db/badgebot"
+	want.Slack.BotToken, want.Slack.SigningSecret, want.Slack.APIURL = "[redacted]", "[redacted]", "http://u:xxxxx@fake/"
+	want.Discord.BotToken = "[redacted]"
+	want.GitHub.WebhookSecret, want.GitHub.Token = "[redacted]", "[redacted]"
+	want.Bugzilla.APIKey, want.Bugzilla.Secret = "[redacted]", "[redacted]"
+	if diff := cmp.Diff(want, back, configCmpOpts); diff != "" {
 		t.Errorf("(-redacted +loaded back):\n%s", diff)
+	}
+	if got, want := hiddenValues(c), []string{"server.admin_token", "storage.url", "slack.bot_token", "slack.signing_secret", "slack.api_url",
+		"discord.bot_token", "github.webhook_secret", "github.token", "bugzilla.api_key", "bugzilla.secret"}; !cmp.Equal(got, want) {
+		t.Errorf("hidden values %v, want %v", got, want)
 	}
 }

@@ -123,7 +123,7 @@ func (v *cfgCheck) server() {
 	// A token is a password anyone may try from the network: short ones
 	// are guessed. Lengths only, never the value, in the message.
 	for _, tok := range []struct{ key, value string }{
-		{"server.admin_token", s.AdminToken}, {"server.metrics_token", s.MetricsToken},
+		{"server.admin_token", s.AdminToken.Reveal()}, {"server.metrics_token", s.MetricsToken.Reveal()},
 	} {
 		if tok.value != "" && len(tok.value) < minTokenBytes {
 			v.add(tok.key, "is %d bytes long: want at least %d (e.g. `openssl rand -hex 32`), or empty to turn it off", len(tok.value), minTokenBytes)
@@ -139,7 +139,7 @@ func (v *cfgCheck) issuer() {
 	case "sqlite":
 		v.required("storage.path", st.Path)
 	case "postgres":
-		v.required("storage.url", st.URL)
+		v.required("storage.url", st.URL.Reveal())
 	default:
 		v.add("storage.driver", "%q: choose sqlite or postgres", st.Driver)
 	}
@@ -156,10 +156,10 @@ func (v *cfgCheck) issuer() {
 func (v *cfgCheck) chat() {
 	sl := v.c.Slack
 	if sl.Enabled {
-		v.required("slack.bot_token", sl.BotToken)
-		v.required("slack.signing_secret", sl.SigningSecret)
+		v.required("slack.bot_token", sl.BotToken.Reveal())
+		v.required("slack.signing_secret", sl.SigningSecret.Reveal())
 	}
-	v.httpURL("slack.api_url", sl.APIURL, false)
+	v.httpURL("slack.api_url", sl.APIURL.Reveal(), false)
 	for i, id := range sl.TeamIDs {
 		if !slackTeamID.MatchString(id) {
 			v.add(fmt.Sprintf("slack.team_ids[%d]", i), "%q is not a Slack workspace id (T… or, for an Enterprise Grid organisation, E…)", id)
@@ -168,7 +168,7 @@ func (v *cfgCheck) chat() {
 
 	d := v.c.Discord
 	if d.Enabled {
-		v.required("discord.bot_token", d.BotToken)
+		v.required("discord.bot_token", d.BotToken.Reveal())
 		v.required("discord.application_id", d.ApplicationID)
 		v.required("discord.public_key", d.PublicKey)
 	}
@@ -178,7 +178,7 @@ func (v *cfgCheck) chat() {
 	if b, err := hex.DecodeString(d.PublicKey); d.PublicKey != "" && (err != nil || len(b) != 32) {
 		v.add("discord.public_key", "want the 64 hex digits of an Ed25519 key, got %d characters", len(d.PublicKey))
 	}
-	v.httpURL("discord.api_url", d.APIURL, false)
+	v.httpURL("discord.api_url", d.APIURL.Reveal(), false)
 	for i, id := range d.GuildIDs {
 		if id == "" || strings.Trim(id, "0123456789") != "" {
 			v.add(fmt.Sprintf("discord.guild_ids[%d]", i), "%q is not a Discord server id (digits only)", id)
@@ -191,7 +191,7 @@ var slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]{2,30}$`)
 
 func (v *cfgCheck) sources() {
 	g := v.c.GitHub
-	v.httpURL("github.api_url", g.APIURL, false)
+	v.httpURL("github.api_url", g.APIURL.Reveal(), false)
 	for i, r := range g.Repositories {
 		key := fmt.Sprintf("github.repositories[%d]", i)
 		owner, name, ok := strings.Cut(r, "/")
@@ -201,7 +201,7 @@ func (v *cfgCheck) sources() {
 	}
 
 	b := v.c.Bugzilla
-	v.httpURL("bugzilla.url", b.URL, false)
+	v.httpURL("bugzilla.url", b.URL.Reveal(), false)
 	if !cfgValidHeaderName(b.SecretHeader) {
 		v.add("bugzilla.secret_header", "%q is not an HTTP header name", b.SecretHeader)
 	}

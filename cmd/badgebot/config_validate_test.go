@@ -113,13 +113,13 @@ func TestValidate(t *testing.T) {
 		// one is off (its route answers 401), the server still starts.
 		{"no webhook secrets", func(c *Config) { c.GitHub.WebhookSecret, c.Bugzilla.Secret = "", "" }, nil},
 		{"short tokens", func(c *Config) {
-			c.Server.AdminToken, c.Server.MetricsToken = "x", strings.Repeat("m", minTokenBytes-1)
+			c.Server.AdminToken, c.Server.MetricsToken = "x", secret(strings.Repeat("m", minTokenBytes-1))
 		}, []string{
 			"server.admin_token: is 1 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
 			"server.metrics_token: is 31 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
 		}},
 		{"long tokens", func(c *Config) {
-			c.Server.AdminToken, c.Server.MetricsToken = strings.Repeat("a", minTokenBytes), strings.Repeat("m", 64)
+			c.Server.AdminToken, c.Server.MetricsToken = secret(strings.Repeat("a", minTokenBytes)), secret(strings.Repeat("m", 64))
 		}, nil},
 		{"delivery retention", func(c *Config) { c.Privacy.DeliveryRetention = "forever" }, []string{
 			`privacy.delivery_retention: duration "forever": want a positive duration such as 30d, 2w, 12h or 1d12h`,

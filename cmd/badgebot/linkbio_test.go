@@ -86,7 +86,7 @@ var linkCodeRE = regexp.MustCompile(`badgebot-link-[a-z2-7]{10}`)
 func TestLinkGitHubByProfileBio(t *testing.T) {
 	gh, srv := newFakeGitHubUsers(t)
 	app := startApp(t, func(c *Config) {
-		c.GitHub.APIURL = srv.URL + "/"
+		c.GitHub.APIURL = secretURL(srv.URL + "/")
 		c.GitHub.Token = "ghp_test-token"
 	})
 	clock := time.Now()

@@ -79,7 +79,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 	}
 
 	moved := startApp(t, func(c *Config) {
-		c.Storage = StorageConfig{Driver: driverPostgres, URL: pgURL}
+		c.Storage = StorageConfig{Driver: driverPostgres, URL: secretURL(pgURL)}
 		c.Issuer.KeyDir = keyDir
 		c.Server.Listen = addr
 	})

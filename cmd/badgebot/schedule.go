@@ -75,7 +75,7 @@ func (a *App) buildJobs(js *jobSet) error {
 
 	bc := jobs.BackfillConfig{Store: a.DB, Sweeper: js.sweeper, Service: a.Service, Log: a.Log}
 	if len(c.GitHub.Repositories) > 0 {
-		gc, err := github.NewClient(c.GitHub.Token, c.GitHub.APIURL, nil)
+		gc, err := github.NewClient(c.GitHub.Token.Reveal(), c.GitHub.APIURL.Reveal(), nil)
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (a *App) buildJobs(js *jobSet) error {
 		js.unnamed = jobs.UnnamedProducts(rules)
 	}
 	if products := jobs.ProductsOf(rules); c.Bugzilla.URL != "" && len(products) > 0 {
-		bz, err := bugzilla.NewClient(c.Bugzilla.URL, c.Bugzilla.APIKey, nil)
+		bz, err := bugzilla.NewClient(c.Bugzilla.URL.Reveal(), c.Bugzilla.APIKey.Reveal(), nil)
 		if err != nil {
 			return err
 		}

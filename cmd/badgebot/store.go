@@ -82,7 +82,7 @@ const (
 func openStore(ctx context.Context, c StorageConfig, baseURL string) (Store, issuer.Source, error) {
 	switch c.Driver {
 	case driverPostgres:
-		db, err := postgres.Open(ctx, c.URL)
+		db, err := postgres.Open(ctx, c.URL.Reveal())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -101,7 +101,7 @@ func openStore(ctx context.Context, c StorageConfig, baseURL string) (Store, iss
 // their names.
 func migrateStore(ctx context.Context, c StorageConfig) ([]string, error) {
 	if c.Driver == driverPostgres {
-		return postgres.Migrate(ctx, c.URL)
+		return postgres.Migrate(ctx, c.URL.Reveal())
 	}
 	return storage.Migrate(ctx, c.Path)
 }
@@ -137,7 +137,7 @@ func copyFromSQLite(ctx context.Context, c *cli, cfg Config, from string) error 
 		return err
 	}
 	defer src.Close()
-	dst, err := postgres.Open(ctx, cfg.Storage.URL)
+	dst, err := postgres.Open(ctx, cfg.Storage.URL.Reveal())
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func testStorage(t testing.TB, dir string) StorageConfig {
 	if server == "" {
 		return StorageConfig{Driver: driverSQLite, Path: filepath.Join(dir, "badgebot.db")}
 	}
-	return StorageConfig{Driver: driverPostgres, URL: tempSchema(t, server)}
+	return StorageConfig{Driver: driverPostgres, URL: secretURL(tempSchema(t, server))}
 }
 
 // tempSchema creates a schema for the test, dropped when it ends.

@@ -19,7 +19,7 @@ func (a *App) webhooks() (gh, bz http.Handler, err error) {
 	a.Ingestor.Register(bot.PlatformGitHub, a.normalizeGitHub)
 	if secret := a.Config.GitHub.WebhookSecret; secret == "" {
 		gh = a.sourceOff("github", "github.webhook_secret")
-	} else if gh, err = github.NewHandler([]byte(secret), a.Ingestor, a.Log.With("source", "github")); err != nil {
+	} else if gh, err = github.NewHandler([]byte(secret.Reveal()), a.Ingestor, a.Log.With("source", "github")); err != nil {
 		return nil, nil, fmt.Errorf("github webhook: %w", err)
 	}
 
@@ -30,11 +30,11 @@ func (a *App) webhooks() (gh, bz http.Handler, err error) {
 	if bc.URL == "" {
 		return nil, nil, errors.New("bugzilla: secret is set but url is empty: set bugzilla.url to the Bugzilla base URL")
 	}
-	norm, err := bugzilla.NewNormalizer(bc.URL)
+	norm, err := bugzilla.NewNormalizer(bc.URL.Reveal())
 	if err != nil {
 		return nil, nil, fmt.Errorf("bugzilla: %w", err)
 	}
-	bz, err = bugzilla.NewHandler(bc.SecretHeader, []byte(bc.Secret), a.Ingestor, a.Log.With("source", "bugzilla"))
+	bz, err = bugzilla.NewHandler(bc.SecretHeader, []byte(bc.Secret.Reveal()), a.Ingestor, a.Log.With("source", "bugzilla"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("bugzilla webhook: %w", err)
 	}
