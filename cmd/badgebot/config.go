@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -9,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // DefaultConfigPath is the default of the --config flag. When no file exists
@@ -266,8 +263,9 @@ func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
 // BADGEBOT_<SECTION>_<KEY> variables found in env (as from os.Environ), then
 // normalises URLs. When path is DefaultConfigPath (or empty) and no such file
 // exists, it reads the built-in config.example.toml instead; any other
-// missing file is an error. Unknown keys, values of the wrong type and bad
-// variables are reported together as a *ConfigError.
+// missing file is an error. Problems are returned together as a
+// *ConfigError: every unknown key, or else the first value of the wrong
+// type (go-toml's decoder stops there), and every bad variable.
 //
 // LoadConfig does not validate: call Validate on the result.
 func LoadConfig(path string, env []string) (Config, error) {
@@ -283,13 +281,9 @@ func LoadConfig(path string, env []string) (Config, error) {
 	cfg := DefaultConfig()
 	cfg.source = name
 	cfg.origins = map[string]cfgOrigin{}
-	var problems []string
-	lines, scanProblems := scanConfigTOML(name, data)
-	problems = append(problems, scanProblems...)
+	problems := decodeConfigTOML(name, data, &cfg)
 	if len(problems) == 0 {
-		problems = append(problems, decodeConfigTOML(name, data, &cfg)...)
-	}
-	if len(problems) == 0 {
+		lines := cfgKeyLines(data).lines
 		for key, line := range lines {
 			cfg.origins[key] = cfgOrigin{name: name, line: line}
 		}
@@ -309,25 +303,6 @@ func (c Config) Source() string { return c.source }
 
 func isDefaultConfigPath(path string) bool {
 	return path == "" || filepath.Clean(path) == DefaultConfigPath
-}
-
-// decodeConfigTOML decodes data onto cfg. scanConfigTOML has already checked
-// keys and types, so an error here is one it does not look for, such as a
-// key defined twice or an integer too large; it is reported with its line
-// all the same. Unknown fields stay disallowed in case the two disagree.
-func decodeConfigTOML(name string, data []byte, cfg *Config) []string {
-	dec := toml.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(cfg)
-	if err == nil {
-		return nil
-	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		row, _ := de.Position()
-		return []string{fmt.Sprintf("%s:%d: %s", name, row, strings.TrimPrefix(de.Error(), "toml: "))}
-	}
-	return []string{fmt.Sprintf("%s: %s", name, strings.TrimPrefix(err.Error(), "toml: "))}
 }
 
 // fillEntryDefaults gives [[badges]] and [[rules]] entries the defaults of

@@ -250,3 +250,37 @@ var configTestSecrets = []string{
 	"ghp_secret_token", "bugzilla-api-key-secret", "bugzilla-shared-secret",
 	"env-admin-secret", "env-slack-secret", "env-signing-secret",
 }
+
+// TestConfigTypeErrors pins the message for a value of the wrong type,
+// one per document: the decoder stops at the first, so each is its own
+// case. Each names the key (array indexes included) and the line, never
+// the value.
+func TestConfigTypeErrors(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"admins = \"slack:U0ADMIN\"", `1: admins: want an array of strings, got a string`},
+		{"[admins]\nx = 1", `1: admins: want an array of strings, got a table`},
+		{"[badges]\nslug = \"x\"", `1: badges: want an array of tables, got a table`},
+		{"[[server]]\nlisten = \":1\"", `1: server: want a table, got an array of tables`},
+		{"[issuer.name]\nfirst = \"a\"", `1: issuer.name: want a string, got a table`},
+		{"\n[server]\nlisten = 8080", `3: server.listen: want a string, got an integer`},
+		{"[server]\nadmin_token = 12345", `2: server.admin_token: want a string, got an integer`},
+		{"[slack]\nenabled = \"yes\"", `2: slack.enabled: want true or false, got a string`},
+		{"[nominations]\nweekly_cap = 2.5", `2: nominations.weekly_cap: want an integer, got a float`},
+		{"[github]\nrepositories = [\n  \"owner/repo\",\n  7,\n]", `4: github.repositories[1]: want a string, got an integer`},
+		{"[[rules]]\nname = \"r\"\n[[rules]]\nthreshold = \"5\"", `4: rules[1].threshold: want an integer, got a string`},
+		{"[[badges.owners]]\nx = 1", `1: badges.owners[0]: want a string, got a table`},
+		{"[schedule]\nsweep = { every = \"1h\" }", `2: schedule.sweep: want a string, got a table`},
+		{"[digest]\nschedule = 1979-05-27", `2: digest.schedule: want a string, got a date or time`},
+		{"slack.enabled.really = true", `1: slack.enabled: want true or false, got a table`},
+		{"storage = \"data/db\"", `1: storage: want a table, got a string`},
+		{"[[badges]]\nslug = \"a\"\nowners.first = \"github:octocat\"", `3: badges[0].owners: want an array of strings, got a table`},
+		{"[[badges]]\n[[badges]]\nowners = [\"github:a\", { platform = \"slack\" }]", `3: badges[1].owners[1]: want a string, got a table`},
+	}
+	for _, tt := range tests {
+		var cfg Config
+		got := decodeConfigTOML("f.toml", []byte(tt.doc), &cfg)
+		if want := []string{"f.toml:" + tt.want}; !cmp.Equal(got, want) {
+			t.Errorf("%q:\n got %q\nwant %q", tt.doc, got, want)
+		}
+	}
+}
