@@ -198,17 +198,33 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 	}
 	for r := range rounds {
 		fmt.Printf("round %d (load average %s)\n", r+1, loadAverage())
-		for _, t := range targets {
-			cpu0, self0 := cpuTimes(t.pids), cpuTime(os.Getpid())
+		for _, t := range pgOrder(targets, pgt, bb, r) {
+			var dbPIDs []int
+			if t == pgt {
+				dbPIDs = pgServerPIDs(pg)
+			}
+			cpu0, self0, db0 := cpuTimes(t.pids), cpuTime(os.Getpid()), cpuTimes(dbPIDs)
 			res := load(t.urls, gen, senders, d, netHTTP)
 			res.cpu, res.selfCPU = cpuTimes(t.pids)-cpu0, cpuTime(os.Getpid())-self0
 			res.print("  " + t.name)
+			if len(dbPIDs) > 0 {
+				printPGCPU(cpuTimes(dbPIDs)-db0, res.accepted)
+			}
 			t.res = append(t.res, res)
+			if pgt != nil && t.dir != "" {
+				// SQLite beside PostgreSQL: each turns its deliveries
+				// into awards before the other is loaded, so neither's
+				// load competes with the other's processing.
+				accepted[t] += res.accepted
+				if err := waitAwards(t.base, accepted[t], wait); err != nil {
+					return err
+				}
+			}
 		}
 		// badgebot turns deliveries into awards once they pause; that
 		// work must end before the next round loads the others.
 		for _, t := range targets {
-			if t.dir == "" {
+			if t.dir == "" || pgt != nil {
 				continue
 			}
 			accepted[t] += t.res[r].accepted
