@@ -12,6 +12,11 @@ import (
 // multi-row INSERT instead, in one transaction. Every caller still
 // returns only after the commit that holds its delivery. A few committers
 // run at once, so one batch's flush overlaps the next batch's gathering.
+// Fewer committers make fuller batches and cost the server less CPU per
+// delivery (each commit has its statement and its WAL flush: 110 µs per
+// delivery with one committer, 150-200 with four, 350-400 with sixteen,
+// 64 callers), but on a busy machine one committer per process waited
+// longer and took fewer deliveries per second than four.
 const (
 	maxDeliveryBatch = 256
 	committers       = 4

@@ -48,9 +48,9 @@ type DB struct {
 var _ bot.Store = (*DB)(nil)
 
 // defaultConns is the pool size when the URL sets no pool_max_conns:
-// webhook deliveries are stored by one INSERT each, and PostgreSQL shares
-// the WAL flush of commits that wait at the same moment, so more
-// connections make fuller flushes.
+// processing runs many deliveries' transactions at once (bot.Ingestor),
+// and PostgreSQL shares the WAL flush of commits that wait at the same
+// moment, so more connections make fuller flushes.
 const defaultConns = 32
 
 // Open connects to the database at url (postgres://… or key=value
