@@ -52,9 +52,10 @@ func main() {
 		nethttp  = flag.Bool("nethttp", false, "senders use net/http's client (which costs them more CPU) instead of writing HTTP/1.1 themselves")
 		serve    = flag.String("serve-hmac", "", "serve the reference handler on this address (and nothing else)")
 		only     = flag.String("target", "", "instead: only send to this URL for -duration and report (run two to see whether one saturates a server)")
+		serveRd  = flag.String("serve-read", "", "serve the read limit (a small JSON body from memory) on this address (and nothing else)")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
 		slackN   = flag.Int("slack", 0, "instead: this many concurrent Slack users send /badge commands (needs -badgebot)")
-		reads    = flag.Bool("reads", false, "instead: hosted reads of awards and credentials (needs -badgebot)")
+		reads    = flag.Bool("reads", false, "instead: hosted reads of awards, pages and credentials against the read limit (needs -badgebot)")
 		attack   = flag.String("attack", "", "instead: the Content-Length memory attack, headers or stream, on -senders connections held for -duration (needs -badgebot)")
 		pg       = flag.String("pg", "", "also load -replicas `badgebot serve` on this PostgreSQL database (URL; it must be empty or hold only earlier loadgen runs)")
 		replicas = flag.Int("replicas", 2, "with -pg: how many replicas share the database")
@@ -71,6 +72,10 @@ func main() {
 		}
 		return
 	}
+	if *serveRd != "" {
+		serveRead(*serveRd)
+		return
+	}
 	if *attack != "" {
 		if err := attackLoad(*badgebot, *logFile, *attack, *senders, *duration); err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -79,7 +84,7 @@ func main() {
 		return
 	}
 	if *reads {
-		if err := readLoad(*badgebot, *logFile, *senders, *duration); err != nil {
+		if err := readLoad(*badgebot, *logFile, *senders, *rounds, *duration); err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen:", err)
 			os.Exit(1)
 		}

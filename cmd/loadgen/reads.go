@@ -4,25 +4,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
-// readLoad measures hosted reads: GET /awards/{id} (the OB 2.0 assertion,
-// JSON) and /awards/{id}/credential.json from a real server and database,
-// over awards made first with the CLI.
-func readLoad(bin, logFile string, senders int, d time.Duration) error {
+// browserAccept is the Accept header Chromium and Firefox send for a page.
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+// readLoad measures hosted reads (DESIGN §7): GET /awards/{id} as the
+// OB 2.0 assertion (Accept: application/ld+json) and as the HTML page, and
+// /awards/{id}/credential.json, from a real server and database over
+// awards made first with the CLI, against the read limit: a bare net/http
+// handler serving a small JSON body from memory, in its own process
+// (-serve-read). Every server runs for the whole measurement; each round
+// loads them one after another, so a ratio compares loads seconds apart.
+// The senders write HTTP/1.1 themselves (getter), and their CPU is
+// reported, since on a small machine it is taken from the servers'.
+func readLoad(bin, logFile string, senders, rounds int, d time.Duration) error {
+	if bin == "" {
+		return fmt.Errorf("-reads needs -badgebot")
+	}
 	dir, err := os.MkdirTemp("", "loadgen-reads")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	base, _, stop, err := startBadgebot(bin, dir, logFile, "")
+	ref, refPID, stopRef, err := startChild(exec.Command(mustExecutable(), "-serve-read", "127.0.0.1:0"))
+	if err != nil {
+		return fmt.Errorf("reference server: %w", err)
+	}
+	defer stopRef()
+	ref = strings.TrimSuffix(ref, "/")
+	base, pid, stop, err := startBadgebot(bin, dir, logFile, "")
 	if err != nil {
 		return err
 	}
@@ -40,43 +61,192 @@ func readLoad(bin, logFile string, senders int, d time.Duration) error {
 		}
 		ids = append(ids, a.ID)
 	}
-	for _, path := range []string{"", "/credential.json"} {
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}, Timeout: 10 * time.Second}
-		var mu sync.Mutex
-		var lat []time.Duration
-		errs := 0
-		stopAt := time.Now().Add(d)
-		start := time.Now()
-		var wg sync.WaitGroup
-		for s := range senders {
-			wg.Go(func() {
-				var mine []time.Duration
-				bad := 0
-				for i := 0; time.Now().Before(stopAt); i++ {
-					req, _ := http.NewRequest("GET", base+"/awards/"+ids[(s+i)%len(ids)]+path, nil)
-					req.Header.Set("Accept", "application/json")
-					t0 := time.Now()
-					resp, err := client.Do(req)
-					if err == nil {
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-					mine = append(mine, time.Since(t0))
-					if err != nil || resp.StatusCode != 200 {
-						bad++
-					}
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				errs += bad
-				mu.Unlock()
-			})
+	paths := func(suffix string) []string {
+		var ps []string
+		for _, id := range ids {
+			ps = append(ps, "/awards/"+id+suffix)
 		}
-		wg.Wait()
-		res := &result{accepted: len(lat) - errs, errors: errs, elapsed: time.Since(start), lat: lat}
-		slices.Sort(res.lat)
-		fmt.Printf("%-34s %7.0f req/s  errors %d  p50 %s  p99 %s\n", "GET /awards/{id}"+path+":", res.rate(), errs,
-			res.percentile(0.50), res.percentile(0.99))
+		return ps
+	}
+	type target struct {
+		name   string
+		base   string
+		paths  []string
+		accept string
+		pid    int
+		res    []*result
+	}
+	refT := &target{name: "read limit (bare handler)", base: ref, paths: paths(""), accept: "application/json", pid: refPID}
+	targets := []*target{
+		refT,
+		{name: "/awards/{id} JSON-LD", base: base, paths: paths(""), accept: "application/ld+json", pid: pid},
+		{name: "/awards/{id} HTML", base: base, paths: paths(""), accept: browserAccept, pid: pid},
+		{name: "/awards/{id}/credential.json", base: base, paths: paths("/credential.json"), accept: "application/ld+json", pid: pid},
+	}
+	fmt.Printf("hosted reads: %d connections, %s per load, %d rounds, %d awards, loopback, %d CPUs, load average %s\n",
+		senders, d, rounds, len(ids), runtime.NumCPU(), loadAverage())
+	for _, t := range targets {
+		size, err := bodySize(t.base+t.paths[0], t.accept)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		fmt.Printf("  %-30s %6d-byte body\n", t.name+":", size)
+	}
+	for _, t := range targets { // warm every server alike
+		getLoad(t.base, t.paths, t.accept, senders, min(d, time.Second))
+	}
+	for r := range rounds {
+		fmt.Printf("round %d (load average %s)\n", r+1, loadAverage())
+		for _, t := range targets {
+			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
+			res := getLoad(t.base, t.paths, t.accept, senders, d)
+			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
+			printRead("  "+t.name, res)
+			t.res = append(t.res, res)
+		}
+	}
+	fmt.Printf("median of the rounds (load average %s):\n", loadAverage())
+	for _, t := range targets {
+		var rates []float64
+		var all result
+		for _, res := range t.res {
+			rates = append(rates, res.rate())
+			all.lat = append(all.lat, res.lat...)
+			all.errors += res.errors
+			all.cpu += res.cpu
+			all.selfCPU += res.selfCPU
+			all.accepted += res.accepted
+		}
+		line := fmt.Sprintf("  %-30s %7.0f req/s  errors %d  p99 %s  CPU µs/req: server %.1f, client %.1f", t.name+":",
+			median(rates), all.errors, sortedPercentile(all.lat, 0.99),
+			float64(all.cpu.Nanoseconds())/1e3/float64(max(all.accepted, 1)),
+			float64(all.selfCPU.Nanoseconds())/1e3/float64(max(all.accepted, 1)))
+		if t != refT {
+			var ratios []float64
+			for r := range rounds {
+				ratios = append(ratios, t.res[r].rate()/refT.res[r].rate())
+			}
+			line += fmt.Sprintf("  ratio %.2fx (rounds %s)", median(ratios), fmtRatios(ratios))
+		}
+		fmt.Println(line)
 	}
 	return nil
+}
+
+// getLoad runs senders connections, each GETting paths in turn, until d
+// has passed. A 2xx counts as accepted, anything else as an error.
+func getLoad(base string, paths []string, accept string, senders int, d time.Duration) *result {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	res := &result{}
+	stop := time.Now().Add(d)
+	start := time.Now()
+	for s := range senders {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 1<<14)
+			ok, bad, firstErr := 0, 0, ""
+			g, err := newGetter(base, paths, accept)
+			if err != nil {
+				bad, firstErr = 1, err.Error()
+			} else {
+				defer g.close()
+			}
+			for i := s; g != nil; i++ {
+				t0 := time.Now()
+				if !t0.Before(stop) {
+					break
+				}
+				status, err := g.get(i)
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					bad++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				case status/100 == 2:
+					ok++
+				default:
+					bad++
+					if firstErr == "" {
+						firstErr = fmt.Sprintf("HTTP %d", status)
+					}
+				}
+			}
+			mu.Lock()
+			res.accepted += ok
+			res.errors += bad
+			res.lat = append(res.lat, lat...)
+			if res.firstErr == "" {
+				res.firstErr = firstErr
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// printRead prints one load's figures: throughput, latency, and the CPU
+// the server and the client (this process) used, per request and in
+// cores, so that a client short of CPU shows.
+func printRead(name string, r *result) {
+	slices.Sort(r.lat)
+	sec := r.elapsed.Seconds()
+	fmt.Printf("%-32s %7.0f req/s  errors %d  p50 %s  p99 %s  CPU µs/req: server %.1f, client %.1f; cores busy: server %.2f, client %.2f\n",
+		name+":", r.rate(), r.errors, r.percentile(0.50), r.percentile(0.99),
+		float64(r.cpu.Nanoseconds())/1e3/float64(max(r.accepted, 1)), float64(r.selfCPU.Nanoseconds())/1e3/float64(max(r.accepted, 1)),
+		r.cpu.Seconds()/sec, r.selfCPU.Seconds()/sec)
+	if r.firstErr != "" {
+		fmt.Printf("  first error: %s\n", r.firstErr)
+	}
+}
+
+func sortedPercentile(lat []time.Duration, q float64) time.Duration {
+	slices.Sort(lat)
+	return (&result{lat: lat}).percentile(q)
+}
+
+// bodySize fetches url once and returns the length of its body, which
+// must come with a 200.
+func bodySize(url, accept string) (int, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return len(b), err
+}
+
+// readLimitBody is what the read limit serves: a small JSON document, an
+// OB 2.0 assertion's shape and size, kept in memory.
+var readLimitBody = []byte(`{"@context":"https://w3id.org/openbadges/v2","type":"Assertion","id":"http://127.0.0.1/awards/reference","recipient":{"type":"url","hashed":true,"salt":"0123456789abcdef","identity":"sha256$0000000000000000000000000000000000000000000000000000000000000000"},"badge":"http://127.0.0.1/badges/first-pr?format=ob2","verification":{"type":"hosted"},"issuedOn":"2026-01-01T00:00:00Z","narrative":"Read-load fixture"}`)
+
+// serveRead is the read limit of DESIGN §7: a bare handler serving a small
+// JSON body from memory.
+func serveRead(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("listening", ln.Addr())
+	http.Serve(ln, readLimitHandler())
+}
+
+func readLimitHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(readLimitBody)
+	})
 }
