@@ -57,7 +57,11 @@ type Handler struct {
 	// statuses keeps the award page's verdicts; cards the share cards.
 	statuses memo[statusKey, statusView]
 	cards    memo[cardKey, artEntry]
-	docs     memo[docKey, artEntry] // signed credentials and baked images
+	docs     memo[docKey, artEntry]        // signed credentials and baked images
+	awards   memo[string, *awardEntry]     // GET /awards/{id} (http_awards.go)
+	changes  ChangeCounter                 // src's, when it counts; nil: none
+	accepts  memo[string, bool]            // Accept header → WantsJSON
+	creds    memo[string, *cachedResponse] // credential.json answers
 	rules    func(slug string) []string
 }
 
@@ -71,6 +75,8 @@ func NewHandler(is *Issuer, src Source, log *slog.Logger) *Handler {
 	h := &Handler{is: is, src: src, log: log, pages: newPages(is)}
 	h.art.max, h.jwts.max = maxArtEntries, jwtCacheSize
 	h.statuses.max, h.cards.max, h.docs.max = jwtCacheSize, maxCardEntries, maxDocEntries
+	h.awards.max, h.accepts.max, h.creds.max = maxAwardEntries, maxAcceptEntries, maxDocEntries
+	h.changes, _ = src.(ChangeCounter)
 	return h
 }
 
@@ -176,11 +182,32 @@ func (h *Handler) format(w http.ResponseWriter, r *http.Request, allowed ...stri
 			return "", false
 		}
 	}
-	if WantsJSON(r) {
+	if h.wantsJSON(r) {
 		return formatJSON, true
 	}
 	return formatHTML, true
 }
+
+// wantsJSON is WantsJSON, kept per Accept header: clients send a few
+// headers over and over, and reading one costs a hot read a tenth.
+func (h *Handler) wantsJSON(r *http.Request) bool {
+	vs := r.Header["Accept"]
+	if len(vs) != 1 || len(vs[0]) > maxKeptAccept {
+		return WantsJSON(r)
+	}
+	if v, ok := h.accepts.lookup(vs[0]); ok {
+		return v
+	}
+	v := WantsJSON(r)
+	h.accepts.store(vs[0], v)
+	return v
+}
+
+// maxKeptAccept and maxAcceptEntries bound what wantsJSON keeps.
+const (
+	maxKeptAccept    = 512
+	maxAcceptEntries = 256
+)
 
 // writeBody sends a complete response.
 func writeBody(w http.ResponseWriter, status int, ctype, cache string, body []byte) {
@@ -319,53 +346,57 @@ func (h *Handler) Badge(w http.ResponseWriter, r *http.Request) {
 // Award serves GET /awards/{id}: the OB 2.0 hosted Assertion to JSON
 // clients (and for ?format=ob2 or ?format=json), else the award's HTML
 // page. A revoked award answers 410 Gone either way: the assertion says
-// revoked: true with its revocationReason, the page shows a banner.
+// revoked: true with its revocationReason, the page shows a banner. Both
+// are served from memory (http_awards.go).
 func (h *Handler) Award(w http.ResponseWriter, r *http.Request) {
-	negotiated(w)
+	if r.URL.RawQuery != "" {
+		negotiated(w) // for an error about ?format=; answers carry their Vary
+	}
 	f, ok := h.format(w, r, formatHTML, formatJSON, formatOB2)
 	if !ok {
 		return
 	}
-	a, err := h.award(r)
+	id := r.PathValue("id")
+	if id == "" {
+		h.fail(w, r, ErrNotFound)
+		return
+	}
+	e, err := h.keptAward(r.Context(), id)
+	var c *cachedResponse
+	if err == nil {
+		if f == formatHTML {
+			c, err = h.awardHTML(r.Context(), e)
+		} else {
+			c = h.awardJSON(e)
+		}
+	}
 	if err != nil {
+		negotiated(w)
 		h.fail(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if a.Revoked {
-		status = http.StatusGone
-	}
-	if f != formatHTML {
-		writeBody(w, status, mediaJSONLD, cacheRevocable, h.is.AssertionOB2(a))
-		return
-	}
-	v := h.pages.awardPage(a)
-	if v.Status, err = h.awardStatus(r.Context(), a); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.page(w, r, status, cacheRevocable, "award.html", v)
+	c.serve(w, r)
 }
 
 // Credential serves GET /awards/{id}/credential.json: the stored OB 3.0
 // credential with its Data Integrity proof, byte for byte.
 func (h *Handler) Credential(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	e, err := h.docs.get(docKey{id, "credential.json"}, func() (artEntry, error) {
+	c, err := h.creds.get(id, func() (*cachedResponse, error) {
 		a, err := h.award(r)
 		if err == nil && len(a.Credential) == 0 {
 			err = ErrNotFound // an award that was never signed
 		}
 		if err != nil {
-			return artEntry{}, err
+			return nil, err
 		}
-		return artEntry{body: a.Credential, etag: etagOf(a.Credential)}, nil
+		return newCachedResponse(http.StatusOK, mediaJSONLD, cacheSigned, a.Credential), nil
 	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	serveImmutable(w, r, mediaJSONLD, e)
+	c.serve(w, r)
 }
 
 // CredentialJWT serves GET /awards/{id}/credential.jwt: the stored VC-JWT,

@@ -89,7 +89,7 @@ func serveImmutable(w http.ResponseWriter, r *http.Request, ctype string, e artE
 
 // notModified reports whether If-None-Match names etag (or is "*").
 func notModified(r *http.Request, etag string) bool {
-	for _, v := range r.Header.Values("If-None-Match") {
+	for _, v := range r.Header["If-None-Match"] { // the server canonicalised the key
 		for v != "" {
 			var tag string
 			tag, v, _ = strings.Cut(v, ",")

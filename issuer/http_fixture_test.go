@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,16 +17,21 @@ import (
 )
 
 // fakeSource is an in-memory Source. Revoke changes an award the way
-// storage does; err, when set, is returned by every call.
+// storage does, and counts the change as storage does; err, when set, is
+// returned by every call.
 type fakeSource struct {
-	mu     sync.Mutex
-	badges []Achievement
-	awards map[string]Award
-	last   int
-	err    error
+	mu      sync.Mutex
+	badges  []Achievement
+	awards  map[string]Award
+	last    int
+	err     error
+	changes atomic.Uint64
 }
 
 var _ Source = (*fakeSource)(nil)
+var _ ChangeCounter = (*fakeSource)(nil)
+
+func (s *fakeSource) Changes() uint64 { return s.changes.Load() }
 
 func (s *fakeSource) Achievement(_ context.Context, slug string) (Achievement, error) {
 	s.mu.Lock()
@@ -80,6 +86,13 @@ func (s *fakeSource) LastStatusIndex(context.Context) (int, error) {
 }
 
 func (s *fakeSource) revoke(id, reason string, at time.Time) {
+	s.revokeElsewhere(id, reason, at)
+	s.changes.Add(1)
+}
+
+// revokeElsewhere revokes as another process would: the change is not
+// counted here.
+func (s *fakeSource) revokeElsewhere(id, reason string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.awards[id]

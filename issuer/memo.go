@@ -33,6 +33,13 @@ func (c *memo[K, V]) store(k K, v V) {
 	c.mu.Unlock()
 }
 
+// remove forgets k.
+func (c *memo[K, V]) remove(k K) {
+	c.mu.Lock()
+	delete(c.m, k)
+	c.mu.Unlock()
+}
+
 // get returns the value for k, computing and storing it when there is
 // none. An error is returned and nothing stored.
 func (c *memo[K, V]) get(k K, compute func() (V, error)) (V, error) {

@@ -74,14 +74,23 @@ func newPages(is *Issuer) *pages {
 // write renders page name into a buffer, then sends it, so that a
 // template error can still become a clean error response.
 func (p *pages) write(w http.ResponseWriter, status int, cache, name string, data any) error {
-	var b bytes.Buffer
-	if err := p.t[name].ExecuteTemplate(&b, "layout", data); err != nil {
-		return fmt.Errorf("issuer: rendering %s: %w", name, err)
+	b, err := p.render(name, data)
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Security-Policy", pagePolicy)
 	w.Header().Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	writeBody(w, status, mediaHTML, cache, b.Bytes())
+	writeBody(w, status, mediaHTML, cache, b)
 	return nil
+}
+
+// render renders page name.
+func (p *pages) render(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := p.t[name].ExecuteTemplate(&b, "layout", data); err != nil {
+		return nil, fmt.Errorf("issuer: rendering %s: %w", name, err)
+	}
+	return b.Bytes(), nil
 }
 
 // writeError sends the small HTML error page.

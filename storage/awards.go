@@ -172,6 +172,7 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 	via := bot.OriginOf(ctx).Via
 	var a *bot.Award
 	saved := slices.Clone(out)
+	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
 		var revoked bool

@@ -38,6 +38,7 @@ func (db *DB) UpsertBadge(ctx context.Context, b *bot.Badge) error {
 			nominations = excluded.nominations, updated_at = excluded.updated_at
 		RETURNING created_at, updated_at`
 	var created, updated int64
+	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, q, b.Slug, b.Name, b.Description, b.Criteria,
 			nilIfEmpty(b.Image), imageType, owners, b.Approvals, b.Repeatable, b.Nominations,

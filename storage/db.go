@@ -49,6 +49,10 @@ type DB struct {
 	ckDone    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// changes counts the writes that alter what a hosted award shows
+	// (IssuerSource.Changes).
+	changes atomic.Uint64
 }
 
 var _ bot.Store = (*DB)(nil)

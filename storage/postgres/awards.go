@@ -181,6 +181,7 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 	via := bot.OriginOf(ctx).Via
 	var a *bot.Award
 	saved := slices.Clone(out)
+	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		copy(saved, out)
 		now := db.now()

@@ -28,6 +28,7 @@ func (db *DB) UpsertBadge(ctx context.Context, b *bot.Badge) error {
 	}
 	now := millis(db.now())
 	var created, updated int64
+	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err = db.pool.QueryRow(ctx, `INSERT INTO badges (`+badgeCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
 		ON CONFLICT (slug) DO UPDATE SET

@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -43,6 +44,10 @@ type DB struct {
 	// Group commit of deliveries (batch.go).
 	saves  chan *saveReq
 	savers sync.WaitGroup
+
+	// changes counts the writes that alter what a hosted award shows
+	// (IssuerSource.Changes).
+	changes atomic.Uint64
 }
 
 var _ bot.Store = (*DB)(nil)

@@ -90,6 +90,7 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 	}
 	origin := bot.OriginOf(ctx)
 	var p *bot.Person
+	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := db.now()
 		keep, err := ensurePerson(ctx, tx, a, "", now)

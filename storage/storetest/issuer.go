@@ -78,10 +78,26 @@ func testIssuerSource(t *testing.T, open Opener) {
 	if rs, err := src.Revocations(ctx); err != nil || len(rs) != 0 {
 		t.Errorf("Revocations before revoking: %v, %v", rs, err)
 	}
-	at := t0.Add(time.Hour)
-	if _, err := db.RevokeAward(ctx, a.ID, "duplicate", "slack:U0ADMIN", at, nil); err != nil {
-		t.Fatal(err)
+	// The hosted routes keep what they read until a change is counted.
+	cc, ok := src.(issuer.ChangeCounter)
+	if !ok {
+		t.Fatal("the issuer source counts no changes: hosted awards would stay unrevoked")
 	}
+	counted := func(what string, change func() error) {
+		t.Helper()
+		before := cc.Changes()
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		if cc.Changes() == before {
+			t.Errorf("%s is not counted as a change", what)
+		}
+	}
+	at := t0.Add(time.Hour)
+	counted("a revocation", func() error {
+		_, err := db.RevokeAward(ctx, a.ID, "duplicate", "slack:U0ADMIN", at, nil)
+		return err
+	})
 	ga, err = src.Award(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +114,12 @@ func testIssuerSource(t *testing.T, open Opener) {
 	if diff := cmp.Diff(wantRs, rs); diff != "" {
 		t.Errorf("Revocations (-want +got):\n%s", diff)
 	}
+
+	counted("a badge edit", func() error { b.Name = "First PR"; return db.UpsertBadge(ctx, b) })
+	counted("a link", func() error {
+		_, err := db.LinkIdentities(ctx, bz, recipient(t, "github:ada"))
+		return err
+	})
 
 	for name, err := range map[string]error{
 		"Achievement": func() error { _, err := src.Achievement(ctx, "nope"); return err }(),
