@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,9 +40,22 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// wrap counts and times requests to one route.
+// wrap counts and times requests to one route. The counter of a code in
+// the 2xx-4xx range is looked up by its labels once, on first use, and
+// kept: the lookup costs more than a hot read's handler.
 func (m *metrics) wrap(route string, h http.Handler) http.Handler {
-	count := func(code int) prometheus.Counter { return m.requests.WithLabelValues(route, strconv.Itoa(code)) }
+	var kept [300]atomic.Pointer[prometheus.Counter] // codes 200 to 499
+	count := func(code int) prometheus.Counter {
+		if code < 200 || code >= 500 {
+			return m.requests.WithLabelValues(route, strconv.Itoa(code))
+		}
+		if c := kept[code-200].Load(); c != nil {
+			return *c
+		}
+		c := m.requests.WithLabelValues(route, strconv.Itoa(code))
+		kept[code-200].Store(&c)
+		return c
+	}
 	hist := m.duration.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
