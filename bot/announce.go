@@ -46,12 +46,9 @@ func (s *Service) awardMessage(kind string, a *Award, b *Badge, p *Person, platf
 		m.Text = fmt.Sprintf("{{%s}} earned the %s badge! %s", who, b.Name, Plain(b.Description))
 		m.Image = s.BaseURL + "/badges/" + b.Slug + "/image.png"
 		for _, e := range a.Evidence {
-			label := e.Name
-			if label == "" {
-				label = e.URL
-			}
 			if strings.HasPrefix(e.URL, "https://") || strings.HasPrefix(e.URL, "http://") {
-				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(label), URL: e.URL})
+				// Without a name, each platform shows the link itself.
+				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(e.Name), URL: e.URL})
 			} else if e.Narrative != "" && e.Narrative != a.Narrative { // said under "Why" already
 				m.Fields = append(m.Fields, Field{Label: "Evidence", Value: Plain(e.Narrative)})
 			} else if e.Name != "" {

@@ -85,7 +85,7 @@ func TestNominationApprovedByClick(t *testing.T) {
 
 	// A stale button: answered, and the message refreshed.
 	stale := e.Click(admin, "approve", "1", reviews[0].ID)
-	wantText(t, stale, "Nomination #1 was approved already by Olive on 2026-11-26")
+	wantText(t, stale, "Nomination #1 was approved already by @Olive on 2026-11-26")
 	if stale.Update == nil || stale.Update.Title != "Nomination approved: First Pull Request" {
 		t.Errorf("stale click update = %+v", stale.Update)
 	}
@@ -156,7 +156,7 @@ func TestNominationRules(t *testing.T) {
 		{"reject with reason", []step{
 			{ada, "nominate @slack:U0BOB first-pr great", "Nomination #1"},
 			{owner, "reject 1 needs a merged pull request first", "Rejected nomination #1. I'll tell @Ada, with your reason."},
-			{owner, "approve 1", "Nomination #1 was rejected already by Olive"}}},
+			{owner, "approve 1", "Nomination #1 was rejected already by @Olive"}}},
 		{"reject without reason", []step{
 			{ada, "nominate @slack:U0BOB first-pr great", "Nomination #1"},
 			{admin, "reject 1", "Next time, `/badge reject 1 REASON` tells them why."}}},

@@ -69,9 +69,9 @@ func (r *Router) show(ctx context.Context, slug string) (bot.Reply, error) {
 			if err != nil {
 				return bot.Reply{}, err
 			}
-			names = append(names, a.displayName())
+			names = append(names, mentionKey(&m, a)) // named as everywhere else
 		}
-		m.Fields = append(m.Fields, bot.Field{Label: "Owners", Value: bot.Plain(strings.Join(names, ", "))})
+		m.Fields = append(m.Fields, bot.Field{Label: "Owners", Value: strings.Join(names, ", ")})
 	}
 	return private(m), nil
 }
@@ -112,7 +112,7 @@ func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot
 	req := bot.AwardRequest{Badge: b.Slug, To: to.r, ToName: to.name, Source: bot.SourceManual, By: c.Caller.String(), Via: c.Platform}
 	link, text, _ := strings.Cut(ev, " ")
 	if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-		req.Evidence = []bot.Evidence{{URL: u.String(), Name: "Evidence"}}
+		req.Evidence = []bot.Evidence{{URL: u.String()}} // named by its link, not "Evidence: Evidence"
 		ev = strings.TrimSpace(text)
 	}
 	req.Narrative = ev

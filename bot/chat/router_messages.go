@@ -81,7 +81,7 @@ func (r *Router) decidedMessage(n *bot.Nomination, b *bot.Badge, by *actor) bot.
 	case bot.NominationRejected:
 		m.Title = "Nomination rejected: " + b.Name
 		if by != nil {
-			m.Text = fmt.Sprintf("The nomination of %s by %s was rejected by %s.", who, from, bot.Plain(by.displayName()))
+			m.Text = fmt.Sprintf("The nomination of %s by %s was rejected by %s.", who, from, mentionKey(&m, by))
 		} else {
 			m.Text = fmt.Sprintf("The nomination of %s by %s was rejected.", who, from)
 		}

@@ -206,12 +206,12 @@ func (r *Router) openNomination(ctx context.Context, id int64, src decisionSourc
 		}
 	}
 	decided := r.decidedMessage(n, b, by)
-	text := fmt.Sprintf("Nomination #%d was %s already", n.ID, n.Status)
+	already := bot.Message{Text: fmt.Sprintf("Nomination #%d was %s already", n.ID, n.Status)}
 	if by != nil {
-		text += " by " + bot.Plain(by.displayName())
+		already.Text += " by " + mentionKey(&already, by)
 	}
-	text += " on " + n.DecidedAt.Format("2006-01-02") + "; there is nothing left to decide."
-	rep := src.reply(bot.Message{Text: text}, decided)
+	already.Text += " on " + n.DecidedAt.Format("2006-01-02") + "; there is nothing left to decide."
+	rep := src.reply(already, decided)
 	return nil, nil, &rep, nil
 }
 
