@@ -3,12 +3,11 @@ package issuer
 import "sync"
 
 // memo is a bounded map of values computed on first use, safe for
-// concurrent use: the HTTP caches of VC-JWTs, artwork, share cards,
-// signed documents and award statuses. (internal/rdfc keeps its own for
-// its contexts, templates and proof hashes.) A value is computed outside
-// the lock, so two callers racing for a new key may both compute it; it
-// must come out the same either way. When full, it starts over. max must
-// be set before first use.
+// concurrent use: the HTTP caches (http.go); internal/rdfc keeps its own
+// for its contexts, templates and proof hashes. A value is computed
+// outside the lock, so two callers racing for a new key may both compute
+// it; it must come out the same either way. When full, it starts over. max
+// must be set before first use.
 type memo[K comparable, V any] struct {
 	max int
 	mu  sync.RWMutex
