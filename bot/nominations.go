@@ -167,6 +167,9 @@ type NominationDecision struct {
 	AwardID string
 	// Approve records By as one more approver (the deciding approval).
 	Approve bool
+	// Need, for an approval, is how many approvals the badge needs; the
+	// store refuses the decision (ECONFLICT) while there are fewer.
+	Need int
 	// Event, when set, is stored with the decision (nomination.approved);
 	// the store sets its ID and PersonID.
 	Event *Event
@@ -201,13 +204,20 @@ type NominationStore interface {
 	// already; ELIMIT: s reached the limit.
 	AddSupporter(ctx context.Context, id int64, s Endorsement, limit NominationLimit, review ReviewRefresh) error
 	// AddApproval records an approval that does not decide the nomination
-	// yet and rewrites its review messages. ECONFLICT: not pending, or the
-	// approver's person approved already.
-	AddApproval(ctx context.Context, id int64, a Endorsement, review ReviewRefresh) error
+	// yet and rewrites its review messages. ECONFLICT: not pending, the
+	// approver's person approved already, the nomination has not exactly
+	// seen approvals (another came first), or this one would make need
+	// (the deciding approval goes with its award: ApproveNomination).
+	AddApproval(ctx context.Context, id int64, a Endorsement, seen, need int, review ReviewRefresh) error
 	// DecideNomination ends a pending nomination (ECONFLICT when it is not
 	// pending any more), stores its event, drops or rewrites its review
 	// messages and queues the notices, in one transaction.
 	DecideNomination(ctx context.Context, d *NominationDecision) error
+	// ApproveNomination decides a pending nomination as approved (d, as
+	// DecideNomination, with d.Approve and d.Need) and stores the award a
+	// it makes (as CreateAward), in one transaction: of two approvals
+	// racing, one awards and the other gets ECONFLICT.
+	ApproveNomination(ctx context.Context, d *NominationDecision, a *Award, repeatable bool, out []Announcement) error
 	// Nomination returns ENOTFOUND when no nomination has the id.
 	Nomination(ctx context.Context, id int64) (*Nomination, error)
 	// PendingNomination returns the pending nomination of the person

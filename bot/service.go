@@ -147,6 +147,14 @@ func (s *Service) awardRequest(ctx context.Context, req AwardRequest, announce b
 // either way, so a badge is never held twice. announce false queues no
 // announcement.
 func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, checkHeld, announce bool) (*Award, error) {
+	return s.awardWith(ctx, req, badge, checkHeld, announce, func(a *Award, out []Announcement) error {
+		return s.Store.CreateAward(ctx, a, badge.Repeatable, out)
+	})
+}
+
+// awardWith is award with the store's write given: CreateAward, or
+// ApproveNomination.
+func (s *Service) awardWith(ctx context.Context, req AwardRequest, badge *Badge, checkHeld, announce bool, store func(a *Award, out []Announcement) error) (*Award, error) {
 	// Most recipients exist already (their event made them): a read is
 	// cheaper than the write EnsurePerson is.
 	person, err := s.Store.PersonByRecipient(ctx, req.To)
@@ -220,7 +228,7 @@ func (s *Service) award(ctx context.Context, req AwardRequest, badge *Badge, che
 	if announce {
 		anns = s.announcements(KindAward, a, badge, person)
 	}
-	if err := s.Store.CreateAward(ctx, a, badge.Repeatable, anns); err != nil {
+	if err := store(a, anns); err != nil {
 		return nil, err
 	}
 	s.log().Info("badge awarded", "award", a.ID, "badge", a.Badge, "person", person.Handle, "recipient", a.Recipient, "source", a.Source)

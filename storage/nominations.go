@@ -32,7 +32,8 @@ func (db *DB) NextNominationID(ctx context.Context) (int64, error) {
 // get a person (as EnsurePerson would) when they have none. It returns
 // EINVALID when both are one person, ENOTFOUND for an unknown badge,
 // ECONFLICT when the nominee's person has a pending nomination for the
-// badge, and ELIMIT when the nominator's person reached the limit. On
+// badge or holds the badge (not repeatable), and ELIMIT when the
+// nominator's person reached the limit. On
 // success n has its person ids, Status and CreatedAt (UTC, milliseconds)
 // set, and each review its ID.
 func (db *DB) CreateNomination(ctx context.Context, n *bot.Nomination, limit bot.NominationLimit, reviews []bot.Announcement) error {
@@ -73,6 +74,19 @@ func (db *DB) CreateNomination(ctx context.Context, n *bot.Nomination, limit bot
 			return bot.Errorf(bot.ECONFLICT, "%s has a pending nomination for %s already (#%d)", n.Nominee, n.Badge, pending)
 		} else if err != sql.ErrNoRows {
 			return err
+		}
+		var repeatable bool
+		if err := tx.QueryRowContext(ctx, `SELECT repeatable FROM badges WHERE slug = ?`, n.Badge).Scan(&repeatable); err != nil {
+			return err
+		}
+		if !repeatable {
+			var held string
+			err := tx.QueryRowContext(ctx, heldQuery, n.Badge, nomineePID).Scan(&held)
+			if err == nil {
+				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", n.Nominee, n.Badge, held)
+			} else if err != sql.ErrNoRows {
+				return err
+			}
 		}
 		if err := checkLimit(ctx, tx, nominatorPID, limit); err != nil {
 			return err
@@ -146,9 +160,11 @@ func (db *DB) AddSupporter(ctx context.Context, id int64, s bot.Endorsement, lim
 
 // AddApproval records an approval that does not decide the nomination yet
 // and rewrites its review messages, in one transaction. It returns
-// ENOTFOUND for an unknown nomination and ECONFLICT when it is not pending
-// or the approver's person approved it already.
-func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, review bot.ReviewRefresh) error {
+// ENOTFOUND for an unknown nomination and ECONFLICT when it is not pending,
+// the approver's person approved it already, it has not exactly seen
+// approvals (another came first: the caller reads it again), or this one
+// would make need (it decides: see ApproveNomination).
+func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, seen, need int, review bot.ReviewRefresh) error {
 	if err := a.Who.Validate(); err != nil {
 		return err
 	}
@@ -156,6 +172,9 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := checkApprovals(ctx, tx, id, seen, need); err != nil {
 			return err
 		}
 		if err := insertApproval(ctx, tx, id, a, now); err != nil {
@@ -174,8 +193,25 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 // the award, stores d.Event (setting its ID and PersonID), drops the
 // review messages not posted yet, queues an update of each posted one
 // (but the one d.Review skips) and queues d.Notices. It returns ENOTFOUND
-// for an unknown nomination and ECONFLICT when it is decided already.
+// for an unknown nomination and ECONFLICT when it is decided already, or
+// when an approval would leave it with fewer than d.Need approvals.
 func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) error {
+	return db.decide(ctx, d, nil, false, nil)
+}
+
+// ApproveNomination approves pending nomination d.ID with the award a it
+// makes, in one transaction: the deciding approval, the decision (as
+// DecideNomination) and the award with its announcements out (as
+// CreateAward). Of two approvals racing, one awards and the other gets
+// ECONFLICT: the nomination was decided already.
+func (db *DB) ApproveNomination(ctx context.Context, d *bot.NominationDecision, a *bot.Award, repeatable bool, out []bot.Announcement) error {
+	if d.Status != bot.NominationApproved || a == nil || d.AwardID != a.ID {
+		return bot.Errorf(bot.EINVALID, "nomination #%d: an approval needs its award", d.ID)
+	}
+	return db.decide(ctx, d, a, repeatable, out)
+}
+
+func (db *DB) decide(ctx context.Context, d *bot.NominationDecision, a *bot.Award, repeatable bool, out []bot.Announcement) error {
 	switch d.Status {
 	case bot.NominationApproved, bot.NominationRejected, bot.NominationExpired:
 	default:
@@ -187,6 +223,13 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 			return err
 		}
 		by = d.By.String()
+	}
+	var ins *awardInsert
+	if a != nil {
+		var err error
+		if ins, err = db.prepareAward(a, repeatable, out); err != nil {
+			return err
+		}
 	}
 	var event []bot.Event
 	if d.Event != nil {
@@ -207,6 +250,20 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 		} else if !d.By.IsZero() {
 			// The decider gets a person too, so the decision can name them.
 			if _, err := ensurePerson(ctx, tx, d.By, d.ByName, now); err != nil {
+				return err
+			}
+		}
+		if d.Status == bot.NominationApproved && d.Need > 0 {
+			var have int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nomination_approvals WHERE nomination_id = ?`, d.ID).Scan(&have); err != nil {
+				return err
+			}
+			if have < d.Need {
+				return bot.Errorf(bot.ECONFLICT, "nomination #%d has %d of the %d approvals it needs", d.ID, have, d.Need)
+			}
+		}
+		if ins != nil { // before the nomination names it
+			if err := ins.insert(ctx, tx, now); err != nil {
 				return err
 			}
 		}
@@ -241,6 +298,9 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 	if err != nil {
 		return dbError(err, fmt.Sprintf("decide nomination #%d", d.ID))
 	}
+	if ins != nil {
+		ins.done(out)
+	}
 	if d.Event != nil {
 		*d.Event = event[0]
 	}
@@ -273,6 +333,23 @@ func requirePending(ctx context.Context, tx *sql.Tx, id int64) error {
 	}
 	if status != bot.NominationPending {
 		return bot.Errorf(bot.ECONFLICT, "nomination #%d was %s already", id, status)
+	}
+	return nil
+}
+
+// checkApprovals returns ECONFLICT unless nomination id has seen
+// approvals and one more leaves it short of need: such an approval is
+// recorded alone, the deciding one only with its award.
+func checkApprovals(ctx context.Context, tx *sql.Tx, id int64, seen, need int) error {
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nomination_approvals WHERE nomination_id = ?`, id).Scan(&have); err != nil {
+		return err
+	}
+	switch {
+	case have != seen:
+		return bot.Errorf(bot.ECONFLICT, "nomination #%d has %d approvals now, not %d", id, have, seen)
+	case have+1 >= need:
+		return bot.Errorf(bot.ECONFLICT, "nomination #%d: this approval makes the %d it needs, so it decides", id, need)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -59,9 +58,8 @@ type RouterConfig struct {
 // the Reply. Its methods are safe for concurrent use.
 type Router struct {
 	cfg RouterConfig
-	// mu serialises the nomination flow (nominate, approve, reject,
-	// expire), so that two approvals clicked at once cannot both award.
-	mu sync.Mutex
+	// noms runs the nomination flow; the router parses and renders.
+	noms *bot.Nominations
 }
 
 // NewRouter returns a Router. Service and Store are required.
@@ -76,14 +74,13 @@ func NewRouter(cfg RouterConfig) *Router {
 	if cfg.BaseURL == "" && cfg.Service != nil {
 		cfg.BaseURL = strings.TrimRight(cfg.Service.BaseURL, "/")
 	}
-	return &Router{cfg: cfg}
-}
-
-func (r *Router) now() time.Time {
-	if r.cfg.Now != nil {
-		return r.cfg.Now().UTC()
-	}
-	return time.Now().UTC()
+	r := &Router{cfg: cfg}
+	r.noms = bot.NewNominations(bot.NominationsConfig{
+		Service: cfg.Service, Store: cfg.Store, View: nominationView{r}, Rules: cfg.Rules,
+		Admins: cfg.Admins, WeeklyCap: cfg.WeeklyCap, Expiry: cfg.Expiry,
+		Kick: r.kick, Now: cfg.Now, Log: cfg.Log,
+	})
+	return r
 }
 
 func (r *Router) kick() {
@@ -182,7 +179,7 @@ func (r *Router) dispatch(ctx context.Context, c bot.Command, p parsedCommand) (
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		return r.holdings(ctx, c, to.r, false)
+		return r.holdings(ctx, c, to.Who, false)
 	case "progress":
 		return r.progress(ctx, c, p.arg(0))
 	case "why":
@@ -210,66 +207,15 @@ func parseNominationID(s string) (int64, error) {
 
 // actor is someone the router deals with: a caller or a mentioned user,
 // with their person when the store knows them.
-type actor struct {
-	r      bot.Recipient
-	name   string
-	person *bot.Person // nil: nobody has the identity yet
-}
-
-// personID returns the person's id, or 0 for an unknown identity.
-func (a *actor) personID() int64 {
-	if a.person == nil {
-		return 0
-	}
-	return a.person.ID
-}
-
-// in reports whether the identity, or any identity of its person, is in rs.
-func (a *actor) in(rs []bot.Recipient) bool {
-	for _, x := range rs {
-		if x == a.r {
-			return true
-		}
-		if a.person != nil {
-			for _, id := range a.person.Identities {
-				if id.Recipient == x {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// same reports whether a and b are the same identity or person.
-func (a *actor) same(b *actor) bool {
-	return a.r == b.r || (a.personID() != 0 && a.personID() == b.personID())
-}
-
-// displayName is the name to show for a: the given name, else the
-// person's name or handle, else the id (never an e-mail address).
-func (a *actor) displayName() string {
-	switch {
-	case a.name != "":
-		return a.name
-	case a.person != nil && a.person.Name != "":
-		return a.person.Name
-	case a.person != nil:
-		return a.person.Handle
-	}
-	if _, ok := a.r.Email(); ok {
-		return "someone"
-	}
-	return a.r.ID
-}
+type actor = bot.Party
 
 // lookup returns the actor for an identity.
 func (r *Router) lookup(ctx context.Context, rc bot.Recipient, name string) (*actor, error) {
-	a := &actor{r: rc, name: strings.TrimSpace(name)}
+	a := &actor{Who: rc, Name: strings.TrimSpace(name)}
 	p, err := r.cfg.Store.PersonByRecipient(ctx, rc)
 	switch bot.ErrorCode(err) {
 	case "":
-		a.person = p
+		a.Person = p
 	case bot.ENOTFOUND:
 	default:
 		return nil, err
@@ -277,10 +223,10 @@ func (r *Router) lookup(ctx context.Context, rc bot.Recipient, name string) (*ac
 	return a, nil
 }
 
-func (r *Router) isAdmin(a *actor) bool { return a.in(r.cfg.Admins) }
+func (r *Router) isAdmin(a *actor) bool { return a.In(r.cfg.Admins) }
 
 // mayDecide reports whether a may approve, reject and award b.
-func (r *Router) mayDecide(a *actor, b *bot.Badge) bool { return r.isAdmin(a) || a.in(b.Owners) }
+func (r *Router) mayDecide(a *actor, b *bot.Badge) bool { return r.noms.MayDecide(a, b) }
 
 // resolveUser reads a user argument: "@PLATFORM:ID" (adapters write
 // mentions so), "PLATFORM:ID", or "@handle" / "handle" of a known person,
@@ -307,7 +253,7 @@ func (r *Router) resolveUser(ctx context.Context, c bot.Command, word string) (*
 	if !ok {
 		id = p.Identities[0]
 	}
-	return &actor{r: id.Recipient, name: p.Name, person: p}, nil
+	return &actor{Who: id.Recipient, Name: p.Name, Person: p}, nil
 }
 
 // resolveSubject reads the user a question is about (`of`, `why`). A
@@ -321,7 +267,7 @@ func (r *Router) resolveSubject(ctx context.Context, c bot.Command, word string)
 			if err != nil {
 				return nil, err
 			}
-			if !r.isAdmin(me) && !me.in([]bot.Recipient{rc}) {
+			if !r.isAdmin(me) && !me.In([]bot.Recipient{rc}) {
 				return nil, bot.Errorf(bot.EFORBIDDEN, "Only admins can look people up by e-mail address. Mention them with @ or type their handle, e.g. `/badge of @ada`.")
 			}
 		}
@@ -345,11 +291,11 @@ func (r *Router) badge(ctx context.Context, slug string) (*bot.Badge, error) {
 // mentionKey names a in message text as a placeholder, and records the
 // display name for adapters that cannot mention.
 func mentionKey(m *bot.Message, a *actor) string {
-	key := a.r.String()
+	key := a.Who.String()
 	if m.Mentions == nil {
 		m.Mentions = map[string]string{}
 	}
-	m.Mentions[key] = a.displayName()
+	m.Mentions[key] = a.DisplayName()
 	return "{{" + key + "}}"
 }
 

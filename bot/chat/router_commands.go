@@ -92,7 +92,7 @@ func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot
 	}
 	if !r.mayDecide(me, b) {
 		return bot.Reply{}, bot.Errorf(bot.EFORBIDDEN, "Only the owners of %s and admins can award it. To suggest %s, type `/badge nominate %s %s REASON`.",
-			b.Name, to.displayName(), p.arg(0), b.Slug)
+			b.Name, to.DisplayName(), p.arg(0), b.Slug)
 	}
 	if b.Approvals > 1 && !r.isAdmin(me) {
 		return bot.Reply{}, bot.Errorf(bot.EFORBIDDEN, "%s needs %d approvals, so owners award it by nomination: type `/badge nominate %s %s REASON` and another owner approves. Admins may award it directly.",
@@ -101,15 +101,15 @@ func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot
 	ev := strings.TrimSpace(p.rest)
 	if ev == "" {
 		return bot.Reply{}, bot.Errorf(bot.EINVALID, "Say why %s gets %s, so that the badge shows it: type `/badge award %s %s WHY`, or `/badge award %s %s https://… WHY` with a link to the work.",
-			to.displayName(), b.Name, p.arg(0), b.Slug, p.arg(0), b.Slug)
+			to.DisplayName(), b.Name, p.arg(0), b.Slug, p.arg(0), b.Slug)
 	}
-	if me.person == nil {
+	if me.Person == nil {
 		// The evidence names the awarder by the handle of their person.
 		if _, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName); err != nil {
 			return bot.Reply{}, err
 		}
 	}
-	req := bot.AwardRequest{Badge: b.Slug, To: to.r, ToName: to.name, Source: bot.SourceManual, By: c.Caller.String(), Via: c.Platform}
+	req := bot.AwardRequest{Badge: b.Slug, To: to.Who, ToName: to.Name, Source: bot.SourceManual, By: c.Caller.String(), Via: c.Platform}
 	link, text, _ := strings.Cut(ev, " ")
 	if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		req.Evidence = []bot.Evidence{{URL: u.String()}} // named by its link, not "Evidence: Evidence"
@@ -118,7 +118,7 @@ func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot
 	req.Narrative = ev
 	a, err := r.cfg.Service.Award(ctx, req)
 	if bot.ECONFLICT == bot.ErrorCode(err) {
-		return bot.Reply{}, bot.Errorf(bot.ECONFLICT, "%s already holds %s.", to.displayName(), b.Name)
+		return bot.Reply{}, bot.Errorf(bot.ECONFLICT, "%s already holds %s.", to.DisplayName(), b.Name)
 	}
 	if err != nil {
 		return bot.Reply{}, err
@@ -172,8 +172,8 @@ func (r *Router) holdings(ctx context.Context, c bot.Command, who bot.Recipient,
 		return bot.Reply{}, err
 	}
 	m := bot.Message{}
-	if a.person != nil {
-		m.Link = r.cfg.BaseURL + "/people/" + url.PathEscape(a.person.Handle)
+	if a.Person != nil {
+		m.Link = r.cfg.BaseURL + "/people/" + url.PathEscape(a.Person.Handle)
 	}
 	if len(as) == 0 {
 		m.Link = ""
@@ -243,7 +243,7 @@ func (r *Router) link(ctx context.Context, c bot.Command, p parsedCommand) (bot.
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if me.in([]bot.Recipient{target}) {
+	if me.In([]bot.Recipient{target}) {
 		return say("%s is linked to you already.", target), nil
 	}
 	// DESIGN §5: a Bugzilla address equal to the verified e-mail of the
@@ -304,8 +304,8 @@ func (r *Router) settings(ctx context.Context, c bot.Command, p parsedCommand) (
 			return bot.Reply{}, err
 		}
 		choice := bot.AnnouncePublic
-		if me.person != nil && me.person.Announce != "" {
-			choice = me.person.Announce
+		if me.Person != nil && me.Person.Announce != "" {
+			choice = me.Person.Announce
 		}
 		return say("Your new badges are announced: %s. Change it with `/badge settings announce public|dm|off`.", announceWords(choice)), nil
 	}

@@ -18,7 +18,7 @@ import (
 // nominationActors returns the nominee and the nominator as actors, for
 // mentions and names.
 func nominationActors(n *bot.Nomination) (nominee, nominator *actor) {
-	return &actor{r: n.Nominee, name: n.NomineeName}, &actor{r: n.Nominator, name: n.NominatorName}
+	return &actor{Who: n.Nominee, Name: n.NomineeName}, &actor{Who: n.Nominator, Name: n.NominatorName}
 }
 
 // reviewMessage is what badge owners review: who nominated whom and why,
@@ -31,7 +31,7 @@ func (r *Router) reviewMessage(n *bot.Nomination, b *bot.Badge) bot.Message {
 	if len(n.Supporters) > 0 {
 		var ss []string
 		for _, s := range n.Supporters {
-			line := (&actor{r: s.Who, name: s.Name}).displayName()
+			line := (&actor{Who: s.Who, Name: s.Name}).DisplayName()
 			if s.Reason != "" {
 				line += ": " + s.Reason
 			}
@@ -71,7 +71,7 @@ func (r *Router) decidedMessage(n *bot.Nomination, b *bot.Badge, by *actor) bot.
 			// the platform has them.
 			names := make([]string, 0, len(n.Approvals))
 			for _, e := range n.Approvals {
-				names = append(names, mentionKey(&m, &actor{r: e.Who, name: e.Name}))
+				names = append(names, mentionKey(&m, &actor{Who: e.Who, Name: e.Name}))
 			}
 			m.Text = strings.TrimSuffix(m.Text, ".") + "; approved by " + strings.Join(names, ", ") + "."
 		}
@@ -171,16 +171,6 @@ func (r *Router) reviewTargets(b *bot.Badge) []bot.Target {
 	return out
 }
 
-// reviewAnnouncements are the outbox rows that post m to every review
-// target.
-func reviewAnnouncements(targets []bot.Target, m bot.Message) []bot.Announcement {
-	out := make([]bot.Announcement, 0, len(targets))
-	for _, t := range targets {
-		out = append(out, bot.Announcement{Platform: t.Platform, Channel: t.Channel, Kind: bot.KindNomination, Message: m})
-	}
-	return out
-}
-
 // isChatPlatform reports whether people can be messaged on the platform.
 func isChatPlatform(p string) bool {
 	return p == bot.PlatformSlack || p == bot.PlatformDiscord || p == bot.PlatformConsole
@@ -190,7 +180,7 @@ func isChatPlatform(p string) bool {
 func endorsers(es []bot.Endorsement) string {
 	names := make([]string, 0, len(es))
 	for _, e := range es {
-		names = append(names, (&actor{r: e.Who, name: e.Name}).displayName())
+		names = append(names, (&actor{Who: e.Who, Name: e.Name}).DisplayName())
 	}
 	return strings.Join(names, ", ")
 }

@@ -67,7 +67,7 @@ func (r *Router) progress(ctx context.Context, c bot.Command, slug string) (bot.
 		} else if held {
 			continue
 		}
-		ps, err := r.cfg.Rules.Progress(ctx, me.personID(), slug)
+		ps, err := r.cfg.Rules.Progress(ctx, me.PersonID(), slug)
 		if err != nil {
 			return bot.Reply{}, err
 		}
@@ -110,7 +110,7 @@ func (r *Router) why(ctx context.Context, c bot.Command, user, slug string) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return r.explain(ctx, who, b, me.same(who))
+	return r.explain(ctx, who, b, me.Same(who))
 }
 
 // explain says whether a holds b and which of its rules hold.
@@ -121,16 +121,16 @@ func (r *Router) explain(ctx context.Context, a *actor, b *bot.Badge, self bool)
 		subject, has = "You hold", "You don't hold"
 	}
 	var held []*bot.Award
-	if a.person != nil {
+	if a.Person != nil {
 		var err error
-		if held, err = r.cfg.Store.Awards(ctx, bot.AwardFilter{Badge: b.Slug, PersonID: a.person.ID, Revoked: new(false)}); err != nil {
+		if held, err = r.cfg.Store.Awards(ctx, bot.AwardFilter{Badge: b.Slug, PersonID: a.Person.ID, Revoked: new(false)}); err != nil {
 			return bot.Reply{}, err
 		}
 	}
 	var ps []bot.RuleProgress
 	if r.cfg.Rules != nil {
 		var err error
-		if ps, err = r.cfg.Rules.Progress(ctx, a.personID(), b.Slug); err != nil {
+		if ps, err = r.cfg.Rules.Progress(ctx, a.PersonID(), b.Slug); err != nil {
 			return bot.Reply{}, err
 		}
 	}
@@ -158,4 +158,13 @@ func (r *Router) explain(ctx context.Context, a *actor, b *bot.Badge, self bool)
 		m.Text += fmt.Sprintf(" %d of %d criteria met.", met, len(ps))
 	}
 	return private(m), nil
+}
+
+// holds reports whether a holds b and b cannot be held twice.
+func (r *Router) holds(ctx context.Context, a *actor, b *bot.Badge) (bool, error) {
+	if b.Repeatable || a.Person == nil {
+		return false, nil
+	}
+	held, err := r.cfg.Store.Awards(ctx, bot.AwardFilter{Badge: b.Slug, PersonID: a.Person.ID, Revoked: new(false), Limit: 1})
+	return len(held) > 0, err
 }

@@ -44,86 +44,117 @@ func (db *DB) NextStatusIndex(ctx context.Context) (int, error) {
 // awards_once index keeps a second award out whichever replica writes it;
 // the person's row is locked so that a merge of people waits.
 func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, out []bot.Announcement) error {
+	ins, err := db.prepareAward(a, repeatable, out)
+	if err != nil {
+		return err
+	}
+	err = db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return ins.insert(ctx, tx, db.now())
+	})
+	if err != nil {
+		return dbError(err, ins.what)
+	}
+	ins.done(out)
+	return nil
+}
+
+// awardInsert is an award checked and ready to be stored in a
+// transaction: by CreateAward, or by ApproveNomination with its decision.
+type awardInsert struct {
+	a          *bot.Award
+	repeatable bool
+	what       string
+	evidence   string
+	issued     time.Time
+	out, saved []bot.Announcement
+	pid        int64
+}
+
+// prepareAward checks a and encodes what CreateAward stores.
+func (db *DB) prepareAward(a *bot.Award, repeatable bool, out []bot.Announcement) (*awardInsert, error) {
 	what := fmt.Sprintf("award %s to %s", a.Badge, a.Recipient)
 	switch {
 	case a.ID == "":
-		return bot.Errorf(bot.EINVALID, "%s: the award has no id", what)
+		return nil, bot.Errorf(bot.EINVALID, "%s: the award has no id", what)
 	case a.IdentityType != issuer.RecipientEmail && a.IdentityType != issuer.RecipientURL:
-		return bot.Errorf(bot.EINVALID, "%s: identity type %q unknown", what, a.IdentityType)
+		return nil, bot.Errorf(bot.EINVALID, "%s: identity type %q unknown", what, a.IdentityType)
 	case a.Identity == "" || a.Salt == "":
-		return bot.Errorf(bot.EINVALID, "%s: the hashed identity needs an identity and a salt", what)
+		return nil, bot.Errorf(bot.EINVALID, "%s: the hashed identity needs an identity and a salt", what)
 	case a.StatusIndex < 0:
-		return bot.Errorf(bot.EINVALID, "%s: status index %d is negative", what, a.StatusIndex)
+		return nil, bot.Errorf(bot.EINVALID, "%s: status index %d is negative", what, a.StatusIndex)
 	}
 	if err := a.Recipient.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	evidence, err := storage.EncodeEvidence(a.Evidence)
 	if err != nil {
-		return fmt.Errorf("storage: %s: evidence: %w", what, err)
+		return nil, fmt.Errorf("storage: %s: evidence: %w", what, err)
 	}
-	issued := fromMillis(millis(db.orNow(a.IssuedAt)))
-	var pid int64
-	saved := slices.Clone(out)
-	err = db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		copy(saved, out)
-		now := db.now()
-		var err error
-		if pid, err = ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
-			return err
-		}
-		if pid, err = personOf(ctx, tx, a.Recipient); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM badges WHERE slug = $1`, a.Badge).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
-		}
-		if !repeatable {
-			var held string
-			err := tx.QueryRow(ctx, `SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked LIMIT 1`, a.Badge, pid).Scan(&held)
-			if err == nil {
-				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
-			} else if err != pgx.ErrNoRows {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19)`,
-			a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(issued),
-			evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-			a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !repeatable)
-		if err != nil {
-			return err
-		}
-		// The key that signed it, so that a start missing it is refused.
-		if a.SigningKey != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
-				ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
-				return err
-			}
-		}
-		if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
-			return err
-		}
-		if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
-			return err
-		}
-		return insertAnnouncements(ctx, tx, saved, a.ID, now)
-	})
+	return &awardInsert{a: a, repeatable: repeatable, what: what, evidence: evidence,
+		issued: fromMillis(millis(db.orNow(a.IssuedAt))), out: out, saved: slices.Clone(out)}, nil
+}
+
+// insert stores the award in tx; a retried transaction may call it again.
+func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	a := ins.a
+	copy(ins.saved, ins.out)
+	pid, err := ensurePerson(ctx, tx, a.Recipient, "", now)
 	if err != nil {
-		return dbError(err, what)
+		return err
 	}
-	copy(out, saved)
-	a.PersonID, a.IssuedAt = pid, issued
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
+		return err
+	}
+	if pid, err = personOf(ctx, tx, a.Recipient); err != nil {
+		return err
+	}
+	ins.pid = pid
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM badges WHERE slug = $1`, a.Badge).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
+	}
+	if !ins.repeatable {
+		var held string
+		err := tx.QueryRow(ctx, `SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked LIMIT 1`, a.Badge, pid).Scan(&held)
+		if err == nil {
+			return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
+		} else if err != pgx.ErrNoRows {
+			return err
+		}
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19)`,
+		a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
+		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
+		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !ins.repeatable)
+	if err != nil {
+		return err
+	}
+	// The key that signed it, so that a start missing it is refused.
+	if a.SigningKey != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
+			ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
+			return err
+		}
+	}
+	if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
+		return err
+	}
+	if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
+		return err
+	}
+	return insertAnnouncements(ctx, tx, ins.saved, a.ID, now)
+}
+
+// done sets what the stored award got once its transaction committed.
+func (ins *awardInsert) done(out []bot.Announcement) {
+	copy(out, ins.saved)
+	a := ins.a
+	a.PersonID, a.IssuedAt = ins.pid, ins.issued
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
-	return nil
 }
 
 // Award returns the award with the id, or ENOTFOUND.

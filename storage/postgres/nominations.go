@@ -80,6 +80,20 @@ func (db *DB) CreateNomination(ctx context.Context, n *bot.Nomination, limit bot
 		} else if err != pgx.ErrNoRows {
 			return err
 		}
+		var repeatable bool
+		if err := tx.QueryRow(ctx, `SELECT repeatable FROM badges WHERE slug = $1`, n.Badge).Scan(&repeatable); err != nil {
+			return err
+		}
+		if !repeatable {
+			// The nominee's person is locked: an award to them waits.
+			var held string
+			err := tx.QueryRow(ctx, `SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked LIMIT 1`, n.Badge, nomineePID).Scan(&held)
+			if err == nil {
+				return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", n.Nominee, n.Badge, held)
+			} else if err != pgx.ErrNoRows {
+				return err
+			}
+		}
 		if err := checkLimit(ctx, tx, nominatorPID, limit); err != nil {
 			return err
 		}
@@ -154,8 +168,10 @@ func (db *DB) AddSupporter(ctx context.Context, id int64, s bot.Endorsement, lim
 }
 
 // AddApproval records an approval that does not decide the nomination yet
-// and rewrites its review messages, in one transaction.
-func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, review bot.ReviewRefresh) error {
+// and rewrites its review messages, in one transaction (see the SQLite
+// store). The nomination's row lock orders approvals of it, so the count
+// checked is the count written to.
+func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, seen, need int, review bot.ReviewRefresh) error {
 	if err := a.Who.Validate(); err != nil {
 		return err
 	}
@@ -163,6 +179,9 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := checkApprovals(ctx, tx, id, seen, need); err != nil {
 			return err
 		}
 		if err := insertApproval(ctx, tx, id, a, now); err != nil {
@@ -180,6 +199,19 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, revi
 // SQLite store). Of two replicas deciding one nomination, the second waits
 // for the first's lock and gets ECONFLICT.
 func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) error {
+	return db.decide(ctx, d, nil, false, nil)
+}
+
+// ApproveNomination approves pending nomination d.ID with the award a it
+// makes, in one transaction (see the SQLite store).
+func (db *DB) ApproveNomination(ctx context.Context, d *bot.NominationDecision, a *bot.Award, repeatable bool, out []bot.Announcement) error {
+	if d.Status != bot.NominationApproved || a == nil || d.AwardID != a.ID {
+		return bot.Errorf(bot.EINVALID, "nomination #%d: an approval needs its award", d.ID)
+	}
+	return db.decide(ctx, d, a, repeatable, out)
+}
+
+func (db *DB) decide(ctx context.Context, d *bot.NominationDecision, a *bot.Award, repeatable bool, out []bot.Announcement) error {
 	switch d.Status {
 	case bot.NominationApproved, bot.NominationRejected, bot.NominationExpired:
 	default:
@@ -191,6 +223,13 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 			return err
 		}
 		by = d.By.String()
+	}
+	var ins *awardInsert
+	if a != nil {
+		var err error
+		if ins, err = db.prepareAward(a, repeatable, out); err != nil {
+			return err
+		}
 	}
 	var event []bot.Event
 	notices := slices.Clone(d.Notices)
@@ -212,6 +251,20 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 			}
 		} else if !d.By.IsZero() {
 			if _, err := ensurePerson(ctx, tx, d.By, d.ByName, now); err != nil {
+				return err
+			}
+		}
+		if d.Status == bot.NominationApproved && d.Need > 0 {
+			var have int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM nomination_approvals WHERE nomination_id = $1`, d.ID).Scan(&have); err != nil {
+				return err
+			}
+			if have < d.Need {
+				return bot.Errorf(bot.ECONFLICT, "nomination #%d has %d of the %d approvals it needs", d.ID, have, d.Need)
+			}
+		}
+		if ins != nil { // before the nomination names it
+			if err := ins.insert(ctx, tx, now); err != nil {
 				return err
 			}
 		}
@@ -245,6 +298,9 @@ func (db *DB) DecideNomination(ctx context.Context, d *bot.NominationDecision) e
 	if err != nil {
 		return dbError(err, fmt.Sprintf("decide nomination #%d", d.ID))
 	}
+	if ins != nil {
+		ins.done(out)
+	}
 	if d.Event != nil {
 		*d.Event = event[0]
 	}
@@ -264,6 +320,23 @@ func requirePending(ctx context.Context, tx pgx.Tx, id int64) error {
 	}
 	if status != bot.NominationPending {
 		return bot.Errorf(bot.ECONFLICT, "nomination #%d was %s already", id, status)
+	}
+	return nil
+}
+
+// checkApprovals returns ECONFLICT unless nomination id (locked) has seen
+// approvals and one more leaves it short of need: such an approval is
+// recorded alone, the deciding one only with its award.
+func checkApprovals(ctx context.Context, tx pgx.Tx, id int64, seen, need int) error {
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM nomination_approvals WHERE nomination_id = $1`, id).Scan(&have); err != nil {
+		return err
+	}
+	switch {
+	case have != seen:
+		return bot.Errorf(bot.ECONFLICT, "nomination #%d has %d approvals now, not %d", id, have, seen)
+	case have+1 >= need:
+		return bot.Errorf(bot.ECONFLICT, "nomination #%d: this approval makes the %d it needs, so it decides", id, need)
 	}
 	return nil
 }

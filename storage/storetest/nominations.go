@@ -120,13 +120,13 @@ func testSupportersAndApprovals(t *testing.T, open Opener) {
 
 	// Approvals are per person.
 	olive := bot.Endorsement{Who: recipient(t, "slack:U0OLIVE"), Name: "Olive", At: t0.Add(2 * time.Minute)}
-	if err := db.AddApproval(ctx, n.ID, olive, bot.ReviewRefresh{Message: bot.Message{Title: "review v3"}}); err != nil {
+	if err := db.AddApproval(ctx, n.ID, olive, 0, 3, bot.ReviewRefresh{Message: bot.Message{Title: "review v3"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.LinkIdentities(ctx, recipient(t, "slack:U0OLIVE"), recipient(t, "github:olive")); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "github:olive")}, bot.ReviewRefresh{}), bot.ECONFLICT)
+	wantCode(t, db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "github:olive")}, 1, 3, bot.ReviewRefresh{}), bot.ECONFLICT)
 
 	got, err := db.Nomination(ctx, n.ID)
 	if err != nil {
@@ -179,7 +179,7 @@ func testReviewUpdatesAndDecision(t *testing.T, open Opener) {
 
 	// An approval that does not decide: each posted review gets an update
 	// but the clicked one.
-	err := db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "slack:U0OLIVE")}, bot.ReviewRefresh{
+	err := db.AddApproval(ctx, n.ID, bot.Endorsement{Who: recipient(t, "slack:U0OLIVE")}, 0, 2, bot.ReviewRefresh{
 		Message: bot.Message{Title: "1 of 2"}, SkipPlatform: bot.PlatformSlack, SkipMessageID: "1700000000.000100",
 	})
 	if err != nil {

@@ -156,6 +156,8 @@ func testReplicas(t *testing.T, open Opener) {
 		}
 	})
 
+	testApprovalRaces(t, dbs)
+
 	t.Run("one digest per week", func(t *testing.T) {
 		errs := race(6, func(i int, db DB) error {
 			return db.RecordDigest(ctx, &bot.DigestRun{Week: "2026-W48", Since: t0.Add(-7 * 24 * time.Hour), Until: t0},

@@ -83,6 +83,7 @@ func Run(t *testing.T, open Opener) {
 		{"CreateNomination", testCreateNomination},
 		{"NominationLimitCountsSupports", testNominationLimitCountsSupports},
 		{"SupportersAndApprovals", testSupportersAndApprovals},
+		{"ApprovalInvariants", testApprovalInvariants},
 		{"ReviewUpdatesAndDecision", testReviewUpdatesAndDecision},
 		{"DecisionDropsUnpostedReviews", testDecisionDropsUnpostedReviews},
 		{"NominationsFilter", testNominationsFilter},

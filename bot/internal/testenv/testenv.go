@@ -67,6 +67,7 @@ type Env struct {
 	T      *testing.T
 	Ctx    context.Context
 	DB     *storage.DB
+	Path   string // the database file
 	Clock  *bottest.Clock
 	Slack  *bottest.Platform
 	Svc    *bot.Service
@@ -81,7 +82,8 @@ func New(t *testing.T, mods ...func(*Config)) *Env {
 	t.Helper()
 	ctx := context.Background()
 	e := &Env{T: t, Ctx: ctx, Clock: bottest.NewClock(bottest.T0()), Slack: bottest.NewPlatform(bot.PlatformSlack)}
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "badgebot.db"))
+	e.Path = filepath.Join(t.TempDir(), "badgebot.db")
+	db, err := storage.Open(ctx, e.Path)
 	if err != nil {
 		t.Fatalf("storage.Open: %v", err)
 	}
