@@ -48,13 +48,17 @@ type LinkProof struct {
 // missing; the Result still holds what could be built from the rest (one
 // assignee with a malformed login does not cost the others their event).
 // Normalize never panics.
-func Normalize(d bot.WebhookDelivery) (Result, error) {
+func Normalize(d bot.WebhookDelivery) (Result, error) { return normalize(d, parsePayload) }
+
+// normalize is Normalize with the payload decoded by parse (the tests hold
+// parsePayload to go-github's full gh.ParseWebHook).
+func normalize(d bot.WebhookDelivery, parse func(typ string, body []byte) (any, error)) (Result, error) {
 	switch d.Type {
 	case TypePullRequest, TypePullRequestReview, TypeIssues, TypeIssueComment:
 	default:
 		return Result{}, nil
 	}
-	v, err := gh.ParseWebHook(d.Type, d.Body)
+	v, err := parse(d.Type, d.Body)
 	if err != nil {
 		return Result{}, bot.Errorf(bot.EINVALID, "github: %s delivery %s: %v", d.Type, d.ID, err)
 	}

@@ -2,6 +2,7 @@ package github
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/internal/golden"
 	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v60/github"
 )
 
 var testReceived = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -224,4 +226,54 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzNormalizeLean holds the lean payload decoder to go-github's: wherever
+// gh.ParseWebHook decodes a delivery, Normalize makes the same events,
+// proofs and errors of it. (The lean decoder reads fewer fields, so it may
+// accept a delivery whose unused parts go-github refused.)
+func FuzzNormalizeLean(f *testing.F) {
+	for file, typ := range payloadFiles(f) {
+		f.Add(uint8(slices.Index(fuzzTypes, typ)), readTestdata(f, file))
+	}
+	f.Add(uint8(2), []byte(`{"action":"closed","issue":{"number":3,"pull_request":{},"closed_at":1700000000}}`))
+	f.Add(uint8(2), []byte(`{"action":"closed","issue":{"number":3,"pull_request":null,"closed_at":"2026-01-02T03:04:05Z","assignee":{"login":"a"}},"repository":{"name":"r","owner":{"login":"o"}}}`))
+	f.Add(uint8(1), []byte(`{"action":"submitted","review":{"id":7,"state":"APPROVED","user":{"login":"b","name":"B"},"submitted_at":1700000000000},"pull_request":{"number":1,"user":{"login":"a"}},"repository":{"full_name":"o/r","private":true}}`))
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
+		typ := fuzzTypes[int(kind)%len(fuzzTypes)]
+		d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "fuzz", Type: typ, Body: body, ReceivedAt: testReceived}
+		if _, err := gh.ParseWebHook(typ, body); err != nil {
+			return // go-github refused the whole payload
+		}
+		full, fullErr := normalize(d, gh.ParseWebHook)
+		lean, leanErr := Normalize(d)
+		if diff := cmp.Diff(full, lean); diff != "" {
+			t.Errorf("lean decoder differs from go-github's (-full +lean):\n%s", diff)
+		}
+		if fmt.Sprint(fullErr) != fmt.Sprint(leanErr) {
+			t.Errorf("errors differ: go-github's %v, lean %v", fullErr, leanErr)
+		}
+	})
+}
+
+// BenchmarkNormalize is the normalising stage of processing, on the
+// ~30 KB merged pull request: the lean decoder against go-github's full
+// one.
+func BenchmarkNormalize(b *testing.B) {
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "bench", Type: TypePullRequest,
+		Body: readTestdata(b, "pull_request.closed.merged.json"), ReceivedAt: testReceived}
+	for _, bc := range []struct {
+		name  string
+		parse func(string, []byte) (any, error)
+	}{{"lean", parsePayload}, {"go-github", gh.ParseWebHook}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(d.Body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if res, err := normalize(d, bc.parse); err != nil || len(res.Events) != 1 {
+					b.Fatalf("normalize = %d events, %v", len(res.Events), err)
+				}
+			}
+		})
+	}
 }
