@@ -196,7 +196,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 		res := load(t.urls, gen, senders, min(d, 2*time.Second), netHTTP)
 		if t.dir != "" {
 			accepted[t] += res.accepted
-			if err := waitAwards(t.base, accepted[t], wait); err != nil {
+			if err := waitAwards(t.base, t.pids, accepted[t], wait); err != nil {
 				return err
 			}
 		}
@@ -221,7 +221,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 				// into awards before the other is loaded, so neither's
 				// load competes with the other's processing.
 				accepted[t] += res.accepted
-				if err := waitAwards(t.base, accepted[t], wait); err != nil {
+				if err := waitAwards(t.base, t.pids, accepted[t], wait); err != nil {
 					return err
 				}
 			}
@@ -233,7 +233,7 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 				continue
 			}
 			accepted[t] += t.res[r].accepted
-			if err := waitAwards(t.base, accepted[t], wait); err != nil {
+			if err := waitAwards(t.base, t.pids, accepted[t], wait); err != nil {
 				return err
 			}
 		}
@@ -305,9 +305,11 @@ func targetLoad(url, payloadPath string, senders int, d time.Duration, netHTTP b
 
 // waitAwards waits until badgebot reports want awards, and reports how
 // long after the load ended that was and at what rate the last awards
-// were made. It asks four times a second: the count is a few cheap queries.
-func waitAwards(base string, want int, wait time.Duration) error {
-	start := time.Now()
+// were made, with the server's CPU time per award (steadier than the
+// rate on a busy machine). It asks four times a second: the count is a
+// few cheap queries.
+func waitAwards(base string, pids []int, want int, wait time.Duration) error {
+	start, cpu0 := time.Now(), cpuTimes(pids)
 	first := -1
 	for {
 		n, err := countAwards(base)
@@ -319,9 +321,9 @@ func waitAwards(base string, want int, wait time.Duration) error {
 			first = n
 		}
 		if n >= want {
-			took := time.Since(start).Seconds()
-			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended (%d made then: %.0f awards/s; load average %s)\n",
-				n, want, took, n-first, float64(n-first)/max(took, 0.1), loadAverage())
+			took, cpu := time.Since(start).Seconds(), cpuTimes(pids)-cpu0
+			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended (%d made then: %.0f awards/s, server CPU %.0f µs each; load average %s)\n",
+				n, want, took, n-first, float64(n-first)/max(took, 0.1), float64(cpu.Microseconds())/float64(max(n-first, 1)), loadAverage())
 			return nil
 		}
 		if time.Since(start) > wait {
