@@ -134,7 +134,13 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 	// (checkpoint.go).
 	// The checkpoint loop reads the WAL's size from its file, so the file
 	// must shrink again once a checkpoint let the log restart.
-	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d", walRestartSize)); err != nil {
+	//
+	// Each write of a group commit runs inside its own savepoint
+	// (batch.go), which journals the pages it changes that the batch had
+	// changed before; with temp_store = MEMORY that sub-journal stays in
+	// memory instead of spilling to a temporary file, written page by
+	// page, after its first 64 KiB.
+	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d; PRAGMA temp_store = MEMORY", walRestartSize)); err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
