@@ -54,6 +54,10 @@ func TestOpenSettings(t *testing.T) {
 			}
 		}
 	}
+	var ts string
+	if err := db.w.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&ts); err != nil || ts != "2" {
+		t.Errorf("writer PRAGMA temp_store = %q, %v; want 2 (MEMORY)", ts, err)
+	}
 	var qo string
 	if err := db.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&qo); err != nil || qo != "1" {
 		t.Errorf("reader PRAGMA query_only = %q, %v; want 1", qo, err)
