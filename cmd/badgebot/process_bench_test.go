@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/badgebot/badgebot/bot"
+)
+
+// BenchmarkProcess is DESIGN §7 "Processing" end to end: b.N distinct
+// merged-PR deliveries (the real ~30 KB payload, each by its own author,
+// as cmd/loadgen sends them) are stored as the webhook handler stores
+// them, then the ingestor turns them into awards (decompress, normalise,
+// store events, rules, sign, store award). It reports awards/s; the
+// per-stage benchmarks are in storage (BenchmarkProcessDelivery),
+// integrations/github (BenchmarkNormalize) and issuer (signing).
+func BenchmarkProcess(b *testing.B) {
+	app := startApp(b, func(c *Config) {
+		c.Badges = []BadgeConfig{{Slug: "first-pr", Name: "First Pull Request",
+			Description: "Had a first pull request merged.", Criteria: "Get one pull request merged.", Approvals: 1}}
+		c.Rules = []RuleConfig{{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}}
+	})
+	tmpl := githubPayload(b, "pull_request.closed.merged.json")
+	ctx := context.Background()
+	b.StopTimer()
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 64 {
+		wg.Go(func() {
+			for n := range next {
+				num := strconv.Itoa(n)
+				body := bytes.ReplaceAll(tmpl, []byte(`"login": "Codertocat"`), []byte(`"login": "user-`+num+`"`))
+				body = bytes.ReplaceAll(body, []byte(`"number": 2,`), []byte(`"number": `+num+`,`))
+				body = bytes.ReplaceAll(body, []byte(`/pull/2`), []byte(`/pull/`+num))
+				d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "bench-" + num, Type: "pull_request",
+					Body: body, ReceivedAt: time.Now().UTC()}
+				if _, err := app.DB.SaveDelivery(ctx, d); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for n := range b.N {
+		next <- n + 1
+	}
+	close(next)
+	wg.Wait()
+	b.StartTimer()
+	if _, err := app.Ingestor.ProcessPending(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	as, err := app.DB.Awards(ctx, bot.AwardFilter{Badge: "first-pr"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(as) != b.N {
+		b.Fatalf("%d awards for %d deliveries", len(as), b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "awards/s")
+}
