@@ -18,8 +18,8 @@ type getter struct {
 }
 
 // newGetter prepares GETs of each path under base (http://host:port) with
-// the given Accept header (none when empty).
-func newGetter(base string, paths []string, accept string) (*getter, error) {
+// the given header lines ("Name: value").
+func newGetter(base string, paths []string, headers []string) (*getter, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -27,8 +27,8 @@ func newGetter(base string, paths []string, accept string) (*getter, error) {
 	g := &getter{addr: u.Host}
 	for _, p := range paths {
 		req := "GET " + p + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: loadgen\r\n"
-		if accept != "" {
-			req += "Accept: " + accept + "\r\n"
+		for _, h := range headers {
+			req += h + "\r\n"
 		}
 		g.reqs = append(g.reqs, []byte(req+"\r\n"))
 	}

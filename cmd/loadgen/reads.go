@@ -16,8 +16,12 @@ import (
 	"time"
 )
 
-// browserAccept is the Accept header Chromium and Firefox send for a page.
-const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+// browser is what Chromium sends for a page: it takes gzip, as every
+// browser does.
+var browser = []string{
+	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+	"Accept-Encoding: gzip, deflate, br, zstd",
+}
 
 // readLoad measures hosted reads (DESIGN §7): GET /awards/{id} as the
 // OB 2.0 assertion (Accept: application/ld+json) and as the HTML page, and
@@ -69,37 +73,40 @@ func readLoad(bin, logFile string, senders, rounds int, d time.Duration) error {
 		return ps
 	}
 	type target struct {
-		name   string
-		base   string
-		paths  []string
-		accept string
-		pid    int
-		res    []*result
+		name    string
+		base    string
+		paths   []string
+		headers []string
+		pid     int
+		res     []*result
 	}
-	refT := &target{name: "read limit (bare handler)", base: ref, paths: paths(""), accept: "application/json", pid: refPID}
+	refT := &target{name: "read limit (bare handler)", base: ref, paths: paths(""), headers: []string{"Accept: application/json"}, pid: refPID}
 	targets := []*target{
 		refT,
-		{name: "/awards/{id} JSON-LD", base: base, paths: paths(""), accept: "application/ld+json", pid: pid},
-		{name: "/awards/{id} HTML", base: base, paths: paths(""), accept: browserAccept, pid: pid},
-		{name: "/awards/{id}/credential.json", base: base, paths: paths("/credential.json"), accept: "application/ld+json", pid: pid},
+		{name: "/awards/{id} JSON-LD", base: base, paths: paths(""), headers: []string{"Accept: application/ld+json"}, pid: pid},
+		{name: "/awards/{id} HTML", base: base, paths: paths(""), headers: browser, pid: pid},
+		{name: "/awards/{id}/credential.json", base: base, paths: paths("/credential.json"), headers: []string{"Accept: application/ld+json"}, pid: pid},
 	}
 	fmt.Printf("hosted reads: %d connections, %s per load, %d rounds, %d awards, loopback, %d CPUs, load average %s\n",
 		senders, d, rounds, len(ids), runtime.NumCPU(), loadAverage())
 	for _, t := range targets {
-		size, err := bodySize(t.base+t.paths[0], t.accept)
+		size, enc, err := bodySize(t.base+t.paths[0], t.headers)
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
-		fmt.Printf("  %-30s %6d-byte body\n", t.name+":", size)
+		if enc != "" {
+			enc = " (" + enc + ")"
+		}
+		fmt.Printf("  %-30s %6d-byte body%s; request: %s\n", t.name+":", size, enc, strings.Join(t.headers, ", "))
 	}
 	for _, t := range targets { // warm every server alike
-		getLoad(t.base, t.paths, t.accept, senders, min(d, time.Second))
+		getLoad(t.base, t.paths, t.headers, senders, min(d, time.Second))
 	}
 	for r := range rounds {
 		fmt.Printf("round %d (load average %s)\n", r+1, loadAverage())
 		for _, t := range targets {
 			cpu0, self0 := cpuTime(t.pid), cpuTime(os.Getpid())
-			res := getLoad(t.base, t.paths, t.accept, senders, d)
+			res := getLoad(t.base, t.paths, t.headers, senders, d)
 			res.cpu, res.selfCPU = cpuTime(t.pid)-cpu0, cpuTime(os.Getpid())-self0
 			printRead("  "+t.name, res)
 			t.res = append(t.res, res)
@@ -135,7 +142,7 @@ func readLoad(bin, logFile string, senders, rounds int, d time.Duration) error {
 
 // getLoad runs senders connections, each GETting paths in turn, until d
 // has passed. A 2xx counts as accepted, anything else as an error.
-func getLoad(base string, paths []string, accept string, senders int, d time.Duration) *result {
+func getLoad(base string, paths []string, headers []string, senders int, d time.Duration) *result {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	res := &result{}
@@ -145,7 +152,7 @@ func getLoad(base string, paths []string, accept string, senders int, d time.Dur
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 1<<14)
 			ok, bad, firstErr := 0, 0, ""
-			g, err := newGetter(base, paths, accept)
+			g, err := newGetter(base, paths, headers)
 			if err != nil {
 				bad, firstErr = 1, err.Error()
 			} else {
@@ -208,24 +215,27 @@ func sortedPercentile(lat []time.Duration, q float64) time.Duration {
 	return (&result{lat: lat}).percentile(q)
 }
 
-// bodySize fetches url once and returns the length of its body, which
-// must come with a 200.
-func bodySize(url, accept string) (int, error) {
+// bodySize fetches url once and returns the length of its body as sent
+// and its Content-Encoding; it must come with a 200.
+func bodySize(url string, headers []string) (int, string, error) {
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	req.Header.Set("Accept", accept)
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		req.Header.Set(name, strings.TrimSpace(value))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return 0, "", fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	return len(b), err
+	return len(b), resp.Header.Get("Content-Encoding"), err
 }
 
 // readLimitBody is what the read limit serves: a small JSON document, an
