@@ -12,7 +12,7 @@ func (s *Service) announcements(kind string, a *Award, b *Badge, p *Person) []An
 		return nil
 	}
 	var out []Announcement
-	for _, t := range s.Targets {
+	for _, t := range s.announceTargets(b) {
 		channel := t.Channel
 		if p.Announce == AnnounceDM {
 			id, ok := p.Identity(t.Platform)

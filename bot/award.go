@@ -24,6 +24,7 @@ const (
 type Award struct {
 	ID          string
 	Badge       string    // slug
+	Program     string    // the program whose issuer signed it, as its badge's was then; empty: the instance's
 	Recipient   Recipient // the identity it was awarded to
 	PersonID    int64
 	IssuedAt    time.Time

@@ -14,6 +14,7 @@ func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
 // Badge is something a person can be awarded.
 type Badge struct {
 	Slug        string
+	Program     string // slug of the program it belongs to; empty: the instance's
 	Name        string
 	Description string
 	Criteria    string // how to earn it, in words

@@ -30,8 +30,11 @@ type Service struct {
 	Signer  Signer
 	BaseURL string   // public URL of the server, no trailing slash
 	Targets []Target // where awards are announced
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Programs are the teams that issue their own badges; a badge of one
+	// is announced in its channels.
+	Programs []Program
+	Log      *slog.Logger
+	Now      func() time.Time
 
 	// Reserved status indexes: idxNext up to idxEnd are unused, and a
 	// spare block of statusBlock from spare is reserved ahead when hasSpare.
@@ -198,6 +201,7 @@ func (s *Service) awardWith(ctx context.Context, req AwardRequest, badge *Badge,
 	a := &Award{
 		ID:          newAwardID(),
 		Badge:       badge.Slug,
+		Program:     badge.Program,
 		Recipient:   req.To,
 		PersonID:    person.ID,
 		IssuedAt:    at.UTC().Truncate(time.Second),
@@ -342,10 +346,11 @@ func (s *Service) identity(p *Person, to Recipient) (typ, value string) {
 
 func (s *Service) issuerAward(a *Award, b *Badge, p *Person) issuer.Award {
 	return issuer.Award{
-		ID: a.ID,
+		ID:      a.ID,
+		Program: a.Program,
 		Badge: issuer.Achievement{
 			Slug: b.Slug, Name: b.Name, Description: b.Description, Criteria: b.Criteria,
-			Image: b.Image, ImageType: b.ImageType,
+			Image: b.Image, ImageType: b.ImageType, Program: a.Program,
 		},
 		Recipient:   issuer.Recipient{Type: a.IdentityType, Identity: a.Identity, Salt: a.Salt},
 		IssuedAt:    a.IssuedAt,

@@ -51,7 +51,7 @@ func (h *Handler) renderCard(a Award) (artEntry, error) {
 		}
 	}
 	if art == nil { // generated artwork, or an SVG the standard library cannot draw
-		b, err := artwork.PNG(a.Badge.Slug, a.Badge.Name, artwork.CardArtSize)
+		b, err := artwork.PNG(a.Badge.Slug, a.Badge.Name, artwork.CardArtSize, artwork.Color(h.is.issuerOf(a.Badge.Program).program.Color))
 		if err != nil {
 			return artEntry{}, fmt.Errorf("issuer: card of award %q: %w", a.ID, err)
 		}
@@ -63,7 +63,7 @@ func (h *Handler) renderCard(a Award) (artEntry, error) {
 	if holder := hideEmails(a.Holder); holder != "" {
 		lines = append(lines, artwork.CardLine{Text: "awarded to " + strings.ReplaceAll(holder, "@…", ""), CapHeight: 30})
 	}
-	lines = append(lines, artwork.CardLine{Text: "by " + h.is.p.Name, CapHeight: 24, Muted: true})
+	lines = append(lines, artwork.CardLine{Text: "by " + h.is.issuerOf(a.Program).p.Name, CapHeight: 24, Muted: true})
 	body, err := artwork.Card(a.Badge.Slug, art, lines)
 	if err != nil {
 		return artEntry{}, fmt.Errorf("issuer: card of award %q: %w", a.ID, err)

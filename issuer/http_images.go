@@ -33,8 +33,8 @@ const svgImagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src d
 const maxArtEntries = 512
 
 // artKey names one piece of generated artwork: the design depends on the
-// slug, the initials on the name.
-type artKey struct{ slug, name, ext string }
+// slug, the initials on the name, the hue on the program's colour.
+type artKey struct{ slug, name, color, ext string }
 
 // artEntry is one rendered image with its ETag.
 type artEntry struct {
@@ -44,14 +44,16 @@ type artEntry struct {
 
 // artwork returns the generated artwork of a badge as "png" or "svg",
 // drawing it on first use.
-func (h *Handler) artwork(slug, name, ext string) (artEntry, error) {
-	return h.art.get(artKey{slug, name, ext}, func() (artEntry, error) {
+func (h *Handler) artwork(a Achievement, ext string) (artEntry, error) {
+	slug, name := a.Slug, a.Name
+	color := h.is.issuerOf(a.Program).program.Color
+	return h.art.get(artKey{slug, name, color, ext}, func() (artEntry, error) {
 		var body []byte
 		if ext == "svg" {
-			body = artwork.SVG(slug, name)
+			body = artwork.SVG(slug, name, artwork.Color(color))
 		} else {
 			var err error
-			if body, err = artwork.PNG(slug, name, 0); err != nil {
+			if body, err = artwork.PNG(slug, name, 0, artwork.Color(color)); err != nil {
 				return artEntry{}, fmt.Errorf("issuer: artwork for %q: %w", slug, err)
 			}
 		}
@@ -70,7 +72,7 @@ func etagOf(b []byte) string {
 func (h *Handler) badgePNG(a Achievement) (artEntry, error) {
 	switch {
 	case len(a.Image) == 0:
-		return h.artwork(a.Slug, a.Name, "png")
+		return h.artwork(a, "png")
 	case a.ImageType == mediaPNG:
 		return artEntry{body: a.Image, etag: etagOf(a.Image)}, nil
 	}
@@ -82,7 +84,7 @@ func (h *Handler) badgePNG(a Achievement) (artEntry, error) {
 func (h *Handler) badgeSVG(a Achievement) (artEntry, error) {
 	switch {
 	case len(a.Image) == 0:
-		return h.artwork(a.Slug, a.Name, "svg")
+		return h.artwork(a, "svg")
 	case a.ImageType == mediaSVG:
 		return artEntry{body: a.Image, etag: etagOf(a.Image)}, nil
 	case a.ImageType == mediaPNG:

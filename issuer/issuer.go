@@ -22,6 +22,14 @@ type Issuer struct {
 	canon *canonicalizer
 	now   func() time.Time // proof creation time; tests fix it
 
+	// root is the path of the issuer id under BaseURL: "/issuer", or
+	// "/programs/{slug}" for a program's issuer, whose parent is the
+	// instance's (its parentOrg) and which signs with the parent's keys.
+	root     string
+	parent   *Issuer
+	program  Program   // set for a program's issuer
+	programs []*Issuer // the instance's programs, in the order added
+
 	statusMu    sync.Mutex
 	statusCache map[int]statusEntry // list number -> last signed list
 	statusEnc   statusEncoder       // gzip writers for status lists
@@ -50,6 +58,7 @@ func New(p Profile, k *KeyRing) (*Issuer, error) {
 		keys:        k,
 		canon:       newCanonicalizer(),
 		now:         time.Now,
+		root:        "/issuer",
 		statusCache: make(map[int]statusEntry),
 	}, nil
 }
@@ -61,10 +70,11 @@ func (is *Issuer) Profile() Profile { return is.p }
 func (is *Issuer) KeyRing() *KeyRing { return is.keys }
 
 // IssuerID is the OB 3.0 issuer id and controller document URL: /issuer.
-func (is *Issuer) IssuerID() string { return is.p.BaseURL + "/issuer" }
+// A program's issuer id is /programs/{slug}.
+func (is *Issuer) IssuerID() string { return is.p.BaseURL + is.root }
 
 // ProfileOB2URL is the id of the OB 2.0 issuer Profile.
-func (is *Issuer) ProfileOB2URL() string { return is.p.BaseURL + "/issuer?format=ob2" }
+func (is *Issuer) ProfileOB2URL() string { return is.IssuerID() + "?format=ob2" }
 
 // AchievementURL is the OB 3.0 Achievement id of a badge: /badges/{slug}.
 func (is *Issuer) AchievementURL(slug string) string {
@@ -100,12 +110,23 @@ func (is *Issuer) CredentialURL(id string) string { return is.AwardURL(id) + "/c
 func (is *Issuer) CredentialJWTURL(id string) string { return is.AwardURL(id) + "/credential.jwt" }
 
 // StatusListURL is the id of status list n (1-based): /status/{n}.
+// A program's lists are its own (/programs/{slug}/status/{n}): a status
+// list credential is issued by the credential's issuer.
 func (is *Issuer) StatusListURL(n int) string {
-	return is.p.BaseURL + "/status/" + strconv.Itoa(n)
+	return is.listBase() + "/status/" + strconv.Itoa(n)
 }
 
-// RevocationListURL is the OB 2.0 revocation list: /revocations.
-func (is *Issuer) RevocationListURL() string { return is.p.BaseURL + "/revocations" }
+// RevocationListURL is the OB 2.0 revocation list: /revocations, or a
+// program's /programs/{slug}/revocations.
+func (is *Issuer) RevocationListURL() string { return is.listBase() + "/revocations" }
+
+// listBase is where the issuer's status and revocation lists hang.
+func (is *Issuer) listBase() string {
+	if is.parent != nil {
+		return is.IssuerID()
+	}
+	return is.p.BaseURL
+}
 
 // JWKSURL is the JSON Web Key Set of the VC-JWT keys.
 func (is *Issuer) JWKSURL() string { return is.p.BaseURL + "/.well-known/jwks.json" }

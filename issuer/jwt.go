@@ -72,6 +72,9 @@ func (is *Issuer) JWKS() []byte {
 		// Under the kid new VC-JWTs carry and under the one VC-JWTs signed
 		// before keys had their own URL carry.
 		set.Keys = append(set.Keys, rsaJWK(is.kid(k), k), rsaJWK(is.legacyKid(k), k))
+		for _, c := range is.programs { // programs' VC-JWTs name their own kid
+			set.Keys = append(set.Keys, rsaJWK(c.kid(k), k))
+		}
 	}
 	return mustJSON(set)
 }

@@ -18,6 +18,7 @@ type ob2Profile struct {
 	URL            string `json:"url"`
 	Email          string `json:"email,omitempty"`
 	Description    string `json:"description,omitempty"`
+	Image          string `json:"image,omitempty"` // a program's logo
 	RevocationList string `json:"revocationList"`
 }
 
@@ -94,13 +95,16 @@ func (is *Issuer) ProfileOB2() []byte {
 		URL:            is.p.URL,
 		Email:          is.p.Email,
 		Description:    is.p.Description,
+		Image:          is.LogoURL(),
 		RevocationList: is.RevocationListURL(),
 	})
 }
 
 // BadgeClassOB2 is the OB 2.0 BadgeClass of a badge, served at
-// /badges/{slug}?format=ob2 (its id).
+// /badges/{slug}?format=ob2 (its id). Its issuer is the badge's program,
+// or the instance's issuer.
 func (is *Issuer) BadgeClassOB2(a Achievement) []byte {
+	is = is.issuerOf(a.Program)
 	narrative := a.Criteria
 	if narrative == "" {
 		narrative = a.Description
@@ -154,7 +158,9 @@ func (is *Issuer) AssertionOB2(a Award) []byte {
 }
 
 // RevocationListOB2 is the OB 2.0 RevocationList served at /revocations,
-// listing the given revoked awards by assertion id (sorted by id).
+// listing the given revoked awards by assertion id (sorted by id): those
+// this issuer issued (a program's list at /programs/{slug}/revocations
+// those the program issued).
 func (is *Issuer) RevocationListOB2(revoked []Revocation) []byte {
 	list := ob2RevocationList{
 		Context:           ContextOB2,
@@ -164,6 +170,9 @@ func (is *Issuer) RevocationListOB2(revoked []Revocation) []byte {
 		RevokedAssertions: make([]ob2Revocation, 0, len(revoked)),
 	}
 	for _, r := range revoked {
+		if r.Program != is.program.Slug {
+			continue
+		}
 		list.RevokedAssertions = append(list.RevokedAssertions, ob2Revocation{
 			ID:               is.AwardURL(r.AwardID),
 			RevocationReason: r.Reason,

@@ -42,6 +42,9 @@ type ob3Profile struct {
 	URL         string   `json:"url,omitempty"`
 	Email       string   `json:"email,omitempty"`
 	Description string   `json:"description,omitempty"`
+	// A program's profile only: its logo and the instance's issuer.
+	Image     *ob3Image   `json:"image,omitempty"`
+	ParentOrg *ob3Profile `json:"parentOrg,omitempty"`
 }
 
 type ob3Subject struct {
@@ -101,9 +104,10 @@ type ob3Status struct {
 	StatusListCredential string `json:"statusListCredential"`
 }
 
-// profileRef is the issuer as the credential embeds it.
+// profileRef is the issuer as the credential embeds it. A program's
+// names its logo and, as parentOrg, the instance's issuer.
 func (is *Issuer) profileRef() ob3Profile {
-	return ob3Profile{
+	p := ob3Profile{
 		ID:          is.IssuerID(),
 		Type:        []string{"Profile"},
 		Name:        is.p.Name,
@@ -111,6 +115,14 @@ func (is *Issuer) profileRef() ob3Profile {
 		Email:       is.p.Email,
 		Description: is.p.Description,
 	}
+	if is.parent != nil {
+		if logo := is.LogoURL(); logo != "" {
+			p.Image = &ob3Image{ID: logo, Type: "Image"}
+		}
+		parent := is.parent.profileRef()
+		p.ParentOrg = &parent
+	}
+	return p
 }
 
 func (is *Issuer) achievement(a Achievement) ob3Achievement {
@@ -118,7 +130,7 @@ func (is *Issuer) achievement(a Achievement) ob3Achievement {
 	if narrative == "" {
 		narrative = a.Description
 	}
-	return ob3Achievement{
+	doc := ob3Achievement{
 		ID:          is.AchievementURL(a.Slug),
 		Type:        []string{"Achievement"},
 		Name:        a.Name,
@@ -126,10 +138,19 @@ func (is *Issuer) achievement(a Achievement) ob3Achievement {
 		Criteria:    ob3Criteria{Narrative: narrative},
 		Image:       ob3Image{ID: is.ImageURL(a), Type: "Image"},
 	}
+	if is.parent != nil {
+		// A program's achievement says whose it is in the credential
+		// too (the issuer, described in full beside it); the instance's
+		// credentials stay as they always were.
+		doc.Creator = &ob3Profile{ID: is.IssuerID(), Type: []string{"Profile"}, Name: is.p.Name}
+	}
+	return doc
 }
 
-// AchievementDocument is the OB 3.0 Achievement served at /badges/{slug}.
+// AchievementDocument is the OB 3.0 Achievement served at /badges/{slug}:
+// its creator is the badge's program, or the instance's issuer.
 func (is *Issuer) AchievementDocument(a Achievement) []byte {
+	is = is.issuerOf(a.Program)
 	doc := is.achievement(a)
 	doc.Context = []string{ContextCredentialsV2, ContextOB303}
 	creator := is.profileRef()
@@ -259,9 +280,19 @@ func (is *Issuer) Sign(a *Award) error {
 // Data Integrity proof. The VC-JWT can be made from it later with
 // JWTFromCredential, when somebody asks for it: RS256 costs about eight
 // times the Ed25519 proof, and most awards are never fetched as a JWT.
+//
+// An award of a program's badge (a.Program) is signed by the program's
+// issuer.
 func (is *Issuer) SignCredential(a *Award) error {
 	if err := validateAward(a); err != nil {
 		return err
+	}
+	if a.Program != "" && is.parent == nil {
+		c, ok := is.Program(a.Program)
+		if !ok {
+			return fmt.Errorf("issuer: sign award %s: no program %q", a.ID, a.Program)
+		}
+		is = c
 	}
 	ed, _ := is.keys.current()
 	signed, err := is.signCredential(is.credential(a), ed, xsdDateTime(is.now()))
@@ -273,15 +304,17 @@ func (is *Issuer) SignCredential(a *Award) error {
 }
 
 // JWTFromCredential signs, with the current RSA key, the VC-JWT of a
-// credential this issuer made: the same credential without its embedded
-// proof. RS256 (PKCS #1 v1.5) is deterministic, so the token is the same
-// every time until the key is rotated.
+// credential this issuer or one of its programs made: the same credential
+// without its embedded proof, its kid under the credential's issuer.
+// RS256 (PKCS #1 v1.5) is deterministic, so the token is the same every
+// time until the key is rotated.
 func (is *Issuer) JWTFromCredential(credential []byte) (string, error) {
 	var c ob3Credential
 	if err := json.Unmarshal(credential, &c); err != nil {
 		return "", fmt.Errorf("issuer: vc-jwt: read credential: %w", err)
 	}
-	if c.Issuer.ID != is.IssuerID() {
+	is, ok := is.issuerByID(c.Issuer.ID)
+	if !ok {
 		return "", fmt.Errorf("issuer: vc-jwt: credential of issuer %q, not ours", c.Issuer.ID)
 	}
 	c.Proof = nil

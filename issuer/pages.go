@@ -63,7 +63,7 @@ func newPages(is *Issuer) *pages {
 			return strconv.Itoa(n) + " " + many
 		},
 	}
-	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html", "home.html", "leaderboard.html"}
+	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html", "home.html", "leaderboard.html", "program.html"}
 	p := &pages{is: is, t: make(map[string]*template.Template, len(names))}
 	for _, name := range names {
 		p.t[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(pageFS, "templates/base.html", "templates/"+name))
@@ -132,6 +132,9 @@ type pageHead struct {
 	Description string
 	Alternates  []linkView
 	OG          *ogView // Open Graph and Twitter card tags; nil: none
+	// Program is the program whose page, badge or award it is: its
+	// colour, logo and name; nil: the instance's.
+	Program *programView
 }
 
 type badgeView struct {
@@ -287,6 +290,7 @@ func (p *pages) badgePage(a Achievement) badgePage {
 	ach := p.is.AchievementURL(a.Slug)
 	head := p.head(a.Name, a.Description, linkView{URL: ach + "?format=ob3", Type: mediaJSONLD})
 	head.OG = &ogView{Title: a.Name, Description: a.Description, URL: ach, Image: p.is.ImageURL(a), ImageAlt: a.Name + " badge artwork"}
+	head.Program = programOf(p.is.issuerOf(a.Program))
 	return badgePage{
 		pageHead: head,
 		Nominate: "/badge nominate @someone " + a.Slug + " why they earned it",
@@ -322,9 +326,13 @@ func (p *pages) awardPage(a Award) awardPage {
 		URL:              award,
 		LinkedInURL:      p.linkedInURL(a),
 	}
+	// The award's own program (recorded when it was issued), not its
+	// badge's today.
+	pis := p.is.issuerOf(a.Program)
+	v.Program = programOf(pis)
 	desc := a.Badge.Description
 	if holder != "" {
-		desc = holder + " earned " + a.Badge.Name + " from " + p.is.p.Name + ". " + desc
+		desc = holder + " earned " + a.Badge.Name + " from " + pis.p.Name + ". " + desc
 	}
 	v.OG = &ogView{Type: "article", Title: title, Description: desc, URL: award, Image: award + "/card.png",
 		ImageAlt: a.Badge.Name + " badge", Large: true}

@@ -83,6 +83,9 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	v := homePage{pageHead: h.pages.head(h.is.p.Name, h.is.p.Description)}
 	v.Name, v.Description = h.is.p.Name, h.is.p.Description
 	v.OG = &ogView{Title: h.is.p.Name, Description: h.is.p.Description, URL: h.is.p.BaseURL + "/"}
+	for _, pis := range h.is.programs {
+		v.Programs = append(v.Programs, *programOf(pis))
+	}
 	if ps, ok := h.src.(PageSource); ok {
 		recent, err := ps.RecentAwards(r.Context(), homeListSize)
 		if err != nil {
@@ -207,14 +210,15 @@ func (h *Handler) awardStatus(ctx context.Context, a Award) (statusView, error) 
 				idx = append(idx, rv.StatusIndex)
 			}
 		}
-		list, err := h.is.StatusList(n, idx)
+		pis := h.is.issuerOf(a.Program) // a program's award: its profile and lists
+		list, err := pis.StatusList(n, idx)
 		if err != nil {
 			return statusView{}, err
 		}
 		docs := map[string][]byte{
-			h.is.IssuerID():       h.is.ProfileDocument(),
-			h.is.JWKSURL():        h.is.JWKS(),
-			h.is.StatusListURL(n): list,
+			pis.IssuerID():       pis.ProfileDocument(),
+			h.is.JWKSURL():       h.is.JWKS(),
+			pis.StatusListURL(n): list,
 		}
 		rep, err := h.is.Verify(ctx, a.Credential, VerifyOptions{Docs: docs, Now: h.is.now()})
 		if err != nil {
@@ -249,7 +253,7 @@ func (p *pages) linkedInURL(a Award) string {
 	q := url.Values{}
 	q.Set("startTask", "CERTIFICATION_NAME")
 	q.Set("name", a.Badge.Name)
-	q.Set("organizationName", p.is.p.Name)
+	q.Set("organizationName", p.is.issuerOf(a.Program).p.Name)
 	q.Set("issueYear", strconv.Itoa(a.IssuedAt.UTC().Year()))
 	q.Set("issueMonth", strconv.Itoa(int(a.IssuedAt.UTC().Month())))
 	q.Set("certUrl", p.is.AwardURL(a.ID))
@@ -263,6 +267,7 @@ type homePage struct {
 	Description string
 	Recent      []earnerView
 	Popular     []badgeView
+	Programs    []programView
 }
 
 type earnerView struct {

@@ -49,6 +49,8 @@ type profileDocument struct {
 	URL                string        `json:"url,omitempty"`
 	Email              string        `json:"email,omitempty"`
 	Description        string        `json:"description,omitempty"`
+	Image              *ob3Image     `json:"image,omitempty"`     // a program's logo
+	ParentOrg          *ob3Profile   `json:"parentOrg,omitempty"` // a program's: the instance's issuer
 	VerificationMethod []multikeyDoc `json:"verificationMethod"`
 	AssertionMethod    []string      `json:"assertionMethod"`
 }
@@ -67,6 +69,10 @@ type multikeyDoc struct {
 // is listed under its own URL (/issuer/keys/{multibase}, which new
 // credentials name) and under the issuer URL with its multibase as
 // fragment (which credentials signed before keys had a URL name).
+//
+// A program's profile (/programs/{slug}) lists the same keys under its
+// own URLs only (programs came after keys had URLs), and names the
+// instance's issuer as parentOrg.
 func (is *Issuer) ProfileDocument() []byte {
 	eds, _ := is.keys.all()
 	doc := profileDocument{
@@ -78,10 +84,18 @@ func (is *Issuer) ProfileDocument() []byte {
 		Email:       is.p.Email,
 		Description: is.p.Description,
 	}
+	if is.parent != nil {
+		ref := is.profileRef()
+		doc.Image, doc.ParentOrg = ref.Image, ref.ParentOrg
+	}
 	for _, k := range eds {
 		// Each key under its own URL and, for credentials signed before
 		// keys had one, under the issuer URL with its multibase fragment.
-		for _, id := range []string{is.verificationMethodID(k), is.legacyVerificationMethodID(k)} {
+		ids := []string{is.verificationMethodID(k), is.legacyVerificationMethodID(k)}
+		if is.parent != nil {
+			ids = ids[:1]
+		}
+		for _, id := range ids {
 			doc.VerificationMethod = append(doc.VerificationMethod, is.multikey(id, k))
 			doc.AssertionMethod = append(doc.AssertionMethod, id)
 		}

@@ -35,6 +35,7 @@ type Achievement struct {
 	Criteria    string // narrative
 	Image       []byte // PNG or SVG artwork; nil means generated artwork
 	ImageType   string // "image/png" or "image/svg+xml"; empty when Image is nil
+	Program     string // slug of the program whose badge it is; empty: the instance's
 }
 
 // Recipient types, as OB 2.0 recipient.type and OB 3.0 identityType.
@@ -62,8 +63,12 @@ type Evidence struct {
 
 // Award is one issued badge.
 type Award struct {
-	ID          string // short opaque id used in URLs: /awards/{id}
-	Badge       Achievement
+	ID    string // short opaque id used in URLs: /awards/{id}
+	Badge Achievement
+	// Program is the slug of the program that issued the award, empty
+	// for the instance's issuer: recorded at issuance, so that moving
+	// a badge into a program later leaves the award as it was.
+	Program     string
 	Recipient   Recipient
 	IssuedAt    time.Time
 	Evidence    []Evidence
@@ -90,6 +95,7 @@ const StatusListSize = 131072
 // OB 3.0 status list need it.
 type Revocation struct {
 	AwardID     string
+	Program     string // the issuing program's slug; empty: the instance's
 	StatusIndex int
 	RevokedAt   time.Time
 	Reason      string

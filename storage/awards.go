@@ -17,7 +17,7 @@ import (
 const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
 	evidence, narrative, source, source_ref, awarded_by, status_index,
 	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via`
+	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, program`
 
 // NextStatusIndex reserves a fresh index in the revocation status list.
 // Indexes start at 0 and are never handed out twice, even when the award
@@ -134,10 +134,10 @@ func (ins *awardInsert) insert(ctx context.Context, tx *sql.Tx, now time.Time) e
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?, ?)`,
 		a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
 		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !ins.repeatable)
+		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, a.Program, !ins.repeatable)
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func scanAward(s scanner) (*bot.Award, error) {
 	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
 		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
 		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia)
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia, &a.Program)
 	if err != nil {
 		return nil, err
 	}

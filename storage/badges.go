@@ -11,7 +11,7 @@ import (
 )
 
 const badgeCols = `slug, name, description, criteria, image, image_type, owners,
-	approvals, repeatable, nominations, created_at, updated_at`
+	approvals, repeatable, nominations, created_at, updated_at, program`
 
 // UpsertBadge creates the badge or updates the one with its slug. It sets
 // b.CreatedAt (kept from the first time) and b.UpdatedAt.
@@ -29,20 +29,21 @@ func (db *DB) UpsertBadge(ctx context.Context, b *bot.Badge) error {
 	}
 	now := millis(db.now())
 	const q = `INSERT INTO badges (` + badgeCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET
 			name = excluded.name, description = excluded.description,
 			criteria = excluded.criteria, image = excluded.image,
 			image_type = excluded.image_type, owners = excluded.owners,
 			approvals = excluded.approvals, repeatable = excluded.repeatable,
-			nominations = excluded.nominations, updated_at = excluded.updated_at
+			nominations = excluded.nominations, updated_at = excluded.updated_at,
+			program = excluded.program
 		RETURNING created_at, updated_at`
 	var created, updated int64
 	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
 	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, q, b.Slug, b.Name, b.Description, b.Criteria,
 			nilIfEmpty(b.Image), imageType, owners, b.Approvals, b.Repeatable, b.Nominations,
-			now, now).Scan(&created, &updated)
+			now, now, b.Program).Scan(&created, &updated)
 	})
 	if err != nil {
 		return dbError(err, "save badge "+b.Slug)
@@ -89,7 +90,7 @@ func scanBadge(s scanner) (*bot.Badge, error) {
 	var owners string
 	var created, updated int64
 	err := s.Scan(&b.Slug, &b.Name, &b.Description, &b.Criteria, &b.Image, &b.ImageType,
-		&owners, &b.Approvals, &b.Repeatable, &b.Nominations, &created, &updated)
+		&owners, &b.Approvals, &b.Repeatable, &b.Nominations, &created, &updated, &b.Program)
 	if err != nil {
 		return nil, err
 	}

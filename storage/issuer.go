@@ -32,7 +32,7 @@ func (db *DB) IssuerSource(baseURL string) *IssuerSource {
 	return &IssuerSource{db: db, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
-const achievementCols = `slug, name, description, criteria, image, image_type`
+const achievementCols = `slug, name, description, criteria, image, image_type, program`
 
 // Achievement returns the badge with the slug; a missing one wraps
 // issuer.ErrNotFound.
@@ -75,7 +75,7 @@ func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, erro
 	// 12 µs a read against 32 µs for the same columns joined.
 	const q = `SELECT a.id, a.issued_at, a.evidence, a.narrative, a.status_index,
 			a.identity_type, a.identity, a.salt, a.credential, a.jwt,
-			a.revoked, a.revoked_at, a.revocation_reason, a.badge,
+			a.revoked, a.revoked_at, a.revocation_reason, a.program, a.badge,
 			(SELECT name FROM badges WHERE slug = a.badge),
 			(SELECT description FROM badges WHERE slug = a.badge),
 			(SELECT criteria FROM badges WHERE slug = a.badge),
@@ -89,7 +89,7 @@ func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, erro
 	var evidence, handle string
 	err := s.db.r.QueryRowContext(ctx, q, id).Scan(&a.ID, &issued, &evidence, &a.Narrative, &a.StatusIndex,
 		&a.Recipient.Type, &a.Recipient.Identity, &a.Recipient.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason,
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.Program,
 		&a.Badge.Slug, &a.Badge.Name, &a.Badge.Description, &a.Badge.Criteria, &a.Badge.Image, &a.Badge.ImageType,
 		&handle)
 	if err == sql.ErrNoRows {
@@ -107,12 +107,13 @@ func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, erro
 		a.Credential = nil
 	}
 	normaliseImage(&a.Badge)
+	a.Badge.Program = a.Program // the badge as it was issued
 	return a, nil
 }
 
 // Revocations lists every revoked award, by status index.
 func (s *IssuerSource) Revocations(ctx context.Context) ([]issuer.Revocation, error) {
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, status_index, revoked_at, revocation_reason
+	rows, err := s.db.r.QueryContext(ctx, `SELECT id, program, status_index, revoked_at, revocation_reason
 		FROM awards WHERE revoked ORDER BY status_index`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list revocations: %w", err)
@@ -122,7 +123,7 @@ func (s *IssuerSource) Revocations(ctx context.Context) ([]issuer.Revocation, er
 	for rows.Next() {
 		var r issuer.Revocation
 		var at sql.NullInt64
-		if err := rows.Scan(&r.AwardID, &r.StatusIndex, &at, &r.Reason); err != nil {
+		if err := rows.Scan(&r.AwardID, &r.Program, &r.StatusIndex, &at, &r.Reason); err != nil {
 			return nil, fmt.Errorf("storage: list revocations: %w", err)
 		}
 		r.RevokedAt = fromNullMillis(at)
@@ -136,7 +137,7 @@ func (s *IssuerSource) Revocations(ctx context.Context) ([]issuer.Revocation, er
 
 func scanAchievement(s scanner) (issuer.Achievement, error) {
 	var a issuer.Achievement
-	err := s.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType)
+	err := s.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &a.Program)
 	normaliseImage(&a)
 	return a, err
 }

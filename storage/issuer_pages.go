@@ -70,7 +70,7 @@ func (s *IssuerSource) PopularBadges(ctx context.Context, limit int) ([]issuer.B
 	for rows.Next() {
 		var c issuer.BadgeCount
 		a := &c.Badge
-		if err := rows.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &c.Awards); err != nil {
+		if err := rows.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &a.Program, &c.Awards); err != nil {
 			return nil, fmt.Errorf("storage: popular badges: %w", err)
 		}
 		normaliseImage(a)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +14,14 @@ import (
 func TestSigningKeysMigrationReadsOldAwards(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "badgebot.db")
-	v6, _, err := openWith(t, path, migrations(t, 10, nil))
+	// The store of this binary writes the columns of 012_programs, so
+	// the old database has that one too.
+	programs, err := migrationFS().Open("012_programs.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	programsSQL, _ := io.ReadAll(programs)
+	v6, _, err := openWith(t, path, migrations(t, 10, map[string]string{"012_programs.sql": string(programsSQL)}))
 	if err != nil {
 		t.Fatal(err)
 	}

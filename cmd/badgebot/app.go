@@ -96,13 +96,17 @@ func (a *App) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.addPrograms(is); err != nil {
+		return err
+	}
 	a.Issuer = is
 	a.Service = &bot.Service{
-		Store:   db,
-		Signer:  is,
-		BaseURL: a.Config.Server.PublicURL,
-		Targets: a.targets(),
-		Log:     a.Log,
+		Store:    db,
+		Signer:   is,
+		BaseURL:  a.Config.Server.PublicURL,
+		Targets:  a.targets(),
+		Programs: a.programs(),
+		Log:      a.Log,
 	}
 	if err := a.syncBadges(ctx); err != nil {
 		return err
@@ -131,12 +135,78 @@ func (a *App) targets() []bot.Target {
 	return ts
 }
 
+// addPrograms gives the issuer the [[programs]] of the config, each
+// issuing its badges under its own profile.
+func (a *App) addPrograms(is *issuer.Issuer) error {
+	for _, pc := range a.Config.Programs {
+		p := issuer.Program{Slug: pc.Slug, Name: pc.Name, URL: pc.URL, Email: pc.Email,
+			Description: pc.Description, Color: pc.Color}
+		if pc.Image != "" {
+			logo, typ, err := readLogo(pc.Image)
+			if err != nil {
+				return fmt.Errorf("config: program %q: %w", pc.Slug, err)
+			}
+			p.Logo, p.LogoType = logo, typ
+		}
+		if _, err := is.AddProgram(p); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+	}
+	return nil
+}
+
+// programs are the [[programs]] as the core sees them: their channels on
+// the enabled chat platforms.
+func (a *App) programs() []bot.Program {
+	var ps []bot.Program
+	for _, pc := range a.Config.Programs {
+		p := bot.Program{Slug: pc.Slug, Name: pc.Name, Digest: pc.Digest}
+		for _, c := range []struct {
+			platform string
+			enabled  bool
+			ch       ProgramChannels
+		}{
+			{bot.PlatformSlack, a.Config.Slack.Enabled, pc.Slack},
+			{bot.PlatformDiscord, a.Config.Discord.Enabled, pc.Discord},
+		} {
+			if !c.enabled {
+				continue
+			}
+			if c.ch.AnnounceChannel != "" {
+				p.Announce = append(p.Announce, bot.Target{Platform: c.platform, Channel: c.ch.AnnounceChannel})
+			}
+			if c.ch.ReviewChannel != "" {
+				p.Review = append(p.Review, bot.Target{Platform: c.platform, Channel: c.ch.ReviewChannel})
+			}
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
 // syncBadges creates or updates the [[badges]] of the config.
 func (a *App) syncBadges(ctx context.Context) error {
 	for _, bc := range a.Config.Badges {
 		b, err := badgeFromConfig(bc)
 		if err != nil {
 			return err
+		}
+		// A program's owners own each of its badges: stored with it, so
+		// every check of a badge's owners (approving, awarding, who is
+		// asked to review) counts them.
+		for _, pc := range a.Config.Programs {
+			if pc.Slug != b.Program || b.Program == "" {
+				continue
+			}
+			for _, o := range pc.Owners {
+				r, err := bot.ParseRecipient(o)
+				if err != nil {
+					return fmt.Errorf("config: program %q: owner: %w", pc.Slug, err)
+				}
+				if !slices.Contains(b.Owners, r) {
+					b.Owners = append(b.Owners, r)
+				}
+			}
 		}
 		if old, err := a.DB.Badge(ctx, b.Slug); err == nil && sameBadge(old, b) {
 			continue // unchanged: no write, so read-only commands stay read-only
@@ -151,14 +221,14 @@ func (a *App) syncBadges(ctx context.Context) error {
 // sameBadge reports whether a stored badge already says what the config
 // says.
 func sameBadge(a, b *bot.Badge) bool {
-	return a.Name == b.Name && a.Description == b.Description && a.Criteria == b.Criteria &&
+	return a.Name == b.Name && a.Program == b.Program && a.Description == b.Description && a.Criteria == b.Criteria &&
 		bytes.Equal(a.Image, b.Image) && a.ImageType == b.ImageType && slices.Equal(a.Owners, b.Owners) &&
 		a.Approvals == b.Approvals && a.Repeatable == b.Repeatable && a.Nominations == b.Nominations
 }
 
 func badgeFromConfig(bc BadgeConfig) (*bot.Badge, error) {
 	b := &bot.Badge{
-		Slug: bc.Slug, Name: bc.Name, Description: bc.Description, Criteria: bc.Criteria,
+		Slug: bc.Slug, Program: bc.Program, Name: bc.Name, Description: bc.Description, Criteria: bc.Criteria,
 		Approvals: bc.Approvals, Repeatable: bc.Repeatable, Nominations: bc.Nominations,
 	}
 	for _, o := range bc.Owners {

@@ -177,7 +177,7 @@ type ProgramConfig struct {
 	Name        string          `toml:"name"`
 	Description string          `toml:"description"`
 	URL         string          `toml:"url"`   // the team's home page; empty: its page here
-	Email       string          `toml:"email"` // public contact; empty: none
+	Email       string          `toml:"email"` // public contact; empty: [issuer]'s
 	Image       string          `toml:"image"` // logo, a PNG or SVG file; empty: none
 	Color       string          `toml:"color"` // "#rrggbb" or "#rgb"; empty: the instance's accent
 	Owners      []string        `toml:"owners"`

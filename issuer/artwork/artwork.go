@@ -99,8 +99,42 @@ const (
 	shapeCount
 )
 
+// Option changes a design: Color.
+type Option struct {
+	hue float64
+	ok  bool
+}
+
+// Color gives the medallion the hue of c, "#rrggbb" or "#rgb" (a program's
+// colour), instead of one the slug picks; the shape and the ribbon still
+// come from the slug. Any other c changes nothing.
+func Color(c string) Option {
+	c = strings.TrimPrefix(c, "#")
+	if len(c) == 3 {
+		c = string([]byte{c[0], c[0], c[1], c[1], c[2], c[2]})
+	}
+	v, err := strconv.ParseUint(c, 16, 32)
+	if len(c) != 6 || err != nil {
+		return Option{}
+	}
+	r, g, b := float64(v>>16&0xff)/255, float64(v>>8&0xff)/255, float64(v&0xff)/255
+	hi, lo := max(r, g, b), min(r, g, b)
+	var h float64
+	switch d := hi - lo; {
+	case d == 0:
+		h = 0
+	case hi == r:
+		h = 60 * math.Mod((g-b)/d+6, 6)
+	case hi == g:
+		h = 60 * ((b-r)/d + 2)
+	default:
+		h = 60 * ((r-g)/d + 4)
+	}
+	return Option{hue: h, ok: true}
+}
+
 // newDesign derives the artwork for a slug and name.
-func newDesign(slug, name string) design {
+func newDesign(slug, name string, opts ...Option) design {
 	sum := sha256.Sum256([]byte(slug))
 	// Hues are picked from a list rather than the whole circle: yellows,
 	// olives and limes look muddy at the lightness the design needs.
@@ -108,6 +142,11 @@ func newDesign(slug, name string) design {
 	i := int(sum[0]) % len(hues)
 	hue := hues[i]
 	ribbonHue := hues[(i+[]int{5, 7, 9, 11}[sum[1]%4])%len(hues)]
+	for _, o := range opts {
+		if o.ok {
+			hue = o.hue
+		}
+	}
 	pal := palette{
 		edge:       hsl(hue, sat(hue, 0.62), 0.28),
 		body:       hsl(hue, sat(hue, 0.58), 0.45),
@@ -343,8 +382,8 @@ func (o outline) pathData() string {
 // SVG returns the badge artwork as a standalone SVG document, 256 units
 // square, with the name as its accessible title and the initials as text.
 // The same slug always gives the same colours and shape.
-func SVG(slug, name string) []byte {
-	d := newDesign(slug, name)
+func SVG(slug, name string, opts ...Option) []byte {
+	d := newDesign(slug, name, opts...)
 	var b bytes.Buffer
 	title := escape(name)
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`+"\n",

@@ -510,3 +510,30 @@ func BenchmarkCard(b *testing.B) {
 		}
 	}
 }
+
+func TestColorSetsTheMedallionHue(t *testing.T) {
+	o := Color("#0b6e4f")
+	if !o.ok || o.hue < 161 || o.hue > 162 {
+		t.Fatalf("Color(#0b6e4f) = %+v, want hue about 161.5", o)
+	}
+	if short, long := Color("#fff"), Color("#ffffff"); short != long {
+		t.Errorf("#fff gives %+v, #ffffff %+v", short, long)
+	}
+	for _, bad := range []string{"", "red", "#12345", "#gggggg", "0b6e4f;x"} {
+		if Color(bad).ok {
+			t.Errorf("Color(%q) is a colour", bad)
+		}
+	}
+	want := hsl(o.hue, sat(o.hue, 0.58), 0.45).hex() // the medallion body
+	if got := string(SVG("first-pr", "First PR", o)); !strings.Contains(got, `fill="`+want+`"`) {
+		t.Errorf("SVG with Color has no body in %s:\n%s", want, got)
+	}
+	if got := string(SVG("first-pr", "First PR", Color("nonsense"))); got != string(SVG("first-pr", "First PR")) {
+		t.Error("a bad colour changed the artwork")
+	}
+	plain, _ := PNG("first-pr", "First PR", 64)
+	tinted, _ := PNG("first-pr", "First PR", 64, o)
+	if bytes.Equal(plain, tinted) {
+		t.Error("PNG with Color is the PNG without")
+	}
+}

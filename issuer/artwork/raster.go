@@ -15,14 +15,14 @@ import (
 // transparent background (size 0 means DefaultSize). It shows the same
 // medallion, palette and stars as SVG; the initials are set in Go Bold, or
 // replaced by a star when the font has no glyph for one of them.
-func PNG(slug, name string, size int) ([]byte, error) {
+func PNG(slug, name string, size int, opts ...Option) ([]byte, error) {
 	if size == 0 {
 		size = DefaultSize
 	}
 	if size < 16 || size > MaxSize {
 		return nil, fmt.Errorf("artwork: PNG size %d outside 16..%d", size, MaxSize)
 	}
-	d := newDesign(slug, name)
+	d := newDesign(slug, name, opts...)
 	k := float64(size) / canvas
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	var p painter

@@ -16,7 +16,7 @@ import (
 const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
 	evidence, narrative, source, source_ref, awarded_by, status_index,
 	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via`
+	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, program`
 
 // ReserveStatusIndexes reserves n consecutive fresh indexes in the
 // revocation status list and returns the first. The counter's row lock
@@ -126,10 +126,10 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 		}
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19, $20)`,
 		a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
 		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, !ins.repeatable)
+		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, a.Program, !ins.repeatable)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func scanAward(s pgx.Row) (*bot.Award, error) {
 	err := s.Scan(&a.ID, &a.Badge, &a.PersonID, &a.Recipient.Platform, &a.Recipient.ID, &issued,
 		&evidence, &a.Narrative, &a.Source, &a.SourceRef, &a.AwardedBy, &a.StatusIndex,
 		&a.IdentityType, &a.Identity, &a.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia)
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.RevokedBy, &a.Via, &a.RevokedVia, &a.Program)
 	if err != nil {
 		return nil, err
 	}

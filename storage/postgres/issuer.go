@@ -31,7 +31,7 @@ func (db *DB) IssuerSource(baseURL string) *IssuerSource {
 	return &IssuerSource{db: db, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
-const achievementCols = `slug, name, description, criteria, image, image_type`
+const achievementCols = `slug, name, description, criteria, image, image_type, program`
 
 // Achievement returns the badge with the slug; a missing one wraps
 // issuer.ErrNotFound.
@@ -63,7 +63,7 @@ func (s *IssuerSource) Achievements(ctx context.Context) ([]issuer.Achievement, 
 func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, error) {
 	const q = `SELECT a.id, a.issued_at, a.evidence, a.narrative, a.status_index,
 			a.identity_type, a.identity, a.salt, a.credential, a.jwt,
-			a.revoked, a.revoked_at, a.revocation_reason, a.badge,
+			a.revoked, a.revoked_at, a.revocation_reason, a.program, a.badge,
 			b.name, b.description, b.criteria, b.image, b.image_type, p.handle
 		FROM awards a JOIN badges b ON b.slug = a.badge JOIN people p ON p.id = a.person_id
 		WHERE a.id = $1`
@@ -73,7 +73,7 @@ func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, erro
 	var evidence, handle string
 	err := s.db.pool.QueryRow(ctx, q, id).Scan(&a.ID, &issued, &evidence, &a.Narrative, &a.StatusIndex,
 		&a.Recipient.Type, &a.Recipient.Identity, &a.Recipient.Salt, &a.Credential, &a.JWT,
-		&a.Revoked, &revokedAt, &a.RevocationReason,
+		&a.Revoked, &revokedAt, &a.RevocationReason, &a.Program,
 		&a.Badge.Slug, &a.Badge.Name, &a.Badge.Description, &a.Badge.Criteria, &a.Badge.Image, &a.Badge.ImageType,
 		&handle)
 	if err == pgx.ErrNoRows {
@@ -91,12 +91,13 @@ func (s *IssuerSource) Award(ctx context.Context, id string) (issuer.Award, erro
 		a.Credential = nil
 	}
 	normaliseImage(&a.Badge)
+	a.Badge.Program = a.Program // the badge as it was issued
 	return a, nil
 }
 
 // Revocations lists every revoked award, by status index.
 func (s *IssuerSource) Revocations(ctx context.Context) ([]issuer.Revocation, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT id, status_index, revoked_at, revocation_reason
+	rows, err := s.db.pool.Query(ctx, `SELECT id, program, status_index, revoked_at, revocation_reason
 		FROM awards WHERE revoked ORDER BY status_index`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list revocations: %w", err)
@@ -104,7 +105,7 @@ func (s *IssuerSource) Revocations(ctx context.Context) ([]issuer.Revocation, er
 	rs, err := collect(rows, func(r pgx.CollectableRow) (issuer.Revocation, error) {
 		var rv issuer.Revocation
 		var at *int64
-		err := r.Scan(&rv.AwardID, &rv.StatusIndex, &at, &rv.Reason)
+		err := r.Scan(&rv.AwardID, &rv.Program, &rv.StatusIndex, &at, &rv.Reason)
 		rv.RevokedAt = fromNullMillis(at)
 		return rv, err
 	})
@@ -125,7 +126,7 @@ func (s *IssuerSource) LastStatusIndex(ctx context.Context) (int, error) {
 
 func scanAchievement(s pgx.Row) (issuer.Achievement, error) {
 	var a issuer.Achievement
-	err := s.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType)
+	err := s.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &a.Program)
 	normaliseImage(&a)
 	return a, err
 }

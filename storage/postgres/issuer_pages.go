@@ -64,7 +64,7 @@ func (s *IssuerSource) PopularBadges(ctx context.Context, limit int) ([]issuer.B
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (issuer.BadgeCount, error) {
 		var c issuer.BadgeCount
 		a := &c.Badge
-		err := r.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &c.Awards)
+		err := r.Scan(&a.Slug, &a.Name, &a.Description, &a.Criteria, &a.Image, &a.ImageType, &a.Program, &c.Awards)
 		normaliseImage(a)
 		return c, err
 	})

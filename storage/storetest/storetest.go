@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingDeliveriesAfterCapsBytes", testPendingDeliveriesAfterCapsBytes},
 		{"CompleteDelivery", testCompleteDelivery},
 		{"IssuerSource", testIssuerSource},
+		{"Programs", testPrograms},
 		{"CreateNomination", testCreateNomination},
 		{"NominationLimitCountsSupports", testNominationLimitCountsSupports},
 		{"SupportersAndApprovals", testSupportersAndApprovals},

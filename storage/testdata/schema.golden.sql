@@ -38,7 +38,7 @@ CREATE TABLE awards (
 	revoked            INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
 	revoked_at         INTEGER,
 	revocation_reason  TEXT NOT NULL DEFAULT '',
-	revoked_by         TEXT NOT NULL DEFAULT '', awarded_via TEXT NOT NULL DEFAULT '', revoked_via TEXT NOT NULL DEFAULT '',
+	revoked_by         TEXT NOT NULL DEFAULT '', awarded_via TEXT NOT NULL DEFAULT '', revoked_via TEXT NOT NULL DEFAULT '', program TEXT NOT NULL DEFAULT '',
 	FOREIGN KEY (recipient_platform, recipient_id) REFERENCES identities (platform, id)
 ) STRICT;
 
@@ -63,7 +63,7 @@ CREATE TABLE badges (
 	nominations INTEGER NOT NULL DEFAULT 1 CHECK (nominations IN (0, 1)),
 	created_at  INTEGER NOT NULL,
 	updated_at  INTEGER NOT NULL
-) STRICT;
+, program TEXT NOT NULL DEFAULT '') STRICT;
 
 CREATE TABLE chat_requests (
 	platform   TEXT NOT NULL,
