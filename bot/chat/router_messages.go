@@ -145,22 +145,23 @@ func (r *Router) notices(n *bot.Nomination, b *bot.Badge) []bot.Announcement {
 // channel.
 func (r *Router) reviewTargets(b *bot.Badge) []bot.Target {
 	var out []bot.Target
-	platforms := make([]string, 0, len(r.cfg.ReviewChannels))
-	for p, ch := range r.cfg.ReviewChannels {
+	channels := r.cfg.Service.ReviewChannels(b, r.cfg.ReviewChannels) // a program's own, where it has them
+	platforms := make([]string, 0, len(channels))
+	for p, ch := range channels {
 		if strings.TrimSpace(ch) != "" {
 			platforms = append(platforms, p)
 		}
 	}
 	sort.Strings(platforms)
 	for _, p := range platforms {
-		out = append(out, bot.Target{Platform: p, Channel: r.cfg.ReviewChannels[p]})
+		out = append(out, bot.Target{Platform: p, Channel: channels[p]})
 	}
 	approvers := b.Owners
 	if len(approvers) == 0 {
 		approvers = r.cfg.Admins
 	}
 	for _, o := range approvers {
-		if !isChatPlatform(o.Platform) || strings.TrimSpace(r.cfg.ReviewChannels[o.Platform]) != "" {
+		if !isChatPlatform(o.Platform) || strings.TrimSpace(channels[o.Platform]) != "" {
 			continue
 		}
 		t := bot.Target{Platform: o.Platform, Channel: bot.DMChannel(o)}
