@@ -256,6 +256,7 @@ type RouterStore interface {
 	PersonStore
 	NominationStore
 	ChatStore
+	ProgramStore
 	Award(ctx context.Context, id string) (*Award, error)
 	Awards(ctx context.Context, f AwardFilter) ([]*Award, error)
 }

@@ -1,6 +1,16 @@
 package bot
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
+
+// ProgramStore reads what chat shows of one program.
+type ProgramStore interface {
+	// ProgramLeaderboard is Leaderboard counting only the awards of the
+	// program's badges (its badges now, whoever issued the award).
+	ProgramLeaderboard(ctx context.Context, program string, limit int) ([]LeaderboardEntry, error)
+}
 
 // Program is a team that issues its own badges (DESIGN §5 "Programs"):
 // its badges are signed by its own issuer profile, its owners own every

@@ -61,6 +61,31 @@ func (db *DB) Leaderboard(ctx context.Context, limit int) ([]bot.LeaderboardEntr
 	return out, dbError(rows.Err(), "leaderboard")
 }
 
+// ProgramLeaderboard is Leaderboard over the awards of one program's
+// badges.
+func (db *DB) ProgramLeaderboard(ctx context.Context, program string, limit int) ([]bot.LeaderboardEntry, error) {
+	if limit <= 0 {
+		limit = 10
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT p.id, p.handle, p.name, count(*) AS n
+		FROM awards a JOIN people p ON p.id = a.person_id JOIN badges b ON b.slug = a.badge
+		WHERE NOT a.revoked AND p.announce <> 'off' AND b.program = ?
+		GROUP BY p.id ORDER BY n DESC, p.handle LIMIT ?`, program, limit)
+	if err != nil {
+		return nil, dbError(err, "program leaderboard")
+	}
+	defer rows.Close()
+	var out []bot.LeaderboardEntry
+	for rows.Next() {
+		var e bot.LeaderboardEntry
+		if err := rows.Scan(&e.PersonID, &e.Handle, &e.Name, &e.Awards); err != nil {
+			return nil, dbError(err, "program leaderboard")
+		}
+		out = append(out, e)
+	}
+	return out, dbError(rows.Err(), "program leaderboard")
+}
+
 // ReplacedMessage returns the platform's id of the delivered message that
 // announcement a replaces, or "" when a is posted as a new message: a
 // revocation replaces the announcement of its award in the same platform

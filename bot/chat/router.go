@@ -153,7 +153,7 @@ func (r *Router) dispatch(ctx context.Context, c bot.Command, p parsedCommand) (
 	case "help":
 		return helpReply(p.arg(0))
 	case "list":
-		return r.list(ctx)
+		return r.list(ctx, p.arg(0))
 	case "show":
 		return r.show(ctx, p.arg(0))
 	case "nominate":
@@ -187,7 +187,7 @@ func (r *Router) dispatch(ctx context.Context, c bot.Command, p parsedCommand) (
 	case "link":
 		return r.link(ctx, c, p)
 	case "leaderboard":
-		return r.leaderboard(ctx)
+		return r.leaderboard(ctx, p.arg(0))
 	case "settings":
 		return r.settings(ctx, c, p)
 	case "digest":

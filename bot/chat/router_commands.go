@@ -12,25 +12,86 @@ import (
 // maxListed caps the awards one reply lists.
 const maxListed = 20
 
-// list answers `list`: every badge, one line each.
-func (r *Router) list(ctx context.Context) (bot.Reply, error) {
+// list answers `list [PROGRAM]`: every badge, one line each, grouped by
+// program when there are programs; or one program's badges.
+func (r *Router) list(ctx context.Context, program string) (bot.Reply, error) {
 	bs, err := r.cfg.Store.Badges(ctx)
 	if err != nil {
 		return bot.Reply{}, err
+	}
+	if program != "" {
+		p, err := r.program(program)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		bs = programBadges(bs, p.Slug)
+		if len(bs) == 0 {
+			return say("%s has no badges yet.", bot.Plain(p.Name)), nil
+		}
+		var b strings.Builder
+		writeBadgeLines(&b, bs, "")
+		b.WriteString("Type `/badge show SLUG` for one, `/badge nominate @user SLUG REASON` to nominate someone.")
+		return private(bot.Message{Title: fmt.Sprintf("%s badges (%d)", p.Name, len(bs)), Text: b.String(),
+			Link: r.cfg.BaseURL + "/programs/" + p.Slug}), nil
 	}
 	if len(bs) == 0 {
 		return say("There are no badges yet. Admins define them in the config ([[badges]]) or with `badgebot badge create`."), nil
 	}
 	var b strings.Builder
+	if programs := r.cfg.Service.Programs; len(programs) == 0 {
+		writeBadgeLines(&b, bs, "")
+	} else {
+		for _, p := range programs {
+			if pb := programBadges(bs, p.Slug); len(pb) > 0 {
+				fmt.Fprintf(&b, "%s (`/badge list %s`):\n", bot.Plain(p.Name), p.Slug)
+				writeBadgeLines(&b, pb, "  ")
+			}
+		}
+		if own := programBadges(bs, ""); len(own) > 0 {
+			b.WriteString("Other badges:\n")
+			writeBadgeLines(&b, own, "  ")
+		}
+	}
+	b.WriteString("Type `/badge show SLUG` for one, `/badge nominate @user SLUG REASON` to nominate someone.")
+	return private(bot.Message{Title: fmt.Sprintf("Badges (%d)", len(bs)), Text: b.String(), Link: r.cfg.BaseURL + "/badges"}), nil
+}
+
+// writeBadgeLines writes one line per badge, each after indent.
+func writeBadgeLines(b *strings.Builder, bs []*bot.Badge, indent string) {
 	for _, x := range bs {
-		fmt.Fprintf(&b, "%s: %s", x.Slug, bot.Plain(x.Name))
+		fmt.Fprintf(b, "%s%s: %s", indent, x.Slug, bot.Plain(x.Name))
 		if !x.Nominations {
 			b.WriteString(" (not open to nominations)")
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("Type `/badge show SLUG` for one, `/badge nominate @user SLUG REASON` to nominate someone.")
-	return private(bot.Message{Title: fmt.Sprintf("Badges (%d)", len(bs)), Text: b.String(), Link: r.cfg.BaseURL + "/badges"}), nil
+}
+
+// programBadges returns the badges of the program with the slug ("": the
+// instance's own).
+func programBadges(bs []*bot.Badge, program string) []*bot.Badge {
+	var out []*bot.Badge
+	for _, b := range bs {
+		if b.Program == program {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// program returns the program a chat command names.
+func (r *Router) program(slug string) (bot.Program, error) {
+	if p, ok := r.cfg.Service.Program(strings.ToLower(slug)); ok {
+		return p, nil
+	}
+	var names []string
+	for _, p := range r.cfg.Service.Programs {
+		names = append(names, p.Slug)
+	}
+	if len(names) == 0 {
+		return bot.Program{}, bot.Errorf(bot.ENOTFOUND, "There are no programs here: every badge is the community's. Type `/badge list`.")
+	}
+	return bot.Program{}, bot.Errorf(bot.ENOTFOUND, "No program %q. The programs are: %s.", bot.Plain(slug), strings.Join(names, ", "))
 }
 
 // show answers `show SLUG`.
@@ -276,9 +337,22 @@ func (r *Router) link(ctx context.Context, c bot.Command, p parsedCommand) (bot.
 	return say("%s", code.Instructions(r.cfg.Repositories, r.cfg.Linker.Profiles != nil)), nil
 }
 
-// leaderboard answers `leaderboard`: the ten people with most badges.
-func (r *Router) leaderboard(ctx context.Context) (bot.Reply, error) {
-	top, err := r.cfg.Store.Leaderboard(ctx, 10)
+// leaderboard answers `leaderboard [PROGRAM]`: the ten people with most
+// badges, or most of one program's badges.
+func (r *Router) leaderboard(ctx context.Context, program string) (bot.Reply, error) {
+	title := "Leaderboard"
+	var top []bot.LeaderboardEntry
+	var err error
+	if program != "" {
+		p, perr := r.program(program)
+		if perr != nil {
+			return bot.Reply{}, perr
+		}
+		title += ": " + p.Name
+		top, err = r.cfg.Store.ProgramLeaderboard(ctx, p.Slug, 10)
+	} else {
+		top, err = r.cfg.Store.Leaderboard(ctx, 10)
+	}
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -289,7 +363,7 @@ func (r *Router) leaderboard(ctx context.Context) (bot.Reply, error) {
 	for i, e := range top {
 		fmt.Fprintf(&b, "%d. %s: %d %s\n", i+1, bot.Plain(e.Handle), e.Awards, bot.Plural(e.Awards, "badge", "badges"))
 	}
-	return private(bot.Message{Title: "Leaderboard", Text: strings.TrimSuffix(b.String(), "\n")}), nil
+	return private(bot.Message{Title: title, Text: strings.TrimSuffix(b.String(), "\n")}), nil
 }
 
 // settings answers `settings` and `settings announce public|dm|off`.

@@ -57,7 +57,7 @@ func (s *commandSpec) usage() string {
 func commandSpecs() []commandSpec {
 	return []commandSpec{
 		{name: "help", words: []string{"COMMAND"}, example: "help nominate", summary: "what badgebot can do"},
-		{name: "list", example: "list", summary: "the badges"},
+		{name: "list", words: []string{"PROGRAM"}, example: "list", summary: "the badges, by program, or one program's"},
 		{name: "show", words: []string{"SLUG"}, min: 1, example: "show first-pr", summary: "a badge and how to earn it"},
 		{name: "nominate", words: []string{"@user", "SLUG"}, min: 2, rest: restRequired, restArg: "REASON",
 			example: "nominate @ada first-pr rewrote the install guide", summary: "nominate someone for a badge"},
@@ -70,11 +70,11 @@ func commandSpecs() []commandSpec {
 			example: "revoke k3v9xq2mfa7d awarded by mistake", summary: "revoke an award", who: "admins"},
 		{name: "mine", example: "mine", summary: "your badges"},
 		{name: "of", words: []string{"@user"}, min: 1, example: "of @ada", summary: "someone's badges"},
-		{name: "progress", words: []string{"SLUG"}, example: "progress first-pr", summary: "how close you are to badges"},
+		{name: "progress", words: []string{"SLUG|PROGRAM"}, example: "progress first-pr", summary: "how close you are to badges"},
 		{name: "why", words: []string{"@user", "SLUG"}, min: 2, example: "why @ada first-pr", summary: "which criteria someone meets, and which not"},
 		{name: "link", words: []string{"github|bugzilla", "LOGIN|EMAIL"}, min: 2,
 			example: "link github octocat", summary: "link your GitHub login or Bugzilla e-mail"},
-		{name: "leaderboard", example: "leaderboard", summary: "who holds the most badges"},
+		{name: "leaderboard", words: []string{"PROGRAM"}, example: "leaderboard", summary: "who holds the most badges, or a program's"},
 		{name: "settings", words: []string{"announce", "public|dm|off"}, example: "settings announce dm",
 			summary: "where your new badges are announced"},
 		{name: "digest", words: []string{"now"}, min: 1, example: "digest now", summary: "post this period's digest now", who: "admins"},

@@ -90,7 +90,7 @@ func TestUsage(t *testing.T) {
 	for name, want := range map[string]string{
 		"nominate": "nominate @user SLUG REASON",
 		"reject":   "reject ID [REASON]",
-		"progress": "progress [SLUG]",
+		"progress": "progress [SLUG|PROGRAM]",
 		"help":     "help [COMMAND]",
 		"settings": "settings [announce] [public|dm|off]",
 	} {

@@ -39,12 +39,16 @@ func (r *Router) progress(ctx context.Context, c bot.Command, slug string) (bot.
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	program := ""
 	if slug != "" {
 		b, err := r.badge(ctx, slug)
-		if err != nil {
+		if p, ok := r.cfg.Service.Program(strings.ToLower(slug)); ok && bot.ErrorCode(err) == bot.ENOTFOUND {
+			program = p.Slug // `progress PROGRAM`: that program's badges
+		} else if err != nil {
 			return bot.Reply{}, err
+		} else {
+			return r.explain(ctx, me, b, true)
 		}
-		return r.explain(ctx, me, b, true)
 	}
 	if r.cfg.Rules == nil || len(r.cfg.Rules.RuleBadges()) == 0 {
 		return say("No badge here is awarded automatically; they come by nomination. Type `/badge list` to see them."), nil
@@ -61,6 +65,9 @@ func (r *Router) progress(ctx context.Context, c bot.Command, slug string) (bot.
 			continue
 		} else if err != nil {
 			return bot.Reply{}, err
+		}
+		if program != "" && b.Program != program {
+			continue
 		}
 		if held, err := r.holds(ctx, me, b); err != nil {
 			return bot.Reply{}, err

@@ -54,6 +54,11 @@ func textOpt(name, desc string, required bool) optSpec {
 	return optSpec{name: name, desc: desc, kind: optText, required: required, maxLen: 1000}
 }
 
+// programOpt is the optional program of list and leaderboard.
+func programOpt() optSpec {
+	return optSpec{name: "program", desc: "Only this program's (its slug)", kind: optWord, maxLen: 63}
+}
+
 func wordOpt(name, desc string, maxLen int) optSpec {
 	return optSpec{name: name, desc: desc, kind: optWord, required: true, maxLen: maxLen}
 }
@@ -66,7 +71,8 @@ func subcommands() []subSpec {
 			opts: []optSpec{{name: "command", desc: "The command to explain", kind: optChoice, choices: []string{
 				"list", "show", "nominate", "approve", "reject", "award", "revoke", "mine", "of",
 				"progress", "why", "link", "leaderboard", "settings", "digest"}}}},
-		{path: []string{"list"}, words: "list", desc: "List the badges"},
+		{path: []string{"list"}, words: "list", desc: "List the badges",
+			opts: []optSpec{programOpt()}},
 		{path: []string{"show"}, words: "show", desc: "Show a badge and how to earn it",
 			opts: []optSpec{badgeOpt(true)}},
 		{path: []string{"nominate"}, words: "nominate", desc: "Nominate someone for a badge",
@@ -90,7 +96,8 @@ func subcommands() []subSpec {
 			desc: "Link your GitHub login", opts: []optSpec{wordOpt("login", "Your GitHub login", 39)}},
 		{path: []string{"link", "bugzilla"}, groupDesc: "Link an account you own to your badges", words: "link bugzilla",
 			desc: "Link your Bugzilla e-mail address", opts: []optSpec{wordOpt("email", "Your Bugzilla e-mail address", 254)}},
-		{path: []string{"leaderboard"}, words: "leaderboard", desc: "Who holds the most badges"},
+		{path: []string{"leaderboard"}, words: "leaderboard", desc: "Who holds the most badges",
+			opts: []optSpec{programOpt()}},
 		{path: []string{"settings", "show"}, groupDesc: "Your badgebot settings", words: "settings",
 			desc: "Show your settings"},
 		{path: []string{"settings", "announce"}, groupDesc: "Your badgebot settings", words: "settings announce",

@@ -52,6 +52,27 @@ func (db *DB) Leaderboard(ctx context.Context, limit int) ([]bot.LeaderboardEntr
 	return out, dbError(err, "leaderboard")
 }
 
+// ProgramLeaderboard is Leaderboard over the awards of one program's
+// badges.
+func (db *DB) ProgramLeaderboard(ctx context.Context, program string, limit int) ([]bot.LeaderboardEntry, error) {
+	if limit <= 0 {
+		limit = 10
+	}
+	rows, err := db.pool.Query(ctx, `SELECT p.id, p.handle, p.name, count(*) AS n
+		FROM awards a JOIN people p ON p.id = a.person_id JOIN badges b ON b.slug = a.badge
+		WHERE NOT a.revoked AND p.announce <> 'off' AND b.program = $1
+		GROUP BY p.id ORDER BY n DESC, p.handle LIMIT $2`, program, limit)
+	if err != nil {
+		return nil, dbError(err, "program leaderboard")
+	}
+	out, err := collect(rows, func(r pgx.CollectableRow) (bot.LeaderboardEntry, error) {
+		var e bot.LeaderboardEntry
+		err := r.Scan(&e.PersonID, &e.Handle, &e.Name, &e.Awards)
+		return e, err
+	})
+	return out, dbError(err, "program leaderboard")
+}
+
 // DigestAwards returns the unrevoked awards issued in [since, until), by
 // badge and time. First is set on a person's first unrevoked award ever.
 func (db *DB) DigestAwards(ctx context.Context, since, until time.Time) ([]bot.DigestAward, error) {

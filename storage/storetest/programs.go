@@ -47,6 +47,14 @@ func testPrograms(t *testing.T, open Opener) {
 			t.Errorf("PopularBadges: %+v, %v; want docs-star of docs", pop, err)
 		}
 	}
+	// The program's leaderboard counts its badges' awards, whoever
+	// issued them; another program's is empty.
+	if top, err := db.ProgramLeaderboard(ctx, "docs", 10); err != nil || len(top) != 2 || top[0].Awards != 1 {
+		t.Errorf("ProgramLeaderboard(docs) = %+v, %v; want two people with one award each", top, err)
+	}
+	if top, err := db.ProgramLeaderboard(ctx, "forum", 10); err != nil || len(top) != 0 {
+		t.Errorf("ProgramLeaderboard(forum) = %+v, %v; want none", top, err)
+	}
 	for _, c := range []struct{ id, program string }{{old.ID, ""}, {nw.ID, "docs"}} {
 		a, err := db.Award(ctx, c.id)
 		if err != nil || a.Program != c.program {
