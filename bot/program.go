@@ -80,3 +80,10 @@ func overrideTargets(base, over []Target) []Target {
 	}
 	return out
 }
+
+// ProgramTargets is where a program's own posts (its digest) go: its
+// announce channel on each platform that has one, the instance's
+// elsewhere.
+func (s *Service) ProgramTargets(p Program) []Target {
+	return overrideTargets(s.Targets, p.Announce)
+}

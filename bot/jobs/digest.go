@@ -293,13 +293,27 @@ func (d *Digester) Run(ctx context.Context, opts DigestOptions) (*DigestOutcome,
 		return nil, err
 	}
 	out.Digest = dg
-	if d.cfg.Announce {
+	own := d.splitPrograms(dg) // programs that post their own
+	var progOut []bot.Announcement
+	for _, pd := range own {
+		if !d.cfg.Announce || pd.Digest.Empty() && !d.cfg.PostEmpty {
+			continue
+		}
+		for _, t := range d.cfg.Service.ProgramTargets(pd.Program) {
+			progOut = append(progOut, bot.Announcement{Platform: t.Platform, Channel: t.Channel, Kind: bot.KindDigest, Message: d.programMessage(pd, t.Platform)})
+		}
+	}
+	// The instance's digest, unless it is empty and only programs have
+	// news this week.
+	if d.cfg.Announce && !(dg.Empty() && !d.cfg.PostEmpty && len(progOut) > 0) {
 		for _, t := range d.cfg.Service.Targets {
 			out.Out = append(out.Out, bot.Announcement{Platform: t.Platform, Channel: t.Channel, Kind: bot.KindDigest, Message: d.Message(dg, t.Platform)})
 		}
 	}
+	out.Out = append(out.Out, progOut...)
+	empty := dg.Empty() && len(progOut) == 0
 	switch {
-	case dg.Empty() && !d.cfg.PostEmpty:
+	case empty && !d.cfg.PostEmpty:
 		out.Skipped = DigestEmpty
 		return out, nil
 	case d.cfg.Announce && len(out.Out) == 0:

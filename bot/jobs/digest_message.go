@@ -25,7 +25,17 @@ func (d *Digester) Message(dg *Digest, platform string) bot.Message {
 	default:
 		lines = append(lines, fmt.Sprintf("%d %s awarded this week. Congratulations!", awarded, bot.Plural(awarded, "badge was", "badges were")))
 	}
-	lines = append(lines, badgeLines(d.cfg.Service, n, dg.Badges[:min(len(dg.Badges), digestBadges)], digestNames, digestLinks)...)
+	shown := dg.Badges[:min(len(dg.Badges), digestBadges)]
+	if sections, ok := d.programSections(shown); ok {
+		for _, s := range sections {
+			if s.Heading != "" {
+				lines = append(lines, s.Heading)
+			}
+			lines = append(lines, badgeLines(d.cfg.Service, n, s.Groups, digestNames, digestLinks)...)
+		}
+	} else {
+		lines = append(lines, badgeLines(d.cfg.Service, n, shown, digestNames, digestLinks)...)
+	}
 	if more := len(dg.Badges) - digestBadges; more > 0 {
 		lines = append(lines, fmt.Sprintf("…and %d more %s.", more, bot.Plural(more, "badge", "badges")))
 	}
