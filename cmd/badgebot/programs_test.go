@@ -21,7 +21,7 @@ func programsConfig(api *fakeChat) func(*Config) {
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = api.srv.URL + "/slack/"
+		c.Slack.APIURL = secretURL(api.srv.URL + "/slack/")
 		c.Slack.AnnounceChannel = "C0ANNOUNCE"
 		c.Slack.ReviewChannel = "C0REVIEW"
 		c.Admins = []string{"slack:U0ADMIN"}
