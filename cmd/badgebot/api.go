@@ -125,6 +125,7 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 
 type badgeJSON struct {
 	Slug        string `json:"slug"`
+	Program     string `json:"program,omitempty"` // its [[programs]] slug
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Criteria    string `json:"criteria"`
@@ -137,7 +138,7 @@ type badgeJSON struct {
 
 func toBadgeJSON(base string, b *bot.Badge) badgeJSON {
 	return badgeJSON{
-		Slug: b.Slug, Name: b.Name, Description: b.Description, Criteria: b.Criteria,
+		Slug: b.Slug, Program: b.Program, Name: b.Name, Description: b.Description, Criteria: b.Criteria,
 		Repeatable: b.Repeatable, Nominations: b.Nominations, Approvals: b.Approvals,
 		URL: base + "/badges/" + b.Slug, Image: base + "/badges/" + b.Slug + "/image.png",
 	}

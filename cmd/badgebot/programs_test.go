@@ -286,6 +286,10 @@ func TestProgramPages(t *testing.T) {
 	if resp, body := get(t, pu+"/revocations", ""); resp.StatusCode != 200 || !strings.Contains(string(body), `"issuer":"`+pu+`?format=ob2"`) {
 		t.Errorf("program revocations: %d %s", resp.StatusCode, body)
 	}
+	if _, body := get(t, app.URL+"/api/v1/badges", ""); !strings.Contains(string(body), `"slug": "docs-star",
+    "program": "docs"`) {
+		t.Errorf("the API does not say a badge's program: %s", body)
+	}
 }
 
 // TestProgramUpgrade: an instance with awards adds programs and moves a
