@@ -14,14 +14,14 @@ import (
 func TestSigningKeysMigrationReadsOldAwards(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "badgebot.db")
-	// The store of this binary writes the columns of 012_programs, so
+	// The store of this binary writes the columns of 014_programs, so
 	// the old database has that one too.
-	programs, err := migrationFS().Open("012_programs.sql")
+	programs, err := migrationFS().Open("014_programs.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	programsSQL, _ := io.ReadAll(programs)
-	v6, _, err := openWith(t, path, migrations(t, 10, map[string]string{"012_programs.sql": string(programsSQL)}))
+	v6, _, err := openWith(t, path, migrations(t, 10, map[string]string{"014_programs.sql": string(programsSQL)}))
 	if err != nil {
 		t.Fatal(err)
 	}
