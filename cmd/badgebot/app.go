@@ -86,6 +86,9 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.Keys = keys
+	if err := a.checkAwardPrograms(ctx); err != nil {
+		return err
+	}
 	is, err := issuer.New(issuer.Profile{
 		BaseURL:     a.Config.Server.PublicURL,
 		Name:        a.Config.Issuer.Name,
@@ -153,6 +156,30 @@ func (a *App) addPrograms(is *issuer.Issuer) error {
 		}
 	}
 	return nil
+}
+
+// checkAwardPrograms refuses a start whose config dropped a program
+// awards were issued under: its profile, keys and status lists would no
+// longer be published, and every one of those awards would stop
+// verifying. A badge may move to another program; the program stays.
+func (a *App) checkAwardPrograms(ctx context.Context) error {
+	used, err := a.DB.AwardPrograms(ctx)
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for slug, award := range used {
+		if !slices.ContainsFunc(a.Config.Programs, func(p ProgramConfig) bool { return p.Slug == slug }) {
+			gone = append(gone, fmt.Sprintf("%q (award %s)", slug, award))
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	slices.Sort(gone)
+	return bot.Errorf(bot.EINVALID, "config: awards were issued under the program %s, which [[programs]] no longer has: "+
+		"their issuer profile, keys and status lists would stop being published and those awards would fail verification. "+
+		"Keep a [[programs]] entry with that slug (its badges may move elsewhere)", strings.Join(gone, ", program "))
 }
 
 // programs are the [[programs]] as the core sees them: their channels on

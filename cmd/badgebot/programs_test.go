@@ -347,4 +347,21 @@ func TestProgramUpgrade(t *testing.T) {
 	if code, out, errs := verifyCLI(after.URL + "/awards/" + nw.ID); code != 0 {
 		t.Errorf("the new award does not verify: exit %d\n%s%s", code, out, errs)
 	}
+	after.cancel()
+	err = <-after.done
+	after.done <- err // for its cleanup
+
+	// A config that drops the program its awards were issued under would
+	// unpublish their issuer: the start is refused, naming it and an award.
+	cfg, err := LoadConfig("../../config.example.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Storage, cfg.Issuer.KeyDir = st, keys
+	app := NewApp(cfg, quietLog())
+	err = app.Open(t.Context())
+	app.Close()
+	if err == nil || !strings.Contains(err.Error(), `"docs"`) || !strings.Contains(err.Error(), nw.ID) {
+		t.Fatalf("start without the docs program its awards name: %v; want a refusal naming docs and %s", err, nw.ID)
+	}
 }

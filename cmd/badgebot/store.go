@@ -36,6 +36,9 @@ type Store interface {
 	// SigningKeys lists the keys awards were signed with and whether any
 	// award exists (the start's check that no key is missing).
 	SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error)
+	// AwardPrograms lists the programs awards were issued under (slug ->
+	// one of its awards): the start's check that none was dropped.
+	AwardPrograms(ctx context.Context) (map[string]string, error)
 	// ProbeWrite reports whether the database takes writes (/readyz).
 	ProbeWrite(ctx context.Context) error
 	// DropDeliveryBodies deletes processed delivery bodies received

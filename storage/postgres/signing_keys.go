@@ -9,8 +9,8 @@ import (
 
 // SigningKeys lists the signing keys awards were signed with (the
 // signing_keys table, with each key's first award) and reports whether
-// any award exists. Only keys copied by `migrate --from` are listed yet:
-// awards made on PostgreSQL do not record their key.
+// any award exists. Each award records its key in its own transaction,
+// as on SQLite, and `migrate --from` copies the list.
 func (db *DB) SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error) {
 	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM awards)`).Scan(&anyAward); err != nil {
 		return nil, false, fmt.Errorf("storage: signing keys: %w", err)

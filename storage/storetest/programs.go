@@ -37,6 +37,9 @@ func testPrograms(t *testing.T, open Opener) {
 		t.Errorf("Achievements: %+v, %v", as, err)
 	}
 
+	if ps, err := db.AwardPrograms(ctx); err != nil || len(ps) != 0 {
+		t.Errorf("AwardPrograms before any program's award = %v, %v; want none", ps, err)
+	}
 	nw := newAward(t, db, "docs-star", recipient(t, "github:hubot"))
 	nw.Program = "docs"
 	if err := db.CreateAward(ctx, nw, false, nil); err != nil {
@@ -52,8 +55,26 @@ func testPrograms(t *testing.T, open Opener) {
 	if top, err := db.ProgramLeaderboard(ctx, "docs", 10); err != nil || len(top) != 2 || top[0].Awards != 1 {
 		t.Errorf("ProgramLeaderboard(docs) = %+v, %v; want two people with one award each", top, err)
 	}
-	if top, err := db.ProgramLeaderboard(ctx, "forum", 10); err != nil || len(top) != 0 {
-		t.Errorf("ProgramLeaderboard(forum) = %+v, %v; want none", top, err)
+	if top, err := db.ProgramLeaderboard(ctx, "support", 10); err != nil || len(top) != 0 {
+		t.Errorf("ProgramLeaderboard(support) = %+v, %v; want none", top, err)
+	}
+	b2 := addBadge(t, db, "forum-star", false)
+	b2.Program = "forum"
+	if err := db.UpsertBadge(ctx, b2); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"github:octocat", "github:hubot"} {
+		fa := newAward(t, db, "forum-star", recipient(t, who))
+		fa.Program = "forum"
+		if err := db.CreateAward(ctx, fa, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every program an award was issued under, with one of its awards:
+	// the start refuses a config that dropped one.
+	ps, err := db.AwardPrograms(ctx)
+	if err != nil || len(ps) != 2 || ps["docs"] != nw.ID || ps["forum"] == "" {
+		t.Errorf("AwardPrograms = %v, %v; want docs (%s) and forum", ps, err, nw.ID)
 	}
 	for _, c := range []struct{ id, program string }{{old.ID, ""}, {nw.ID, "docs"}} {
 		a, err := db.Award(ctx, c.id)

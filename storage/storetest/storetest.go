@@ -33,6 +33,7 @@ type DB interface {
 	bot.AuditStore
 	FirstSeen(ctx context.Context, platform string, key []byte, expires time.Time) (bool, error)
 	SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error)
+	AwardPrograms(ctx context.Context) (map[string]string, error)
 	NextStatusIndex(ctx context.Context) (int, error)
 	SetNow(now func() time.Time)
 	Close() error

@@ -235,6 +235,8 @@ CREATE UNIQUE INDEX awards_once ON awards (badge, person_id) WHERE exclusive AND
 
 CREATE INDEX awards_person ON awards (person_id, issued_at);
 
+CREATE INDEX awards_program ON awards (program);
+
 CREATE INDEX awards_revoked ON awards (status_index) WHERE revoked;
 
 CREATE INDEX chat_requests_expires ON chat_requests (expires_at);
