@@ -95,7 +95,12 @@ func FuzzBase58(f *testing.F) {
 		if want := refBase58Encode(b); enc != want {
 			t.Fatalf("base58Encode(%x) = %s, want %s", b, enc, want)
 		}
-		if got, err := base58Decode(enc); err != nil || !bytes.Equal(got, b) {
+		switch got, err := base58Decode(enc); {
+		case len(enc) > maxBase58Len:
+			if err == nil {
+				t.Fatalf("base58Decode of %d characters succeeded; want refused over %d", len(enc), maxBase58Len)
+			}
+		case err != nil || !bytes.Equal(got, b):
 			t.Fatalf("base58Decode(%s) = %x, %v; want %x", enc, got, err, b)
 		}
 		if len(s) > maxBase58Len {
