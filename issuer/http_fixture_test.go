@@ -191,6 +191,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 		"GET /revocations":                 h.Revocations,
 		"GET /status/{list}":               h.StatusList,
 		"GET /.well-known/jwks.json":       h.JWKS,
+		"GET /assets/{name}":               h.Asset,
 	} {
 		mux.HandleFunc(pattern, fn)
 	}

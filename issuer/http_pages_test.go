@@ -1,7 +1,6 @@
 package issuer
 
 import (
-	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -42,18 +41,16 @@ func TestPagesGolden(t *testing.T) {
 // checks the award page lists.
 var keyIDRE = regexp.MustCompile(`z6Mk[1-9A-HJ-NP-Za-km-z]{40,}`)
 
-// pageBody drops the inlined style sheet from a page, so that the golden
-// files show the markup and a CSS change does not touch all of them, and
-// names the fixture's key the same way every run.
+// pageBody names the style sheet and the fixture's key the same way every
+// run, so that the golden files show the markup and a CSS change does not
+// touch all of them.
 func pageBody(page []byte) []byte {
 	page = keyIDRE.ReplaceAll(page, []byte("z6Mk-test-key"))
-	start := bytes.Index(page, []byte("<style>"))
-	end := bytes.Index(page, []byte("</style>"))
-	if start < 0 || end < start {
-		return page
-	}
-	return append(append(page[:start:start], "<style>/* static/style.css */"...), page[end:]...)
+	return styleRE.ReplaceAll(page, []byte("/assets/style.HASH.css"))
 }
+
+// styleRE finds the style sheet's hashed name in a page.
+var styleRE = regexp.MustCompile(`/assets/style\.[0-9a-f]{16}\.css`)
 
 func TestPagesEscape(t *testing.T) {
 	f := newHTTPFixture(t)
@@ -208,3 +205,43 @@ func BenchmarkBakedPNG(b *testing.B) { benchGet(b, "/awards/a1b2c3/badge.png", "
 
 // BenchmarkStatusList is GET /status/1 once the signed list is cached.
 func BenchmarkStatusList(b *testing.B) { benchGet(b, "/status/1", "") }
+
+// TestStyleSheet: a page links the style sheet by the name made from its
+// hash; that name is served from memory, immutable, with a strong ETag
+// (304 to it) and gzipped for clients that take it; any other name is 404.
+func TestStyleSheet(t *testing.T) {
+	f := newHTTPFixture(t)
+	page := f.get("/awards/doc9", acceptBrowser).Body.String()
+	href := styleRE.FindString(page)
+	if href == "" || strings.Contains(page, "<style>body") {
+		t.Fatalf("the page does not link a hashed style sheet:\n%.600s", page)
+	}
+	css, err := pageFS.ReadFile("static/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.get(href, "text/css")
+	if w.Code != 200 || w.Body.String() != string(css) || w.Header().Get("Content-Type") != "text/css; charset=utf-8" ||
+		!strings.Contains(w.Header().Get("Cache-Control"), "immutable") || w.Header().Get("Etag") == "" {
+		t.Fatalf("GET %s: %d %v, %d bytes; want the sheet, immutable, with an ETag", href, w.Code, w.Header(), w.Body.Len())
+	}
+	r := httptest.NewRequest(http.MethodGet, href, nil)
+	r.Header.Set("If-None-Match", w.Header().Get("Etag"))
+	r.Header.Set("Accept-Encoding", "gzip")
+	nm := httptest.NewRecorder()
+	f.mux.ServeHTTP(nm, r)
+	if nm.Code != http.StatusOK || nm.Header().Get("Content-Encoding") != "gzip" {
+		t.Errorf("If-None-Match of the plain sheet with gzip accepted: %d; the gzipped form has its own ETag, want 200", nm.Code)
+	}
+	r.Header.Del("Accept-Encoding")
+	nm = httptest.NewRecorder()
+	f.mux.ServeHTTP(nm, r)
+	if nm.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d, want 304", nm.Code)
+	}
+	for _, bad := range []string{"/assets/style.0000000000000000.css", "/assets/style.css", "/assets/..%2fpages.go"} {
+		if w := f.get(bad, ""); w.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", bad, w.Code)
+		}
+	}
+}

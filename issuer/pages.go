@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -26,7 +27,7 @@ var pageFS embed.FS
 // the award page's copy-link script (allowed by its hash), the inline
 // style sheet, images from anywhere (badge artwork lives on the public
 // URL, which may differ from the host serving the page behind a proxy).
-var pagePolicy = "default-src 'none'; script-src '" + copyScriptHash + "'; style-src 'unsafe-inline'; img-src * data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+var pagePolicy = "default-src 'none'; script-src '" + copyScriptHash + "'; style-src 'self' 'unsafe-inline'; img-src * data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // copyScript makes the award page's "Copy link" button copy the link; the
 // link stays in a read-only text field for browsers without scripts.
@@ -42,6 +43,11 @@ var copyScriptHash = func() string {
 type pages struct {
 	is *Issuer
 	t  map[string]*template.Template
+	// style is the site's style sheet, served at styleName under /assets/
+	// with a long cache: a name made from its hash, so a new sheet gets a
+	// new name and pages stay small (the sheet was two thirds of a page).
+	style     *cachedResponse
+	styleName string
 }
 
 // newPages parses the embedded templates. They are part of the binary, so
@@ -52,7 +58,6 @@ func newPages(is *Issuer) *pages {
 		panic(fmt.Sprintf("issuer: reading embedded style sheet: %v", err))
 	}
 	funcs := template.FuncMap{
-		"css":        func() template.CSS { return template.CSS(css) },
 		"copyScript": func() template.JS { return template.JS(copyScript) },
 		"date":       func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -64,7 +69,10 @@ func newPages(is *Issuer) *pages {
 		},
 	}
 	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html", "home.html", "leaderboard.html", "program.html"}
-	p := &pages{is: is, t: make(map[string]*template.Template, len(names))}
+	sum := sha256.Sum256(css)
+	p := &pages{is: is, t: make(map[string]*template.Template, len(names)),
+		styleName: "style." + hex.EncodeToString(sum[:8]) + ".css",
+		style:     newCachedResponse(http.StatusOK, "text/css; charset=utf-8", cacheSigned, css).withGzip()}
 	for _, name := range names {
 		p.t[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(pageFS, "templates/base.html", "templates/"+name))
 	}
@@ -115,6 +123,7 @@ type siteView struct {
 	HomeURL        string
 	BadgesURL      string
 	LeaderboardURL string
+	StyleURL       string // the style sheet, under /assets/
 }
 
 // linkView is one link to another representation.
@@ -226,6 +235,7 @@ func (p *pages) head(title, description string, alternates ...linkView) pageHead
 			HomeURL:        p.is.p.BaseURL + "/",
 			BadgesURL:      p.is.p.BaseURL + "/badges",
 			LeaderboardURL: p.is.p.BaseURL + "/leaderboard",
+			StyleURL:       p.is.p.BaseURL + "/assets/" + p.styleName,
 		},
 		Title:       title,
 		Description: description,
@@ -459,4 +469,15 @@ func isLocalByte(c byte) bool {
 
 func isDomainByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+}
+
+// Asset serves the pages' static files (GET /assets/{name}): the style
+// sheet under the name made from its hash, immutable, gzipped for
+// clients that take it, 304 to a matching If-None-Match.
+func (h *Handler) Asset(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("name") != h.pages.styleName {
+		h.writeError(w, r, http.StatusNotFound, "no such file")
+		return
+	}
+	h.pages.style.serve(w, r)
 }

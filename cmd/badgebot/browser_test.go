@@ -134,6 +134,7 @@ func TestBrowserPages(t *testing.T) {
 				var shot []byte
 				var found string
 				var loaded []string
+				var rules int
 				err := chromedp.Run(ctx,
 					chromedp.EmulateViewport(w.width, w.height, func(d *emulation.SetDeviceMetricsOverrideParams, touch *emulation.SetTouchEmulationEnabledParams) {
 						d.Mobile, touch.Enabled = w.mobile, w.mobile
@@ -143,6 +144,9 @@ func TestBrowserPages(t *testing.T) {
 					chromedp.Text("body", &text, chromedp.ByQuery),
 					chromedp.FullScreenshot(&shot, 85),
 					chromedp.Evaluate(`performance.getEntries().map(e => e.name).filter(n => n.includes(":"))`, &loaded),
+					// The linked style sheet loaded and applies (the page's
+					// content policy allows it).
+					chromedp.Evaluate(`Array.from(document.styleSheets).filter(s => s.href).reduce((n, s) => n + s.cssRules.length, 0)`, &rules),
 					chromedp.Evaluate(string(axe), nil),
 					chromedp.Evaluate(`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
 						r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length,
@@ -154,6 +158,9 @@ func TestBrowserPages(t *testing.T) {
 				}
 				if err := os.WriteFile(filepath.Join(artifacts, p.name+"-"+w.name+".jpg"), shot, 0o644); err != nil {
 					t.Error(err)
+				}
+				if rules < 20 {
+					t.Errorf("the style sheet did not load: %d rules", rules)
 				}
 				for _, want := range p.want {
 					if !strings.Contains(text, want) {

@@ -97,7 +97,7 @@ func TestPublicPages(t *testing.T) {
 
 	t.Run("not found", func(t *testing.T) {
 		body := f.page(t, "/no/such/page", http.StatusNotFound)
-		mustContain(t, "404 page", body, "Page not found", f.Config.Issuer.Name, "<style>")
+		mustContain(t, "404 page", body, "Page not found", f.Config.Issuer.Name, `<link rel="stylesheet" href="`+f.URL+"/assets/style.")
 		for _, accept := range []string{"", "application/json"} {
 			resp, body := get(t, f.URL+"/no/such/page", accept)
 			var e struct{ Error string }

@@ -26,6 +26,7 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	handle("GET /{$}", is.Home)
 	handle("GET /leaderboard", is.Leaderboard)
+	handle("GET /assets/{name}", is.Asset)
 	handle("GET /issuer", is.Profile)
 	handle("GET /issuer/keys/{id}", is.Key)
 	handle("GET /programs/{slug}", is.ProgramProfile)
