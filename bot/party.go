@@ -55,7 +55,9 @@ func (a *Party) DisplayName() string {
 	if _, ok := a.Who.Email(); ok {
 		return "someone"
 	}
-	return a.Who.ID
+	// Someone without a record yet: named as their handle will be, so
+	// "@u0bob" never stands beside "@U0BOB".
+	return HandleBase(a.Who, "")
 }
 
 // PublicName is "@handle" of the party's person; without a person, a

@@ -72,6 +72,7 @@ func mentions(s string, names map[string]string) string {
 		case strings.Contains(id, "@") || platform == bot.PlatformEmail || platform == bot.PlatformBugzilla:
 			return "@someone"
 		}
-		return "@" + id
+		// As the person's handle will be: "@u0bob", never "@U0BOB" beside it.
+		return "@" + bot.HandleBase(bot.Recipient{Platform: platform, ID: id}, "")
 	})
 }
