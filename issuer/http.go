@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/badgebot/badgebot/issuer/internal/memo"
 )
 
 // Media types of the hosted routes. Every JSON-LD document (the OB 3.0
@@ -52,16 +54,16 @@ type Handler struct {
 	src   Source
 	log   *slog.Logger
 	pages *pages
-	art   memo[artKey, artEntry] // generated artwork: a PNG costs milliseconds to draw
-	jwts  memo[string, string]   // award id → VC-JWT signed on request
+	art   memo.Cache[artKey, artEntry] // generated artwork: a PNG costs milliseconds to draw
+	jwts  memo.Cache[string, string]   // award id → VC-JWT signed on request
 	// statuses keeps the award page's verdicts; cards the share cards.
-	statuses memo[statusKey, statusView]
-	cards    memo[cardKey, artEntry]
-	docs     memo[docKey, artEntry]        // signed credentials and baked images
-	awards   memo[string, *awardEntry]     // GET /awards/{id} (http_awards.go)
-	changes  ChangeCounter                 // src's, when it counts; nil: none
-	accepts  memo[string, bool]            // Accept header → WantsJSON
-	creds    memo[string, *cachedResponse] // credential.json answers
+	statuses memo.Cache[statusKey, statusView]
+	cards    memo.Cache[cardKey, artEntry]
+	docs     memo.Cache[docKey, artEntry]        // signed credentials and baked images
+	awards   memo.Cache[string, *awardEntry]     // GET /awards/{id} (http_awards.go)
+	changes  ChangeCounter                       // src's, when it counts; nil: none
+	accepts  memo.Cache[string, bool]            // Accept header → WantsJSON
+	creds    memo.Cache[string, *cachedResponse] // credential.json answers
 	rules    func(slug string) []string
 }
 
@@ -73,9 +75,9 @@ func NewHandler(is *Issuer, src Source, log *slog.Logger) *Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{is: is, src: src, log: log, pages: newPages(is)}
-	h.art.max, h.jwts.max = maxArtEntries, jwtCacheSize
-	h.statuses.max, h.cards.max, h.docs.max = jwtCacheSize, maxCardEntries, maxDocEntries
-	h.awards.max, h.accepts.max, h.creds.max = maxAwardEntries, maxAcceptEntries, maxDocEntries
+	h.art.Max, h.jwts.Max = maxArtEntries, jwtCacheSize
+	h.statuses.Max, h.cards.Max, h.docs.Max = jwtCacheSize, maxCardEntries, maxDocEntries
+	h.awards.Max, h.accepts.Max, h.creds.Max = maxAwardEntries, maxAcceptEntries, maxDocEntries
 	h.changes, _ = src.(ChangeCounter)
 	return h
 }
@@ -195,11 +197,11 @@ func (h *Handler) wantsJSON(r *http.Request) bool {
 	if len(vs) != 1 || len(vs[0]) > maxKeptAccept {
 		return WantsJSON(r)
 	}
-	if v, ok := h.accepts.lookup(vs[0]); ok {
+	if v, ok := h.accepts.Lookup(vs[0]); ok {
 		return v
 	}
 	v := WantsJSON(r)
-	h.accepts.store(vs[0], v)
+	h.accepts.Store(vs[0], v)
 	return v
 }
 
@@ -382,7 +384,7 @@ func (h *Handler) Award(w http.ResponseWriter, r *http.Request) {
 // credential with its Data Integrity proof, byte for byte.
 func (h *Handler) Credential(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	c, err := h.creds.get(id, func() (*cachedResponse, error) {
+	c, err := h.creds.Get(id, func() (*cachedResponse, error) {
 		a, err := h.award(r)
 		if err == nil && len(a.Credential) == 0 {
 			err = ErrNotFound // an award that was never signed
@@ -404,13 +406,13 @@ func (h *Handler) Credential(w http.ResponseWriter, r *http.Request) {
 // credential and kept in memory.
 func (h *Handler) CredentialJWT(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	e, err := h.docs.get(docKey{id, "credential.jwt"}, func() (artEntry, error) {
+	e, err := h.docs.Get(docKey{id, "credential.jwt"}, func() (artEntry, error) {
 		a, err := h.award(r)
 		if err == nil && a.JWT == "" {
 			if len(a.Credential) == 0 {
 				err = ErrNotFound // an award that was never signed
 			} else {
-				a.JWT, err = h.jwts.get(a.ID, func() (string, error) { return h.is.JWTFromCredential(a.Credential) })
+				a.JWT, err = h.jwts.Get(a.ID, func() (string, error) { return h.is.JWTFromCredential(a.Credential) })
 			}
 		}
 		if err != nil {

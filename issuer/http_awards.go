@@ -147,7 +147,7 @@ func (h *Handler) keptAward(ctx context.Context, id string) (*awardEntry, error)
 	if h.changes != nil {
 		changes = h.changes.Changes()
 	}
-	e, ok := h.awards.lookup(id)
+	e, ok := h.awards.Lookup(id)
 	now := h.is.now()
 	if ok && e.changes == changes {
 		if now.Sub(e.read) < awardFresh || !e.refreshing.CompareAndSwap(false, true) {
@@ -159,7 +159,7 @@ func (h *Handler) keptAward(ctx context.Context, id string) (*awardEntry, error)
 	a, err := h.src.Award(ctx, id)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			h.awards.remove(id)
+			h.awards.Remove(id)
 		}
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (h *Handler) keptAward(ctx context.Context, id string) (*awardEntry, error)
 		ne.json.Store(e.json.Load())
 		ne.html.Store(e.html.Load())
 	}
-	h.awards.store(id, ne)
+	h.awards.Store(id, ne)
 	return ne, nil
 }
 

@@ -34,7 +34,7 @@ func (h *Handler) Card(w http.ResponseWriter, r *http.Request) {
 	if len(a.Badge.Image) > 0 {
 		key.image = etagOf(a.Badge.Image)
 	}
-	e, err := h.cards.get(key, func() (artEntry, error) { return h.renderCard(a) })
+	e, err := h.cards.Get(key, func() (artEntry, error) { return h.renderCard(a) })
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -47,7 +47,7 @@ type artEntry struct {
 func (h *Handler) artwork(a Achievement, ext string) (artEntry, error) {
 	slug, name := a.Slug, a.Name
 	color := h.is.issuerOf(a.Program).program.Color
-	return h.art.get(artKey{slug, name, color, ext}, func() (artEntry, error) {
+	return h.art.Get(artKey{slug, name, color, ext}, func() (artEntry, error) {
 		var body []byte
 		if ext == "svg" {
 			body = artwork.SVG(slug, name, artwork.Color(color))
@@ -215,7 +215,7 @@ func (h *Handler) baked(w http.ResponseWriter, r *http.Request, ext string) {
 	// A baked image changes only with the badge's artwork, or, for the
 	// OB 2.0 assertion, when the award is revoked: bake it once per state.
 	key := docKey{a.ID, fmt.Sprintf("badge.%s %s %s %t", ext, version, art.etag, a.Revoked && version == bake.VersionOB2)}
-	e, err := h.docs.get(key, func() (artEntry, error) {
+	e, err := h.docs.Get(key, func() (artEntry, error) {
 		text := string(a.Credential)
 		if version == bake.VersionOB2 {
 			text = string(h.is.AssertionOB2(a))

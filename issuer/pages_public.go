@@ -198,7 +198,7 @@ func (h *Handler) awardStatus(ctx context.Context, a Award) (statusView, error) 
 		}
 		return statusView{State: statusUnproven}, nil
 	}
-	return h.statuses.get(statusKey{a.ID, a.Revoked}, func() (statusView, error) {
+	return h.statuses.Get(statusKey{a.ID, a.Revoked}, func() (statusView, error) {
 		revs, err := h.src.Revocations(ctx)
 		if err != nil {
 			return statusView{}, err

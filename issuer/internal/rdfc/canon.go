@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/badgebot/badgebot/issuer/internal/memo"
 	"github.com/piprate/json-gold/ld"
 )
 
@@ -44,12 +45,12 @@ const maxCachedContexts = 64
 type Canonicalizer struct {
 	opts *ld.JsonLdOptions // shared, never changed after New
 
-	contexts memo[string, *ld.Context]
+	contexts memo.Cache[string, *ld.Context]
 	// proofs holds hash(canonical proof configuration). The configuration
 	// differs between signatures only in "created" (seconds) and the key,
 	// so under load most signatures share one. The key names the input
 	// exactly (proofConfigKey).
-	proofs    memo[string, [sha256.Size]byte]
+	proofs    memo.Cache[string, [sha256.Size]byte]
 	templates templateCache
 }
 
@@ -62,8 +63,8 @@ func New() *Canonicalizer {
 	opts.Algorithm = ld.AlgorithmURDNA2015
 	opts.Format = "application/n-quads"
 	c := &Canonicalizer{opts: opts}
-	c.contexts.max, c.proofs.max = maxCachedContexts, proofHashCacheSize
-	c.templates.m.max, c.templates.iris.max = maxTemplates, maxIRIs
+	c.contexts.Max, c.proofs.Max = maxCachedContexts, proofHashCacheSize
+	c.templates.m.Max, c.templates.iris.Max = maxTemplates, maxIRIs
 	return c
 }
 
@@ -81,7 +82,7 @@ func (c *Canonicalizer) activeContext(local any) (*ld.Context, error) {
 	if !cacheable {
 		return parse()
 	}
-	return c.contexts.get(key, parse)
+	return c.contexts.Get(key, parse)
 }
 
 // contextKey names a @context value made only of URL strings: each URL

@@ -55,10 +55,10 @@ func (tc *templateCache) validHTTPIRI(s string) bool {
 
 // isURL is ld.IsURL, its answers cached.
 func (tc *templateCache) isURL(s string) bool {
-	if ok, known := tc.iris.lookup(s); known {
+	if ok, known := tc.iris.Lookup(s); known {
 		return ok
 	}
 	ok := ld.IsURL(s)
-	tc.iris.store(strings.Clone(s), ok) // s may point into a whole document
+	tc.iris.Store(strings.Clone(s), ok) // s may point into a whole document
 	return ok
 }

@@ -22,7 +22,7 @@ func (c *Canonicalizer) HashProofConfig(cfg map[string]any) ([sha256.Size]byte, 
 	if err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("issuer: proof configuration: %w", err)
 	}
-	return c.proofs.get(key, func() ([sha256.Size]byte, error) {
+	return c.proofs.Get(key, func() ([sha256.Size]byte, error) {
 		nq, err := c.Canonicalize(cfg)
 		if err != nil {
 			return [sha256.Size]byte{}, fmt.Errorf("issuer: canonicalising proof configuration: %w", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/badgebot/badgebot/issuer/internal/memo"
 	"github.com/piprate/json-gold/ld"
 )
 
@@ -87,8 +88,8 @@ type rdfTemplate struct {
 // templateCache holds the templates by shape signature (a nil template
 // records a shape that has none) and the IRIs already checked.
 type templateCache struct {
-	m    memo[string, *rdfTemplate]
-	iris memo[string, bool] // IRI -> ld.IsURL, for origins and odd IRIs (isURL)
+	m    memo.Cache[string, *rdfTemplate]
+	iris memo.Cache[string, bool] // IRI -> ld.IsURL, for origins and odd IRIs (isURL)
 
 	sigs sync.Pool // *[]byte: buffers for shape signatures
 }
@@ -287,11 +288,11 @@ func fill(s slot, values []shapeValue) ld.Node {
 // Two callers racing for a new shape may both build it; the results are
 // the same.
 func (c *Canonicalizer) template(doc string, s *shape) *rdfTemplate {
-	if t, ok := lookupBytes(&c.templates.m, s.sig); ok {
+	if t, ok := memo.LookupBytes(&c.templates.m, s.sig); ok {
 		return t
 	}
 	t := c.buildTemplate(doc, s)
-	c.templates.m.store(string(s.sig), t)
+	c.templates.m.Store(string(s.sig), t)
 	return t
 }
 

@@ -1,4 +1,4 @@
-package rdfc
+package memo
 
 import (
 	"errors"
@@ -7,11 +7,11 @@ import (
 )
 
 func TestMemo(t *testing.T) {
-	c := memo[int, string]{max: 2}
+	c := Cache[int, string]{Max: 2}
 	computed := 0
 	get := func(k int) string {
 		t.Helper()
-		v, err := c.get(k, func() (string, error) { computed++; return string(rune('a' + k)), nil })
+		v, err := c.Get(k, func() (string, error) { computed++; return string(rune('a' + k)), nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -23,15 +23,15 @@ func TestMemo(t *testing.T) {
 	}
 	get(1)
 	get(2) // full: starts over
-	if _, ok := c.lookup(0); ok || len(c.m) != 1 {
-		t.Errorf("a full memo kept %d entries, key 0 among them: %v", len(c.m), ok)
+	if _, ok := c.Lookup(0); ok || c.Len() != 1 {
+		t.Errorf("a full memo kept %d entries, key 0 among them: %v", c.Len(), ok)
 	}
 	// An error is returned and not stored.
 	boom := errors.New("boom")
-	if _, err := c.get(5, func() (string, error) { return "", boom }); err != boom {
+	if _, err := c.Get(5, func() (string, error) { return "", boom }); err != boom {
 		t.Errorf("get = %v, want the compute error", err)
 	}
-	if _, ok := c.lookup(5); ok {
+	if _, ok := c.Lookup(5); ok {
 		t.Error("a failed computation was stored")
 	}
 	// Safe for concurrent use (go test -race).
@@ -39,7 +39,7 @@ func TestMemo(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			for k := range 100 {
-				c.get((i+k)%5, func() (string, error) { return "x", nil })
+				c.Get((i+k)%5, func() (string, error) { return "x", nil })
 			}
 		})
 	}
