@@ -454,7 +454,11 @@ func (h *Handler) Revocations(w http.ResponseWriter, r *http.Request) {
 // canonical decimal; list 1 always exists, and list n exists once an award
 // has a status index in it or a lower list (n <= LastStatusIndex /
 // StatusListSize + 1). Anything else is 404.
-func (h *Handler) StatusList(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) StatusList(w http.ResponseWriter, r *http.Request) { h.statusList(w, r, h.is) }
+
+// statusList serves list {list} of is, the instance's issuer or a
+// program's: their indexes are the instance's, so the bits are the same.
+func (h *Handler) statusList(w http.ResponseWriter, r *http.Request, is *Issuer) {
 	s := r.PathValue("list")
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || strconv.Itoa(n) != s {
@@ -479,7 +483,7 @@ func (h *Handler) StatusList(w http.ResponseWriter, r *http.Request) {
 	for _, rv := range revs {
 		idx = append(idx, rv.StatusIndex)
 	}
-	doc, err := h.is.StatusList(n, idx)
+	doc, err := is.StatusList(n, idx)
 	if err != nil {
 		h.fail(w, r, err)
 		return

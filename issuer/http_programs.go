@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"path"
 	"slices"
-	"strconv"
 )
 
 // The routes of a program (DESIGN §3 /programs/{slug}): its profile and
@@ -103,36 +102,7 @@ func (h *Handler) ProgramStatusList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s := r.PathValue("list")
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || strconv.Itoa(n) != s {
-		h.writeError(w, r, http.StatusNotFound, "no such status list")
-		return
-	}
-	last, err := h.src.LastStatusIndex(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if n > last/StatusListSize+1 {
-		h.writeError(w, r, http.StatusNotFound, "no such status list")
-		return
-	}
-	revs, err := h.src.Revocations(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	idx := make([]int, 0, len(revs))
-	for _, rv := range revs {
-		idx = append(idx, rv.StatusIndex)
-	}
-	doc, err := pis.StatusList(n, idx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeBody(w, http.StatusOK, mediaJSONLD, cacheRevocable, doc)
+	h.statusList(w, r, pis)
 }
 
 // ProgramRevocations serves GET /programs/{slug}/revocations: the OB 2.0
