@@ -109,8 +109,12 @@ func (d *doctor) run(ctx context.Context, withDB bool) []checkLine {
 }
 
 // database applies pending migrations (as serve would) and checks that the
-// file and its directory take writes.
+// database takes writes: on PostgreSQL a write of the readiness probe, on
+// SQLite the file and its directory.
 func (d *doctor) database(ctx context.Context) checkLine {
+	if d.cfg.Storage.Driver == driverPostgres {
+		return d.postgres(ctx)
+	}
 	path := d.cfg.Storage.Path
 	applied, err := storage.Migrate(ctx, path)
 	if err != nil {
@@ -131,6 +135,29 @@ func (d *doctor) database(ctx context.Context) checkLine {
 	detail := path + ": writable, migrations up to date"
 	if len(applied) > 0 {
 		detail = fmt.Sprintf("%s: writable; applied %d pending migration(s) now", path, len(applied))
+	}
+	return checkLine{"database", checkOK, detail}
+}
+
+// postgres is the database check on PostgreSQL. The URL is shown with its
+// password masked.
+func (d *doctor) postgres(ctx context.Context) checkLine {
+	where := d.cfg.Storage.URL.String()
+	applied, err := migrateStore(ctx, d.cfg.Storage)
+	if err != nil {
+		return checkLine{"database", checkFail, fmt.Sprintf("%s: %s (check storage.url, that the server answers and that this role may create tables)", where, oneLine(err))}
+	}
+	db, _, err := openStore(ctx, d.cfg.Storage, d.cfg.Server.PublicURL)
+	if err != nil {
+		return checkLine{"database", checkFail, fmt.Sprintf("%s: %s", where, oneLine(err))}
+	}
+	defer db.Close()
+	if err := db.ProbeWrite(ctx); err != nil {
+		return checkLine{"database", checkFail, fmt.Sprintf("%s: does not take writes: %s", where, oneLine(err))}
+	}
+	detail := where + ": takes writes, migrations up to date"
+	if len(applied) > 0 {
+		detail = fmt.Sprintf("%s: takes writes; applied %d pending migration(s) now", where, len(applied))
 	}
 	return checkLine{"database", checkOK, detail}
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -178,5 +181,29 @@ func TestServeLogsChecksAtStart(t *testing.T) {
 	}
 	if strings.Contains(out, "name=database") {
 		t.Errorf("serve checked the database it had just opened:\n%s", out)
+	}
+}
+
+// TestDoctorDatabaseOnPostgres: with driver = "postgres" the database check
+// is of PostgreSQL (migrations, a write), never of a SQLite file at
+// storage.path, and a failure names the URL with its password masked.
+func TestDoctorDatabaseOnPostgres(t *testing.T) {
+	dir := t.TempDir()
+	down := Config{Storage: StorageConfig{Driver: driverPostgres, Path: filepath.Join(dir, "stray.db"),
+		URL: secretURL("postgres://badgebot:hunter2secret@127.0.0.1:1/badgebot?connect_timeout=2")}}
+	line := (&doctor{cfg: down}).database(t.Context())
+	if line.Status != checkFail || strings.Contains(line.Detail, "hunter2secret") || !strings.Contains(line.Detail, "127.0.0.1:1") {
+		t.Errorf("unreachable PostgreSQL: %+v; want a failure naming the host, password masked", line)
+	}
+	if os.Getenv("BADGEBOT_TEST_PG") == "" {
+		t.Skip("BADGEBOT_TEST_PG names no PostgreSQL server")
+	}
+	cfg := Config{Storage: testStorage(t, dir)}
+	cfg.Storage.Path = filepath.Join(dir, "stray.db")
+	if line := (&doctor{cfg: cfg}).database(t.Context()); line.Status != checkOK {
+		t.Errorf("PostgreSQL database check: %+v, want ok", line)
+	}
+	if _, err := os.Stat(cfg.Storage.Path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the PostgreSQL check touched a SQLite file at storage.path: %v", err)
 	}
 }
