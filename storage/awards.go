@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
+	"github.com/mattn/go-sqlite3"
 )
 
 const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
@@ -48,6 +50,16 @@ func (db *DB) ReserveStatusIndexes(ctx context.Context, n int) (int, error) {
 // through the awards_badge_person index.
 const heldQuery = `SELECT id FROM awards WHERE badge = ? AND person_id = ? AND NOT revoked LIMIT 1`
 
+// insertAward stores an award; insertAwardOnce stores it unless its
+// person holds the badge (two more arguments: the badge and the person).
+const (
+	insertAward = `INSERT INTO awards (` + awardCols + `, exclusive)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?, ?)`
+	insertAwardOnce = `INSERT INTO awards (` + awardCols + `, exclusive)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM awards WHERE badge = ? AND person_id = ? AND NOT revoked)`
+)
+
 // CreateAward stores the award and its announcements in one transaction.
 // The recipient identity gets a person of its own when nobody has it yet;
 // a.PersonID is set to the person owning it. A zero a.IssuedAt becomes now,
@@ -76,6 +88,7 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 // awardInsert is an award checked and ready to be stored in a
 // transaction: by CreateAward, or by ApproveNomination with its decision.
 type awardInsert struct {
+	db         *DB
 	a          *bot.Award
 	repeatable bool
 	what       string
@@ -105,7 +118,7 @@ func (db *DB) prepareAward(a *bot.Award, repeatable bool, out []bot.Announcement
 	if err != nil {
 		return nil, fmt.Errorf("storage: %s: evidence: %w", what, err)
 	}
-	return &awardInsert{a: a, repeatable: repeatable, what: what, evidence: evidence,
+	return &awardInsert{db: db, a: a, repeatable: repeatable, what: what, evidence: evidence,
 		issued: fromMillis(millis(db.orNow(a.IssuedAt))), saved: slices.Clone(out)}, nil
 }
 
@@ -117,34 +130,40 @@ func (ins *awardInsert) insert(ctx context.Context, tx *sql.Tx, now time.Time) e
 		return err
 	}
 	ins.pid = pid
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM badges WHERE slug = ?`, a.Badge).Scan(&n); err != nil {
-		return err
+	// The badge's existence is the foreign key's to check, and a badge
+	// held is found by the insert itself (NOT EXISTS: awards_once holds
+	// only the awards made while the badge was not repeatable): one
+	// statement, and only a refused insert is looked into.
+	args := []any{a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
+		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
+		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, a.Program, !ins.repeatable}
+	q := insertAward
+	if !ins.repeatable {
+		q, args = insertAwardOnce, append(args, a.Badge, pid)
 	}
-	if n == 0 {
+	res, err := tx.ExecContext(ctx, q, args...)
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey {
+		// The person and the identity were ensured above: the badge is
+		// what is missing.
 		return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
 	}
-	if !ins.repeatable {
-		var held string
-		err := tx.QueryRowContext(ctx, heldQuery, a.Badge, pid).Scan(&held)
-		if err == nil {
-			return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
-		} else if err != sql.ErrNoRows {
-			return err
-		}
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, '', '', ?, '', ?, ?)`,
-		a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
-		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
-		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, a.Program, !ins.repeatable)
 	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		var held string
+		if err := tx.QueryRowContext(ctx, heldQuery, a.Badge, pid).Scan(&held); err != nil {
+			return err
+		}
+		return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
 	}
 	if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
 		return err
 	}
-	if err := recordSigningKey(ctx, tx, a); err != nil {
+	if err := ins.db.recordSigningKey(ctx, tx, a); err != nil {
 		return err
 	}
 	if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
@@ -157,6 +176,7 @@ func (ins *awardInsert) insert(ctx context.Context, tx *sql.Tx, now time.Time) e
 func (ins *awardInsert) done(out []bot.Announcement) {
 	copy(out, ins.saved)
 	a := ins.a
+	ins.db.signingKeyListed(a.SigningKey)
 	a.PersonID, a.IssuedAt = ins.pid, ins.issued
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }

@@ -53,6 +53,11 @@ type DB struct {
 	// changes counts the writes that alter what a hosted award shows
 	// (IssuerSource.Changes).
 	changes atomic.Uint64
+
+	// keysListed holds the signing keys whose signing_keys row this
+	// process saw committed: an award signed with one needs no write for
+	// it (signing_keys.go).
+	keysListed sync.Map
 }
 
 var _ bot.Store = (*DB)(nil)

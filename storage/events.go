@@ -43,17 +43,26 @@ func insertEvents(ctx context.Context, tx *sql.Tx, source string, did int64, eve
 		if src == "" {
 			src = source
 		}
-		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO events (source, kind, key, actor_platform, actor_id, actor_name,
+		// Exec and LastInsertId, not RETURNING, which SQLite runs as a
+		// trigger through the driver's query path at several times the
+		// cost (see ensurePerson).
+		res, err := tx.ExecContext(ctx, `INSERT INTO events (source, kind, key, actor_platform, actor_id, actor_name,
 				person_id, repository, product, component, url, title, private, occurred_at, received_at, delivery)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
+			ON CONFLICT (kind, key) DO NOTHING`,
 			src, e.Kind, e.Key, e.Actor.Platform, e.Actor.ID, e.ActorName,
 			pid, e.Repository, e.Product, e.Component, e.URL, e.Title, e.Private,
-			millis(occurred), millis(er), delivery).Scan(&id)
-		if err == sql.ErrNoRows {
+			millis(occurred), millis(er), delivery)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			continue // the same key twice in this delivery
-		} else if err != nil {
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
 			return err
 		}
 		e.ID, e.PersonID = id, pid

@@ -60,10 +60,15 @@ func insertAnnouncements(ctx context.Context, tx *sql.Tx, out []bot.Announcement
 		if a.AwardID != "" {
 			award = sql.NullString{String: a.AwardID, Valid: true}
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO outbox (platform, channel, kind, award_id, message, next_attempt, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			a.Platform, a.Channel, a.Kind, award, string(msg), millis(next), millis(now)).Scan(&a.ID)
+		// Exec and LastInsertId, not RETURNING (see ensurePerson): an
+		// award's announcements are written by the one writer.
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (platform, channel, kind, award_id, message, next_attempt, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.Platform, a.Channel, a.Kind, award, string(msg), millis(next), millis(now))
 		if err != nil {
+			return err
+		}
+		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		a.NextAttempt, a.CreatedAt = fromMillis(millis(next)), fromMillis(millis(now))

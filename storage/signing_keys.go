@@ -10,13 +10,24 @@ import (
 
 // recordSigningKey lists the key of an award being created, in its
 // transaction: SigningKeys then names every key awards need.
-func recordSigningKey(ctx context.Context, tx *sql.Tx, a *bot.Award) error {
+func (db *DB) recordSigningKey(ctx context.Context, tx *sql.Tx, a *bot.Award) error {
 	if a.SigningKey == "" {
 		return nil
+	}
+	if _, ok := db.keysListed.Load(a.SigningKey); ok {
+		return nil // listed by a committed write before: rows are never removed
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (id, first_award) VALUES (?, ?)
 		ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID)
 	return err
+}
+
+// signingKeyListed notes, once the write that recorded it committed, that
+// key is listed.
+func (db *DB) signingKeyListed(key string) {
+	if key != "" {
+		db.keysListed.Store(key, struct{}{})
+	}
 }
 
 // SigningKeys returns the keys that signed stored awards (publicKeyMultibase
