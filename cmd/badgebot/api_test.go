@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 func apiPost(t *testing.T, url, token, body string) (int, map[string]any) {
@@ -27,7 +29,7 @@ func apiPost(t *testing.T, url, token, body string) (int, map[string]any) {
 
 func TestAdminAPI(t *testing.T) {
 	const token = "s3cret-admin-token"
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = token })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = token })
 	awards := app.URL + "/api/v1/awards"
 	good := `{"badge":"first-pr","recipient":"email:Ada@Example.org","evidence":["https://github.com/o/r/pull/9"],"narrative":"Great first PR"}`
 

@@ -3,16 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"image/png"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +16,7 @@ import (
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/chat"
 	"github.com/badgebot/badgebot/bot/jobs"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/slack"
 	"github.com/badgebot/badgebot/issuer"
@@ -30,7 +25,7 @@ import (
 // App is badgebot wired together from a filled Config. Open builds it, Run
 // serves until the context ends, Close releases what Open took.
 type App struct {
-	Config Config
+	Config config.Config
 	Log    *slog.Logger
 	DB     Store
 	// Source is what the hosted Open Badges routes read.
@@ -68,7 +63,7 @@ type App struct {
 }
 
 // NewApp returns an App for cfg; nothing is opened yet.
-func NewApp(cfg Config, log *slog.Logger) *App {
+func NewApp(cfg config.Config, log *slog.Logger) *App {
 	return &App{Config: cfg, Log: log, readiness: readiness{ttl: readyTTL}}
 }
 
@@ -145,7 +140,7 @@ func (a *App) addPrograms(is *issuer.Issuer) error {
 		p := issuer.Program{Slug: pc.Slug, Name: pc.Name, URL: pc.URL, Email: pc.Email,
 			Description: pc.Description, Color: pc.Color}
 		if pc.Image != "" {
-			logo, typ, err := readLogo(pc.Image)
+			logo, typ, err := config.ReadLogo(pc.Image)
 			if err != nil {
 				return fmt.Errorf("config: program %q: %w", pc.Slug, err)
 			}
@@ -169,7 +164,7 @@ func (a *App) checkAwardPrograms(ctx context.Context) error {
 	}
 	var gone []string
 	for slug, award := range used {
-		if !slices.ContainsFunc(a.Config.Programs, func(p ProgramConfig) bool { return p.Slug == slug }) {
+		if !slices.ContainsFunc(a.Config.Programs, func(p config.ProgramConfig) bool { return p.Slug == slug }) {
 			gone = append(gone, fmt.Sprintf("%q (award %s)", slug, award))
 		}
 	}
@@ -191,7 +186,7 @@ func (a *App) programs() []bot.Program {
 		for _, c := range []struct {
 			platform string
 			enabled  bool
-			ch       ProgramChannels
+			ch       config.ProgramChannels
 		}{
 			{bot.PlatformSlack, a.Config.Slack.Enabled, pc.Slack},
 			{bot.PlatformDiscord, a.Config.Discord.Enabled, pc.Discord},
@@ -253,7 +248,7 @@ func sameBadge(a, b *bot.Badge) bool {
 		a.Approvals == b.Approvals && a.Repeatable == b.Repeatable && a.Nominations == b.Nominations
 }
 
-func badgeFromConfig(bc BadgeConfig) (*bot.Badge, error) {
+func badgeFromConfig(bc config.BadgeConfig) (*bot.Badge, error) {
 	b := &bot.Badge{
 		Slug: bc.Slug, Program: bc.Program, Name: bc.Name, Description: bc.Description, Criteria: bc.Criteria,
 		Approvals: bc.Approvals, Repeatable: bc.Repeatable, Nominations: bc.Nominations,
@@ -266,68 +261,13 @@ func badgeFromConfig(bc BadgeConfig) (*bot.Badge, error) {
 		b.Owners = append(b.Owners, r)
 	}
 	if bc.Image != "" {
-		img, typ, err := readImage(bc.Image)
+		img, typ, err := config.ReadImage(bc.Image)
 		if err != nil {
 			return nil, fmt.Errorf("config: badge %q: %w", bc.Slug, err)
 		}
 		b.Image, b.ImageType = img, typ
 	}
 	return b, nil
-}
-
-// readImage reads a badge image and tells its type from its content.
-func readImage(path string) ([]byte, string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", bot.Errorf(bot.EINVALID, "image %s: %v", path, errors.Unwrap(err))
-	}
-	if len(data) > 2<<20 {
-		return nil, "", bot.Errorf(bot.EINVALID, "image %s: larger than 2 MiB", path)
-	}
-	switch typ := http.DetectContentType(data); {
-	case typ == "image/png":
-		return data, typ, nil
-	case strings.HasSuffix(strings.ToLower(filepath.Ext(path)), "svg") && strings.Contains(string(data[:min(len(data), 4096)]), "<svg"):
-		return data, "image/svg+xml", nil
-	default:
-		return nil, "", bot.Errorf(bot.EINVALID, "image %s: not a PNG or SVG file (%s)", path, typ)
-	}
-}
-
-// readLogo reads a program's logo: a PNG that decodes whole, or an SVG
-// document whose root element is <svg>. A file that merely looks like one
-// (a PNG header and garbage after it) is refused.
-func readLogo(path string) ([]byte, string, error) {
-	data, typ, err := readImage(path)
-	if err != nil {
-		return nil, "", err
-	}
-	if typ == "image/png" {
-		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
-			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not a PNG image: %v", path, err)
-		}
-		return data, typ, nil
-	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: %v", path, err)
-		}
-		if el, ok := tok.(xml.StartElement); ok {
-			if el.Name.Local != "svg" {
-				return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: the root element is <%s>", path, el.Name.Local)
-			}
-			break
-		}
-	}
-	for { // the rest must be well-formed too
-		if _, err := dec.Token(); err == io.EOF {
-			return data, typ, nil
-		} else if err != nil {
-			return nil, "", bot.Errorf(bot.EINVALID, "image %s: not an SVG image: %v", path, err)
-		}
-	}
 }
 
 // Listen binds the configured address (or addr when not empty).

@@ -13,25 +13,6 @@ import (
 	"github.com/badgebot/badgebot/storage/postgres"
 )
 
-// KeyDir is where the signing keys are kept: issuer.key_dir, a relative one
-// taken from the directory of the config file that sets it (from the
-// working directory when it comes from the environment or the built-in
-// config); empty, a "keys" directory beside the database, so that the keys
-// go wherever the data goes.
-func (c Config) KeyDir() string {
-	dir := c.Issuer.KeyDir
-	switch {
-	case dir == "":
-		return filepath.Join(filepath.Dir(c.Storage.Path), "keys")
-	case filepath.IsAbs(dir):
-		return dir
-	}
-	if o, ok := c.origins["issuer.key_dir"]; ok && o.line > 0 && o.name != builtinConfigName {
-		return filepath.Join(filepath.Dir(o.name), dir)
-	}
-	return dir
-}
-
 // keyStore is where the signing keys are kept, for every process that
 // uses this config: issuer.key_dir, or on PostgreSQL the database, so
 // that replicas on machines of their own share them (DESIGN §5).

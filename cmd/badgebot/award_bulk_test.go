@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 func TestAwardToSeveralReportsEach(t *testing.T) {
@@ -40,7 +42,7 @@ func TestAwardToSeveralReportsEach(t *testing.T) {
 
 func TestAPIAwardToAList(t *testing.T) {
 	const token = "s3cret-admin-token-of-32-bytes-or-more!"
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = token })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = token })
 	awards := app.URL + "/api/v1/awards"
 	code, out := apiPost(t, awards, token, `{"badge":"first-pr","recipients":["github:alice","nobody","github:bob","github:alice"],"evidence":["https://github.com/o/r/pull/1"]}`)
 	if code != http.StatusOK {

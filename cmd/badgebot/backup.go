@@ -74,7 +74,7 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.printf("backed up %s and %d signing keys from %s to %s\n", app.Config.Storage.name(), keys, app.keysWhere(), pos[0])
+	c.printf("backed up %s and %d signing keys from %s to %s\n", app.Config.Storage.Name(), keys, app.keysWhere(), pos[0])
 	return nil
 }
 

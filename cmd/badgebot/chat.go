@@ -9,6 +9,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/chat"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/integrations/slack"
@@ -62,7 +63,7 @@ func (a *App) openChat() error {
 	var expiry time.Duration
 	if c.Nominations.Expiry != "" {
 		var err error
-		if expiry, err = ParseWindow(c.Nominations.Expiry); err != nil {
+		if expiry, err = config.ParseWindow(c.Nominations.Expiry); err != nil {
 			return fmt.Errorf("config: nominations.expiry: %w", err)
 		}
 	}

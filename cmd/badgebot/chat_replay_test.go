@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // signedSlash is a /badge command signed as Slack signs it, to send (and
@@ -59,19 +61,19 @@ func TestChatReplayAndAllowListsEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	shared := testStorage(t, dir) // one database for both replicas, SQLite or PostgreSQL
-	adjust := func(c *Config) {
+	adjust := func(c *config.Config) {
 		c.Storage = shared
 		c.Issuer.KeyDir = filepath.Join(dir, "keys")
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = secretURL(api.srv.URL + "/slack/")
+		c.Slack.APIURL = config.SecretURL(api.srv.URL + "/slack/")
 		c.Slack.TeamIDs = []string{"T0001"}
 		c.Discord.Enabled = true
 		c.Discord.BotToken = "test-discord-token"
 		c.Discord.ApplicationID = "80351110224678000"
 		c.Discord.PublicKey = hex.EncodeToString(pub)
-		c.Discord.APIURL = secretURL(api.srv.URL + "/discord/")
+		c.Discord.APIURL = config.SecretURL(api.srv.URL + "/discord/")
 		c.Discord.GuildIDs = []string{"1500000000000000001"}
 		c.Admins = []string{"slack:U0ADMIN", "discord:80351110224678912"}
 		for i := range c.Badges {

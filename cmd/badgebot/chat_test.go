@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 const slackTestSecret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -42,11 +44,11 @@ func slashCommand(t *testing.T, base, user, text string, signedAt time.Time, sec
 
 func TestSlackEndToEnd(t *testing.T) {
 	api := newFakeChat(t)
-	app := startApp(t, func(c *Config) {
+	app := startApp(t, func(c *config.Config) {
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = secretURL(api.srv.URL + "/slack/")
+		c.Slack.APIURL = config.SecretURL(api.srv.URL + "/slack/")
 		c.Slack.AnnounceChannel = "C0ANNOUNCE"
 		c.Slack.ReviewChannel = "C0REVIEW"
 		c.Admins = []string{"slack:U0ADMIN"}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // cliEnv runs badgebot commands against a config in a temp directory.
@@ -170,7 +172,7 @@ func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
 	}
 	var b map[string]any
 	json.Unmarshal([]byte(out), &b)
-	srv := startApp(t, func(c *Config) {
+	srv := startApp(t, func(c *config.Config) {
 		cfg := mustLoad(t, e.config)
 		cfg.Server.Listen = c.Server.Listen
 		*c = cfg
@@ -213,9 +215,9 @@ func TestCLIKeysRotateKeepsOldAwardsValid(t *testing.T) {
 	}
 }
 
-func mustLoad(t *testing.T, path string) Config {
+func mustLoad(t *testing.T, path string) config.Config {
 	t.Helper()
-	cfg, err := LoadConfig(path, nil)
+	cfg, err := config.Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

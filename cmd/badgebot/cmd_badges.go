@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
@@ -41,7 +42,7 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 		b.Owners = append(b.Owners, r)
 	}
 	if image != "" {
-		img, typ, err := readImage(image)
+		img, typ, err := config.ReadImage(image)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/storage"
 	"github.com/google/go-cmp/cmp"
 )
@@ -187,7 +188,7 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 		t.Fatalf("%d digests before serve started", n)
 	}
 
-	startApp(t, func(c *Config) {
+	startApp(t, func(c *config.Config) {
 		cfg := mustLoad(t, e.config)
 		cfg.Server.Listen = c.Server.Listen
 		*c = cfg

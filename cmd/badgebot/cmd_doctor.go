@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/bugzilla"
 	"github.com/badgebot/badgebot/integrations/discord"
 	"github.com/badgebot/badgebot/integrations/github"
@@ -42,7 +43,7 @@ func (l checkLine) String() string { return fmt.Sprintf("%-4s  %-10s %s", l.Stat
 
 // doctor runs the checks of `badgebot doctor` and of serve's start.
 type doctor struct {
-	cfg  Config
+	cfg  config.Config
 	http *http.Client
 	// keys are the signing keys when the caller has them open (serve);
 	// nil: doctor opens the key directory itself.
@@ -56,7 +57,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
-		var ce *ConfigError
+		var ce *config.Error
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
 				c.printf("%s\n", checkLine{"config", checkFail, p})

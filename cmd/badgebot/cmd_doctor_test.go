@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // fakeServices answers, in each service's wire format, the calls doctor
@@ -67,7 +69,7 @@ func TestDoctor(t *testing.T) {
 		}
 	}
 
-	ta := startApp(t, func(c *Config) {
+	ta := startApp(t, func(c *config.Config) {
 		c.Storage.Path = filepath.Join(e.dir, "b.db")
 		c.Issuer.KeyDir = filepath.Join(e.dir, "keys")
 	})
@@ -189,8 +191,8 @@ func TestServeLogsChecksAtStart(t *testing.T) {
 // storage.path, and a failure names the URL with its password masked.
 func TestDoctorDatabaseOnPostgres(t *testing.T) {
 	dir := t.TempDir()
-	down := Config{Storage: StorageConfig{Driver: driverPostgres, Path: filepath.Join(dir, "stray.db"),
-		URL: secretURL("postgres://badgebot:hunter2secret@127.0.0.1:1/badgebot?connect_timeout=2")}}
+	down := config.Config{Storage: config.StorageConfig{Driver: driverPostgres, Path: filepath.Join(dir, "stray.db"),
+		URL: config.SecretURL("postgres://badgebot:hunter2secret@127.0.0.1:1/badgebot?connect_timeout=2")}}
 	line := (&doctor{cfg: down}).database(t.Context())
 	if line.Status != checkFail || strings.Contains(line.Detail, "hunter2secret") || !strings.Contains(line.Detail, "127.0.0.1:1") {
 		t.Errorf("unreachable PostgreSQL: %+v; want a failure naming the host, password masked", line)
@@ -198,7 +200,7 @@ func TestDoctorDatabaseOnPostgres(t *testing.T) {
 	if os.Getenv("BADGEBOT_TEST_PG") == "" {
 		t.Skip("BADGEBOT_TEST_PG names no PostgreSQL server")
 	}
-	cfg := Config{Storage: testStorage(t, dir)}
+	cfg := config.Config{Storage: testStorage(t, dir)}
 	cfg.Storage.Path = filepath.Join(dir, "stray.db")
 	if line := (&doctor{cfg: cfg}).database(t.Context()); line.Status != checkOK {
 		t.Errorf("PostgreSQL database check: %+v, want ok", line)

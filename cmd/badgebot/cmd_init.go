@@ -11,10 +11,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"reflect"
 	"strings"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // secretBytes is the size of every secret init makes: 32 random bytes,
@@ -42,7 +42,7 @@ func runInit(ctx context.Context, c *cli, args []string) error {
 	}
 	o.Repos = repos
 	if o.PublicURL == "" {
-		o.PublicURL = DefaultConfig().Server.PublicURL
+		o.PublicURL = config.Default().Server.PublicURL
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 	if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -62,7 +62,7 @@ func runInit(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	what := "GitHub webhooks and the admin API"
-	if configKnows("server.metrics_token") {
+	if config.HasKey("server.metrics_token") {
 		what = "GitHub webhooks, the admin API and /metrics"
 	}
 	c.printf("wrote %s (mode 0600) with fresh secrets for %s\n", c.configPath, what)
@@ -110,20 +110,6 @@ func tomlString(s string) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// configKnows reports whether Config has the key path (as "server.x"); init
-// writes keys that other versions of this file may not know yet only when
-// this binary's loader accepts them.
-func configKnows(path string) bool {
-	t := reflect.TypeFor[Config]()
-	for _, name := range strings.Split(path, ".") {
-		var ok bool
-		if t, ok = cfgField(t, name); !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // initConfig returns the text of a new badgebot.toml.
 func initConfig(o initOptions) ([]byte, error) {
 	webhook, err := randomSecret()
@@ -148,7 +134,7 @@ func initConfig(o initOptions) ([]byte, error) {
 	w("listen = \"127.0.0.1:8080\"\n")
 	w("public_url = %s\n", tomlString(o.PublicURL))
 	w("admin_token = %q # bearer token of the write API\n", admin)
-	if configKnows("server.metrics_token") {
+	if config.HasKey("server.metrics_token") {
 		w("metrics_token = %q # bearer token of /metrics\n", metrics)
 	}
 	w("\n[storage]\npath = \"data/badgebot.db\"\n\n")
@@ -186,7 +172,7 @@ func initConfig(o initOptions) ([]byte, error) {
 
 func (c *cli) printInitNextSteps(o initOptions) {
 	cfg := ""
-	if !isDefaultConfigPath(c.configPath) {
+	if !config.IsDefaultPath(c.configPath) {
 		cfg = " --config " + c.configPath
 	}
 	c.printf("\nNext steps:\n")

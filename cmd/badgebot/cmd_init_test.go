@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot/jobs"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 func runIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -41,7 +42,7 @@ func TestInitWritesLoadableConfigWithFreshSecrets(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
 	}
-	cfg, err := LoadConfig(path, nil)
+	cfg, err := config.Load(path, nil)
 	if err != nil {
 		t.Fatalf("written config does not load: %v", err)
 	}
@@ -75,7 +76,7 @@ func TestInitWritesLoadableConfigWithFreshSecrets(t *testing.T) {
 	if code, _, errs := runIn(t, "--config", path2, "init"); code != 0 {
 		t.Fatalf("init: %s", errs)
 	}
-	cfg2, err := LoadConfig(path2, nil)
+	cfg2, err := config.Load(path2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

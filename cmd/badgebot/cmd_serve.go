@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot/jobs"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // openApp loads the config and opens the app for a command; adjust, when
@@ -64,7 +65,7 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if len(applied) == 0 {
-		c.printf("database %s is up to date\n", cfg.Storage.name())
+		c.printf("database %s is up to date\n", cfg.Storage.Name())
 	}
 	for _, name := range applied {
 		c.printf("applied migration %s\n", name)
@@ -74,13 +75,13 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 
 // loadConfig reads the config file (or the embedded defaults), applies the
 // environment and validates it all at once.
-func (c *cli) loadConfig() (Config, error) {
-	cfg, err := LoadConfig(c.configPath, c.env.Environ)
+func (c *cli) loadConfig() (config.Config, error) {
+	cfg, err := config.Load(c.configPath, c.env.Environ)
 	if err != nil {
-		return Config{}, err
+		return config.Config{}, err
 	}
 	if err := cfg.Validate(jobs.ParseSchedule); err != nil {
-		return Config{}, err
+		return config.Config{}, err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err == nil && c.logLevel != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/issuer/bake"
 )
 
@@ -29,17 +30,17 @@ type testApp struct {
 
 // startApp starts the real server. cfg may adjust the config before Open.
 // It returns once the server answers, so its routes are registered.
-func startApp(t testing.TB, adjust func(*Config)) *testApp {
+func startApp(t testing.TB, adjust func(*config.Config)) *testApp {
 	t.Helper()
 	return startAppLogging(t, adjust, io.Discard)
 }
 
 // startAppLogging is startApp with the server's log written to w, which
 // must be safe for concurrent writes.
-func startAppLogging(t testing.TB, adjust func(*Config), w io.Writer) *testApp {
+func startAppLogging(t testing.TB, adjust func(*config.Config), w io.Writer) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := LoadConfig("../../config.example.toml", nil)
+	cfg, err := config.Load("../../config.example.toml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,31 +14,14 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
-
-// No secret is built in: the defaults and the example set none, so a
-// config that leaves [github] out cannot inherit one.
-func TestNoSecretBuiltIn(t *testing.T) {
-	for name, cfg := range map[string]Config{
-		"DefaultConfig":       DefaultConfig(),
-		"config.example.toml": loadExampleConfig(t),
-	} {
-		if hidden := hiddenValues(cfg); len(hidden) > 0 {
-			t.Errorf("%s sets secrets: %v", name, hidden)
-		}
-	}
-	for _, f := range []string{"../../config.example.toml", "config.example.toml", "config.go"} {
-		if b, err := os.ReadFile(f); err != nil || bytes.Contains(b, []byte("change-me")) {
-			t.Errorf("%s: %v, or it still holds the old demo secret change-me", f, err)
-		}
-	}
-}
 
 // A source without its secret refuses every request with 401 and a
 // reason, stores nothing and awards nothing; the server still starts.
 // The attack: a merged PR signed with the old built-in change-me.
 func TestWebhooksOffWithoutSecret(t *testing.T) {
-	app := startApp(t, func(c *Config) { c.GitHub.WebhookSecret, c.Bugzilla.Secret = "", "" })
+	app := startApp(t, func(c *config.Config) { c.GitHub.WebhookSecret, c.Bugzilla.Secret = "", "" })
 	body := githubPayload(t, "pull_request.closed.merged.json")
 	for _, secret := range []string{"change-me", testSecret, ""} {
 		code, reply := postGitHub(t, app.URL, "pull_request", "d-"+secret, body, secret)
@@ -70,7 +53,7 @@ func TestWebhooksOffWithoutSecret(t *testing.T) {
 func TestWebhooksOffLoggedOnce(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	a := &App{Config: cfg, Log: log, Ingestor: bot.NewIngestor(nil, log)}
 	if _, _, err := a.webhooks(); err != nil {
 		t.Fatal(err)
@@ -83,8 +66,8 @@ func TestWebhooksOffLoggedOnce(t *testing.T) {
 }
 
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
-	token := strings.Repeat("t", minTokenBytes)
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = secret(token) })
+	token := strings.Repeat("t", config.MinTokenBytes)
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = config.Secret(token) })
 	link := app.URL + "/api/v1/links"
 	for _, tc := range []struct {
 		auth string
@@ -134,8 +117,8 @@ func TestMetricsToken(t *testing.T) {
 		t.Errorf("/metrics without a metrics_token: %d, want 200 with the metrics", code)
 	}
 
-	token := strings.Repeat("m", minTokenBytes)
-	closed := startApp(t, func(c *Config) { c.Server.MetricsToken = secret(token) })
+	token := strings.Repeat("m", config.MinTokenBytes)
+	closed := startApp(t, func(c *config.Config) { c.Server.MetricsToken = config.Secret(token) })
 	for _, auth := range []string{"", "Bearer wrong", "Bearer " + token[1:], "Basic " + token} {
 		if code, body := metrics(closed.URL, auth); code != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
 			t.Errorf("/metrics with Authorization %q: %d, want 401 and no metrics", strings.ReplaceAll(auth, token, "TOKEN"), code)
@@ -151,7 +134,7 @@ func TestMetricsToken(t *testing.T) {
 // keeps newer ones.
 func TestExpiryJobDropsOldDeliveryBodies(t *testing.T) {
 	logs := &lockedBuffer{}
-	app := startAppLogging(t, func(c *Config) { c.Privacy.DeliveryRetention = "30d" }, logs)
+	app := startAppLogging(t, func(c *config.Config) { c.Privacy.DeliveryRetention = "30d" }, logs)
 	ctx := context.Background()
 	body := githubPayload(t, "pull_request.closed.merged.json")
 	// In the order they arrived: retention walks deliveries by id and stops
@@ -202,8 +185,8 @@ func TestReadyzFailsOnFullDisk(t *testing.T) {
 	disk := mountSmallDisk(t)
 	// SQLite's file on the small disk, whatever BADGEBOT_TEST_PG says: a
 	// PostgreSQL server's disk is not this process's to fill.
-	app := startApp(t, func(c *Config) {
-		c.Storage = StorageConfig{Driver: driverSQLite, Path: filepath.Join(disk, "badgebot.db")}
+	app := startApp(t, func(c *config.Config) {
+		c.Storage = config.StorageConfig{Driver: driverSQLite, Path: filepath.Join(disk, "badgebot.db")}
 	})
 	app.readiness.mu.Lock()
 	app.readiness.ttl = 0 // a fresh verdict on every request

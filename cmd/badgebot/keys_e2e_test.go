@@ -8,14 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // serveCLIConfig starts a server on e's config and points the config's
 // public_url at it, so that awards the CLI signs name the server's
 // documents, as with one public URL in production.
-func serveCLIConfig(t *testing.T, e *cliEnv, listen string, adjust func(*Config)) *testApp {
+func serveCLIConfig(t *testing.T, e *cliEnv, listen string, adjust func(*config.Config)) *testApp {
 	t.Helper()
-	srv := startApp(t, func(c *Config) {
+	srv := startApp(t, func(c *config.Config) {
 		*c = mustLoad(t, e.config)
 		c.Server.Listen = listen
 		if adjust != nil {
@@ -130,7 +132,7 @@ func TestBackupRestoreKeepsAwardsVerifiable(t *testing.T) {
 func TestRotationPublishedByRunningServer(t *testing.T) {
 	const token = "rotation-test-admin-token-0123456789abcdef"
 	e := newCLI(t)
-	srv := serveCLIConfig(t, e, "127.0.0.1:0", func(c *Config) { c.Server.AdminToken = token })
+	srv := serveCLIConfig(t, e, "127.0.0.1:0", func(c *config.Config) { c.Server.AdminToken = token })
 	old := awardCLI(t, e, "github:octocat")
 
 	code, out, errs := e.run("keys", "rotate", "--json")

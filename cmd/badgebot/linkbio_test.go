@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // fakeGitHubUsers serves GET /users/{login} as GitHub does, from the real
@@ -85,8 +86,8 @@ var linkCodeRE = regexp.MustCompile(`badgebot-link-[a-z2-7]{10}`)
 // links nothing for the caller.
 func TestLinkGitHubByProfileBio(t *testing.T) {
 	gh, srv := newFakeGitHubUsers(t)
-	app := startApp(t, func(c *Config) {
-		c.GitHub.APIURL = secretURL(srv.URL + "/")
+	app := startApp(t, func(c *config.Config) {
+		c.GitHub.APIURL = config.SecretURL(srv.URL + "/")
 		c.GitHub.Token = "ghp_test-token"
 	})
 	clock := time.Now()

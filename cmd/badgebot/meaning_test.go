@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // slackCmd runs a chat command as a Slack user, as the adapter would.
@@ -44,7 +45,7 @@ func getJSON(t *testing.T, url, token string, v any) int {
 // shows who backed and approved it; unapproved nominations stay private.
 func TestNominationAwardEvidence(t *testing.T) {
 	const token = "an-admin-token-of-at-least-32-bytes!"
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = token })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = token })
 	// A chat name that is an address gives no handle (DESIGN §5): the Slack id does.
 	if got := slackCmd(t, app, "U0ADA", "ada.l@example.org", "nominate @slack:U0BOB helping-hand Untangled the release notes"); !strings.Contains(got, "Nomination #1") {
 		t.Fatalf("nominate: %q", got)
@@ -146,7 +147,7 @@ func TestNominationAwardEvidence(t *testing.T) {
 // becomes evidence that says who awarded it.
 func TestManualAwardsNeedAReason(t *testing.T) {
 	const token = "an-admin-token-of-at-least-32-bytes!"
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = token })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = token })
 	code, out := apiPost(t, app.URL+"/api/v1/awards", token, `{"badge":"first-pr","recipient":"github:octocat"}`)
 	if code != http.StatusBadRequest || !strings.Contains(out["error"].(string), `"narrative"`) {
 		t.Errorf("API award without evidence: %d %v, want 400 naming narrative", code, out)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // TestMigrateFromSQLite copies a SQLite instance with awards (one revoked)
@@ -25,8 +27,8 @@ func TestMigrateFromSQLite(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath, keyDir := filepath.Join(dir, "old.db"), filepath.Join(dir, "keys")
-	old := startApp(t, func(c *Config) {
-		c.Storage = StorageConfig{Driver: driverSQLite, Path: dbPath}
+	old := startApp(t, func(c *config.Config) {
+		c.Storage = config.StorageConfig{Driver: driverSQLite, Path: dbPath}
 		c.Issuer.KeyDir = keyDir
 	})
 	tmpl := githubPayload(t, "pull_request.closed.merged.json")
@@ -78,8 +80,8 @@ func TestMigrateFromSQLite(t *testing.T) {
 		t.Errorf("second migrate --from: exit %d: %s", code, errb.String())
 	}
 
-	moved := startApp(t, func(c *Config) {
-		c.Storage = StorageConfig{Driver: driverPostgres, URL: secretURL(pgURL)}
+	moved := startApp(t, func(c *config.Config) {
+		c.Storage = config.StorageConfig{Driver: driverPostgres, URL: config.SecretURL(pgURL)}
 		c.Issuer.KeyDir = keyDir
 		c.Server.Listen = addr
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 const acceptBrowser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -23,8 +24,8 @@ type publicFixture struct {
 
 func startPublic(t *testing.T) *publicFixture {
 	t.Helper()
-	app := startApp(t, func(c *Config) {
-		c.Rules = append([]RuleConfig(nil), c.Rules...) // not the loaded config's array
+	app := startApp(t, func(c *config.Config) {
+		c.Rules = append([]config.RuleConfig(nil), c.Rules...) // not the loaded config's array
 		for i := range c.Rules {
 			if c.Rules[i].Name == "first-merged-pr" {
 				c.Rules[i].Repositories = []string{"octo-org/*"}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // privacyToken is an admin token long enough for any length rule.
@@ -43,7 +44,7 @@ func getAuth(t *testing.T, url, token string) (int, []byte) {
 // about e-mail addresses that hold badges, as a stranger would: the answer
 // must not tell whether the address is known (DESIGN §5).
 func TestEmailLookupsNeedAdminToken(t *testing.T) {
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = privacyToken })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = privacyToken })
 	for _, to := range []string{"email:alice@example.org", "bugzilla:ada@example.org", "github:octocat", "slack:U024BE7LH"} {
 		if code, out := apiPost(t, app.URL+"/api/v1/awards", privacyToken, `{"badge":"first-pr","recipient":"`+to+`","evidence":["https://github.com/o/r/pull/1"]}`); code != http.StatusCreated {
 			t.Fatalf("award to %s: %d %v", to, code, out)
@@ -199,7 +200,7 @@ func TestPrivateRepositoryDeliveryShowsNothingOfIt(t *testing.T) {
 // evidence URL (also with a percent-encoded '@') or a revocation reason
 // holds an e-mail address; nothing is awarded or revoked.
 func TestEmailAddressesRefusedByAPIAndCLI(t *testing.T) {
-	app := startApp(t, func(c *Config) { c.Server.AdminToken = privacyToken })
+	app := startApp(t, func(c *config.Config) { c.Server.AdminToken = privacyToken })
 	awards := app.URL + "/api/v1/awards"
 	for _, body := range []string{
 		`{"badge":"first-pr","recipient":"github:octocat","narrative":"Thanks carol@example.org!"}`,
@@ -239,7 +240,7 @@ func TestEmailAddressesRefusedByAPIAndCLI(t *testing.T) {
 // Bugzilla delivery, asked about and refused: no address may appear.
 func TestLogsNameNoEmail(t *testing.T) {
 	var logs syncBuffer
-	app := startAppLogging(t, func(c *Config) {
+	app := startAppLogging(t, func(c *config.Config) {
 		c.Server.AdminToken = privacyToken
 		c.Bugzilla.URL = "https://bugzilla.example.org"
 		c.Bugzilla.Secret = "bz-secret"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // BenchmarkProcess is DESIGN §7 "Processing" end to end: b.N distinct
@@ -19,10 +20,10 @@ import (
 // per-stage benchmarks are in storage (BenchmarkProcessDelivery),
 // integrations/github (BenchmarkNormalize) and issuer (signing).
 func BenchmarkProcess(b *testing.B) {
-	app := startApp(b, func(c *Config) {
-		c.Badges = []BadgeConfig{{Slug: "first-pr", Name: "First Pull Request",
+	app := startApp(b, func(c *config.Config) {
+		c.Badges = []config.BadgeConfig{{Slug: "first-pr", Name: "First Pull Request",
 			Description: "Had a first pull request merged.", Criteria: "Get one pull request merged.", Approvals: 1}}
-		c.Rules = []RuleConfig{{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}}
+		c.Rules = []config.RuleConfig{{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1}}
 	})
 	tmpl := githubPayload(b, "pull_request.closed.merged.json")
 	ctx := context.Background()

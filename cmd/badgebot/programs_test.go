@@ -10,31 +10,32 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/console"
 )
 
 // programsConfig adds two programs to the example config, each with a
 // badge and an owner on Slack: docs with its own Slack channels, colour
 // and logo; forum with none (its awards go to the instance's channels).
-func programsConfig(api *fakeChat) func(*Config) {
-	return func(c *Config) {
+func programsConfig(api *fakeChat) func(*config.Config) {
+	return func(c *config.Config) {
 		c.Slack.Enabled = true
 		c.Slack.BotToken = "xoxb-test-token"
 		c.Slack.SigningSecret = slackTestSecret
-		c.Slack.APIURL = secretURL(api.srv.URL + "/slack/")
+		c.Slack.APIURL = config.SecretURL(api.srv.URL + "/slack/")
 		c.Slack.AnnounceChannel = "C0ANNOUNCE"
 		c.Slack.ReviewChannel = "C0REVIEW"
 		c.Admins = []string{"slack:U0ADMIN"}
-		c.Programs = []ProgramConfig{
+		c.Programs = []config.ProgramConfig{
 			{Slug: "docs", Name: "Docs Team", Description: "Recognising the people who write our documentation.",
-				URL: "https://docs.example.org", Color: "#0b6e4f", Image: "testdata/config/logo.png",
-				Owners: []string{"slack:U0DOCS"}, Slack: ProgramChannels{AnnounceChannel: "C0DOCS", ReviewChannel: "C0DOCSREV"}},
+				URL: "https://docs.example.org", Color: "#0b6e4f", Image: "internal/config/testdata/logo.png",
+				Owners: []string{"slack:U0DOCS"}, Slack: config.ProgramChannels{AnnounceChannel: "C0DOCS", ReviewChannel: "C0DOCSREV"}},
 			{Slug: "forum", Name: "Support Forum", Owners: []string{"slack:U0FORUM"}},
 		}
 		c.Badges = append(c.Badges,
-			BadgeConfig{Slug: "docs-star", Program: "docs", Name: "Docs Star", Description: "Wrote a page of the manual.",
+			config.BadgeConfig{Slug: "docs-star", Program: "docs", Name: "Docs Star", Description: "Wrote a page of the manual.",
 				Criteria: "Get a documentation page merged.", Approvals: 1, Nominations: true},
-			BadgeConfig{Slug: "forum-helper", Program: "forum", Name: "Forum Helper", Description: "Answered questions on the forum.",
+			config.BadgeConfig{Slug: "forum-helper", Program: "forum", Name: "Forum Helper", Description: "Answered questions on the forum.",
 				Criteria: "Answer ten forum questions.", Approvals: 1, Nominations: true})
 	}
 }
@@ -216,7 +217,7 @@ func verifyProgramAward(t *testing.T, app *testApp, id, program string) {
 // the programs; text from the config is escaped.
 func TestProgramPages(t *testing.T) {
 	api := newFakeChat(t)
-	app := startApp(t, func(c *Config) {
+	app := startApp(t, func(c *config.Config) {
 		programsConfig(api)(c)
 		c.Programs[1].Description = `<script>alert("forum")</script>`
 	})
@@ -298,7 +299,7 @@ func TestProgramPages(t *testing.T) {
 func TestProgramUpgrade(t *testing.T) {
 	dir := t.TempDir()
 	st, keys := testStorage(t, dir), filepath.Join(dir, "keys")
-	before := startApp(t, func(c *Config) { c.Storage, c.Issuer.KeyDir = st, keys })
+	before := startApp(t, func(c *config.Config) { c.Storage, c.Issuer.KeyDir = st, keys })
 	old, err := before.Service.Award(t.Context(), bot.AwardRequest{Badge: "first-pr", To: bot.Recipient{Platform: "github", ID: "octocat"},
 		Evidence: []bot.Evidence{{URL: "https://github.com/octo/hello/pull/1", Name: "hello#1"}}, Source: bot.SourceManual})
 	if err != nil {
@@ -315,7 +316,7 @@ func TestProgramUpgrade(t *testing.T) {
 	before.done <- err // for its cleanup
 
 	api := newFakeChat(t)
-	after := startApp(t, func(c *Config) {
+	after := startApp(t, func(c *config.Config) {
 		programsConfig(api)(c)
 		c.Storage, c.Issuer.KeyDir, c.Server.Listen = st, keys, addr
 		c.Badges[0].Program = "docs" // first-pr moves into docs
@@ -353,7 +354,7 @@ func TestProgramUpgrade(t *testing.T) {
 
 	// A config that drops the program its awards were issued under would
 	// unpublish their issuer: the start is refused, naming it and an award.
-	cfg, err := LoadConfig("../../config.example.toml", nil)
+	cfg, err := config.Load("../../config.example.toml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // BenchmarkHostedReads is what badgebot adds to a hosted read beyond
@@ -18,11 +19,11 @@ import (
 // -cpuprofile; cmd/loadgen -reads measures the same over loopback.
 func BenchmarkHostedReads(b *testing.B) {
 	dir := b.TempDir()
-	cfg, err := LoadConfig("../../config.example.toml", nil)
+	cfg, err := config.Load("../../config.example.toml", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.Storage = StorageConfig{Driver: driverSQLite, Path: filepath.Join(dir, "badgebot.db")}
+	cfg.Storage = config.StorageConfig{Driver: driverSQLite, Path: filepath.Join(dir, "badgebot.db")}
 	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
 	app := NewApp(cfg, newLogger(io.Discard, slog.LevelInfo))
 	ctx := context.Background()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 // readyTTL is how long a readiness verdict is reused: /readyz under load
@@ -38,7 +40,7 @@ func (a *App) ready(ctx context.Context) error {
 // dropDeliveryBodies deletes the bodies of processed webhook deliveries
 // older than privacy.delivery_retention.
 func (a *App) dropDeliveryBodies(ctx context.Context) error {
-	keep, err := ParseWindow(a.Config.Privacy.DeliveryRetention)
+	keep, err := config.ParseWindow(a.Config.Privacy.DeliveryRetention)
 	if err != nil {
 		return err
 	}

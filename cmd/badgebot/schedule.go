@@ -9,6 +9,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/jobs"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/bugzilla"
 	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/storage"
@@ -64,7 +65,7 @@ func (a *App) buildJobs(js *jobSet) error {
 	platforms, review := a.chatPlatforms()
 	var silence time.Duration // 0: jobs.DefaultRuleSilence
 	if c.Schedule.RuleSilence != "" {
-		if silence, err = ParseWindow(c.Schedule.RuleSilence); err != nil {
+		if silence, err = config.ParseWindow(c.Schedule.RuleSilence); err != nil {
 			return fmt.Errorf("config: schedule.rule_silence: %w", err)
 		}
 	}

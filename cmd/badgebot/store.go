@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/issuer"
 	"github.com/badgebot/badgebot/storage"
 	"github.com/badgebot/badgebot/storage/postgres"
@@ -82,7 +83,7 @@ const (
 
 // openStore opens (and migrates) the configured database and returns it
 // with its issuer.Source for baseURL.
-func openStore(ctx context.Context, c StorageConfig, baseURL string) (Store, issuer.Source, error) {
+func openStore(ctx context.Context, c config.StorageConfig, baseURL string) (Store, issuer.Source, error) {
 	switch c.Driver {
 	case driverPostgres:
 		db, err := postgres.Open(ctx, c.URL.Reveal())
@@ -102,19 +103,11 @@ func openStore(ctx context.Context, c StorageConfig, baseURL string) (Store, iss
 
 // migrateStore applies the configured database's migrations and returns
 // their names.
-func migrateStore(ctx context.Context, c StorageConfig) ([]string, error) {
+func migrateStore(ctx context.Context, c config.StorageConfig) ([]string, error) {
 	if c.Driver == driverPostgres {
 		return postgres.Migrate(ctx, c.URL.Reveal())
 	}
 	return storage.Migrate(ctx, c.Path)
-}
-
-// name says which database c is, without secrets, for messages.
-func (c StorageConfig) name() string {
-	if c.Driver == driverPostgres {
-		return "the PostgreSQL database"
-	}
-	return c.Path
 }
 
 // copyFromSQLite is `badgebot migrate --from sqlite:PATH`: it copies the
@@ -124,7 +117,7 @@ func (c StorageConfig) name() string {
 // directory are copied into the database with them, so they verify at
 // their old URLs as long as server.public_url stays what it was. A backup
 // archive restores the same way (its badgebot.db beside its keys/).
-func copyFromSQLite(ctx context.Context, c *cli, cfg Config, from string) error {
+func copyFromSQLite(ctx context.Context, c *cli, cfg config.Config, from string) error {
 	path, ok := strings.CutPrefix(from, "sqlite:")
 	if !ok || path == "" {
 		return usagef("migrate: --from wants sqlite:PATH")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/storage/postgres"
 )
 
@@ -13,13 +14,13 @@ import (
 // own on the PostgreSQL server BADGEBOT_TEST_PG names, when it names one
 // (so that the end-to-end tests run on both stores in CI), else a SQLite
 // file in dir.
-func testStorage(t testing.TB, dir string) StorageConfig {
+func testStorage(t testing.TB, dir string) config.StorageConfig {
 	t.Helper()
 	server := os.Getenv("BADGEBOT_TEST_PG")
 	if server == "" {
-		return StorageConfig{Driver: driverSQLite, Path: filepath.Join(dir, "badgebot.db")}
+		return config.StorageConfig{Driver: driverSQLite, Path: filepath.Join(dir, "badgebot.db")}
 	}
-	return StorageConfig{Driver: driverPostgres, URL: secretURL(tempSchema(t, server))}
+	return config.StorageConfig{Driver: driverPostgres, URL: config.SecretURL(tempSchema(t, server))}
 }
 
 // tempSchema creates a schema for the test, dropped when it ends.

@@ -7,6 +7,7 @@ import (
 	"path"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 	"github.com/badgebot/badgebot/integrations/bugzilla"
 	"github.com/badgebot/badgebot/integrations/github"
 )
@@ -103,7 +104,7 @@ func (a *App) rules() ([]bot.Rule, error) {
 			Repositories: rc.Repositories, Products: rc.Products, Components: rc.Components,
 		}
 		if rc.Window != "" {
-			w, err := ParseWindow(rc.Window)
+			w, err := config.ParseWindow(rc.Window)
 			if err != nil {
 				return nil, fmt.Errorf("config: rule %q: window: %w", rc.Name, err)
 			}

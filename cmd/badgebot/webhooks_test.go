@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
 const testSecret = "test-webhook-secret" // startApp's github.webhook_secret
@@ -228,7 +229,7 @@ func TestGitHubCommentProvesIdentity(t *testing.T) {
 }
 
 func TestBugzillaFixedBugCreditsAssignee(t *testing.T) {
-	app := startApp(t, func(c *Config) {
+	app := startApp(t, func(c *config.Config) {
 		c.Bugzilla.URL = "https://bugzilla.example.org"
 		c.Bugzilla.Secret = "bz-secret"
 	})

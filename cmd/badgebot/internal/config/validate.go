@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"encoding/hex"
@@ -22,8 +22,8 @@ import (
 )
 
 // Validate checks every key and returns all problems at once as a
-// *ConfigError, one line each, naming the key and where its value came from
-// (file line or environment variable) when LoadConfig recorded it.
+// *Error, one line each, naming the key and where its value came from
+// (file line or environment variable) when Load recorded it.
 // checkCron parses a cron spec: main passes jobs.ParseSchedule, the
 // scheduler's own parser (robfig/cron belongs to bot/jobs). When it is nil, cron
 // specs are only checked to be set.
@@ -45,7 +45,7 @@ func (c *Config) Validate(checkCron func(spec string) error) error {
 	// File order reads best; problems without a line (from the
 	// environment, or defaults) come first.
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].line < v.problems[j].line })
-	e := &ConfigError{}
+	e := &Error{}
 	for _, p := range v.problems {
 		e.Problems = append(e.Problems, p.msg)
 	}
@@ -125,8 +125,8 @@ func (v *cfgCheck) server() {
 	for _, tok := range []struct{ key, value string }{
 		{"server.admin_token", s.AdminToken.Reveal()}, {"server.metrics_token", s.MetricsToken.Reveal()},
 	} {
-		if tok.value != "" && len(tok.value) < minTokenBytes {
-			v.add(tok.key, "is %d bytes long: want at least %d (e.g. `openssl rand -hex 32`), or empty to turn it off", len(tok.value), minTokenBytes)
+		if tok.value != "" && len(tok.value) < MinTokenBytes {
+			v.add(tok.key, "is %d bytes long: want at least %d (e.g. `openssl rand -hex 32`), or empty to turn it off", len(tok.value), MinTokenBytes)
 		}
 	}
 	v.duration("server.read_timeout", s.ReadTimeout)
@@ -260,7 +260,7 @@ func (v *cfgCheck) programs() {
 			v.add(key+".color", "%q is not a colour: write #rrggbb or #rgb, e.g. #0b6e4f", p.Color)
 		}
 		if p.Image != "" {
-			if _, _, err := readLogo(p.Image); err != nil {
+			if _, _, err := ReadLogo(p.Image); err != nil {
 				v.add(key+".image", "%s", bot.ErrorMessage(err))
 			}
 		}
@@ -366,9 +366,9 @@ func (v *cfgCheck) rules() {
 	}
 }
 
-// minTokenBytes is the shortest server.admin_token or metrics_token
+// MinTokenBytes is the shortest server.admin_token or metrics_token
 // accepted.
-const minTokenBytes = 32
+const MinTokenBytes = 32
 
 // recipient checks a PLATFORM:ID of a person configured by hand.
 func (v *cfgCheck) recipient(key, s string) {

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"encoding/json"
@@ -15,19 +15,19 @@ import (
 // cfgRedacted stands in for a secret that is set.
 const cfgRedacted = "[redacted]"
 
-// secret is a configuration value that must not be shown: a token, a
+// Secret is a configuration value that must not be shown: a token, a
 // password, a connection string. However it is printed (fmt verbs, %#v,
 // JSON, TOML or any TextMarshaler user, slog) it reads "[redacted]" when
 // set and "" when not, so that the output still tells which are set, and
 // no table needs redaction code of its own. Reveal returns the value, for
 // the one place that uses it.
-type secret string
+type Secret string
 
 // Reveal returns the secret itself.
-func (s secret) Reveal() string { return string(s) }
+func (s Secret) Reveal() string { return string(s) }
 
 // String returns "[redacted]", or "" if s is not set.
-func (s secret) String() string {
+func (s Secret) String() string {
 	if s == "" {
 		return ""
 	}
@@ -35,10 +35,10 @@ func (s secret) String() string {
 }
 
 // GoString implements %#v: the redacted value, quoted.
-func (s secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
+func (s Secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
 
 // Format redacts every verb; %#v is GoString.
-func (s secret) Format(f fmt.State, verb rune) {
+func (s Secret) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = io.WriteString(f, s.GoString())
 		return
@@ -47,24 +47,24 @@ func (s secret) Format(f fmt.State, verb rune) {
 }
 
 // MarshalText redacts: TOML (Config.String) and other text encoders.
-func (s secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalJSON redacts.
-func (s secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // LogValue implements slog.LogValuer.
-func (s secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
-// secretURL is a URL that may carry a password (a PostgreSQL URL, an API
-// endpoint): printed like secret, but with only the password masked, so
+// SecretURL is a URL that may carry a password (a PostgreSQL URL, an API
+// endpoint): printed like Secret, but with only the password masked, so
 // the host still shows. A value that is not a URL is masked whole.
-type secretURL string
+type SecretURL string
 
 // Reveal returns the URL itself.
-func (u secretURL) Reveal() string { return string(u) }
+func (u SecretURL) Reveal() string { return string(u) }
 
 // String returns the URL with its password masked.
-func (u secretURL) String() string {
+func (u SecretURL) String() string {
 	switch p, err := url.Parse(string(u)); {
 	case u == "":
 		return ""
@@ -77,10 +77,10 @@ func (u secretURL) String() string {
 }
 
 // GoString implements %#v: the masked value, quoted.
-func (u secretURL) GoString() string { return fmt.Sprintf("%q", u.String()) }
+func (u SecretURL) GoString() string { return fmt.Sprintf("%q", u.String()) }
 
 // Format masks the password for every verb; %#v is GoString.
-func (u secretURL) Format(f fmt.State, verb rune) {
+func (u SecretURL) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = io.WriteString(f, u.GoString())
 		return
@@ -89,13 +89,13 @@ func (u secretURL) Format(f fmt.State, verb rune) {
 }
 
 // MarshalText masks the password.
-func (u secretURL) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
+func (u SecretURL) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
 
 // MarshalJSON masks the password.
-func (u secretURL) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
+func (u SecretURL) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
 
 // LogValue implements slog.LogValuer.
-func (u secretURL) LogValue() slog.Value { return slog.StringValue(u.String()) }
+func (u SecretURL) LogValue() slog.Value { return slog.StringValue(u.String()) }
 
 // String returns c as the TOML of a configuration file, secrets redacted.
 // go-toml does not call MarshalText on types whose kind is string, so the
@@ -110,14 +110,14 @@ func (c Config) String() string {
 	return string(b)
 }
 
-// cfgRedactValue replaces, in the settable v, every secret and secretURL
+// cfgRedactValue replaces, in the settable v, every Secret and SecretURL
 // by its printed form, copying slices of tables before it changes them.
 func cfgRedactValue(v reflect.Value) {
 	switch x := v.Interface().(type) {
-	case secret:
+	case Secret:
 		v.SetString(x.String())
 		return
-	case secretURL:
+	case SecretURL:
 		v.SetString(x.String())
 		return
 	}
@@ -144,7 +144,7 @@ func (c Config) GoString() string {
 	type plain Config // no methods, so fmt does not call back here
 	p := plain(c)
 	p.origins = nil
-	return "main.Config" + fmt.Sprintf("%#v", p)[len("main.plain"):]
+	return "config.Config" + fmt.Sprintf("%#v", p)[len("config.plain"):]
 }
 
 // LogValue implements slog.LogValuer: one group per table, secrets

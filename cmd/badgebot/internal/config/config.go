@@ -1,4 +1,10 @@
-package main
+// Package config is badgebot's configuration: the types of every key of
+// config.example.toml, Load (a TOML file through go-toml's decoder, the only
+// importer of go-toml, onto the defaults, then BADGEBOT_ variables), Validate
+// (every problem at once, each naming its key and the file line or variable
+// it came from), and the Secret and SecretURL types, which never print their
+// value. cmd/badgebot wires what it describes.
+package config
 
 import (
 	_ "embed"
@@ -10,9 +16,9 @@ import (
 	"strings"
 )
 
-// DefaultConfigPath is the default of the --config flag. When no file exists
-// there, LoadConfig runs on the built-in copy of config.example.toml.
-const DefaultConfigPath = "badgebot.toml"
+// DefaultPath is the default of the --config flag. When no file exists
+// there, Load runs on the built-in copy of config.example.toml.
+const DefaultPath = "badgebot.toml"
 
 // builtinConfigName names the embedded example in messages and in Source.
 const builtinConfigName = "built-in config.example.toml"
@@ -21,13 +27,13 @@ const builtinConfigName = "built-in config.example.toml"
 // reach a parent directory, so a byte-identical copy lives beside this file;
 // TestConfigExampleCopyIsCurrent fails when the two differ.
 //
-//go:generate cp ../../config.example.toml config.example.toml
+//go:generate cp ../../../../config.example.toml config.example.toml
 //go:embed config.example.toml
 var configExample string
 
 // Config is the whole configuration: every key of config.example.toml.
-// LoadConfig fills it from a file and the environment; Validate checks it.
-// Secrets have the type secret, which never prints its value: String (the
+// Load fills it from a file and the environment; Validate checks it.
+// Secrets have the type Secret, which never prints its value: String (the
 // TOML of the file), GoString, LogValue and any encoder show "[redacted]".
 type Config struct {
 	Admins   []string `toml:"admins"`    // PLATFORM:ID of people who may do everything
@@ -47,7 +53,7 @@ type Config struct {
 	Programs    []ProgramConfig   `toml:"programs"`
 	Badges      []BadgeConfig     `toml:"badges"`
 	Rules       []RuleConfig      `toml:"rules"`
-	Import      ImportConfig      `toml:"import"` // cmd_import.go
+	Import      ImportConfig      `toml:"import"` // badgebot import
 
 	// source names where the configuration was read from.
 	source string
@@ -74,8 +80,8 @@ func (o cfgOrigin) String() string {
 type ServerConfig struct {
 	Listen          string `toml:"listen"`           // host:port
 	PublicURL       string `toml:"public_url"`       // base of every hosted URL, no trailing slash
-	AdminToken      secret `toml:"admin_token"`      // bearer token of the write API, empty: off
-	MetricsToken    secret `toml:"metrics_token"`    // bearer token of /metrics, empty: open
+	AdminToken      Secret `toml:"admin_token"`      // bearer token of the write API, empty: off
+	MetricsToken    Secret `toml:"metrics_token"`    // bearer token of /metrics, empty: open
 	ReadTimeout     string `toml:"read_timeout"`     // whole request, body included
 	WriteTimeout    string `toml:"write_timeout"`    // whole response
 	ShutdownTimeout string `toml:"shutdown_timeout"` // grace period on SIGINT/SIGTERM
@@ -85,7 +91,15 @@ type ServerConfig struct {
 type StorageConfig struct {
 	Driver string    `toml:"driver"` // "sqlite" (default) or "postgres"
 	Path   string    `toml:"path"`   // SQLite database file
-	URL    secretURL `toml:"url"`    // PostgreSQL URL; may hold a password
+	URL    SecretURL `toml:"url"`    // PostgreSQL URL; may hold a password
+}
+
+// Name says which database s is, without secrets, for messages.
+func (s StorageConfig) Name() string {
+	if s.Driver == "postgres" {
+		return "the PostgreSQL database"
+	}
+	return s.Path
 }
 
 // IssuerConfig is the [issuer] table: the Open Badges issuer profile.
@@ -100,10 +114,10 @@ type IssuerConfig struct {
 // SlackConfig is the [slack] table.
 type SlackConfig struct {
 	Enabled         bool      `toml:"enabled"`
-	BotToken        secret    `toml:"bot_token"`
-	AppToken        secret    `toml:"app_token"` // set: Socket Mode
-	SigningSecret   secret    `toml:"signing_secret"`
-	APIURL          secretURL `toml:"api_url"` // empty: Slack; ends in "/" after LoadConfig
+	BotToken        Secret    `toml:"bot_token"`
+	AppToken        Secret    `toml:"app_token"` // set: Socket Mode
+	SigningSecret   Secret    `toml:"signing_secret"`
+	APIURL          SecretURL `toml:"api_url"` // empty: Slack; ends in "/" after Load
 	AnnounceChannel string    `toml:"announce_channel"`
 	ReviewChannel   string    `toml:"review_channel"`
 	TeamIDs         []string  `toml:"team_ids"` // set: refuse requests from other workspaces
@@ -112,10 +126,10 @@ type SlackConfig struct {
 // DiscordConfig is the [discord] table.
 type DiscordConfig struct {
 	Enabled         bool      `toml:"enabled"`
-	BotToken        secret    `toml:"bot_token"`
+	BotToken        Secret    `toml:"bot_token"`
 	ApplicationID   string    `toml:"application_id"`
 	PublicKey       string    `toml:"public_key"` // 64 hex digits, Ed25519
-	APIURL          secretURL `toml:"api_url"`    // empty: Discord
+	APIURL          SecretURL `toml:"api_url"`    // empty: Discord
 	AnnounceChannel string    `toml:"announce_channel"`
 	ReviewChannel   string    `toml:"review_channel"`
 	Gateway         bool      `toml:"gateway"`   // also connect to the gateway
@@ -124,18 +138,18 @@ type DiscordConfig struct {
 
 // GitHubConfig is the [github] table.
 type GitHubConfig struct {
-	WebhookSecret secret    `toml:"webhook_secret"` // empty: GitHub webhooks refused
-	Token         secret    `toml:"token"`          // API token for backfill and profile checks
-	APIURL        secretURL `toml:"api_url"`        // empty: api.github.com
+	WebhookSecret Secret    `toml:"webhook_secret"` // empty: GitHub webhooks refused
+	Token         Secret    `toml:"token"`          // API token for backfill and profile checks
+	APIURL        SecretURL `toml:"api_url"`        // empty: api.github.com
 	Repositories  []string  `toml:"repositories"`   // "owner/repo" or "owner/*"
 }
 
 // BugzillaConfig is the [bugzilla] table.
 type BugzillaConfig struct {
-	URL          secretURL `toml:"url"`
-	APIKey       secret    `toml:"api_key"`
+	URL          SecretURL `toml:"url"`
+	APIKey       Secret    `toml:"api_key"`
 	SecretHeader string    `toml:"secret_header"` // header BMO's webhook sends
-	Secret       secret    `toml:"secret"`        // its value, empty: webhooks refused
+	Secret       Secret    `toml:"secret"`        // its value, empty: webhooks refused
 }
 
 // DigestConfig is the [digest] table: the weekly digest.
@@ -220,11 +234,11 @@ type RuleConfig struct {
 	Window       string   `toml:"window"`       // empty: all time; else ParseWindow
 }
 
-// DefaultConfig returns the built-in defaults: the settings of
+// Default returns the built-in defaults: the settings of
 // config.example.toml without its demo data (admins, badges and rules, which
 // a configuration file replaces rather than extends). A file is decoded onto
 // these defaults, so a key it leaves out keeps its default.
-func DefaultConfig() Config {
+func Default() Config {
 	return Config{
 		LogLevel: "info",
 		Server: ServerConfig{
@@ -249,36 +263,36 @@ func DefaultConfig() Config {
 	}
 }
 
-// ConfigError lists every problem found in a configuration, one line each,
+// Error lists every problem found in a configuration, one line each,
 // each naming the key and, where known, the file line or the environment
 // variable it came from. It never contains a secret.
-type ConfigError struct {
+type Error struct {
 	Problems []string
 }
 
 // Error returns the problems, one per line.
-func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 
-// LoadConfig reads the TOML file at path onto DefaultConfig, then applies the
+// Load reads the TOML file at path onto Default, then applies the
 // BADGEBOT_<SECTION>_<KEY> variables found in env (as from os.Environ), then
-// normalises URLs. When path is DefaultConfigPath (or empty) and no such file
+// normalises URLs. When path is DefaultPath (or empty) and no such file
 // exists, it reads the built-in config.example.toml instead; any other
 // missing file is an error. Problems are returned together as a
-// *ConfigError: every unknown key, or else the first value of the wrong
+// *Error: every unknown key, or else the first value of the wrong
 // type (go-toml's decoder stops there), and every bad variable.
 //
-// LoadConfig does not validate: call Validate on the result.
-func LoadConfig(path string, env []string) (Config, error) {
+// Load does not validate: call Validate on the result.
+func Load(path string, env []string) (Config, error) {
 	name := path
 	data, err := os.ReadFile(path)
 	switch {
-	case err != nil && errors.Is(err, fs.ErrNotExist) && isDefaultConfigPath(path):
+	case err != nil && errors.Is(err, fs.ErrNotExist) && IsDefaultPath(path):
 		name, data = builtinConfigName, []byte(configExample)
 	case err != nil:
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 
-	cfg := DefaultConfig()
+	cfg := Default()
 	cfg.source = name
 	cfg.origins = map[string]cfgOrigin{}
 	problems := decodeConfigTOML(name, data, &cfg)
@@ -291,18 +305,18 @@ func LoadConfig(path string, env []string) (Config, error) {
 	}
 	problems = append(problems, cfg.applyEnv(env)...)
 	if len(problems) > 0 {
-		return Config{}, &ConfigError{Problems: problems}
+		return Config{}, &Error{Problems: problems}
 	}
 	cfg.normalize()
 	return cfg, nil
 }
 
 // Source names where the configuration was read from: the file name given to
-// LoadConfig, or the built-in example. It is empty for a Config not loaded.
+// Load, or the built-in example. It is empty for a Config not loaded.
 func (c Config) Source() string { return c.source }
 
-func isDefaultConfigPath(path string) bool {
-	return path == "" || filepath.Clean(path) == DefaultConfigPath
+func IsDefaultPath(path string) bool {
+	return path == "" || filepath.Clean(path) == DefaultPath
 }
 
 // fillEntryDefaults gives [[badges]] and [[rules]] entries the defaults of
@@ -333,6 +347,25 @@ func (c *Config) fillEntryDefaults(lines map[string]int) {
 func (c *Config) normalize() {
 	c.Server.PublicURL = strings.TrimRight(strings.TrimSpace(c.Server.PublicURL), "/")
 	if u := strings.TrimSpace(c.Slack.APIURL.Reveal()); u != "" && !strings.HasSuffix(u, "/") {
-		c.Slack.APIURL = secretURL(u + "/")
+		c.Slack.APIURL = SecretURL(u + "/")
 	}
+}
+
+// KeyDir is where the signing keys are kept: issuer.key_dir, a relative one
+// taken from the directory of the config file that sets it (from the
+// working directory when it comes from the environment or the built-in
+// config); empty, a "keys" directory beside the database, so that the keys
+// go wherever the data goes.
+func (c Config) KeyDir() string {
+	dir := c.Issuer.KeyDir
+	switch {
+	case dir == "":
+		return filepath.Join(filepath.Dir(c.Storage.Path), "keys")
+	case filepath.IsAbs(dir):
+		return dir
+	}
+	if o, ok := c.origins["issuer.key_dir"]; ok && o.line > 0 && o.name != builtinConfigName {
+		return filepath.Join(filepath.Dir(o.name), dir)
+	}
+	return dir
 }

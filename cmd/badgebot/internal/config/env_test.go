@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func TestLoadConfigEnvOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := LoadConfig("../../config.example.toml", tt.env)
+			got, err := Load("../../../../config.example.toml", tt.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,10 +61,10 @@ func TestLoadConfigEnvErrors(t *testing.T) {
 		"BADGEBOT_SLACK_SIGNING_SECRET=env-signing-secret",
 		"BADGEBOT_DIGEST_ANNOUNCE=",
 	}
-	_, err := LoadConfig("../../config.example.toml", env)
-	var ce *ConfigError
+	_, err := Load("../../../../config.example.toml", env)
+	var ce *Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("got %v, want a *ConfigError", err)
+		t.Fatalf("got %v, want a *Error", err)
 	}
 	want := []string{
 		`BADGEBOT_SLACK_ENABLED: slack.enabled: want true or false, got "yes please"`,
@@ -79,8 +79,8 @@ func TestLoadConfigEnvErrors(t *testing.T) {
 
 // TestLoadConfigFileAndEnvErrorsTogether: one run reports both.
 func TestLoadConfigFileAndEnvErrorsTogether(t *testing.T) {
-	_, err := LoadConfig("testdata/config/duplicate-key.toml", []string{"BADGEBOT_SLACK_ENABLED=maybe"})
-	var ce *ConfigError
+	_, err := Load("testdata/duplicate-key.toml", []string{"BADGEBOT_SLACK_ENABLED=maybe"})
+	var ce *Error
 	if !errors.As(err, &ce) || len(ce.Problems) != 2 {
 		t.Fatalf("got %v, want two problems", err)
 	}
@@ -94,7 +94,7 @@ func TestValidateNamesEnvVariables(t *testing.T) {
 	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(path, []string{
+	cfg, err := Load(path, []string{
 		"BADGEBOT_SERVER_LISTEN=nowhere",
 		"BADGEBOT_ADMINS=slack:U0ADMIN,nobody",
 		"BADGEBOT_SLACK_ENABLED=true",
@@ -102,7 +102,7 @@ func TestValidateNamesEnvVariables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ce *ConfigError
+	var ce *Error
 	if !errors.As(cfg.Validate(configCheckCron), &ce) {
 		t.Fatal("Validate passed")
 	}

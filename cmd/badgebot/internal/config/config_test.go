@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -28,9 +28,9 @@ func configCheckCron(spec string) error {
 
 func loadExampleConfig(t *testing.T) Config {
 	t.Helper()
-	cfg, err := LoadConfig("../../config.example.toml", nil)
+	cfg, err := Load("../../../../config.example.toml", nil)
 	if err != nil {
-		t.Fatalf("LoadConfig(config.example.toml): %v", err)
+		t.Fatalf("Load(config.example.toml): %v", err)
 	}
 	return cfg
 }
@@ -57,7 +57,7 @@ func TestConfigExampleLoadsAndValidates(t *testing.T) {
 	if cfg.Slack.Enabled || cfg.Discord.Enabled {
 		t.Error("the example enables a chat platform; it must run with no outside accounts")
 	}
-	if cfg.Source() != "../../config.example.toml" {
+	if cfg.Source() != "../../../../config.example.toml" {
 		t.Errorf("Source() = %q", cfg.Source())
 	}
 }
@@ -70,21 +70,21 @@ func TestConfigExampleCronSpecsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Digest.Schedule, cfg.Schedule.Backfill = "CRON_TZ=Europe/Berlin 0 16 * * FRI", "16 * * FRI"
-	var ce *ConfigError
+	var ce *Error
 	if !errors.As(cfg.Validate(jobs.ParseSchedule), &ce) || len(ce.Problems) != 1 ||
-		!strings.HasPrefix(ce.Problems[0], `../../config.example.toml:`) ||
+		!strings.HasPrefix(ce.Problems[0], `../../../../config.example.toml:`) ||
 		!strings.Contains(ce.Problems[0], `: schedule.backfill: bad cron spec "16 * * FRI": `) {
 		t.Errorf("got %v, want one problem with schedule.backfill", ce)
 	}
 }
 
-// TestConfigDefaultsEqualExample: DefaultConfig is the example without its
+// TestConfigDefaultsEqualExample: Default is the example without its
 // demo data.
 func TestConfigDefaultsEqualExample(t *testing.T) {
 	cfg := loadExampleConfig(t)
 	cfg.Admins, cfg.Badges, cfg.Rules = nil, nil, nil
-	if diff := cmp.Diff(DefaultConfig(), cfg, configCmpOpts); diff != "" {
-		t.Errorf("DefaultConfig() differs from config.example.toml (-default +example):\n%s", diff)
+	if diff := cmp.Diff(Default(), cfg, configCmpOpts); diff != "" {
+		t.Errorf("Default() differs from config.example.toml (-default +example):\n%s", diff)
 	}
 	if err := cfg.Validate(configCheckCron); err != nil {
 		t.Errorf("defaults do not validate: %v", err)
@@ -92,26 +92,26 @@ func TestConfigDefaultsEqualExample(t *testing.T) {
 }
 
 // TestConfigExampleCopyIsCurrent: the embedded copy beside config.go is the
-// repository's config.example.toml. Fix with `go generate ./cmd/badgebot`.
+// repository's config.example.toml. Fix with `go generate ./cmd/badgebot/internal/config`.
 func TestConfigExampleCopyIsCurrent(t *testing.T) {
-	root, err := os.ReadFile("../../config.example.toml")
+	root, err := os.ReadFile("../../../../config.example.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(root) != configExample {
-		t.Fatal("cmd/badgebot/config.example.toml differs from /config.example.toml; run go generate ./cmd/badgebot")
+		t.Fatal("cmd/badgebot/internal/config/config.example.toml differs from /config.example.toml; run go generate ./cmd/badgebot/internal/config")
 	}
 }
 
 func TestLoadConfigDefaultPathFallsBackToExample(t *testing.T) {
 	t.Chdir(t.TempDir())
-	for _, path := range []string{DefaultConfigPath, "./" + DefaultConfigPath, ""} {
-		cfg, err := LoadConfig(path, nil)
+	for _, path := range []string{DefaultPath, "./" + DefaultPath, ""} {
+		cfg, err := Load(path, nil)
 		if err != nil {
-			t.Fatalf("LoadConfig(%q): %v", path, err)
+			t.Fatalf("Load(%q): %v", path, err)
 		}
 		if diff := cmp.Diff(loadExampleConfigFromDir(t), cfg, configCmpOpts); diff != "" {
-			t.Errorf("LoadConfig(%q) is not the example (-want +got):\n%s", path, diff)
+			t.Errorf("Load(%q) is not the example (-want +got):\n%s", path, diff)
 		}
 		if cfg.Source() != builtinConfigName {
 			t.Errorf("Source() = %q, want %q", cfg.Source(), builtinConfigName)
@@ -127,7 +127,7 @@ func loadExampleConfigFromDir(t *testing.T) Config {
 	if err := os.WriteFile(path, []byte(configExample), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(path, nil)
+	cfg, err := Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,33 +137,33 @@ func loadExampleConfigFromDir(t *testing.T) Config {
 func TestLoadConfigMissingFileIsAnError(t *testing.T) {
 	t.Chdir(t.TempDir())
 	for _, path := range []string{"other.toml", "conf/badgebot.toml"} {
-		_, err := LoadConfig(path, nil)
+		_, err := Load(path, nil)
 		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {
-			t.Errorf("LoadConfig(%q) = %v, want a not-exist error naming the file", path, err)
+			t.Errorf("Load(%q) = %v, want a not-exist error naming the file", path, err)
 		}
 	}
 }
 
 func TestLoadConfigDefaultPathReadsExistingFile(t *testing.T) {
 	t.Chdir(t.TempDir())
-	if err := os.WriteFile(DefaultConfigPath, []byte("[server]\nlisten = \"127.0.0.1:9999\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(DefaultPath, []byte("[server]\nlisten = \"127.0.0.1:9999\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(DefaultConfigPath, nil)
+	cfg, err := Load(DefaultPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Server.Listen != "127.0.0.1:9999" || len(cfg.Badges) != 0 || cfg.Source() != DefaultConfigPath {
+	if cfg.Server.Listen != "127.0.0.1:9999" || len(cfg.Badges) != 0 || cfg.Source() != DefaultPath {
 		t.Errorf("got listen %q, %d badges, source %q", cfg.Server.Listen, len(cfg.Badges), cfg.Source())
 	}
 }
 
 func TestLoadConfigMinimalFileKeepsDefaults(t *testing.T) {
-	cfg, err := LoadConfig("testdata/config/minimal.toml", nil)
+	cfg, err := Load("testdata/minimal.toml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig()
+	want := Default()
 	want.GitHub.WebhookSecret = "s3cret"
 	want.Badges = []BadgeConfig{
 		{Slug: "helper", Name: "Helper", Description: "Helped.", Criteria: "Help.", Approvals: 1, Nominations: true},
@@ -176,11 +176,11 @@ func TestLoadConfigMinimalFileKeepsDefaults(t *testing.T) {
 }
 
 func TestLoadConfigInlineTablesAndDottedKeys(t *testing.T) {
-	cfg, err := LoadConfig("testdata/config/inline.toml", nil)
+	cfg, err := Load("testdata/inline.toml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig()
+	want := Default()
 	want.Server.Listen = "127.0.0.1:9090"
 	// Keys an inline table leaves out keep their defaults.
 	want.Schedule = ScheduleConfig{Sweep: "@every 30m", Backfill: "@daily", Expiry: "@daily", RuleSilence: "30d"}
@@ -195,13 +195,13 @@ func TestLoadConfigInlineTablesAndDottedKeys(t *testing.T) {
 	// Lines are known inside inline tables and multi-line arrays too.
 	cfg.Badges[1].Owners[1] = "nobody"
 	cfg.GitHub.Repositories[1] = "octo"
-	var ce *ConfigError
+	var ce *Error
 	if !errors.As(cfg.Validate(configCheckCron), &ce) {
 		t.Fatal("Validate passed")
 	}
 	wantProblems := []string{
-		`testdata/config/inline.toml:6: badges[1].owners[1]: recipient "nobody": want PLATFORM:ID, e.g. github:octocat or email:ada@example.org`,
-		`testdata/config/inline.toml:13: github.repositories[1]: "octo" is not owner/repo or owner/*`,
+		`testdata/inline.toml:6: badges[1].owners[1]: recipient "nobody": want PLATFORM:ID, e.g. github:octocat or email:ada@example.org`,
+		`testdata/inline.toml:13: github.repositories[1]: "octo" is not owner/repo or owner/*`,
 	}
 	if diff := cmp.Diff(wantProblems, ce.Problems); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -211,7 +211,7 @@ func TestLoadConfigInlineTablesAndDottedKeys(t *testing.T) {
 // TestLoadConfigErrors pins the messages for files that do not decode, and
 // for files that decode but do not validate, in golden files.
 func TestLoadConfigErrors(t *testing.T) {
-	files, err := filepath.Glob("testdata/config/*.toml")
+	files, err := filepath.Glob("testdata/*.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,16 +221,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			cfg, err := LoadConfig(file, nil)
+			cfg, err := Load(file, nil)
 			if err == nil {
 				err = cfg.Validate(configCheckCron)
 			}
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var ce *ConfigError
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error is %T, want *ConfigError: %v", err, err)
+				t.Fatalf("error is %T, want *Error: %v", err, err)
 			}
 			got := err.Error() + "\n"
 			for _, secret := range configTestSecrets {
@@ -243,7 +243,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 }
 
-// configTestSecrets are the secret values used in testdata/config and in
+// configTestSecrets are the secret values used in testdata and in
 // these tests; none may show in any message.
 var configTestSecrets = []string{
 	"xoxb-secret-do-not-print", "12345", "admin-token-secret", "hunter2", "discord-bot-secret",

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -10,15 +10,15 @@ import (
 	"github.com/badgebot/badgebot/bot/jobs"
 )
 
-// FuzzLoadConfig loads any TOML with any BADGEBOT_ variables and validates
+// FuzzLoad loads any TOML with any BADGEBOT_ variables and validates
 // the result: it never panics, and every problem it reports is one line
 // that says where (a file line, a variable or a key) and what.
-func FuzzLoadConfig(f *testing.F) {
-	example, err := os.ReadFile("../../config.example.toml")
+func FuzzLoad(f *testing.F) {
+	example, err := os.ReadFile("../../../../config.example.toml")
 	if err != nil {
 		f.Fatal(err)
 	}
-	invalid, err := os.ReadFile("testdata/config/invalid.toml")
+	invalid, err := os.ReadFile("testdata/invalid.toml")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -31,17 +31,17 @@ func FuzzLoadConfig(f *testing.F) {
 		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := LoadConfig(path, strings.Split(env, "\n"))
+		cfg, err := Load(path, strings.Split(env, "\n"))
 		if err == nil {
 			err = cfg.Validate(jobs.ParseSchedule)
 			_ = cfg.String() // and it prints
 		}
-		var ce *ConfigError
+		var ce *Error
 		if err == nil || !errors.As(err, &ce) {
 			return
 		}
 		if len(ce.Problems) == 0 {
-			t.Fatal("a ConfigError with no problems")
+			t.Fatal("an Error with no problems")
 		}
 		for _, p := range ce.Problems {
 			if p == "" || strings.Contains(p, "\n") || !strings.Contains(p, ": ") {

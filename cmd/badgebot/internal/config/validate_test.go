@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 // validTestConfig is a valid configuration with every kind of entry and no
 // recorded origins, so messages carry no file prefix.
 func validTestConfig() Config {
-	c := DefaultConfig()
+	c := Default()
 	c.Admins = []string{"slack:U0ADMIN"}
 	c.Badges = []BadgeConfig{
 		{Slug: "first-pr", Name: "First PR", Description: "d", Criteria: "c", Approvals: 1, Nominations: true},
@@ -43,9 +43,9 @@ func TestValidate(t *testing.T) {
 		}, nil},
 		{"valid with programs", func(c *Config) {
 			c.Programs = []ProgramConfig{
-				{Slug: "docs", Name: "Docs", Color: "#0B6E4F", Image: "testdata/config/logo.png", URL: "https://docs.example.org",
+				{Slug: "docs", Name: "Docs", Color: "#0B6E4F", Image: "testdata/logo.png", URL: "https://docs.example.org",
 					Owners: []string{"slack:U0DOCS"}, Slack: ProgramChannels{AnnounceChannel: "C1"}, Digest: true},
-				{Slug: "forum", Name: "Forum", Color: "#abc", Image: "testdata/config/programs-ok.svg"},
+				{Slug: "forum", Name: "Forum", Color: "#abc", Image: "testdata/programs-ok.svg"},
 			}
 			c.Badges[0].Program = "docs"
 			// The program's owners count as approvers.
@@ -113,13 +113,13 @@ func TestValidate(t *testing.T) {
 		// one is off (its route answers 401), the server still starts.
 		{"no webhook secrets", func(c *Config) { c.GitHub.WebhookSecret, c.Bugzilla.Secret = "", "" }, nil},
 		{"short tokens", func(c *Config) {
-			c.Server.AdminToken, c.Server.MetricsToken = "x", secret(strings.Repeat("m", minTokenBytes-1))
+			c.Server.AdminToken, c.Server.MetricsToken = "x", Secret(strings.Repeat("m", MinTokenBytes-1))
 		}, []string{
 			"server.admin_token: is 1 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
 			"server.metrics_token: is 31 bytes long: want at least 32 (e.g. `openssl rand -hex 32`), or empty to turn it off",
 		}},
 		{"long tokens", func(c *Config) {
-			c.Server.AdminToken, c.Server.MetricsToken = secret(strings.Repeat("a", minTokenBytes)), secret(strings.Repeat("m", 64))
+			c.Server.AdminToken, c.Server.MetricsToken = Secret(strings.Repeat("a", MinTokenBytes)), Secret(strings.Repeat("m", 64))
 		}, nil},
 		{"delivery retention", func(c *Config) { c.Privacy.DeliveryRetention = "forever" }, []string{
 			`privacy.delivery_retention: duration "forever": want a positive duration such as 30d, 2w, 12h or 1d12h`,
@@ -205,9 +205,9 @@ func TestValidate(t *testing.T) {
 			err := c.Validate(configCheckCron)
 			var got []string
 			if err != nil {
-				var ce *ConfigError
+				var ce *Error
 				if !errors.As(err, &ce) {
-					t.Fatalf("error is %T, want *ConfigError", err)
+					t.Fatalf("error is %T, want *Error", err)
 				}
 				got = ce.Problems
 				if err.Error() != strings.Join(got, "\n") {

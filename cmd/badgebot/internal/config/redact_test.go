@@ -1,10 +1,11 @@
-package main
+package config
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,12 +32,12 @@ func hiddenValues(c Config) []string {
 	var walk func(path string, v reflect.Value)
 	walk = func(path string, v reflect.Value) {
 		switch x := v.Interface().(type) {
-		case secret:
+		case Secret:
 			if x != "" {
 				out = append(out, path)
 			}
 			return
-		case secretURL:
+		case SecretURL:
 			if x.String() != x.Reveal() {
 				out = append(out, path)
 			}
@@ -60,7 +61,7 @@ func hiddenValues(c Config) []string {
 }
 
 func TestSecretRedactsItself(t *testing.T) {
-	s, u := secret("hunter2-token"), secretURL("postgres://u:hunter2@db/x")
+	s, u := Secret("hunter2-token"), SecretURL("postgres://u:hunter2@db/x")
 	var jsonLog bytes.Buffer
 	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("m", "s", s, "u", u)
 	js, err := json.Marshal(map[string]any{"s": s, "u": u})
@@ -83,13 +84,13 @@ func TestSecretRedactsItself(t *testing.T) {
 			t.Errorf("does not show that a secret is set: %s", out)
 		}
 	}
-	if got := fmt.Sprintf("%v|%#v|%s", secret(""), secret(""), secretURL("")); got != `|""|` {
+	if got := fmt.Sprintf("%v|%#v|%s", Secret(""), Secret(""), SecretURL("")); got != `|""|` {
 		t.Errorf("unset: %s, want them empty", got)
 	}
 	if got := u.String(); got != "postgres://u:xxxxx@db/x" {
 		t.Errorf("URL: %s, want the host and user shown, the password masked", got)
 	}
-	if got := secretURL("host=db password=hunter2").String(); got != "[redacted]" {
+	if got := SecretURL("host=db password=hunter2").String(); got != "[redacted]" {
 		t.Errorf("key=value connection string: %s, want it masked whole", got)
 	}
 	if s.Reveal() != "hunter2-token" || u.Reveal() != "postgres://u:hunter2@db/x" {
@@ -133,10 +134,10 @@ func TestConfigFormattingHidesSecrets(t *testing.T) {
 			t.Errorf("%s does not show that secrets are set:\n%s", name, out)
 		}
 	}
-	if got := fmt.Sprintf("%#v", c.GitHub); !strings.HasPrefix(got, `main.GitHubConfig{WebhookSecret:"[redacted]"`) {
+	if got := fmt.Sprintf("%#v", c.GitHub); !strings.HasPrefix(got, `config.GitHubConfig{WebhookSecret:"[redacted]"`) {
 		t.Errorf("%%#v = %s", got)
 	}
-	if got := fmt.Sprintf("%#v", c); !strings.HasPrefix(got, `main.Config{Admins:[]string{"slack:U0ADMIN"}`) || strings.Contains(got, "origins:map[string]main.cfgOrigin{\"") {
+	if got := fmt.Sprintf("%#v", c); !strings.HasPrefix(got, `config.Config{Admins:[]string{"slack:U0ADMIN"}`) || strings.Contains(got, "origins:map[string]config.cfgOrigin{\"") {
 		t.Errorf("%%#v = %s", got)
 	}
 	if !strings.Contains(jsonLog.String(), `"listen":"127.0.0.1:8080"`) || !strings.Contains(jsonLog.String(), `"badges":2`) ||
@@ -167,5 +168,23 @@ func TestConfigStringIsTOML(t *testing.T) {
 	if got, want := hiddenValues(c), []string{"server.admin_token", "storage.url", "slack.bot_token", "slack.signing_secret", "slack.api_url",
 		"discord.bot_token", "github.webhook_secret", "github.token", "bugzilla.api_key", "bugzilla.secret"}; !cmp.Equal(got, want) {
 		t.Errorf("hidden values %v, want %v", got, want)
+	}
+}
+
+// No secret is built in: the defaults and the example set none, so a
+// config that leaves [github] out cannot inherit one.
+func TestNoSecretBuiltIn(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"Default":             Default(),
+		"config.example.toml": loadExampleConfig(t),
+	} {
+		if hidden := hiddenValues(cfg); len(hidden) > 0 {
+			t.Errorf("%s sets secrets: %v", name, hidden)
+		}
+	}
+	for _, f := range []string{"../../../../config.example.toml", "config.example.toml", "config.go"} {
+		if b, err := os.ReadFile(f); err != nil || bytes.Contains(b, []byte("change-me")) {
+			t.Errorf("%s: %v, or it still holds the old demo secret change-me", f, err)
+		}
 	}
 }

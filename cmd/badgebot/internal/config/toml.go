@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -301,4 +301,18 @@ func cfgTOMLKind(k string) string {
 		return "a date or time"
 	}
 	return k
+}
+
+// HasKey reports whether Config has the key path (as "server.x"); init
+// writes keys that other versions of this file may not know yet only when
+// this binary's loader accepts them.
+func HasKey(path string) bool {
+	t := reflect.TypeFor[Config]()
+	for _, name := range strings.Split(path, ".") {
+		var ok bool
+		if t, ok = cfgField(t, name); !ok {
+			return false
+		}
+	}
+	return true
 }
