@@ -98,6 +98,18 @@ func (l *Linker) Start(ctx context.Context, requester, target Recipient) (*LinkC
 	return &c, nil
 }
 
+// Link joins the people owning a and b into one person, now: an
+// administrator's link (the API, `badgebot link`) or an address the chat
+// platform has verified for its user. The origin in ctx is recorded with
+// it in the audit trail. Links proven with a code go through OnProofs and
+// CheckBio instead.
+func (l *Linker) Link(ctx context.Context, a, b Recipient) (*Person, error) {
+	if a == b {
+		return nil, Errorf(EINVALID, "the two identities are the same")
+	}
+	return l.Store.LinkIdentities(ctx, a, b)
+}
+
 // Instructions tells the requester what to do with a code; bio says
 // whether the profile-bio proof is on.
 func (c *LinkCode) Instructions(repos []string, bio bool) string {

@@ -313,7 +313,7 @@ func (r *Router) link(ctx context.Context, c bot.Command, p parsedCommand) (bot.
 		if _, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName); err != nil {
 			return bot.Reply{}, err
 		}
-		if _, err := r.cfg.Store.LinkIdentities(ctx, c.Caller, target); err != nil {
+		if _, err := r.cfg.Linker.Link(ctx, c.Caller, target); err != nil {
 			return bot.Reply{}, err
 		}
 		return say("Linked %s to you: it is the verified e-mail address of your chat profile. Your Bugzilla work now counts for your badges.", target), nil

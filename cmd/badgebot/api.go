@@ -16,6 +16,28 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/issuer"
+	"github.com/badgebot/badgebot/storage"
+	"github.com/badgebot/badgebot/storage/postgres"
+)
+
+// apiReads is what the JSON API and the people pages read from the
+// database. Their one write, a link, goes through bot.Linker; awards and
+// revocations through bot.Service.
+type apiReads interface {
+	Badges(ctx context.Context) ([]*bot.Badge, error)
+	Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, error)
+	// Nomination is read for the approvers an admin's award list shows.
+	Nomination(ctx context.Context, id int64) (*bot.Nomination, error)
+	PersonByHandle(ctx context.Context, handle string) (*bot.Person, error)
+	PersonByRecipient(ctx context.Context, r bot.Recipient) (*bot.Person, error)
+	// HandleRedirect returns the current handle of a person by a handle
+	// they had before (/people/{old} redirects).
+	HandleRedirect(ctx context.Context, old string) (string, error)
+}
+
+var (
+	_ apiReads = (*storage.DB)(nil)
+	_ apiReads = (*postgres.DB)(nil)
 )
 
 // maxAPIBody bounds request bodies of the JSON API.
@@ -65,7 +87,7 @@ func (a *App) withAudit(ctx context.Context, out []awardJSON, awards []*bot.Awar
 		case bot.SourceNomination:
 			j.Nomination, _ = strconv.ParseInt(aw.SourceRef, 10, 64)
 			if _, ok := approvers[j.Nomination]; !ok && j.Nomination != 0 {
-				n, err := a.DB.Nomination(ctx, j.Nomination)
+				n, err := a.reads.Nomination(ctx, j.Nomination)
 				if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
 					return err
 				}
@@ -145,7 +167,7 @@ func toBadgeJSON(base string, b *bot.Badge) badgeJSON {
 }
 
 func (a *App) apiBadges(w http.ResponseWriter, r *http.Request) {
-	badges, err := a.DB.Badges(r.Context())
+	badges, err := a.reads.Badges(r.Context())
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -175,7 +197,7 @@ func (a *App) apiAwards(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Recipient = rec
 	}
-	awards, err := a.DB.Awards(r.Context(), f)
+	awards, err := a.reads.Awards(r.Context(), f)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -268,11 +290,7 @@ func (a *App) apiLink(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if ra == rb {
-		a.writeError(w, r, bot.Errorf(bot.EINVALID, "the two identities are the same"))
-		return
-	}
-	p, err := a.DB.LinkIdentities(apiOrigin(r), ra, rb)
+	p, err := a.Linker.Link(apiOrigin(r), ra, rb) // refuses ra == rb
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -393,18 +411,18 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		handle := r.PathValue("handle")
-		p, err := a.DB.PersonByHandle(ctx, handle)
+		p, err := a.reads.PersonByHandle(ctx, handle)
 		if bot.ErrorCode(err) == bot.ENOTFOUND && strings.Contains(handle, ":") {
 			if rec, perr := bot.ParseRecipient(handle); perr == nil {
 				if _, isEmail := rec.Email(); !isEmail || a.hasAdminToken(r) {
-					p, err = a.DB.PersonByRecipient(ctx, rec)
+					p, err = a.reads.PersonByRecipient(ctx, rec)
 				}
 			}
 		}
 		if bot.ErrorCode(err) == bot.ENOTFOUND {
 			// A handle given up for a new one (migration 008) still leads
 			// to its person.
-			if to, rerr := a.DB.HandleRedirect(ctx, handle); rerr == nil {
+			if to, rerr := a.reads.HandleRedirect(ctx, handle); rerr == nil {
 				http.Redirect(w, r, a.Config.Server.PublicURL+"/people/"+url.PathEscape(to), http.StatusMovedPermanently)
 				return
 			}
@@ -413,7 +431,7 @@ func (a *App) personPage(is *issuer.Handler) http.HandlerFunc {
 			a.pageError(is, w, r, err)
 			return
 		}
-		awards, err := a.DB.Awards(ctx, bot.AwardFilter{PersonID: p.ID, Revoked: new(false)})
+		awards, err := a.reads.Awards(ctx, bot.AwardFilter{PersonID: p.ID, Revoked: new(false)})
 		if err != nil {
 			a.writeError(w, r, err)
 			return

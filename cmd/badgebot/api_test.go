@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
 )
 
@@ -83,8 +84,21 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("revoked assertion: %d, want 410", resp.StatusCode)
 	}
 
-	if code, out := apiPost(t, app.URL+"/api/v1/links", token, `{"a":"github:octocat","b":"email:ada@example.org"}`); code != http.StatusOK || out["handle"] != "octocat" {
+	links := app.URL + "/api/v1/links"
+	if code, out := apiPost(t, links, token, `{"a":"github:octocat","b":"github:octocat"}`); code != http.StatusBadRequest || out["error"] != "the two identities are the same" {
+		t.Errorf("link of one identity with itself: %d %v, want 400", code, out)
+	}
+	if code, out := apiPost(t, links, token, `{"a":"github:octocat","b":"email:ada@example.org"}`); code != http.StatusOK || out["handle"] != "octocat" ||
+		out["url"] != app.Config.Server.PublicURL+"/people/octocat" {
 		t.Errorf("link: %d %v", code, out)
+	}
+	trail, err := app.DB.Audit(t.Context(), bot.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := trail[len(trail)-1]; last.Action != bot.AuditLink || last.By != bot.ViaAPI || last.Via != bot.ViaAPI ||
+		!strings.Contains(last.Subject, "github:octocat") || last.Detail != "octocat" {
+		t.Errorf("audit of the link: %+v, want a link by api via api", last)
 	}
 }
 

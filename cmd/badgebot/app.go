@@ -28,6 +28,8 @@ type App struct {
 	Config config.Config
 	Log    *slog.Logger
 	DB     Store
+	// reads is DB as the JSON API and the people pages see it (api.go).
+	reads apiReads
 	// Source is what the hosted Open Badges routes read.
 	Source  issuer.Source
 	Keys    *issuer.KeyRing
@@ -75,7 +77,7 @@ func (a *App) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.DB, a.Source = db, src
+	a.DB, a.reads, a.Source = db, db, src
 	keys, err := a.openKeys(ctx)
 	if err != nil {
 		return err

@@ -164,7 +164,7 @@ func runLink(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
-	p, err := app.DB.LinkIdentities(cliOrigin(ctx), a, b)
+	p, err := app.Linker.Link(cliOrigin(ctx), a, b)
 	if err != nil {
 		return err
 	}
