@@ -125,11 +125,14 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // Processing a delivery costs little CPU but waits for two durable commits
 // (its events, then its award), so many deliveries are processed at once:
 // their writes share the group commits (storage batch.go), and the more
-// writers wait, the fuller and fewer the commits.
+// writers wait, the fuller and fewer the commits. Fuller commits also share
+// more index pages: with 256 workers instead of 64 a processed delivery
+// cost about a fifth less CPU (cmd/badgebot BenchmarkProcess,
+// cpu-µs/award), for a few megabytes of bodies in flight.
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 30 * time.Second
-	processWorkers  = 64  // deliveries processed at once
+	processWorkers  = 256 // deliveries processed at once
 	processBatch    = 256 // deliveries read at once, while the workers work
 )
 
