@@ -330,6 +330,12 @@ func (c *Canonicalizer) templated(doc string) *ld.RDFDataset {
 // whole document in one string by repeated concatenation, which cost as
 // much as the algorithm).
 func (c *Canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
+	if quads, only := ds.Graphs["@default"]; only && len(ds.Graphs) == 1 {
+		if nq, ok := canonicalSimple(quads); ok {
+			_, err := w.Write(nq)
+			return err
+		}
+	}
 	na := ld.NewNormalisationAlgorithm(c.opts.Algorithm)
 	na.Normalize(ds)
 	sorted := ld.NewRDFDataset()
