@@ -97,7 +97,7 @@ func (ns *Nominations) kick() {
 func (ns *Nominations) Expiry() time.Duration { return ns.cfg.Expiry }
 
 // MayDecide reports whether a may approve and reject the nominations of b
-// (and award b by hand): an admin or an owner.
+// (and award b by hand, AwardByHand): an admin or an owner.
 func (ns *Nominations) MayDecide(a *Party, b *Badge) bool {
 	return a.In(ns.cfg.Admins) || a.In(b.Owners)
 }

@@ -225,9 +225,6 @@ func (r *Router) lookup(ctx context.Context, rc bot.Recipient, name string) (*ac
 
 func (r *Router) isAdmin(a *actor) bool { return a.In(r.cfg.Admins) }
 
-// mayDecide reports whether a may approve, reject and award b.
-func (r *Router) mayDecide(a *actor, b *bot.Badge) bool { return r.noms.MayDecide(a, b) }
-
 // resolveUser reads a user argument: "@PLATFORM:ID" (adapters write
 // mentions so), "PLATFORM:ID", or "@handle" / "handle" of a known person,
 // who is then named by their identity on the command's platform.

@@ -137,7 +137,8 @@ func (r *Router) show(ctx context.Context, slug string) (bot.Reply, error) {
 	return private(m), nil
 }
 
-// award answers `award @user SLUG [EVIDENCE]`, for owners and admins.
+// award answers `award @user SLUG [EVIDENCE]`; bot.Nominations.AwardByHand
+// says who may (owners and admins).
 func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot.Reply, error) {
 	to, err := r.resolveUser(ctx, c, p.arg(0))
 	if err != nil {
@@ -151,36 +152,15 @@ func (r *Router) award(ctx context.Context, c bot.Command, p parsedCommand) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if !r.mayDecide(me, b) {
-		return bot.Reply{}, bot.Errorf(bot.EFORBIDDEN, "Only the owners of %s and admins can award it. To suggest %s, type `/badge nominate %s %s REASON`.",
-			b.Name, to.DisplayName(), p.arg(0), b.Slug)
-	}
-	if b.Approvals > 1 && !r.isAdmin(me) {
-		return bot.Reply{}, bot.Errorf(bot.EFORBIDDEN, "%s needs %d approvals, so owners award it by nomination: type `/badge nominate %s %s REASON` and another owner approves. Admins may award it directly.",
-			b.Name, b.Approvals, p.arg(0), b.Slug)
-	}
+	req := bot.HandAward{By: me, To: to, Badge: b, Named: p.arg(0), Via: c.Platform}
 	ev := strings.TrimSpace(p.rest)
-	if ev == "" {
-		return bot.Reply{}, bot.Errorf(bot.EINVALID, "Say why %s gets %s, so that the badge shows it: type `/badge award %s %s WHY`, or `/badge award %s %s https://… WHY` with a link to the work.",
-			to.DisplayName(), b.Name, p.arg(0), b.Slug, p.arg(0), b.Slug)
-	}
-	if me.Person == nil {
-		// The evidence names the awarder by the handle of their person.
-		if _, err := r.cfg.Store.EnsurePerson(ctx, c.Caller, c.CallerName); err != nil {
-			return bot.Reply{}, err
-		}
-	}
-	req := bot.AwardRequest{Badge: b.Slug, To: to.Who, ToName: to.Name, Source: bot.SourceManual, By: c.Caller.String(), Via: c.Platform}
 	link, text, _ := strings.Cut(ev, " ")
 	if u, err := url.Parse(link); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		req.Evidence = []bot.Evidence{{URL: u.String()}} // named by its link, not "Evidence: Evidence"
 		ev = strings.TrimSpace(text)
 	}
 	req.Narrative = ev
-	a, err := r.cfg.Service.Award(ctx, req)
-	if bot.ECONFLICT == bot.ErrorCode(err) {
-		return bot.Reply{}, bot.Errorf(bot.ECONFLICT, "%s already holds %s.", to.DisplayName(), b.Name)
-	}
+	a, err := r.noms.AwardByHand(ctx, req)
 	if err != nil {
 		return bot.Reply{}, err
 	}
