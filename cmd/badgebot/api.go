@@ -21,9 +21,12 @@ import (
 )
 
 // apiReads is what the JSON API and the people pages read from the
-// database. Their one write, a link, goes through bot.Linker; awards and
-// revocations through bot.Service.
+// database, the public nomination page (nomination_page.go) and the
+// audit trail (cmd_audit.go) too. Their one write, a link,
+// goes through bot.Linker; awards and revocations through bot.Service.
 type apiReads interface {
+	nominationReads // the public nomination page's
+	bot.AuditStore  // `badgebot audit` and GET /api/v1/audit
 	Badges(ctx context.Context) ([]*bot.Badge, error)
 	Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, error)
 	// Nomination is read for the approvers an admin's award list shows.

@@ -73,7 +73,7 @@ func runAudit(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
-	es, err := app.DB.Audit(ctx, bot.AuditFilter{Since: from})
+	es, err := app.reads.Audit(ctx, bot.AuditFilter{Since: from})
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (a *App) apiAudit(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	es, err := a.DB.Audit(r.Context(), bot.AuditFilter{Since: from, Limit: 10000})
+	es, err := a.reads.Audit(r.Context(), bot.AuditFilter{Since: from, Limit: 10000})
 	if err != nil {
 		a.writeError(w, r, err)
 		return

@@ -11,6 +11,14 @@ import (
 	"github.com/badgebot/badgebot/issuer"
 )
 
+// nominationReads is what the public page of a nomination reads: the
+// nomination, the award it made and the people it names (App.reads).
+type nominationReads interface {
+	Nomination(ctx context.Context, id int64) (*bot.Nomination, error)
+	Award(ctx context.Context, id string) (*bot.Award, error)
+	PersonByRecipient(ctx context.Context, r bot.Recipient) (*bot.Person, error)
+}
+
 // nominationPage serves /nominations/{id}: the public page of an approved
 // nomination, which the award it made links as its evidence. A chat
 // message's permalink would not do: strangers who verify the badge cannot
@@ -26,7 +34,7 @@ func (a *App) nominationPage(is *issuer.Handler) http.HandlerFunc {
 			a.writeError(w, r, notFound)
 			return
 		}
-		n, err := a.DB.Nomination(ctx, id)
+		n, err := a.reads.Nomination(ctx, id)
 		if bot.ErrorCode(err) == bot.ENOTFOUND || (err == nil && (n.Status != bot.NominationApproved || n.AwardID == "")) {
 			a.writeError(w, r, notFound)
 			return
@@ -54,13 +62,13 @@ func (a *App) nominationView(ctx context.Context, n *bot.Nomination) (issuer.Nom
 	if err != nil {
 		return issuer.Nomination{}, err
 	}
-	award, err := a.DB.Award(ctx, n.AwardID)
+	award, err := a.reads.Award(ctx, n.AwardID)
 	if err != nil {
 		return issuer.Nomination{}, err
 	}
 	v := issuer.Nomination{ID: n.ID, Badge: badge, AwardID: n.AwardID, Revoked: award.Revoked, CreatedAt: n.CreatedAt, DecidedAt: n.DecidedAt}
 	who := func(r bot.Recipient) (name, link string, err error) {
-		p, err := a.DB.PersonByRecipient(ctx, r)
+		p, err := a.reads.PersonByRecipient(ctx, r)
 		switch bot.ErrorCode(err) {
 		case "":
 			return "@" + p.Handle, base + "/people/" + url.PathEscape(p.Handle), nil
