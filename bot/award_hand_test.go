@@ -22,10 +22,7 @@ func TestAwardByHandWhoMay(t *testing.T) {
 	if _, err := e.Svc.Signer.(*issuer.Issuer).AddProgram(issuer.Program{Slug: "docs", Name: "Docs Team"}); err != nil {
 		t.Fatal(err)
 	}
-	ns := bot.NewNominations(bot.NominationsConfig{
-		Service: e.Svc, Store: e.DB, Admins: e.Cfg.Admins, Now: e.Clock.Now,
-		View: nil, // an award by hand writes no nomination message
-	})
+	ns := e.Router.Nominations()
 	for _, approvals := range []int{1, 2} {
 		slug := fmt.Sprintf("docs-guide-%d", approvals)
 		b := bottest.Badge(slug, fmt.Sprintf("Docs Guide %d", approvals), bottest.Recipient(t, owner), bottest.Recipient(t, docsOwner))

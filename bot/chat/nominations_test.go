@@ -284,12 +284,12 @@ func TestExpiry(t *testing.T) {
 	e.Deliver()
 
 	e.Clock.Advance(13*day - time.Millisecond)
-	if n, err := e.Router.ExpireNominations(e.Ctx, e.Clock.Now()); err != nil || n != 0 {
-		t.Fatalf("ExpireNominations just before 14 days = %d, %v; want 0", n, err)
+	if n, err := e.Router.Nominations().ExpireDue(e.Ctx, e.Clock.Now()); err != nil || n != 0 {
+		t.Fatalf("ExpireDue just before 14 days = %d, %v; want 0", n, err)
 	}
 	e.Clock.Advance(time.Millisecond)
-	if n, err := e.Router.ExpireNominations(e.Ctx, e.Clock.Now()); err != nil || n != 1 {
-		t.Fatalf("ExpireNominations at 14 days = %d, %v; want 1", n, err)
+	if n, err := e.Router.Nominations().ExpireDue(e.Ctx, e.Clock.Now()); err != nil || n != 1 {
+		t.Fatalf("ExpireDue at 14 days = %d, %v; want 1", n, err)
 	}
 	if n := e.Nomination(1); n.Status != bot.NominationExpired || n.DecidedBy != "badgebot" {
 		t.Errorf("nomination 1: %+v", n)
@@ -311,8 +311,8 @@ func TestExpiry(t *testing.T) {
 	if rep.Update == nil || rep.Update.Title != "Nomination expired: First Pull Request" {
 		t.Errorf("late click update %+v", rep.Update)
 	}
-	if n, _ := e.Router.ExpireNominations(e.Ctx, e.Clock.Now()); n != 0 {
-		t.Errorf("ExpireNominations expired %d again", n)
+	if n, _ := e.Router.Nominations().ExpireDue(e.Ctx, e.Clock.Now()); n != 0 {
+		t.Errorf("ExpireDue expired %d again", n)
 	}
 	if got := len(e.Awards(carol)); got != 0 {
 		t.Errorf("Carol holds %d awards after a late approval", got)
@@ -335,7 +335,7 @@ func TestNominationMessagesGolden(t *testing.T) {
 	e.Cmd(ada, "nominate @slack:U0CAROL helper kind")
 	e.Deliver()
 	e.Clock.Advance(15 * day)
-	if _, err := e.Router.ExpireNominations(e.Ctx, e.Clock.Now()); err != nil {
+	if _, err := e.Router.Nominations().ExpireDue(e.Ctx, e.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	e.Deliver()

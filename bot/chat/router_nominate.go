@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/badgebot/badgebot/bot"
 )
@@ -124,12 +123,10 @@ func (r *Router) reject(ctx context.Context, who bot.Recipient, name string, id 
 	return src.reply(m, d.Message), nil
 }
 
-// ExpireNominations expires the nominations pending longer than the
-// expiry and tells their nominators (bot.Nominations.ExpireDue); the
-// scheduler calls it. It returns how many it expired.
-func (r *Router) ExpireNominations(ctx context.Context, now time.Time) (int, error) {
-	return r.noms.ExpireDue(ctx, now)
-}
+// Nominations is the nomination flow the router renders, its messages
+// (the NominationView) the router's: the scheduler's expiry job calls its
+// ExpireDue directly.
+func (r *Router) Nominations() *bot.Nominations { return r.noms }
 
 // nominationView writes the nomination flow's messages for
 // bot.Nominations (router_messages.go).

@@ -46,6 +46,9 @@ type App struct {
 	Outbox  *bot.OutboxWorker
 	Slack   *slack.Adapter   // nil unless slack.enabled
 	Discord *discord.Adapter // nil unless discord.enabled
+	// Nominations is the nomination flow, its messages the router's
+	// (Router.Nominations); the expiry job calls it.
+	Nominations *bot.Nominations
 	// Scheduler runs the scheduled jobs (schedule.go) while Run serves.
 	Scheduler *jobs.Scheduler
 

@@ -83,6 +83,7 @@ func (a *App) openChat() error {
 		Digest:  a.digestNow,
 		BaseURL: c.Server.PublicURL, Log: a.Log,
 	})
+	a.Nominations = a.Router.Nominations()
 	if c.Slack.Enabled {
 		s, err := slack.New(slack.Config{
 			BotToken: c.Slack.BotToken.Reveal(), AppToken: c.Slack.AppToken.Reveal(),

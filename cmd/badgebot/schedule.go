@@ -221,7 +221,7 @@ func (a *App) backfillJob(ctx context.Context) error {
 }
 
 func (a *App) expiryJob(ctx context.Context) error {
-	n, err := a.Router.ExpireNominations(ctx, time.Now())
+	n, err := a.Nominations.ExpireDue(ctx, time.Now())
 	if n > 0 {
 		a.Log.Info("nominations expired", "count", n)
 	}
