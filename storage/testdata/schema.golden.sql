@@ -235,13 +235,15 @@ CREATE UNIQUE INDEX awards_once ON awards (badge, person_id) WHERE exclusive AND
 
 CREATE INDEX awards_person ON awards (person_id, issued_at);
 
-CREATE INDEX awards_program ON awards (program);
+CREATE INDEX awards_program ON awards (program, source);
 
 CREATE INDEX awards_revoked ON awards (status_index) WHERE revoked;
 
 CREATE INDEX chat_requests_expires ON chat_requests (expires_at);
 
-CREATE INDEX deliveries_pending ON deliveries (id) WHERE processed_at IS NULL;
+CREATE INDEX deliveries_pending ON deliveries (id, source, processed_at) WHERE processed_at IS NULL;
+
+CREATE INDEX deliveries_problem ON deliveries (source, processed_at, problem) WHERE processed_at IS NOT NULL AND problem != '';
 
 CREATE INDEX digest_runs_week ON digest_runs (week);
 
