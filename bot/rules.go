@@ -100,7 +100,10 @@ func (r *Rule) satisfied(events []Event) []Event {
 type RuleStore interface {
 	// PersonEvents returns every event of the person of the given kinds.
 	PersonEvents(ctx context.Context, personID int64, kinds []string) ([]Event, error)
-	Awards(ctx context.Context, f AwardFilter) ([]*Award, error)
+	// PastAwards returns what the rules need of the person's awards of
+	// the badge, held and revoked: their count and their evidence URLs
+	// (not the awards, whose credentials they would read for nothing).
+	PastAwards(ctx context.Context, badge string, personID int64) (PastAwards, error)
 	Badge(ctx context.Context, slug string) (*Badge, error)
 }
 
@@ -315,16 +318,9 @@ func (rs *Rules) judge(ctx context.Context, personID int64, b *Badge, progress b
 	var past PastAwards
 	var events []Event
 	if personID != 0 {
-		awards, err := rs.store.Awards(ctx, AwardFilter{Badge: b.Slug, PersonID: personID})
-		if err != nil {
+		var err error
+		if past, err = rs.store.PastAwards(ctx, b.Slug, personID); err != nil {
 			return Judgement{}, err
-		}
-		for _, a := range awards {
-			var urls []string
-			for _, e := range a.Evidence {
-				urls = append(urls, e.URL)
-			}
-			past.Add(a.Revoked, urls)
 		}
 		if !b.Repeatable && past.Any() && !progress {
 			return Judgement{Held: past.held > 0, Barred: true}, nil

@@ -181,6 +181,43 @@ func (ins *awardInsert) done(out []bot.Announcement) {
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }
 
+// PastAwards returns what the rules need of the person's awards of the
+// badge: whether each was revoked, and its evidence URLs. It reads two
+// columns, without an ORDER BY (which costs SQLite a sorter per query).
+func (db *DB) PastAwards(ctx context.Context, badge string, personID int64) (bot.PastAwards, error) {
+	var past bot.PastAwards
+	rows, err := db.r.QueryContext(ctx, `SELECT revoked, evidence FROM awards WHERE badge = ? AND person_id = ?`, badge, personID)
+	if err != nil {
+		return past, dbError(err, "list past awards")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var revoked bool
+		var evidence string
+		if err := rows.Scan(&revoked, &evidence); err != nil {
+			return past, dbError(err, "list past awards")
+		}
+		if err := addPast(&past, revoked, evidence); err != nil {
+			return past, err
+		}
+	}
+	return past, dbError(rows.Err(), "list past awards")
+}
+
+// addPast adds an award, its evidence column as stored, to past.
+func addPast(past *bot.PastAwards, revoked bool, evidence string) error {
+	es, err := decodeEvidence(evidence)
+	if err != nil {
+		return fmt.Errorf("storage: past awards: evidence: %w", err)
+	}
+	urls := make([]string, len(es))
+	for i, e := range es {
+		urls[i] = e.URL
+	}
+	past.Add(revoked, urls)
+	return nil
+}
+
 // Award returns the award with the id, or ENOTFOUND.
 func (db *DB) Award(ctx context.Context, id string) (*bot.Award, error) {
 	a, err := scanAward(db.r.QueryRowContext(ctx, `SELECT `+awardCols+` FROM awards WHERE id = ?`, id))

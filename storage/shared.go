@@ -23,6 +23,12 @@ func DecodeBody(stored []byte, encoding string) ([]byte, error) { return decodeB
 // EncodeEvidence and DecodeEvidence convert an award's evidence column.
 func EncodeEvidence(es []bot.Evidence) (string, error) { return encodeEvidence(es) }
 
+// AddPast adds an award, its revocation and evidence column as stored, to
+// past (the rules' PastAwards).
+func AddPast(past *bot.PastAwards, revoked bool, evidence string) error {
+	return addPast(past, revoked, evidence)
+}
+
 // DecodeEvidence reads an award's evidence column.
 func DecodeEvidence(s string) ([]bot.Evidence, error) { return decodeEvidence(s) }
 

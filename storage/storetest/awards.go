@@ -301,6 +301,34 @@ func testAwardsFilter(t *testing.T, open Opener) {
 			}
 		})
 	}
+	// PastAwards: what the rules read of a person's awards of a badge,
+	// the same as they would make of those awards themselves.
+	for _, tt := range []struct {
+		badge  string
+		person int64
+		awards []*bot.Award
+	}{
+		{"first-pr", a1.PersonID, []*bot.Award{a1}}, // revoked
+		{"helper", a1.PersonID, []*bot.Award{a2, a4}},
+		{"first-pr", a3.PersonID, []*bot.Award{a3}},
+		{"helper", a3.PersonID, nil},
+	} {
+		var want bot.PastAwards
+		for _, a := range tt.awards {
+			var urls []string
+			for _, e := range a.Evidence {
+				urls = append(urls, e.URL)
+			}
+			want.Add(a.ID == a1.ID, urls)
+		}
+		got, err := db.PastAwards(ctx, tt.badge, tt.person)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(bot.PastAwards{})); diff != "" {
+			t.Errorf("PastAwards(%s, %d) (-want +got):\n%s", tt.badge, tt.person, diff)
+		}
+	}
 }
 
 func testRevokeAward(t *testing.T, open Opener) {
