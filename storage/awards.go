@@ -185,37 +185,43 @@ func (ins *awardInsert) done(out []bot.Announcement) {
 // badge: whether each was revoked, and its evidence URLs. It reads two
 // columns, without an ORDER BY (which costs SQLite a sorter per query).
 func (db *DB) PastAwards(ctx context.Context, badge string, personID int64) (bot.PastAwards, error) {
-	var past bot.PastAwards
 	rows, err := db.r.QueryContext(ctx, `SELECT revoked, evidence FROM awards WHERE badge = ? AND person_id = ?`, badge, personID)
 	if err != nil {
-		return past, dbError(err, "list past awards")
+		return bot.PastAwards{}, dbError(err, "list past awards")
 	}
 	defer rows.Close()
+	past, err := scanPastAwards(rows)
+	return past, dbError(err, "list past awards")
+}
+
+// pastRows is what scanPastAwards reads: database/sql's rows or pgx's.
+type pastRows = interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanPastAwards reads rows of (revoked, evidence column) into the rules'
+// PastAwards.
+func scanPastAwards(rows pastRows) (bot.PastAwards, error) {
+	var past bot.PastAwards
 	for rows.Next() {
 		var revoked bool
 		var evidence string
 		if err := rows.Scan(&revoked, &evidence); err != nil {
-			return past, dbError(err, "list past awards")
-		}
-		if err := addPast(&past, revoked, evidence); err != nil {
 			return past, err
 		}
+		es, err := decodeEvidence(evidence)
+		if err != nil {
+			return past, fmt.Errorf("evidence: %w", err)
+		}
+		urls := make([]string, len(es))
+		for i, e := range es {
+			urls[i] = e.URL
+		}
+		past.Add(revoked, urls)
 	}
-	return past, dbError(rows.Err(), "list past awards")
-}
-
-// addPast adds an award, its evidence column as stored, to past.
-func addPast(past *bot.PastAwards, revoked bool, evidence string) error {
-	es, err := decodeEvidence(evidence)
-	if err != nil {
-		return fmt.Errorf("storage: past awards: evidence: %w", err)
-	}
-	urls := make([]string, len(es))
-	for i, e := range es {
-		urls[i] = e.URL
-	}
-	past.Add(revoked, urls)
-	return nil
+	return past, rows.Err()
 }
 
 // Award returns the award with the id, or ENOTFOUND.

@@ -23,10 +23,10 @@ func DecodeBody(stored []byte, encoding string) ([]byte, error) { return decodeB
 // EncodeEvidence and DecodeEvidence convert an award's evidence column.
 func EncodeEvidence(es []bot.Evidence) (string, error) { return encodeEvidence(es) }
 
-// AddPast adds an award, its revocation and evidence column as stored, to
-// past (the rules' PastAwards).
-func AddPast(past *bot.PastAwards, revoked bool, evidence string) error {
-	return addPast(past, revoked, evidence)
+// ScanPastAwards reads rows of (revoked, evidence column as stored), from
+// database/sql or pgx, into the rules' PastAwards.
+func ScanPastAwards(rows pastRows) (bot.PastAwards, error) {
+	return scanPastAwards(rows)
 }
 
 // DecodeEvidence reads an award's evidence column.

@@ -208,23 +208,13 @@ func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, erro
 // PastAwards returns what the rules need of the person's awards of the
 // badge: whether each was revoked, and its evidence URLs.
 func (db *DB) PastAwards(ctx context.Context, badge string, personID int64) (bot.PastAwards, error) {
-	var past bot.PastAwards
 	rows, err := db.pool.Query(ctx, `SELECT revoked, evidence FROM awards WHERE badge = $1 AND person_id = $2`, badge, personID)
 	if err != nil {
-		return past, dbError(err, "list past awards")
+		return bot.PastAwards{}, dbError(err, "list past awards")
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var revoked bool
-		var evidence string
-		if err := rows.Scan(&revoked, &evidence); err != nil {
-			return past, dbError(err, "list past awards")
-		}
-		if err := storage.AddPast(&past, revoked, evidence); err != nil {
-			return past, err
-		}
-	}
-	return past, dbError(rows.Err(), "list past awards")
+	past, err := storage.ScanPastAwards(rows)
+	return past, dbError(err, "list past awards")
 }
 
 // RevokeAward marks the award revoked and writes the announcements in one
