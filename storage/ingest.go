@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,8 +140,10 @@ func (db *DB) PersonEvents(ctx context.Context, personID int64, kinds []string) 
 	for _, k := range kinds {
 		args = append(args, k)
 	}
+	// Sorted here, not by an ORDER BY: a person has few events, and a
+	// sorter costs SQLite more than the query (about 15 against 10 µs).
 	q := `SELECT ` + eventColumns + ` FROM events WHERE person_id = ? AND kind IN (?` +
-		strings.Repeat(", ?", len(kinds)-1) + `) ORDER BY occurred_at, id`
+		strings.Repeat(", ?", len(kinds)-1) + `)`
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, dbError(err, "list events")
@@ -153,6 +157,9 @@ func (db *DB) PersonEvents(ctx context.Context, personID int64, kinds []string) 
 		}
 		es = append(es, e)
 	}
+	slices.SortFunc(es, func(a, b bot.Event) int {
+		return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(a.ID, b.ID))
+	})
 	return es, dbError(rows.Err(), "list events")
 }
 
