@@ -55,23 +55,27 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 	}
 
 	// Hash First Degree Quads: each quad of the node with the node as _:a
-	// and every other blank node as _:z, sorted, hashed.
-	var lines [][]byte
+	// and every other blank node as _:z, sorted, hashed. Lines are written
+	// one after the other into one buffer and sorted as spans of it.
+	var buf []byte
+	var lines []span
 	for i := range nodes {
 		n := &nodes[i]
-		lines = lines[:0]
+		buf, lines = buf[:0], lines[:0]
 		for _, q := range n.quads {
-			lines = append(lines, appendNQuad(nil, quads[q], func(id string) string {
+			start := len(buf)
+			buf = appendNQuad(buf, quads[q], func(id string) string {
 				if id == n.id {
 					return "_:a"
 				}
 				return "_:z"
-			}))
+			})
+			lines = append(lines, span{start, len(buf)})
 		}
-		slices.SortFunc(lines, bytes.Compare)
+		sortSpans(buf, lines)
 		h := sha256.New()
 		for _, l := range lines {
-			h.Write(l)
+			h.Write(buf[l.start:l.end])
 		}
 		h.Sum(n.hash[:0])
 	}
@@ -84,18 +88,26 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 		labels[nodes[i].id] = "_:c14n" + strconv.Itoa(i)
 	}
 
-	out := make([][]byte, len(quads))
-	size := 0
-	for i, q := range quads {
-		out[i] = appendNQuad(nil, q, func(id string) string { return labels[id] })
-		size += len(out[i])
+	buf, lines = buf[:0], lines[:0]
+	for _, q := range quads {
+		start := len(buf)
+		buf = appendNQuad(buf, q, func(id string) string { return labels[id] })
+		lines = append(lines, span{start, len(buf)})
 	}
-	slices.SortFunc(out, bytes.Compare)
-	nquads = make([]byte, 0, size)
-	for _, l := range out {
-		nquads = append(nquads, l...)
+	sortSpans(buf, lines)
+	nquads = make([]byte, 0, len(buf))
+	for _, l := range lines {
+		nquads = append(nquads, buf[l.start:l.end]...)
 	}
 	return nquads, true
+}
+
+// span is a line of a buffer.
+type span struct{ start, end int }
+
+// sortSpans sorts lines of buf by their bytes.
+func sortSpans(buf []byte, lines []span) {
+	slices.SortFunc(lines, func(a, b span) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
 }
 
 // appendNQuad appends the N-Quads line of a default-graph quad as
@@ -143,23 +155,33 @@ func appendIRI(b []byte, iri string) []byte {
 }
 
 // appendEscaped escapes as json-gold's escape does: backslash, double
-// quote, newline, carriage return and tab.
+// quote, newline, carriage return and tab. Runs between them are copied
+// whole.
 func appendEscaped(b []byte, s string) []byte {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			b = append(b, `\\`...)
-		case '"':
-			b = append(b, `\"`...)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		default:
-			b = append(b, c)
+		c := s[i]
+		if c > '"' && c != '\\' {
+			continue
 		}
+		var esc string
+		switch c {
+		case '\\':
+			esc = `\\`
+		case '"':
+			esc = `\"`
+		case '\n':
+			esc = `\n`
+		case '\r':
+			esc = `\r`
+		case '\t':
+			esc = `\t`
+		default:
+			continue
+		}
+		b = append(b, s[start:i]...)
+		b = append(b, esc...)
+		start = i + 1
 	}
-	return b
+	return append(b, s[start:]...)
 }
