@@ -335,9 +335,9 @@ func (db *DB) HealthState(ctx context.Context) (bot.HealthState, error) {
 }
 
 // fieldStatsQuery counts events by kind after an id. NOT INDEXED keeps
-// the planner on the rowid range: given the choice it scans all of
-// events_kind_person for the GROUP BY, whatever the range
-// (TestEventFieldStatsReadsNewRowsOnly).
+// the planner on the rowid range: given the choice it could scan a whole
+// index for the GROUP BY, whatever the range (it did, when events had an
+// index led by kind; TestEventFieldStatsReadsNewRowsOnly).
 const fieldStatsQuery = `SELECT kind, count(*), sum(url = ''), sum(repository = ''),
 		sum(product = ''), sum(component = ''), max(id)
 	FROM events NOT INDEXED WHERE id > ? GROUP BY kind ORDER BY kind`

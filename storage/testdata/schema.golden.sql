@@ -249,8 +249,6 @@ CREATE INDEX digest_runs_week ON digest_runs (week);
 
 CREATE INDEX events_delivery ON events (delivery) WHERE delivery IS NOT NULL;
 
-CREATE INDEX events_kind_person ON events (kind, person_id, occurred_at);
-
 CREATE INDEX events_person_kind ON events
 	(person_id, kind, occurred_at, received_at, private, repository, product, component);
 

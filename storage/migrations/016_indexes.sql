@@ -16,3 +16,8 @@ CREATE INDEX deliveries_pending ON deliveries (id, source, processed_at) WHERE p
 -- own (a pending delivery's problem is a placeholder, so it is not in it:
 -- storing or completing a delivery without a problem writes nothing here).
 CREATE INDEX deliveries_problem ON deliveries (source, processed_at, problem) WHERE processed_at IS NOT NULL AND problem != '';
+
+-- events_kind_person (kind, person_id, occurred_at) served only a
+-- person's events, which events_person_kind (person_id, kind, ...) serves
+-- as well: each event stored wrote one index more than it needed.
+DROP INDEX events_kind_person;
