@@ -29,6 +29,10 @@ type WebhookDelivery struct {
 	Body       []byte
 	ReceivedAt time.Time
 	Unreadable string // set by the store: why the stored body could not be read back
+	// Release, when a store sets it, gives Body's buffer back to the
+	// store: the Ingestor calls it once the delivery is processed, after
+	// which nothing may read Body (the normalisers copy what they keep).
+	Release func()
 }
 
 // Event is one contribution by one person, normalised from a delivery or a

@@ -252,6 +252,9 @@ func (in *Ingestor) feed(ctx context.Context, hand func(WebhookDelivery) bool, y
 }
 
 func (in *Ingestor) process(ctx context.Context, d WebhookDelivery) error {
+	if d.Release != nil {
+		defer d.Release()
+	}
 	var norm Normalized
 	problem := ""
 	if d.Unreadable != "" {

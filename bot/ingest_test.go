@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -150,6 +151,65 @@ func (s damagedStore) PendingDeliveriesAfter(ctx context.Context, after int64, l
 		}
 	}
 	return ds, err
+}
+
+// lendingStore lends each delivery's body as a store with a buffer pool
+// does, and records when a body is given back.
+type lendingStore struct {
+	bot.IngestStore
+	mu       sync.Mutex
+	released map[string]int
+	lent     map[string]bool // lent and not given back
+}
+
+func (s *lendingStore) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
+	ds, err := s.IngestStore.PendingDeliveriesAfter(ctx, after, limit)
+	for i := range ds {
+		id := ds[i].ID
+		s.mu.Lock()
+		s.lent[id] = true
+		s.mu.Unlock()
+		ds[i].Release = func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.released[id]++
+			delete(s.lent, id)
+		}
+	}
+	return ds, err
+}
+
+// TestIngestorReleasesBodies: the Ingestor gives each processed
+// delivery's body back once, and only after its normaliser read it.
+func TestIngestorReleasesBodies(t *testing.T) {
+	e := newEnv(t)
+	store := &lendingStore{IngestStore: e.DB, released: map[string]int{}, lent: map[string]bool{}}
+	in := bot.NewIngestor(store, slog.New(slog.DiscardHandler))
+	in.Register(bot.PlatformGitHub, func(d bot.WebhookDelivery) (bot.Normalized, error) {
+		store.mu.Lock()
+		lent := store.lent[d.ID]
+		store.mu.Unlock()
+		if !lent {
+			t.Errorf("delivery %s: normalised after its body was given back", d.ID)
+		}
+		return normalizePR(d)
+	})
+	in.OnEvents(e.Cfg.Rules.OnEvents)
+	for i := range 40 {
+		accept(e, in, fmt.Sprintf("d%d", i), fmt.Sprintf("user-%d", i))
+	}
+	accept(e, in, "p", "panic")
+	if got, err := in.ProcessPending(e.Ctx); err != nil || got != 41 {
+		t.Fatalf("ProcessPending = %d, %v; want 41, nil", got, err)
+	}
+	if len(store.released) != 41 || len(store.lent) != 0 {
+		t.Errorf("released %d bodies, %d still lent; want 41 and 0", len(store.released), len(store.lent))
+	}
+	for id, n := range store.released {
+		if n != 1 {
+			t.Errorf("delivery %s: body given back %d times", id, n)
+		}
+	}
 }
 
 // TestIngestorCompletesUnreadableDelivery: a delivery whose stored body is

@@ -84,7 +84,7 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		}
 		// A damaged body must not stall the deliveries after it: it is
 		// handed on marked, to be completed with its problem.
-		if d.Body, err = decodeBody(stored, encoding); err != nil {
+		if d.Body, d.Release, err = decodePooled(stored, encoding); err != nil {
 			d.Unreadable = err.Error()
 		}
 		d.ReceivedAt = fromMillis(received)

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -68,7 +69,8 @@ func TestDeliveryBodiesCompressed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saveDeliveries(t, db, payload, []byte(`{"zen":"short"}`))
+	other := bytes.ReplaceAll(payload, []byte("Codertocat"), []byte("Hubot"))
+	saveDeliveries(t, db, payload, []byte(`{"zen":"short"}`), other)
 	var stored int
 	if err := db.r.QueryRowContext(ctx, `SELECT length(body) FROM deliveries WHERE delivery_id = 'd1'`).Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -88,7 +90,7 @@ func TestDeliveryBodiesCompressed(t *testing.T) {
 	for _, d := range ds {
 		got[d.ID] = string(d.Body)
 	}
-	want := map[string]string{"d1": string(payload), "d2": `{"zen":"short"}`, "raw": `{"zen":"raw"}`}
+	want := map[string]string{"d1": string(payload), "d2": `{"zen":"short"}`, "d3": string(other), "raw": `{"zen":"raw"}`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bodies read back (-want +got):\n%s", diff)
 	}
@@ -97,8 +99,8 @@ func TestDeliveryBodiesCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds, err = db.PendingDeliveriesAfter(ctx, 0, 10)
-	if err != nil || len(ds) != 3 {
-		t.Fatalf("PendingDeliveriesAfter with a damaged body = %d deliveries, %v; want all 3", len(ds), err)
+	if err != nil || len(ds) != 4 {
+		t.Fatalf("PendingDeliveriesAfter with a damaged body = %d deliveries, %v; want all 4", len(ds), err)
 	}
 	if ds[0].ID != "d1" || ds[0].Unreadable == "" || ds[1].Unreadable != "" {
 		t.Errorf("the damaged body is not the one marked unreadable: %q %q", ds[0].Unreadable, ds[1].Unreadable)

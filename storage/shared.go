@@ -20,6 +20,12 @@ func EncodeBody(body []byte) (stored []byte, encoding string, release func()) {
 // DecodeBody returns the body a stored one encodes.
 func DecodeBody(stored []byte, encoding string) ([]byte, error) { return decodeBody(stored, encoding) }
 
+// DecodeBodyPooled returns the body a stored one encodes, in a pooled
+// buffer when release is not nil (bot.WebhookDelivery.Release).
+func DecodeBodyPooled(stored []byte, encoding string) (body []byte, release func(), err error) {
+	return decodePooled(stored, encoding)
+}
+
 // EncodeEvidence and DecodeEvidence convert an award's evidence column.
 func EncodeEvidence(es []bot.Evidence) (string, error) { return encodeEvidence(es) }
 

@@ -66,7 +66,7 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
 			return nil, dbError(err, "list pending deliveries")
 		}
-		if d.Body, err = storage.DecodeBody(stored, encoding); err != nil {
+		if d.Body, d.Release, err = storage.DecodeBodyPooled(stored, encoding); err != nil {
 			d.Unreadable = err.Error()
 		}
 		d.ReceivedAt = fromMillis(received)

@@ -57,8 +57,8 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 	// Hash First Degree Quads: each quad of the node with the node as _:a
 	// and every other blank node as _:z, sorted, hashed. Lines are written
 	// one after the other into one buffer and sorted as spans of it.
-	var buf []byte
-	var lines []span
+	buf := make([]byte, 0, 8192) // a credential's N-Quads are about 5 KB
+	lines := make([]span, 0, len(quads))
 	for i := range nodes {
 		n := &nodes[i]
 		buf, lines = buf[:0], lines[:0]
