@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -105,6 +106,9 @@ type RuleStore interface {
 	// (not the awards, whose credentials they would read for nothing).
 	PastAwards(ctx context.Context, badge string, personID int64) (PastAwards, error)
 	Badge(ctx context.Context, slug string) (*Badge, error)
+	// Changes counts the changes made through the store that alter what
+	// a badge is (edits), each counted once committed.
+	Changes() uint64
 }
 
 // Rules is the rules engine: it awards badges whose rules hold.
@@ -113,11 +117,50 @@ type Rules struct {
 	badges  []string // sorted, for a stable order
 	store   RuleStore
 	svc     *Service
+	now     func() time.Time
+
+	mu   sync.Mutex
+	kept map[string]keptBadge // badges read for awarding (ruleBadge)
+}
+
+// keptBadge is a badge read for awarding, with the store's change count
+// and the time when it was read.
+type keptBadge struct {
+	b       Badge
+	changes uint64
+	read    time.Time
+}
+
+// badgeFresh is how long awarding uses a badge it read without reading it
+// again (with its artwork). An edit through this process's store drops it
+// at once; another process's edit (a CLI `badge create`) shows within
+// badgeFresh, as it does on the hosted pages.
+const badgeFresh = time.Second
+
+// ruleBadge returns the badge to award, read again once badgeFresh has
+// passed or the store counted a change.
+func (rs *Rules) ruleBadge(ctx context.Context, slug string) (*Badge, error) {
+	changes, now := rs.store.Changes(), rs.now()
+	rs.mu.Lock()
+	k, ok := rs.kept[slug]
+	rs.mu.Unlock()
+	if ok && k.changes == changes && now.Sub(k.read) < badgeFresh && !now.Before(k.read) {
+		b := k.b
+		return &b, nil
+	}
+	b, err := rs.store.Badge(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	rs.mu.Lock()
+	rs.kept[slug] = keptBadge{b: *b, changes: changes, read: now}
+	rs.mu.Unlock()
+	return b, nil
 }
 
 // NewRules groups rules by badge. Rules must be valid.
 func NewRules(rules []Rule, store RuleStore, svc *Service) *Rules {
-	rs := &Rules{byBadge: map[string][]Rule{}, store: store, svc: svc}
+	rs := &Rules{byBadge: map[string][]Rule{}, store: store, svc: svc, now: time.Now, kept: map[string]keptBadge{}}
 	for _, r := range rules {
 		if _, ok := rs.byBadge[r.Badge]; !ok {
 			rs.badges = append(rs.badges, r.Badge)
@@ -177,7 +220,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	if len(rs.byBadge[badge]) == 0 {
 		return nil, nil
 	}
-	b, err := rs.store.Badge(ctx, badge)
+	b, err := rs.ruleBadge(ctx, badge)
 	if err != nil {
 		return nil, fmt.Errorf("rules: badge %q: %w", badge, err)
 	}

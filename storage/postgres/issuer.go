@@ -23,7 +23,12 @@ var _ issuer.ChangeCounter = (*IssuerSource)(nil)
 // Changes counts the revocations, links and badge edits made through this
 // database handle, each counted once committed, so that the hosted routes
 // drop what they rendered before. Another replica's are not counted.
-func (s *IssuerSource) Changes() uint64 { return s.db.changes.Load() }
+func (s *IssuerSource) Changes() uint64 { return s.db.Changes() }
+
+// Changes counts the revocations, links and badge edits made through this
+// database handle, each counted once committed (IssuerSource.Changes, and
+// the rules' kept badges).
+func (db *DB) Changes() uint64 { return db.changes.Load() }
 
 // IssuerSource returns the issuer.Source of the database; holders' pages
 // hang off baseURL as baseURL+"/people/"+handle.
