@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"fmt"
 	"sync"
 
@@ -45,16 +44,6 @@ var (
 )
 
 const keepEncoded = 1 << 20
-
-// decodeBody returns the body a stored one encodes.
-func decodeBody(stored []byte, encoding string) ([]byte, error) {
-	body, release, err := decodePooled(stored, encoding)
-	if err == nil && release != nil {
-		body = bytes.Clone(body)
-		release()
-	}
-	return body, err
-}
 
 // decodePooled returns the body a stored one encodes, decompressed into a
 // pooled buffer when release is not nil: release gives the buffer back,

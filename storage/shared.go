@@ -17,9 +17,6 @@ func EncodeBody(body []byte) (stored []byte, encoding string, release func()) {
 	return encodeBody(body)
 }
 
-// DecodeBody returns the body a stored one encodes.
-func DecodeBody(stored []byte, encoding string) ([]byte, error) { return decodeBody(stored, encoding) }
-
 // DecodeBodyPooled returns the body a stored one encodes, in a pooled
 // buffer when release is not nil (bot.WebhookDelivery.Release).
 func DecodeBodyPooled(stored []byte, encoding string) (body []byte, release func(), err error) {

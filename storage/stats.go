@@ -37,8 +37,15 @@ type Stats struct {
 // never reads an award's or a delivery's row.
 func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{AwardsBySource: map[string]int64{}, Deliveries: map[[2]string]int64{}}
+	// One snapshot: the processed deliveries are the total less the
+	// pending and the failed, counted at the same moment.
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return st, fmt.Errorf("storage: stats: %w", err)
+	}
+	defer tx.Rollback()
 	counts := func(q string, add func(source string, n int64)) error {
-		rows, err := db.r.QueryContext(ctx, q)
+		rows, err := tx.QueryContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("storage: stats: %w", err)
 		}
@@ -73,13 +80,13 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 	var oldest sql.NullInt64
-	err := db.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(attempts > 0), 0), min(created_at)
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(attempts > 0), 0), min(created_at)
 		FROM outbox WHERE delivered_at IS NULL`).Scan(&st.OutboxPending, &st.OutboxFailing, &oldest)
 	if err != nil {
 		return st, fmt.Errorf("storage: stats: %w", err)
 	}
 	st.OutboxOldest = fromNullMillis(oldest)
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM nominations WHERE status = 'pending'`).Scan(&st.NominationsPending); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nominations WHERE status = 'pending'`).Scan(&st.NominationsPending); err != nil {
 		return st, fmt.Errorf("storage: stats: %w", err)
 	}
 	return st, nil
