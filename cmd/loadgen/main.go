@@ -433,6 +433,47 @@ type result struct {
 	firstErr string
 }
 
+// tally is one sender's count of its requests, added to the load's
+// result when the sender is done.
+type tally struct {
+	ok, bad  int
+	lat      []time.Duration
+	firstErr string
+}
+
+// add counts one request by its status (2xx: accepted) or its error.
+func (t *tally) add(status int, err error, took time.Duration) {
+	t.lat = append(t.lat, took)
+	switch {
+	case err != nil:
+		t.fail(err.Error())
+	case status/100 == 2:
+		t.ok++
+	default:
+		t.fail(fmt.Sprintf("HTTP %d", status))
+	}
+}
+
+// fail counts a failed request, keeping the first reason.
+func (t *tally) fail(reason string) {
+	t.bad++
+	if t.firstErr == "" {
+		t.firstErr = reason
+	}
+}
+
+// addTo adds the tally to res, which the senders share under mu.
+func (t *tally) addTo(res *result, mu *sync.Mutex) {
+	mu.Lock()
+	defer mu.Unlock()
+	res.accepted += t.ok
+	res.errors += t.bad
+	res.lat = append(res.lat, t.lat...)
+	if res.firstErr == "" {
+		res.firstErr = t.firstErr
+	}
+}
+
 func (r *result) rate() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
 
 // percentile of the sorted latencies.
@@ -501,13 +542,11 @@ func load(urls []string, g *generator, senders int, d time.Duration, netHTTP boo
 	start := time.Now()
 	for i := range senders {
 		wg.Go(func() {
-			var lat []time.Duration
+			var t tally
 			var body, id []byte
-			ok, bad := 0, 0
-			firstErr := ""
 			p, err := newPoster(i)
 			if err != nil {
-				bad, firstErr = 1, err.Error()
+				t.fail(err.Error())
 			} else {
 				defer p.close()
 			}
@@ -517,30 +556,9 @@ func load(urls []string, g *generator, senders int, d time.Duration, netHTTP boo
 				id = appendDeliveryID(id[:0], time.Now(), n)
 				t0 := time.Now()
 				status, err := p.post(string(id), body)
-				lat = append(lat, time.Since(t0))
-				switch {
-				case err != nil:
-					bad++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				case status/100 == 2:
-					ok++
-				default:
-					bad++
-					if firstErr == "" {
-						firstErr = fmt.Sprintf("HTTP %d", status)
-					}
-				}
+				t.add(status, err, time.Since(t0))
 			}
-			mu.Lock()
-			res.accepted += ok
-			res.errors += bad
-			res.lat = append(res.lat, lat...)
-			if res.firstErr == "" {
-				res.firstErr = firstErr
-			}
-			mu.Unlock()
+			t.addTo(res, &mu)
 		})
 	}
 	wg.Wait()

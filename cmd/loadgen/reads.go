@@ -150,11 +150,10 @@ func getLoad(base string, paths []string, headers []string, senders int, d time.
 	start := time.Now()
 	for s := range senders {
 		wg.Go(func() {
-			lat := make([]time.Duration, 0, 1<<14)
-			ok, bad, firstErr := 0, 0, ""
+			t := tally{lat: make([]time.Duration, 0, 1<<14)}
 			g, err := newGetter(base, paths, headers)
 			if err != nil {
-				bad, firstErr = 1, err.Error()
+				t.fail(err.Error())
 			} else {
 				defer g.close()
 			}
@@ -164,30 +163,9 @@ func getLoad(base string, paths []string, headers []string, senders int, d time.
 					break
 				}
 				status, err := g.get(i)
-				lat = append(lat, time.Since(t0))
-				switch {
-				case err != nil:
-					bad++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				case status/100 == 2:
-					ok++
-				default:
-					bad++
-					if firstErr == "" {
-						firstErr = fmt.Sprintf("HTTP %d", status)
-					}
-				}
+				t.add(status, err, time.Since(t0))
 			}
-			mu.Lock()
-			res.accepted += ok
-			res.errors += bad
-			res.lat = append(res.lat, lat...)
-			if res.firstErr == "" {
-				res.firstErr = firstErr
-			}
-			mu.Unlock()
+			t.addTo(res, &mu)
 		})
 	}
 	wg.Wait()
