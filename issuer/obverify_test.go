@@ -128,27 +128,7 @@ func TestObverify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"verify.mjs", tt.file, "--json", "--now", "2026-11-26T12:00:00Z"}, tt.args...)
-			cmd := exec.Command(node, args...)
-			cmd.Dir = dir
-			out, err := cmd.Output()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			var res obverifyResult
-			if jerr := json.Unmarshal(out, &res); jerr != nil {
-				t.Fatalf("exit %d, output not JSON: %v\n%s", code, jerr, out)
-			}
-			code = obverifyWithoutKeyURLRule(t, code, res)
-			if code != tt.exit || res.Warns > tt.maxWarns || !strings.Contains(string(out), tt.mustSay) {
-				t.Errorf("exit %d (want %d), %d warnings (max %d), %q present: %v", code, tt.exit, res.Warns, tt.maxWarns, tt.mustSay, strings.Contains(string(out), tt.mustSay))
-				for _, it := range res.Items {
-					t.Logf("%s %s: %s", it.Level, it.Check, it.Msg)
-				}
-			}
+			runObverify(t, node, dir, args, tt.exit, tt.maxWarns, tt.mustSay)
 		})
 	}
 }
@@ -200,4 +180,33 @@ func obverifyWithoutKeyURLRule(t *testing.T, code int, res obverifyResult) int {
 		return 0
 	}
 	return code
+}
+
+// runObverify runs the verifier (verify.mjs in dir, with args) and checks
+// its verdict: the exit code (the key-URL rule discounted, see
+// obverifyWithoutKeyURLRule), at most maxWarns warnings, and mustSay in
+// its output.
+func runObverify(t *testing.T, node, dir string, args []string, exit, maxWarns int, mustSay string) {
+	t.Helper()
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var res obverifyResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("exit %d, output not JSON: %v\n%s", code, err, out)
+	}
+	code = obverifyWithoutKeyURLRule(t, code, res)
+	if code != exit || res.Warns > maxWarns || !strings.Contains(string(out), mustSay) {
+		t.Errorf("exit %d (want %d), %d warnings (max %d), %q present: %v", code, exit, res.Warns, maxWarns, mustSay, strings.Contains(string(out), mustSay))
+		for _, it := range res.Items {
+			t.Logf("%s %s: %s", it.Level, it.Check, it.Msg)
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -267,27 +266,7 @@ func TestObverifyProgram(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"verify.mjs", tt.file, "--json", "--now", "2026-11-26T12:00:00Z",
 				"--doc", p.StatusListURL(1) + "=" + tt.status}, docs...)
-			cmd := exec.Command(node, args...)
-			cmd.Dir = dir
-			out, err := cmd.Output()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			var res obverifyResult
-			if err := json.Unmarshal(out, &res); err != nil {
-				t.Fatalf("exit %d, output not JSON: %v\n%s", code, err, out)
-			}
-			code = obverifyWithoutKeyURLRule(t, code, res)
-			if code != tt.exit || res.Warns > tt.maxWarns || !strings.Contains(string(out), tt.mustSay) {
-				t.Errorf("exit %d (want %d), %d warnings (max %d), %q present: %v", code, tt.exit, res.Warns, tt.maxWarns, tt.mustSay, strings.Contains(string(out), tt.mustSay))
-				for _, it := range res.Items {
-					t.Logf("%s %s: %s", it.Level, it.Check, it.Msg)
-				}
-			}
+			runObverify(t, node, dir, args, tt.exit, tt.maxWarns, tt.mustSay)
 		})
 	}
 }
