@@ -188,19 +188,7 @@ func testApprovalRaces(t *testing.T, dbs []DB) {
 		for range errs {
 			<-done
 		}
-		wins := 0
-		for i, err := range errs {
-			switch bot.ErrorCode(err) {
-			case "":
-				wins++
-			case bot.ECONFLICT:
-			default:
-				t.Errorf("call %d: %v", i, err)
-			}
-		}
-		if wins != 1 {
-			t.Errorf("%d approvals decided, want 1", wins)
-		}
+		wantOneWin(t, errs, "approval")
 		if got := count(t, first, "awards", "source = 'nomination' AND source_ref = ?", strconv.FormatInt(n.ID, 10)); got != 1 {
 			t.Errorf("%d awards for the nomination, want 1", got)
 		}

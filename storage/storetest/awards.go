@@ -227,19 +227,7 @@ func testCreateAwardConcurrent(t *testing.T, open Opener) {
 		wg.Go(func() { errs[i] = dbs[i%2].CreateAward(ctx, awards[i], false, nil) })
 	}
 	wg.Wait()
-	wins := 0
-	for i, err := range errs {
-		switch bot.ErrorCode(err) {
-		case "":
-			wins++
-		case bot.ECONFLICT:
-		default:
-			t.Errorf("award %d: %v", i, err)
-		}
-	}
-	if wins != 1 {
-		t.Errorf("%d awards won, want 1", wins)
-	}
+	wantOneWin(t, errs, "award")
 	if got := count(t, dbs[0], "awards", ""); got != 1 {
 		t.Errorf("%d awards stored, want 1", got)
 	}

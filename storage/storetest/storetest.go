@@ -232,3 +232,22 @@ func processDelivery(t testing.TB, db DB, d bot.WebhookDelivery, events ...bot.E
 	t.Fatalf("delivery %s is not pending after SaveDelivery", d.ID)
 	return nil
 }
+
+// wantOneWin checks the outcome of racing calls: exactly one succeeded,
+// and every other lost with ECONFLICT.
+func wantOneWin(t *testing.T, errs []error, what string) {
+	t.Helper()
+	wins := 0
+	for i, err := range errs {
+		switch bot.ErrorCode(err) {
+		case "":
+			wins++
+		case bot.ECONFLICT:
+		default:
+			t.Errorf("%s %d: %v", what, i, err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d of %d racing calls (%s) won, want 1", wins, len(errs), what)
+	}
+}
