@@ -118,6 +118,21 @@ func get(t *testing.T, url, accept string) (*http.Response, []byte) {
 	return resp, body
 }
 
+// saveGet fetches url, which must answer 200, into dir/name and returns
+// the file's path: what a verifier would fetch, handed to it as a file.
+func saveGet(t *testing.T, dir, name, url, accept string) string {
+	t.Helper()
+	resp, body := get(t, url, accept)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // obverify returns the directory of the independent verifier with its
 // node_modules, or skips (fails when OBVERIFY_REQUIRED is set, as in CI).
 func obverify(t *testing.T) string {
@@ -175,17 +190,7 @@ func TestEndToEndIndependentVerifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	save := func(name, url, accept string) string {
-		resp, body := get(t, url, accept)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
-		}
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, body, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	save := func(name, url, accept string) string { return saveGet(t, tmp, name, url, accept) }
 	docs := map[string]string{
 		app.URL + "/issuer":                save("issuer.json", app.URL+"/issuer", "application/ld+json"),
 		app.URL + "/.well-known/jwks.json": save("jwks.json", app.URL+"/.well-known/jwks.json", ""),

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -169,14 +168,7 @@ func TestPrivateRepositoryDeliveryShowsNothingOfIt(t *testing.T) {
 	t.Run("obverify", func(t *testing.T) {
 		dir := obverify(t)
 		tmp := t.TempDir()
-		save := func(name, url, accept string) string {
-			_, body := get(t, url, accept)
-			p := filepath.Join(tmp, name)
-			if err := os.WriteFile(p, body, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
+		save := func(name, url, accept string) string { return saveGet(t, tmp, name, url, accept) }
 		docs := map[string]string{
 			app.URL + "/issuer":                save("issuer.json", app.URL+"/issuer", "application/ld+json"),
 			app.URL + "/.well-known/jwks.json": save("jwks.json", app.URL+"/.well-known/jwks.json", ""),

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,17 +157,7 @@ func announced(api *fakeChat, channel, badge string) []chatPost {
 func verifyProgramAward(t *testing.T, app *testApp, id, program string) {
 	t.Helper()
 	tmp := t.TempDir()
-	save := func(name, url, accept string) string {
-		resp, body := get(t, url, accept)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
-		}
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, body, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	save := func(name, url, accept string) string { return saveGet(t, tmp, name, url, accept) }
 	award := app.URL + "/awards/" + id
 	files := map[string]string{
 		"credential.json": save("credential.json", award+"/credential.json", ""),
