@@ -46,14 +46,7 @@ func TestObverify(t *testing.T) {
 	if err := is.Sign(&a); err != nil {
 		t.Fatal(err)
 	}
-	tmp := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := testFiles(t)
 	status, err := is.StatusList(1, []int{7})
 	if err != nil {
 		t.Fatal(err)
@@ -62,14 +55,7 @@ func TestObverify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := []string{
-		"--doc", is.IssuerID() + "=" + write("profile.json", is.ProfileDocument()),
-		"--doc", is.JWKSURL() + "=" + write("jwks.json", is.JWKS()),
-	}
-	for i, k := range is.KeyRing().Keys() {
-		b, _, _ := is.KeyDocument(k.ID, false)
-		docs = append(docs, "--doc", is.KeyURL(k.ID)+"="+write(fmt.Sprintf("key-%d.json", i), b))
-	}
+	docs := issuerDocs(is, write)
 	legacy, err := os.ReadFile("testdata/legacy-credential.json")
 	if err != nil {
 		t.Fatal(err)
@@ -209,4 +195,33 @@ func runObverify(t *testing.T, node, dir string, args []string, exit, maxWarns i
 			t.Logf("%s %s: %s", it.Level, it.Check, it.Msg)
 		}
 	}
+}
+
+// testFiles returns write, which writes a file into a temporary directory
+// of the test and returns its path.
+func testFiles(t *testing.T) (write func(name string, b []byte) string) {
+	tmp := t.TempDir()
+	return func(name string, b []byte) string {
+		t.Helper()
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
+// issuerDocs writes what a verifier fetches of an issuer (the instance or
+// a program): its profile, the JWKS and each key at the issuer's key URL,
+// and returns them as verify.mjs --doc URL=FILE arguments.
+func issuerDocs(is *Issuer, write func(name string, b []byte) string) []string {
+	docs := []string{
+		"--doc", is.IssuerID() + "=" + write("profile.json", is.ProfileDocument()),
+		"--doc", is.JWKSURL() + "=" + write("jwks.json", is.JWKS()),
+	}
+	for i, k := range is.KeyRing().Keys() {
+		b, _, _ := is.KeyDocument(k.ID, false)
+		docs = append(docs, "--doc", is.KeyURL(k.ID)+"="+write(fmt.Sprintf("key-%d.json", i), b))
+	}
+	return docs
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -230,14 +228,7 @@ func TestObverifyProgram(t *testing.T) {
 	if err := is.Sign(&a); err != nil {
 		t.Fatal(err)
 	}
-	tmp := t.TempDir()
-	write := func(name string, b []byte) string {
-		f := filepath.Join(tmp, name)
-		if err := os.WriteFile(f, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	write := testFiles(t)
 	status, err := p.StatusList(1, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -246,14 +237,7 @@ func TestObverifyProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := []string{
-		"--doc", p.IssuerID() + "=" + write("profile.json", p.ProfileDocument()),
-		"--doc", is.JWKSURL() + "=" + write("jwks.json", is.JWKS()),
-	}
-	for i, k := range is.KeyRing().Keys() {
-		b, _, _ := p.KeyDocument(k.ID, false)
-		docs = append(docs, "--doc", p.KeyURL(k.ID)+"="+write(fmt.Sprintf("key-%d.json", i), b))
-	}
+	docs := issuerDocs(p, write)
 	tests := []struct {
 		name, file, status, mustSay string
 		exit, maxWarns              int
