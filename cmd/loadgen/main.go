@@ -597,14 +597,18 @@ func (s *netHTTPSender) post(id string, body []byte) (int, error) {
 func (s *netHTTPSender) close() {}
 
 // serveHMAC is the reference: read the body, check the HMAC, answer 202.
-func serveHMAC(addr string) {
+func serveHMAC(addr string) { serveOn(addr, hmacHandler()) }
+
+// serveOn serves h on addr (a reference handler in a process of its own)
+// and prints the address it listens on, which the parent reads.
+func serveOn(addr string, h http.Handler) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	fmt.Println("listening", ln.Addr())
-	http.Serve(ln, hmacHandler())
+	http.Serve(ln, h)
 }
 
 // hmacHandler is the DESIGN §7 reference: read the body, check its

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -222,15 +221,7 @@ var readLimitBody = []byte(`{"@context":"https://w3id.org/openbadges/v2","type":
 
 // serveRead is the read limit of DESIGN §7: a bare handler serving a small
 // JSON body from memory.
-func serveRead(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println("listening", ln.Addr())
-	http.Serve(ln, readLimitHandler())
-}
+func serveRead(addr string) { serveOn(addr, readLimitHandler()) }
 
 func readLimitHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
