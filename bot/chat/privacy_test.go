@@ -32,9 +32,9 @@ func TestPrivateEventsAwardWithoutTitleOrURL(t *testing.T) {
 		Actor: bottest.Recipient(t, "github:octocat"), Repository: "acme/secret-merger-project",
 		URL: "https://github.com/acme/secret-merger-project/pull/9", Private: true, OccurredAt: at, ReceivedAt: at,
 	}, {
-		Source: bot.PlatformBugzilla, Kind: bot.EventBugFixed, Key: "bugzilla:777:fixed",
+		Source: bot.PlatformBugzilla, Kind: bot.EventBugFixed, Key: "bugzilla:4815162:fixed",
 		Actor: bottest.Recipient(t, "bugzilla:ada@example.org"), Product: "Security",
-		URL: "https://bugzilla.example.org/show_bug.cgi?id=777", Private: true, OccurredAt: at, ReceivedAt: at,
+		URL: "https://bugzilla.example.org/show_bug.cgi?id=4815162", Private: true, OccurredAt: at, ReceivedAt: at,
 	}}
 	stored, err := e.DB.StoreEvents(e.Ctx, events)
 	if err != nil || len(stored) != 2 {
@@ -47,7 +47,7 @@ func TestPrivateEventsAwardWithoutTitleOrURL(t *testing.T) {
 	}
 	e.Deliver()
 
-	secrets := []string{"secret-merger-project", "acme", "pull/9", "show_bug.cgi", "777"}
+	secrets := []string{"secret-merger-project", "acme", "pull/9", "show_bug.cgi", "4815162"}
 	for who, want := range map[string]string{
 		"github:octocat":           "A contribution to a private repository",
 		"bugzilla:ada@example.org": "A fix to a private bug",
