@@ -36,19 +36,37 @@ type Service struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 
-	// Reserved status indexes: idxNext up to idxEnd are unused, and a
-	// spare block of statusBlock from spare is reserved ahead when hasSpare.
+	// Reserved status indexes (statusIndex): idxNext up to idxEnd are
+	// unused, out of a block of idxBlock taken at idxTaken; spareN indexes
+	// from spare are reserved ahead (none when 0); the next block reserved
+	// has blockN (statusBlockMin until awarding needs more).
 	mu        sync.Mutex
 	idxNext   int
 	idxEnd    int
+	idxBlock  int
+	idxTaken  time.Time
 	spare     int
-	hasSpare  bool
+	spareN    int
+	blockN    int
 	reserving bool // a caller is reserving the spare block
 }
 
-// statusBlock is how many status-list indexes are reserved at once: one
-// write per block instead of one per award.
-const statusBlock = 64
+// A status-list index is reserved in blocks, one write per block instead
+// of one per award. A block lives between statusBlockMin and
+// statusBlockMax indexes: a block used up within statusBlockFor makes the
+// next twice as large, one that lasted ten times that makes it half. The
+// reservation of the next block starts halfway through the current one;
+// with blocks of 64 at a few thousand awards a second, it often had not
+// committed when the block ran out, and every awarding goroutine waited
+// behind the one reserving (about three fifths of the time they spent
+// blocked, cmd/badgebot BenchmarkProcess traced). A restart leaves the
+// rest of its blocks unused: at most two of the largest, a few thousand
+// of a status list's 131,072 entries, and only after a burst.
+const (
+	statusBlockMin = 64
+	statusBlockMax = 4096
+	statusBlockFor = time.Second
+)
 
 // statusIndex hands out a fresh status-list index. Halfway through a block
 // the caller reserves the next one, without holding the lock, so that
@@ -56,29 +74,43 @@ const statusBlock = 64
 func (s *Service) statusIndex(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.blockN == 0 {
+		s.blockN = statusBlockMin
+	}
 	if s.idxNext == s.idxEnd {
-		if s.hasSpare {
-			s.idxNext, s.idxEnd, s.hasSpare = s.spare, s.spare+statusBlock, false
+		now := s.now()
+		if !s.idxTaken.IsZero() {
+			switch lasted := now.Sub(s.idxTaken); {
+			case lasted < statusBlockFor:
+				s.blockN = min(2*s.blockN, statusBlockMax)
+			case lasted > 10*statusBlockFor:
+				s.blockN = max(s.blockN/2, statusBlockMin)
+			}
+		}
+		if s.spareN > 0 {
+			s.idxNext, s.idxBlock, s.spareN = s.spare, s.spareN, 0
 		} else {
-			first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
+			first, err := s.Store.ReserveStatusIndexes(ctx, s.blockN)
 			if err != nil {
 				return 0, err
 			}
-			s.idxNext, s.idxEnd = first, first+statusBlock
+			s.idxNext, s.idxBlock = first, s.blockN
 		}
+		s.idxEnd, s.idxTaken = s.idxNext+s.idxBlock, now
 	}
 	idx := s.idxNext
 	s.idxNext++
-	if s.idxEnd-s.idxNext == statusBlock/2 && !s.hasSpare && !s.reserving {
+	if s.idxEnd-s.idxNext == s.idxBlock/2 && s.spareN == 0 && !s.reserving {
 		s.reserving = true
+		n := s.blockN
 		s.mu.Unlock()
-		first, err := s.Store.ReserveStatusIndexes(ctx, statusBlock)
+		first, err := s.Store.ReserveStatusIndexes(ctx, n)
 		s.mu.Lock()
 		s.reserving = false
 		// On failure the next block is reserved when it is needed, and
 		// that failure is reported then.
 		if err == nil {
-			s.spare, s.hasSpare = first, true
+			s.spare, s.spareN = first, n
 		}
 	}
 	return idx, nil
