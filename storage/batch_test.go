@@ -18,7 +18,8 @@ import (
 // are committed.
 func TestWriteBatch(t *testing.T) {
 	// In a bubble, Wait returns once every write is queued behind the
-	// first: they are then committed together, in one transaction.
+	// first, which runs meanwhile: they join its transaction, which takes
+	// what is queued until it commits.
 	synctest.Test(t, testWriteBatch)
 }
 
@@ -105,8 +106,8 @@ func testWriteBatch(t *testing.T) {
 		sizes = append(sizes, n)
 	}
 	slices.Sort(sizes)
-	if !slices.Equal(sizes, []int{1, n}) {
-		t.Errorf("writes per transaction %v, want the first alone and the %d queued behind it together", sizes, n)
+	if !slices.Equal(sizes, []int{n + 1}) {
+		t.Errorf("writes per transaction %v, want the first and the %d queued behind it together", sizes, n)
 	}
 }
 
@@ -124,5 +125,115 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if _, err := db.NextStatusIndex(ctx); err == nil {
 		t.Error("NextStatusIndex after Close succeeded")
+	}
+}
+
+// TestWriteReturnsOnceSynced: a write returns only after an fsync of the
+// log that began once its commit was written; while that fsync runs, the
+// writer runs the next writes into a transaction it commits only once the
+// fsync ended (one fsync at a time).
+func TestWriteReturnsOnceSynced(t *testing.T) {
+	synctest.Test(t, testWriteReturnsOnceSynced)
+}
+
+func testWriteReturnsOnceSynced(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	committed := func() []string {
+		rows, err := db.r.QueryContext(ctx, `SELECT name FROM counters WHERE name IN ('a', 'b') ORDER BY name`)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer rows.Close()
+		var names []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Error(err)
+			}
+			names = append(names, name)
+		}
+		return names
+	}
+	var mu sync.Mutex
+	var synced [][]string // what was committed when each fsync began
+	release := make(chan struct{})
+	db.syncLog = func() error {
+		names := committed()
+		mu.Lock()
+		first := len(synced) == 0
+		synced = append(synced, names)
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		return nil
+	}
+	ran := make(chan string, 2)
+	insert := func(name string) chan error {
+		done := make(chan error, 1)
+		go func() {
+			done <- db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				ran <- name
+				_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)`, name)
+				return err
+			})
+		}()
+		return done
+	}
+
+	a := insert("a")
+	synctest.Wait() // a is committed; its fsync waits for release
+	b := insert("b")
+	synctest.Wait() // b ran, into a transaction that waits for a's fsync
+	if got := []string{<-ran, <-ran}; !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("writes ran %v, want a then b while a's fsync runs", got)
+	}
+	if got := committed(); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("committed while the first fsync runs: %v, want a alone", got)
+	}
+	select {
+	case err := <-a:
+		t.Fatalf("a returned (%v) before its fsync ended", err)
+	case err := <-b:
+		t.Fatalf("b returned (%v) before it was committed", err)
+	default:
+	}
+	close(release)
+	if err := <-a; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-b; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(synced) != 2 || !slices.Equal(synced[0], []string{"a"}) || !slices.Equal(synced[1], []string{"a", "b"}) {
+		t.Errorf("fsyncs began with %q committed, want [a] then [a b]", synced)
+	}
+}
+
+// TestSyncFailureFailsWrites: when the log cannot be synced, the writes it
+// held fail, and so does every later write, without running: a later
+// fsync that succeeds would not prove the lost pages on disk.
+func TestSyncFailureFailsWrites(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	db.syncLog = func() error { return errors.New("input/output error") }
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('lost', 1)`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "could not be synced") || !strings.Contains(err.Error(), "input/output error") {
+		t.Fatalf("write = %v, want the failed fsync", err)
+	}
+	ran := false
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ran = true
+		return nil
+	})
+	if err == nil || ran {
+		t.Errorf("write after a failed fsync: err %v, ran %v; want its error and not run", err, ran)
 	}
 }
