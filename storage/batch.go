@@ -163,7 +163,8 @@ func (db *DB) syncErr() error {
 // it is missing, SQLite checkpointed it into the database file (syncing
 // that file) and removed it.
 func (db *DB) syncWAL() error {
-	f, err := os.Open(db.path + "-wal")
+	// Read-write: Windows flushes only a handle that may write.
+	f, err := os.OpenFile(db.path+"-wal", os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
