@@ -238,17 +238,24 @@ func (v *cfgCheck) schedules() {
 	}
 }
 
+// slug checks the slug of table[i]: a valid slug, not one of an earlier
+// entry of the table (seen maps the slugs checked so far to their index).
+func (v *cfgCheck) slug(table string, i int, slug string, seen map[string]int) {
+	key := fmt.Sprintf("%s[%d].slug", table, i)
+	if !bot.ValidSlug(slug) {
+		v.add(key, "%q is not a slug: use 1-63 lower-case letters, digits and dashes", slug)
+	} else if j, dup := seen[slug]; dup {
+		v.add(key, "%q is already the slug of %s[%d]", slug, table, j)
+	} else {
+		seen[slug] = i
+	}
+}
+
 func (v *cfgCheck) programs() {
 	seen := map[string]int{}
 	for i, p := range v.c.Programs {
 		key := fmt.Sprintf("programs[%d]", i)
-		if !bot.ValidSlug(p.Slug) {
-			v.add(key+".slug", "%q is not a slug: use 1-63 lower-case letters, digits and dashes", p.Slug)
-		} else if j, dup := seen[p.Slug]; dup {
-			v.add(key+".slug", "%q is already the slug of programs[%d]", p.Slug, j)
-		} else {
-			seen[p.Slug] = i
-		}
+		v.slug("programs", i, p.Slug, seen)
 		v.required(key+".name", p.Name)
 		v.httpURL(key+".url", p.URL, false)
 		if p.Email != "" {
@@ -282,13 +289,7 @@ func (v *cfgCheck) badges() {
 	seen := map[string]int{}
 	for i, b := range v.c.Badges {
 		key := fmt.Sprintf("badges[%d]", i)
-		if !bot.ValidSlug(b.Slug) {
-			v.add(key+".slug", "%q is not a slug: use 1-63 lower-case letters, digits and dashes", b.Slug)
-		} else if j, dup := seen[b.Slug]; dup {
-			v.add(key+".slug", "%q is already the slug of badges[%d]", b.Slug, j)
-		} else {
-			seen[b.Slug] = i
-		}
+		v.slug("badges", i, b.Slug, seen)
 		v.required(key+".name", b.Name)
 		v.required(key+".description", b.Description)
 		v.required(key+".criteria", b.Criteria)
