@@ -38,12 +38,15 @@ func (s Secret) String() string {
 func (s Secret) GoString() string { return fmt.Sprintf("%q", s.String()) }
 
 // Format redacts every verb; %#v is GoString.
-func (s Secret) Format(f fmt.State, verb rune) {
+func (s Secret) Format(f fmt.State, verb rune) { formatShown(f, verb, s.String()) }
+
+// formatShown prints shown, what a Secret or SecretURL shows of itself,
+// for every verb; quoted for %#v.
+func formatShown(f fmt.State, verb rune, shown string) {
 	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
+		shown = fmt.Sprintf("%q", shown)
 	}
-	_, _ = io.WriteString(f, s.String())
+	_, _ = io.WriteString(f, shown)
 }
 
 // MarshalText redacts: TOML (Config.String) and other text encoders.
@@ -80,13 +83,7 @@ func (u SecretURL) String() string {
 func (u SecretURL) GoString() string { return fmt.Sprintf("%q", u.String()) }
 
 // Format masks the password for every verb; %#v is GoString.
-func (u SecretURL) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, u.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, u.String())
-}
+func (u SecretURL) Format(f fmt.State, verb rune) { formatShown(f, verb, u.String()) }
 
 // MarshalText masks the password.
 func (u SecretURL) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
