@@ -131,14 +131,7 @@ func (db *DB) commitLoop() {
 // write, so a later fsync that succeeds would not prove them on disk.
 // Restarting badgebot recovers from the database as it is on disk.
 func (db *DB) syncBatch(ws []*batchWrite, errs []error, synced chan<- struct{}) {
-	err := db.syncErr()
-	if err == nil {
-		if err = db.syncLog(); err != nil {
-			err = fmt.Errorf("storage: the WAL could not be synced to disk (restart badgebot): %w", err)
-			db.syncFailed.CompareAndSwap(nil, &err)
-		}
-	}
-	if err != nil {
+	if err := db.sync(); err != nil {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -147,6 +140,20 @@ func (db *DB) syncBatch(ws []*batchWrite, errs []error, synced chan<- struct{}) 
 	}
 	tell(ws, errs)
 	synced <- struct{}{}
+}
+
+// sync makes every commit so far durable (syncLog), or returns the failed
+// fsync every write now fails with: this one, or an earlier one.
+func (db *DB) sync() error {
+	if err := db.syncErr(); err != nil {
+		return err
+	}
+	if err := db.syncLog(); err != nil {
+		err = fmt.Errorf("storage: the WAL could not be synced to disk (restart badgebot): %w", err)
+		db.syncFailed.CompareAndSwap(nil, &err)
+		return db.syncErr()
+	}
+	return nil
 }
 
 // syncErr is the failed fsync every write now fails with, or nil.

@@ -215,8 +215,9 @@ func testWriteReturnsOnceSynced(t *testing.T) {
 }
 
 // TestSyncFailureFailsWrites: when the log cannot be synced, the writes it
-// held fail, and so does every later write, without running: a later
-// fsync that succeeds would not prove the lost pages on disk.
+// held fail, and so does every later write, without running, and every
+// later transaction of a migration: a later fsync that succeeds would not
+// prove the lost pages on disk.
 func TestSyncFailureFailsWrites(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
@@ -235,5 +236,11 @@ func TestSyncFailureFailsWrites(t *testing.T) {
 	})
 	if err == nil || ran {
 		t.Errorf("write after a failed fsync: err %v, ran %v; want its error and not run", err, ran)
+	}
+	// A migration's own transaction is not told it is durable either.
+	db.syncLog = func() error { return nil }
+	err = db.direct(ctx, func(tx *sql.Tx) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "input/output error") {
+		t.Errorf("direct transaction after a failed fsync: %v, want the failed fsync", err)
 	}
 }

@@ -330,10 +330,7 @@ func (db *DB) direct(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
-	if err := db.syncLog(); err != nil {
-		return fmt.Errorf("storage: sync: %w", err)
-	}
-	return nil
+	return db.sync()
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
