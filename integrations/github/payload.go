@@ -1,6 +1,8 @@
 package github
 
 import (
+	"sync"
+
 	// encoding/json's semantics (as go-github decodes) on the json v2
 	// engine: one pass over the body, where encoding/json validates the
 	// whole body first and then decodes it, and a faster skip of what is
@@ -9,18 +11,26 @@ import (
 	gh "github.com/google/go-github/v60/github"
 )
 
-// The webhook payload as Normalize reads it: only the fields it uses, in
-// go-github's field types, so that a value decodes (or fails to) as it did
-// through gh.ParseWebHook. A merged pull request's delivery is about 30 KB,
-// most of it two full repository objects; go-github decoded every field of
-// them into its structs, which cost most of a delivery's processing. Here
-// the decoder skips what is not named, and each part becomes the go-github
-// type the normaliser (and the backfill, which shares mergedEvent) takes,
-// with only these fields set. FuzzNormalizeLean holds the result to
-// go-github's.
-type payload struct {
+// The webhook payloads as Normalize reads them: one struct per delivery
+// type, with only the fields it uses, in go-github's field types, so that a
+// value decodes (or fails to) as it did through gh.ParseWebHook. A merged
+// pull request's delivery is about 30 KB, most of it two full repository
+// objects; go-github decoded every field of them into its structs, which
+// cost most of a delivery's processing. Here only the members these
+// structs name are decoded (payload_filter.go), and each part becomes the
+// go-github type the normaliser (and the backfill, which shares
+// mergedEvent) takes, with only these fields set. A type reads only
+// members its go-github event has: a member another type reads may hold
+// anything here. FuzzNormalizeLean holds the result to go-github's.
+type pullRequestPayload struct {
 	Action      *string      `json:"action"`
 	Number      *int         `json:"number"`
+	PullRequest *payloadPull `json:"pull_request"`
+	Repo        *payloadRepo `json:"repository"`
+}
+
+type reviewPayload struct {
+	Action      *string      `json:"action"`
 	PullRequest *payloadPull `json:"pull_request"`
 	Review      *struct {
 		ID          *int64        `json:"id"`
@@ -29,7 +39,12 @@ type payload struct {
 		HTMLURL     *string       `json:"html_url"`
 		SubmittedAt *gh.Timestamp `json:"submitted_at"`
 	} `json:"review"`
-	Issue *struct {
+	Repo *payloadRepo `json:"repository"`
+}
+
+type issuesPayload struct {
+	Action *string `json:"action"`
+	Issue  *struct {
 		Number      *int           `json:"number"`
 		StateReason *string        `json:"state_reason"`
 		ClosedAt    *gh.Timestamp  `json:"closed_at"`
@@ -39,18 +54,25 @@ type payload struct {
 		Assignee    *payloadUser   `json:"assignee"`
 		PullRequest *struct{}      `json:"pull_request"` // present: the issue is a pull request
 	} `json:"issue"`
+	Repo *payloadRepo `json:"repository"`
+}
+
+type commentPayload struct {
+	Action  *string `json:"action"`
 	Comment *struct {
 		Body      *string       `json:"body"`
 		User      *payloadUser  `json:"user"`
 		HTMLURL   *string       `json:"html_url"`
 		CreatedAt *gh.Timestamp `json:"created_at"`
 	} `json:"comment"`
-	Repo *struct {
-		FullName *string      `json:"full_name"`
-		Name     *string      `json:"name"`
-		Private  *bool        `json:"private"`
-		Owner    *payloadUser `json:"owner"`
-	} `json:"repository"`
+	Repo *payloadRepo `json:"repository"`
+}
+
+type payloadRepo struct {
+	FullName *string      `json:"full_name"`
+	Name     *string      `json:"name"`
+	Private  *bool        `json:"private"`
+	Owner    *payloadUser `json:"owner"`
 }
 
 type payloadPull struct {
@@ -83,32 +105,46 @@ func (p *payloadPull) gh() *gh.PullRequest {
 		Title: p.Title, User: p.User.gh()}
 }
 
-func (p *payload) repo() *gh.Repository {
-	if p.Repo == nil {
+func (r *payloadRepo) gh() *gh.Repository {
+	if r == nil {
 		return nil
 	}
-	r := p.Repo
 	return &gh.Repository{FullName: r.FullName, Name: r.Name, Private: r.Private, Owner: r.Owner.gh()}
 }
+
+// filterBufs holds the buffers filterPayload copies into (payload_filter.go);
+// the decoder copies what it keeps. A copy larger than maxPooledFilter (a
+// delivery whose members payload reads are large) is left to the collector.
+var filterBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledFilter = 64 << 10
 
 // parsePayload decodes a delivery of one of the types Normalize reads into
 // that type's go-github event, with the fields Normalize uses.
 func parsePayload(typ string, body []byte) (any, error) {
-	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, err
-	}
 	switch typ {
 	case TypePullRequest:
-		return &gh.PullRequestEvent{Action: p.Action, Number: p.Number, PullRequest: p.PullRequest.gh(), Repo: p.repo()}, nil
+		p, err := decodePayload[pullRequestPayload](body)
+		if err != nil {
+			return nil, err
+		}
+		return &gh.PullRequestEvent{Action: p.Action, Number: p.Number, PullRequest: p.PullRequest.gh(), Repo: p.Repo.gh()}, nil
 	case TypePullRequestReview:
-		e := &gh.PullRequestReviewEvent{Action: p.Action, PullRequest: p.PullRequest.gh(), Repo: p.repo()}
+		p, err := decodePayload[reviewPayload](body)
+		if err != nil {
+			return nil, err
+		}
+		e := &gh.PullRequestReviewEvent{Action: p.Action, PullRequest: p.PullRequest.gh(), Repo: p.Repo.gh()}
 		if rv := p.Review; rv != nil {
 			e.Review = &gh.PullRequestReview{ID: rv.ID, State: rv.State, User: rv.User.gh(), HTMLURL: rv.HTMLURL, SubmittedAt: rv.SubmittedAt}
 		}
 		return e, nil
 	case TypeIssues:
-		e := &gh.IssuesEvent{Action: p.Action, Repo: p.repo()}
+		p, err := decodePayload[issuesPayload](body)
+		if err != nil {
+			return nil, err
+		}
+		e := &gh.IssuesEvent{Action: p.Action, Repo: p.Repo.gh()}
 		if is := p.Issue; is != nil {
 			e.Issue = &gh.Issue{Number: is.Number, StateReason: is.StateReason, ClosedAt: is.ClosedAt, HTMLURL: is.HTMLURL,
 				Title: is.Title, Assignee: is.Assignee.gh()}
@@ -121,11 +157,35 @@ func parsePayload(typ string, body []byte) (any, error) {
 		}
 		return e, nil
 	case TypeIssueComment:
-		e := &gh.IssueCommentEvent{Action: p.Action, Repo: p.repo()}
+		p, err := decodePayload[commentPayload](body)
+		if err != nil {
+			return nil, err
+		}
+		e := &gh.IssueCommentEvent{Action: p.Action, Repo: p.Repo.gh()}
 		if c := p.Comment; c != nil {
 			e.Comment = &gh.IssueComment{Body: c.Body, User: c.User.gh(), HTMLURL: c.HTMLURL, CreatedAt: c.CreatedAt}
 		}
 		return e, nil
 	}
 	return nil, nil
+}
+
+// decodePayload decodes the members of body that P reads: a filtered copy
+// when body is one valid JSON object or null, else body itself, for the
+// decoder's error.
+func decodePayload[P any](body []byte) (*P, error) {
+	buf := filterBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledFilter {
+			filterBufs.Put(buf)
+		}
+	}()
+	if filtered, ok := filterPayload((*buf)[:0], body, membersFor[P]()); ok {
+		*buf, body = filtered, filtered
+	}
+	p := new(P)
+	if err := json.Unmarshal(body, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
