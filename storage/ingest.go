@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -77,7 +78,7 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 	for size < pendingBytes && rows.Next() {
 		var d bot.WebhookDelivery
 		var received int64
-		var stored []byte
+		var stored sql.RawBytes // the driver's copy, read before Next: decoding copies it once more
 		var encoding string
 		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
 			return nil, dbError(err, "list pending deliveries")
@@ -86,6 +87,8 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		// handed on marked, to be completed with its problem.
 		if d.Body, d.Release, err = decodePooled(stored, encoding); err != nil {
 			d.Unreadable = err.Error()
+		} else if encoding == "" {
+			d.Body = bytes.Clone(d.Body) // stored as it came: still the driver's
 		}
 		d.ReceivedAt = fromMillis(received)
 		ds = append(ds, d)

@@ -25,6 +25,11 @@ import (
 // or ok false when two blank nodes share a first-degree hash (or a quad is
 // in a named graph) and the full algorithm must decide.
 func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
+	return appendCanonicalSimple(nil, quads)
+}
+
+// appendCanonicalSimple is canonicalSimple appending to dst.
+func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool) {
 	type bnode struct {
 		id    string
 		quads []int
@@ -49,7 +54,7 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 	}
 	for i, q := range quads {
 		if q.Graph != nil {
-			return nil, false
+			return dst, false
 		}
 		note(q.Subject, i)
 		note(q.Object, i)
@@ -86,7 +91,7 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 	labels := make(map[string]string, len(nodes))
 	for i := range nodes {
 		if i > 0 && nodes[i].hash == nodes[i-1].hash {
-			return nil, false
+			return dst, false
 		}
 		labels[nodes[i].id] = "_:c14n" + strconv.Itoa(i)
 	}
@@ -98,7 +103,7 @@ func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
 		lines = append(lines, span{start, len(buf)})
 	}
 	sortSpans(buf, lines)
-	nquads = make([]byte, 0, len(buf))
+	nquads = slices.Grow(dst, len(buf))
 	for _, l := range lines {
 		nquads = append(nquads, buf[l.start:l.end]...)
 	}
