@@ -88,7 +88,9 @@ func (db *DB) commitLoop() {
 		case <-db.stop:
 			return
 		}
+		start := time.Now()
 		b := db.beginBatch()
+		db.busy.Add(int64(time.Since(start)))
 		b.run(first)
 	gather:
 		for len(b.ws) < maxBatch {
@@ -116,7 +118,10 @@ func (db *DB) commitLoop() {
 				break extend
 			}
 		}
-		if !b.commit() {
+		start = time.Now()
+		committed := b.commit()
+		db.busy.Add(int64(time.Since(start)))
+		if !committed {
 			tell(b.ws, b.errs)
 			continue
 		}
@@ -228,6 +233,8 @@ func (db *DB) beginBatch() *batch {
 
 // run runs w in the batch's transaction, in a savepoint of its own.
 func (b *batch) run(w *batchWrite) {
+	start := time.Now()
+	defer func() { b.db.busy.Add(int64(time.Since(start))) }()
 	b.ws = append(b.ws, w)
 	b.errs = append(b.errs, nil)
 	i := len(b.errs) - 1
@@ -256,6 +263,14 @@ func (b *batch) run(w *batchWrite) {
 		b.fail(fmt.Errorf("storage: release savepoint: %w", err))
 	}
 }
+
+// WriterBusy is how long the one writer has spent running writes and
+// committing them since Open, not counting its waits for writes or for the
+// fsync before its commit. Over an interval, its growth divided by the
+// interval is the writer's utilisation: near 1, writes queue behind it
+// (badgebot_storage_writer_busy_seconds_total, BenchmarkProcess's
+// writer-µs/award).
+func (db *DB) WriterBusy() time.Duration { return time.Duration(db.busy.Load()) }
 
 // fail ends the transaction: its writes so far are undone, and the batch's
 // writes that have no error of their own get err.

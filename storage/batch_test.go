@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 )
 
 // TestWriteBatch queues writes while the committer is busy, so that they
@@ -243,4 +244,32 @@ func TestSyncFailureFailsWrites(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "input/output error") {
 		t.Errorf("direct transaction after a failed fsync: %v, want the failed fsync", err)
 	}
+}
+
+// TestWriterBusyCountsWorkNotWaits: WriterBusy grows by the time writes
+// run, not by the writer's waits for writes or for an fsync (synctest's
+// clock moves only while every goroutine waits, so the count is exact).
+func TestWriterBusyCountsWorkNotWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		db := openTest(t)
+		db.syncLog = func() error {
+			time.Sleep(5 * time.Second) // a slow fsync, beside the writer
+			return nil
+		}
+		before := db.WriterBusy()
+		time.Sleep(time.Hour) // no writes
+		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			time.Sleep(3 * time.Second) // the write's own work
+			_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('busy', 1)`)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour)
+		if got := db.WriterBusy() - before; got != 3*time.Second {
+			t.Errorf("WriterBusy grew by %v over an hour's wait, a 3 s write and a 5 s fsync; want 3s", got)
+		}
+	})
 }

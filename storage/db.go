@@ -43,6 +43,7 @@ type DB struct {
 	stop      chan struct{}
 	loopDone  chan struct{}
 	lastWrite atomic.Int64 // unix nanoseconds of the last commit
+	busy      atomic.Int64 // nanoseconds the writer spent running and committing writes (WriterBusy)
 	// syncLog makes the commits so far durable: syncWAL outside tests.
 	// syncFailed holds the error of an fsync that failed.
 	syncLog    func() error

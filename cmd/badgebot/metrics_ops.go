@@ -64,6 +64,19 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.nominations, prometheus.GaugeValue, float64(st.NominationsPending))
 }
 
+// writerBusy is SQLite's one writer, whose utilisation bounds the writes a
+// second the database takes (PostgreSQL has no single writer).
+type writerBusy interface{ WriterBusy() time.Duration }
+
+// writerBusyCounter exposes the writer's busy time: its rate is the
+// writer's utilisation, and near 1 writes queue behind it.
+func writerBusyCounter(w writerBusy) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "badgebot_storage_writer_busy_seconds_total",
+		Help: "Time SQLite's one writer spent running and committing writes (its rate is the writer's utilisation: near 1, writes queue behind it).",
+	}, func() float64 { return w.WriterBusy().Seconds() })
+}
+
 // jobMetrics times the scheduled jobs (sweep, backfill, expiry, digest).
 type jobMetrics struct {
 	duration    *prometheus.HistogramVec

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,5 +50,16 @@ func TestMetricsShowWhatAnOperatorWatches(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	// SQLite's one writer ran the writes above: its busy time is counted.
+	// PostgreSQL has no single writer, and no such count.
+	_, rest, found := strings.Cut(out, "\nbadgebot_storage_writer_busy_seconds_total ")
+	line, _, _ := strings.Cut(rest, "\n")
+	if app.Config.Storage.Driver == driverPostgres {
+		if found {
+			t.Errorf("/metrics on PostgreSQL counts a single writer's busy time: %s", line)
+		}
+	} else if busy, err := strconv.ParseFloat(line, 64); err != nil || busy <= 0 {
+		t.Errorf("badgebot_storage_writer_busy_seconds_total = %q, want a positive count", line)
 	}
 }

@@ -12,6 +12,9 @@ func (a *App) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	m := newMetrics()
 	m.reg.MustRegister(newOpsCollector(a.DB))
+	if w, ok := a.DB.(writerBusy); ok {
+		m.reg.MustRegister(writerBusyCounter(w))
+	}
 	a.jobMetrics = newJobMetrics(m.reg) // newScheduler, called after, times the jobs
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, m.wrap(pattern, h)) }
 
