@@ -310,20 +310,27 @@ func targetLoad(url, payloadPath string, senders int, d time.Duration, netHTTP b
 // few cheap queries.
 func waitAwards(base string, pids []int, want int, wait time.Duration) error {
 	start, cpu0 := time.Now(), cpuTimes(pids)
-	first := -1
+	var first counts
+	read := false
 	for {
-		n, err := countAwards(base)
+		c, err := readCounts(base)
+		n := c.awards
 		if err != nil {
 			fmt.Println("  (retrying)", err)
 			n = -1
-		}
-		if first < 0 && n >= 0 {
-			first = n
+		} else if !read {
+			first, read = c, true
 		}
 		if n >= want {
 			took, cpu := time.Since(start).Seconds(), cpuTimes(pids)-cpu0
-			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended (%d made then: %.0f awards/s, server CPU %.0f µs each; load average %s)\n",
-				n, want, took, n-first, float64(n-first)/max(took, 0.1), float64(cpu.Microseconds())/float64(max(n-first, 1)), loadAverage())
+			made := n - first.awards
+			writer := ""
+			if c.writerBusy >= 0 && first.writerBusy >= 0 && made > 0 {
+				busy := c.writerBusy - first.writerBusy
+				writer = fmt.Sprintf(", the one writer busy %.0f µs each, %.0f%% of the time", busy*1e6/float64(made), 100*busy/max(took, 0.1))
+			}
+			fmt.Printf("  awards: %d of %d acknowledged deliveries, all processed %.1fs after the load ended (%d made then: %.0f awards/s, server CPU %.0f µs each%s; load average %s)\n",
+				n, want, took, made, float64(made)/max(took, 0.1), float64(cpu.Microseconds())/float64(max(made, 1)), writer, loadAverage())
 			return nil
 		}
 		if time.Since(start) > wait {
@@ -797,25 +804,42 @@ event = "github.pull_request.merged"
 // badgebot_awards{source="rule"} gauge of /metrics (one count query,
 // where listing every award cost more than the processing it waited for).
 func countAwards(base string) (int, error) {
+	c, err := readCounts(base)
+	return c.awards, err
+}
+
+// counts is what waitAwards reads of badgebot's /metrics.
+type counts struct {
+	awards     int
+	writerBusy float64 // SQLite's writer, seconds; -1 when not exposed (PostgreSQL)
+}
+
+func readCounts(base string) (counts, error) {
+	c := counts{writerBusy: -1}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return 0, err
+		return c, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("metrics: HTTP %d", resp.StatusCode)
+		return c, fmt.Errorf("metrics: HTTP %d", resp.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), `badgebot_awards{source="rule"} `); ok {
 			f, err := strconv.ParseFloat(v, 64)
-			return int(f), err
+			if err != nil {
+				return c, err
+			}
+			c.awards = int(f)
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "badgebot_storage_writer_busy_seconds_total "); ok {
+			if c.writerBusy, err = strconv.ParseFloat(v, 64); err != nil {
+				return c, err
+			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, nil // no award yet
+	return c, sc.Err() // no award yet: 0
 }
 
 // cpuTimes sums the CPU time of processes.
