@@ -24,8 +24,8 @@ import (
 // byte. A body that is neither one valid JSON object nor null is decoded
 // whole, for the decoder's own error.
 
-// members is what a payload struct reads of an object: for each loosely matched name,
-// what it reads of that member's value (nil: all of it).
+// members is what a payload struct reads of an object: for each loosely
+// matched name, what it reads of that member's value (nil: all of it).
 type members map[string]members
 
 // membersFor returns what decoding into P reads, derived from its struct
@@ -35,7 +35,7 @@ func membersFor[P any]() members {
 	if m, ok := payloadMembers.Load(t); ok {
 		return m.(members)
 	}
-	m, _ := payloadMembers.LoadOrStore(t, membersOf(t))
+	m, _ := payloadMembers.LoadOrStore(t, membersOf(t, 0))
 	return m.(members)
 }
 
@@ -47,12 +47,13 @@ var (
 )
 
 // membersOf lists what decoding into t reads, or nil when it reads the whole
-// value: t is not a plain struct, or decodes itself (gh.Timestamp).
-func membersOf(t reflect.Type) members {
+// value: t is not a plain struct, decodes itself (gh.Timestamp), or lies
+// deeper than any payload needs (a type that holds itself).
+func membersOf(t reflect.Type, depth int) members {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if pt := reflect.PointerTo(t); t.Kind() != reflect.Struct || pt.Implements(unmarshalerType) || pt.Implements(textUnmarshalerType) {
+	if pt := reflect.PointerTo(t); depth > 4 || t.Kind() != reflect.Struct || pt.Implements(unmarshalerType) || pt.Implements(textUnmarshalerType) {
 		return nil
 	}
 	m := members{}
@@ -68,7 +69,7 @@ func membersOf(t reflect.Type) members {
 		case name == "":
 			name = f.Name
 		}
-		m[looseName(name)] = membersOf(f.Type)
+		m[looseName(name)] = membersOf(f.Type, depth+1)
 	}
 	return m
 }

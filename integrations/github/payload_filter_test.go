@@ -94,3 +94,18 @@ func TestPayloadFilterKeepsWhatIsRead(t *testing.T) {
 		t.Errorf("filterPayload(%s) = %s, %v; want %s", odd, got, ok, want)
 	}
 }
+
+// TestPayloadFilterSelfHoldingType: a struct that holds itself is filtered
+// to a bounded depth and kept whole below it, decoding as the whole body.
+func TestPayloadFilterSelfHoldingType(t *testing.T) {
+	type chain struct {
+		Name *string `json:"name"`
+		Next *chain  `json:"next"`
+	}
+	body := []byte(`{"name":"0","skip":1,"next":{"name":"1","next":{"next":{"next":{"next":{"next":{"next":{"name":"7","skip":2}}}}}}}}`)
+	checkFilter[chain](t, body)
+	filtered, ok := filterPayload(nil, body, membersFor[chain]())
+	if !ok || bytes.Count(filtered, []byte(`"skip"`)) != 1 {
+		t.Errorf("filterPayload = %s, %v; want the outer skip dropped and the deepest kept", filtered, ok)
+	}
+}
