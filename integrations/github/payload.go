@@ -4,9 +4,8 @@ import (
 	"sync"
 
 	// encoding/json's semantics (as go-github decodes) on the json v2
-	// engine: one pass over the body, where encoding/json validates the
-	// whole body first and then decodes it, and a faster skip of what is
-	// not named here (BenchmarkNormalize).
+	// engine: one pass over what it decodes, where encoding/json
+	// validates it all first and then decodes it (BenchmarkNormalize).
 	json "github.com/go-json-experiment/json/v1"
 	gh "github.com/google/go-github/v60/github"
 )
