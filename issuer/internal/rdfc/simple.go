@@ -3,6 +3,7 @@ package rdfc
 import (
 	"bytes"
 	"crypto/sha256"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -21,15 +22,11 @@ import (
 // graph, is left to json-gold. FuzzCanonicalMatchesJSONGold holds the two
 // to the same output.
 
-// canonicalSimple returns the canonical N-Quads of the default-graph quads,
-// or ok false when two blank nodes share a first-degree hash (or a quad is
-// in a named graph) and the full algorithm must decide.
-func canonicalSimple(quads []*ld.Quad) (nquads []byte, ok bool) {
-	return appendCanonicalSimple(nil, quads)
-}
-
-// appendCanonicalSimple is canonicalSimple appending to dst.
-func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool) {
+// canonicalSimple writes the canonical N-Quads of the default-graph quads
+// to w in one Write, or writes nothing and returns ok false when two blank
+// nodes share a first-degree hash (or a quad is in a named graph) and the
+// full algorithm must decide.
+func canonicalSimple(w io.Writer, quads []*ld.Quad) (ok bool, err error) {
 	type bnode struct {
 		id    string
 		quads []int
@@ -54,7 +51,7 @@ func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool
 	}
 	for i, q := range quads {
 		if q.Graph != nil {
-			return dst, false
+			return false, nil
 		}
 		note(q.Subject, i)
 		note(q.Object, i)
@@ -65,8 +62,8 @@ func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool
 	// one after the other into one buffer and sorted as spans of it.
 	sb := simpleBufs.Get().(*simpleBuf)
 	defer simpleBufs.Put(sb)
-	buf, lines := sb.buf[:0], sb.lines[:0]
-	defer func() { sb.buf, sb.lines = buf[:0], lines[:0] }()
+	buf, lines, out := sb.buf[:0], sb.lines[:0], sb.out[:0]
+	defer func() { sb.buf, sb.lines, sb.out = buf[:0], lines[:0], out[:0] }()
 	for i := range nodes {
 		n := &nodes[i]
 		buf, lines = buf[:0], lines[:0]
@@ -91,7 +88,7 @@ func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool
 	labels := make(map[string]string, len(nodes))
 	for i := range nodes {
 		if i > 0 && nodes[i].hash == nodes[i-1].hash {
-			return dst, false
+			return false, nil
 		}
 		labels[nodes[i].id] = "_:c14n" + strconv.Itoa(i)
 	}
@@ -103,21 +100,22 @@ func appendCanonicalSimple(dst []byte, quads []*ld.Quad) (nquads []byte, ok bool
 		lines = append(lines, span{start, len(buf)})
 	}
 	sortSpans(buf, lines)
-	nquads = slices.Grow(dst, len(buf))
 	for _, l := range lines {
-		nquads = append(nquads, buf[l.start:l.end]...)
+		out = append(out, buf[l.start:l.end]...)
 	}
-	return nquads, true
+	_, err = w.Write(out)
+	return true, err
 }
 
 // simpleBuf is canonicalSimple's scratch space, kept between calls: a
-// credential's N-Quads are about 5 KB. (Made on each call it was an 8 KB
-// array on the stack, which grew every signing goroutine's stack, again
-// after each collection shrank it: about 9% of signing's CPU in
-// cmd/badgebot BenchmarkProcess's profile.)
+// credential's N-Quads are about 5 KB, written as lines into buf, then in
+// their order into out (a Writer keeps nothing it is given). (Made on each
+// call buf was an 8 KB array on the stack, which grew every signing
+// goroutine's stack, again after each collection shrank it: about 9% of
+// signing's CPU in cmd/badgebot BenchmarkProcess's profile.)
 type simpleBuf struct {
-	buf   []byte
-	lines []span
+	buf, out []byte
+	lines    []span
 }
 
 var simpleBufs = sync.Pool{New: func() any { return &simpleBuf{buf: make([]byte, 0, 8192)} }}

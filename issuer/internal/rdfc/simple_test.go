@@ -1,6 +1,7 @@
 package rdfc
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func TestCanonicalSimple(t *testing.T) {
 	if ds == nil {
 		t.Fatal("the base credential took no template")
 	}
-	got, ok := canonicalSimple(ds.Graphs["@default"])
+	got, ok := simpleNQuads(t, ds.Graphs["@default"])
 	if !ok {
 		t.Fatal("canonicalSimple declined the issuer's credential: signing would take json-gold's full algorithm")
 	}
@@ -46,7 +47,7 @@ func TestCanonicalSimple(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ds := ld.NewRDFDataset()
 			ds.Graphs["@default"] = tt.quads
-			got, ok := canonicalSimple(tt.quads)
+			got, ok := simpleNQuads(t, tt.quads)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
@@ -75,7 +76,7 @@ func TestCanonicalSimpleRandom(t *testing.T) {
 		}
 		ds := ld.NewRDFDataset()
 		ds.Graphs["@default"] = quads
-		got, ok := canonicalSimple(quads)
+		got, ok := simpleNQuads(t, quads)
 		if !ok {
 			continue
 		}
@@ -87,6 +88,20 @@ func TestCanonicalSimpleRandom(t *testing.T) {
 	if simple < 1000 {
 		t.Errorf("only %d of 3000 random graphs took the simple case", simple)
 	}
+}
+
+// simpleNQuads is what canonicalSimple writes, and its ok.
+func simpleNQuads(t *testing.T, quads []*ld.Quad) ([]byte, bool) {
+	t.Helper()
+	var b bytes.Buffer
+	ok, err := canonicalSimple(&b, quads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok && b.Len() > 0 {
+		t.Fatalf("canonicalSimple declined and still wrote %q", b.String())
+	}
+	return b.Bytes(), ok
 }
 
 // jsonGoldLines is json-gold's URDNA2015 of a dataset, as N-Quads.

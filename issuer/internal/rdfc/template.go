@@ -322,10 +322,6 @@ func (c *Canonicalizer) templated(doc string) *ld.RDFDataset {
 	return ds
 }
 
-// simpleOut holds the canonical N-Quads writeNormalized writes, kept
-// between calls (an io.Writer keeps nothing it is given).
-var simpleOut = sync.Pool{New: func() any { return new([]byte) }}
-
 // writeNormalized writes the RDFC-1.0 canonical N-Quads of a dataset that
 // has only a default graph, as normalize (ld.JsonLdApi.Normalize) returns
 // them:
@@ -335,12 +331,7 @@ var simpleOut = sync.Pool{New: func() any { return new([]byte) }}
 // much as the algorithm).
 func (c *Canonicalizer) writeNormalized(w io.Writer, ds *ld.RDFDataset) error {
 	if quads, only := ds.Graphs["@default"]; only && len(ds.Graphs) == 1 {
-		out := simpleOut.Get().(*[]byte)
-		defer simpleOut.Put(out)
-		nq, ok := appendCanonicalSimple((*out)[:0], quads)
-		*out = nq[:0]
-		if ok {
-			_, err := w.Write(nq)
+		if ok, err := canonicalSimple(w, quads); ok || err != nil {
 			return err
 		}
 	}
