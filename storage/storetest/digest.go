@@ -59,18 +59,9 @@ func testRecordDigestOncePerWeek(t *testing.T, open Opener) {
 		wg.Go(func() { _, _, errs[i] = run(false) })
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch bot.ErrorCode(err) {
-		case "":
-			ok++
-		case bot.ECONFLICT:
-		default:
-			t.Errorf("RecordDigest: %v", err)
-		}
-	}
-	if ok != 1 || count(t, db, "outbox", "kind = 'digest'") != 1 || count(t, db, "digest_runs", "") != 1 {
-		t.Errorf("%d runs recorded, %d announcements queued; want 1 and 1", ok, count(t, db, "outbox", "kind = 'digest'"))
+	wantOneWin(t, errs, "RecordDigest")
+	if runs, queued := count(t, db, "digest_runs", ""), count(t, db, "outbox", "kind = 'digest'"); runs != 1 || queued != 1 {
+		t.Errorf("%d runs recorded, %d announcements queued; want 1 and 1", runs, queued)
 	}
 	if posted, err := db.DigestPosted(ctx, "2026-W48"); !posted || err != nil {
 		t.Errorf("DigestPosted = %v, %v", posted, err)

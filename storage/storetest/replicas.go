@@ -28,20 +28,6 @@ func testReplicas(t *testing.T, open Opener) {
 		wg.Wait()
 		return errs
 	}
-	wins := func(t *testing.T, errs []error, lose string) int {
-		t.Helper()
-		n := 0
-		for i, err := range errs {
-			switch bot.ErrorCode(err) {
-			case "":
-				n++
-			case lose:
-			default:
-				t.Errorf("call %d: %v", i, err)
-			}
-		}
-		return n
-	}
 
 	t.Run("status indexes never collide", func(t *testing.T) {
 		const n = 40
@@ -50,7 +36,7 @@ func testReplicas(t *testing.T, open Opener) {
 			firsts[i], err = db.ReserveStatusIndexes(ctx, 1+i%3)
 			return err
 		})
-		wins(t, errs, "")
+		countWins(t, errs, "", "call")
 		used := map[int]int{}
 		for i, f := range firsts {
 			for k := range 1 + i%3 {
@@ -83,7 +69,7 @@ func testReplicas(t *testing.T, open Opener) {
 			stored[i] = len(got)
 			return err
 		})
-		wins(t, errs, "")
+		countWins(t, errs, "", "call")
 		total := 0
 		for _, s := range stored {
 			total += s
@@ -112,7 +98,7 @@ func testReplicas(t *testing.T, open Opener) {
 				Nominator: recipient(t, "slack:U0CAPPED"), Reason: "for the docs",
 			}, bot.NominationLimit{Max: limit, Since: t0.Add(-7 * 24 * time.Hour)}, nil)
 		})
-		if got := wins(t, errs, bot.ELIMIT); got != limit {
+		if got := countWins(t, errs, bot.ELIMIT, "call"); got != limit {
 			t.Errorf("%d nominations made, want the cap of %d", got, limit)
 		}
 	})
@@ -129,7 +115,7 @@ func testReplicas(t *testing.T, open Opener) {
 				Nominator: recipient(t, fmt.Sprintf("slack:U0FAN%d", i)), Reason: "great work",
 			}, bot.NominationLimit{}, nil)
 		})
-		if got := wins(t, errs, bot.ECONFLICT); got != 1 {
+		if got := countWins(t, errs, bot.ECONFLICT, "call"); got != 1 {
 			t.Errorf("%d pending nominations made, want 1", got)
 		}
 	})
@@ -145,7 +131,7 @@ func testReplicas(t *testing.T, open Opener) {
 				Notices: []bot.Announcement{{Platform: bot.PlatformSlack, Channel: "C0NOTICE", Kind: bot.KindNotice, Message: bot.Message{Text: "approved"}}},
 			})
 		})
-		if got := wins(t, errs, bot.ECONFLICT); got != 1 {
+		if got := countWins(t, errs, bot.ECONFLICT, "call"); got != 1 {
 			t.Errorf("%d decisions, want 1", got)
 		}
 		if got := count(t, first, "nomination_approvals", "nomination_id = ?", n.ID); got != 1 {
@@ -163,7 +149,7 @@ func testReplicas(t *testing.T, open Opener) {
 			return db.RecordDigest(ctx, &bot.DigestRun{Week: "2026-W48", Since: t0.Add(-7 * 24 * time.Hour), Until: t0},
 				[]bot.Announcement{{Platform: bot.PlatformSlack, Channel: "C0DIGEST", Message: bot.Message{Title: "This week"}}})
 		})
-		if got := wins(t, errs, bot.ECONFLICT); got != 1 {
+		if got := countWins(t, errs, bot.ECONFLICT, "call"); got != 1 {
 			t.Errorf("%d digests recorded, want 1", got)
 		}
 		if got := count(t, first, "outbox", "channel = 'C0DIGEST'"); got != 1 {
@@ -194,7 +180,7 @@ func testReplicas(t *testing.T, open Opener) {
 				mu.Unlock()
 			}
 		})
-		wins(t, errs, "")
+		countWins(t, errs, "", "call")
 		for _, a := range out {
 			if claims[a.ID] != 1 {
 				t.Errorf("announcement %d claimed %d times, want once", a.ID, claims[a.ID])

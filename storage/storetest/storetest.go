@@ -237,17 +237,23 @@ func processDelivery(t testing.TB, db DB, d bot.WebhookDelivery, events ...bot.E
 // and every other lost with ECONFLICT.
 func wantOneWin(t *testing.T, errs []error, what string) {
 	t.Helper()
+	if wins := countWins(t, errs, bot.ECONFLICT, what); wins != 1 {
+		t.Errorf("%d of %d racing calls (%s) won, want 1", wins, len(errs), what)
+	}
+}
+
+// countWins counts the racing calls that succeeded; the others must have
+// lost with the error code lose ("": none may fail).
+func countWins(t *testing.T, errs []error, lose, what string) int {
+	t.Helper()
 	wins := 0
 	for i, err := range errs {
-		switch bot.ErrorCode(err) {
-		case "":
+		switch code := bot.ErrorCode(err); {
+		case code == "":
 			wins++
-		case bot.ECONFLICT:
-		default:
+		case code != lose:
 			t.Errorf("%s %d: %v", what, i, err)
 		}
 	}
-	if wins != 1 {
-		t.Errorf("%d of %d racing calls (%s) won, want 1", wins, len(errs), what)
-	}
+	return wins
 }
