@@ -74,18 +74,27 @@ func membersOf(t reflect.Type, depth int) members {
 	return m
 }
 
-// looseName folds ASCII case and drops '_' and '-'.
-func looseName(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := range len(s) {
-		switch c := s[i]; {
+// appendLoose appends name with ASCII case folded and '_' and '-' dropped.
+// ok is false for a name with an escape or a byte outside ASCII, which the
+// decoder unescapes and folds further.
+func appendLoose(dst []byte, name []byte) (_ []byte, ok bool) {
+	for _, c := range name {
+		switch {
+		case c == '\\' || c >= 0x80:
+			return dst, false
 		case c == '_' || c == '-':
 		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
+			dst = append(dst, c+'a'-'A')
 		default:
-			b = append(b, c)
+			dst = append(dst, c)
 		}
 	}
+	return dst, true
+}
+
+// looseName is a struct field's JSON name as lookup matches it.
+func looseName(s string) string {
+	b, _ := appendLoose(nil, []byte(s))
 	return string(b)
 }
 
@@ -93,17 +102,9 @@ func looseName(s string) string {
 // included) may be read, and what of it is.
 func (m members) lookup(key []byte) (sub members, read bool) {
 	var buf [32]byte
-	name := buf[:0]
-	for _, c := range key[1 : len(key)-1] {
-		switch {
-		case c == '\\' || c >= 0x80:
-			return nil, true // the decoder unescapes and folds more: keep it all
-		case c == '_' || c == '-':
-		case 'A' <= c && c <= 'Z':
-			name = append(name, c+'a'-'A')
-		default:
-			name = append(name, c)
-		}
+	name, ok := appendLoose(buf[:0], key[1:len(key)-1])
+	if !ok {
+		return nil, true // keep it all
 	}
 	sub, read = m[string(name)]
 	return sub, read
