@@ -1,6 +1,7 @@
 // Command loadgen measures webhook ingestion: 64 concurrent senders post
 // distinct, signed merged-pull-request deliveries, first to a bare net/http
-// handler that only checks the HMAC (the reference), then to a real
+// handler that only checks the HMAC (the reference), then to that handler
+// followed by the least durable storage (durable.go), then to a real
 // `badgebot serve` on a fresh database, in the same run on the same
 // machine. It reports throughput and latency percentiles for both, then
 // waits until badgebot has turned every acknowledged delivery into an award
@@ -51,6 +52,8 @@ func main() {
 		octokit  = flag.String("octokit", "", "also measure @octokit/webhooks: the folder of server.mjs, after npm ci there")
 		nethttp  = flag.Bool("nethttp", false, "senders use net/http's client (which costs them more CPU) instead of writing HTTP/1.1 themselves")
 		serve    = flag.String("serve-hmac", "", "serve the reference handler on this address (and nothing else)")
+		serveDur = flag.String("serve-durable", "", "serve the durable reference (the reference handler, then the body journaled to -journal and synced) on this address (and nothing else)")
+		jpath    = flag.String("journal", "", "with -serve-durable: the journal file")
 		only     = flag.String("target", "", "instead: only send to this URL for -duration and report (run two to see whether one saturates a server)")
 		serveRd  = flag.String("serve-read", "", "serve the read limit (a small JSON body from memory) on this address (and nothing else)")
 		logFile  = flag.String("log", "", "write badgebot's log to this file")
@@ -63,6 +66,10 @@ func main() {
 	flag.Parse()
 	if *serve != "" {
 		serveHMAC(*serve)
+		return
+	}
+	if *serveDur != "" {
+		serveDurable(*serveDur, *jpath)
 		return
 	}
 	if *only != "" {
@@ -131,6 +138,18 @@ func run(badgebot, octokit, logFile, payloadPath, pg string, replicas, senders, 
 	}
 	defer stopRef()
 	targets := []*target{{name: "bare HMAC handler", urls: []string{ref}, pids: []int{refPID}}}
+	jdir, err := os.MkdirTemp("", "loadgen-journal")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(jdir)
+	dur, durPID, stopDur, err := startChild(exec.Command(mustExecutable(), "-serve-durable", "127.0.0.1:0",
+		"-journal", filepath.Join(jdir, "journal")))
+	if err != nil {
+		return fmt.Errorf("durable reference server: %w", err)
+	}
+	defer stopDur()
+	targets = append(targets, &target{name: "HMAC + durable append", urls: []string{dur}, pids: []int{durPID}})
 	if octokit != "" {
 		cmd := exec.Command("node", filepath.Join(octokit, "server.mjs"), "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "LOADGEN_SECRET="+secret)
@@ -624,7 +643,12 @@ func serveOn(addr string, h http.Handler) {
 // read into a pooled buffer sized by Content-Length (no growing and
 // copying as io.ReadAll does), the HMAC is made once per pooled state and
 // Reset, and the header's hex is decoded and compared without allocating.
-func hmacHandler() http.Handler {
+func hmacHandler() http.Handler { return signedHandler(nil) }
+
+// signedHandler is hmacHandler, and then, when keep is not nil, keep is
+// given the signed body (which it must not retain) before the 202: a 503
+// when it fails.
+func signedHandler(keep func(body []byte) error) http.Handler {
 	key := []byte(secret)
 	const limit = 25 << 20
 	macs := sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
@@ -672,6 +696,12 @@ func hmacHandler() http.Handler {
 		if !hmac.Equal(got[:], want[:]) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
+		}
+		if keep != nil {
+			if err := keep(body); err != nil {
+				http.Error(w, "not stored", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
