@@ -15,9 +15,16 @@ import (
 // one-at-a-time writes at a few thousand a second whatever the work.
 // Webhook deliveries arrive from many senders at once, so the writes that
 // come in while one commit is syncing are gathered by one goroutine and
-// committed together: one transaction, one fsync, each write inside its
-// own savepoint so that a write that fails is undone alone. Every caller
-// still returns only after the commit that holds its write is on disk.
+// committed together: one transaction, one fsync. Every caller still
+// returns only after the commit that holds its write is on disk.
+//
+// A write that fails is undone alone, and what it wrote before failing
+// with it. Writes run without a savepoint each: SAVEPOINT and RELEASE
+// around every write were about a seventh of the writer's time per award
+// (cmd/badgebot BenchmarkProcess, writer-µs/award), and writes rarely fail.
+// When one does, the batch's transaction is rolled back and its writes so
+// far run again in a new one, each in a savepoint of its own, as does every
+// later write of that batch (replay). So a write's function may run twice.
 //
 // The fsync runs beside the writer. The writer connection commits with
 // synchronous = NORMAL (the commit writes the WAL and does not sync it);
@@ -50,10 +57,12 @@ type batchWrite struct {
 // queued meanwhile, and returns once that transaction is committed and on
 // disk (nil) or fn, the commit or its fsync failed. fn must do its queries
 // with the ctx it is given and must not end the transaction: it returns its
-// error and its writes are rolled back alone. Once queued, fn runs to the
-// end even if the caller's ctx is cancelled meanwhile (cancelling would
-// interrupt the others' writes too), and write waits for it, so fn never
-// outlives the call.
+// error and its writes are rolled back alone. fn may run a second time, in
+// a new transaction, when a later write of its batch fails (batch.replay):
+// it must set what it reports afresh on each run, never add to what an
+// earlier run left. Once queued, fn runs to the end even if the caller's
+// ctx is cancelled meanwhile (cancelling would interrupt the others' writes
+// too), and write waits for it, so fn never outlives the call.
 func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	w := &batchWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -119,6 +128,9 @@ func (db *DB) commitLoop() {
 			}
 		}
 		start = time.Now()
+		if db.replayBatches && !b.savepoints && b.err == nil {
+			b.replay()
+		}
 		committed := b.commit()
 		db.busy.Add(int64(time.Since(start)))
 		if !committed {
@@ -213,6 +225,8 @@ type batch struct {
 	err  error // the transaction failed: every write gets this
 	ws   []*batchWrite
 	errs []error
+	// savepoints: a write failed, and each write runs in a savepoint.
+	savepoints bool
 }
 
 // beginBatch begins a batch's transaction. The batch belongs to no single
@@ -231,7 +245,8 @@ func (db *DB) beginBatch() *batch {
 	return b
 }
 
-// run runs w in the batch's transaction, in a savepoint of its own.
+// run runs w in the batch's transaction: bare while every write of the
+// batch has succeeded, else in a savepoint of its own.
 func (b *batch) run(w *batchWrite) {
 	start := time.Now()
 	defer func() { b.db.busy.Add(int64(time.Since(start))) }()
@@ -245,13 +260,54 @@ func (b *batch) run(w *batchWrite) {
 		b.errs[i] = err
 		return
 	}
+	if b.savepoints {
+		b.runInSavepoint(i)
+		return
+	}
+	if err := runWrite(w, b.tx); err != nil {
+		// What w wrote before failing cannot be undone alone: the
+		// batch starts over, and w runs again in a savepoint.
+		b.replay()
+	}
+}
+
+// replay rolls the batch's transaction back and runs its writes again in
+// a new one, each in a savepoint of its own, as every later write of the
+// batch will be. A write that never ran (its caller had cancelled) is not
+// run now either.
+func (b *batch) replay() {
+	b.savepoints = true
+	// An error here is a transaction SQLite ended itself (a full disk,
+	// an I/O error): then there is nothing to roll back.
+	_ = b.tx.Rollback()
+	tx, err := b.db.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		b.err = fmt.Errorf("storage: begin again: %w", err)
+		b.tx = nil
+		return
+	}
+	b.tx = tx
+	for j := range b.ws {
+		if b.errs[j] != nil {
+			continue
+		}
+		b.runInSavepoint(j)
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// runInSavepoint runs the batch's write j in a savepoint, undoing it
+// alone when it fails.
+func (b *batch) runInSavepoint(j int) {
 	ctx := context.Background()
 	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT batch_write"); err != nil {
 		b.fail(fmt.Errorf("storage: savepoint: %w", err))
 		return
 	}
-	if err := runWrite(w, b.tx); err != nil {
-		b.errs[i] = err
+	if err := runWrite(b.ws[j], b.tx); err != nil {
+		b.errs[j] = err
 		if _, err := b.tx.ExecContext(ctx, "ROLLBACK TO batch_write"); err != nil {
 			// The failure ended the whole transaction (a full disk, an
 			// I/O error): nothing of the batch is kept.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,8 +16,9 @@ import (
 
 // TestWriteBatch queues writes while the committer is busy, so that they
 // share a transaction, and checks that each one's outcome is its own: the
-// failing writes are undone alone, the cancelled one never runs, the rest
-// are committed.
+// failing writes are undone alone (the first failure makes the batch run
+// its writes again, each in a savepoint), the cancelled one never runs,
+// the rest are committed together.
 func TestWriteBatch(t *testing.T) {
 	// In a bubble, Wait returns once every write is queued behind the
 	// first, which runs meanwhile: they join its transaction, which takes
@@ -28,17 +30,21 @@ func testWriteBatch(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	var mu sync.Mutex
-	txs := map[*sql.Tx]int{} // writes per transaction
+	lastTx := map[int]*sql.Tx{} // the transaction each write last ran in (-1: the first)
+	ranIn := func(write int, tx *sql.Tx) {
+		mu.Lock()
+		lastTx[write] = tx
+		mu.Unlock()
+	}
 
 	release := make(chan struct{})
 	busy := make(chan struct{})
+	var busyOnce sync.Once
 	first := make(chan error, 1)
 	go func() {
 		first <- db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			mu.Lock()
-			txs[tx]++
-			mu.Unlock()
-			close(busy)
+			ranIn(-1, tx)
+			busyOnce.Do(func() { close(busy) })
 			<-release
 			_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('first', 1)`)
 			return err
@@ -52,9 +58,7 @@ func testWriteBatch(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			errs[i] = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-				mu.Lock()
-				txs[tx]++
-				mu.Unlock()
+				ranIn(i, tx)
 				if i == 5 {
 					panic("write 5 panics")
 				}
@@ -102,14 +106,85 @@ func testWriteBatch(t *testing.T) {
 	if errs[5] == nil || !strings.Contains(errs[5].Error(), "write 5 panics") {
 		t.Errorf("panicking write: %v, want its panic as its error", errs[5])
 	}
-	var sizes []int
-	for _, n := range txs {
-		sizes = append(sizes, n)
+	committed := map[*sql.Tx]int{} // writes per transaction they last ran in
+	for _, tx := range lastTx {
+		committed[tx]++
 	}
-	slices.Sort(sizes)
-	if !slices.Equal(sizes, []int{n + 1}) {
-		t.Errorf("writes per transaction %v, want the first and the %d queued behind it together", sizes, n)
+	if len(lastTx) != n+1 || len(committed) != 1 {
+		t.Errorf("%d writes ran, ending in %d transactions; want the first and the %d queued behind it, together in one", len(lastTx), len(committed), n)
 	}
+}
+
+// TestFailedWriteReplaysItsBatch: writes run bare until one fails after
+// writing; then the batch's transaction is rolled back and its writes run
+// again, each in a savepoint, so the failed one is undone alone and the
+// others count once, reporting what their last run saw.
+func TestFailedWriteReplaysItsBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		db := openTest(t)
+		if _, err := db.w.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('a', 0), ('c', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		// The first write holds the committer until the others queued.
+		release, busy := make(chan struct{}), make(chan struct{})
+		var busyOnce sync.Once
+		go db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			busyOnce.Do(func() { close(busy) })
+			<-release
+			return nil
+		})
+		<-busy
+
+		var runsA, runsB, runsC atomic.Int32
+		var seenA int
+		increment := func(name string, runs *atomic.Int32, seen *int) func(context.Context, *sql.Tx) error {
+			return func(ctx context.Context, tx *sql.Tx) error {
+				runs.Add(1)
+				return tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(seen)
+			}
+		}
+		var errA, errB, errC error
+		var wg sync.WaitGroup
+		wg.Go(func() { errA = db.write(ctx, increment("a", &runsA, &seenA)) })
+		synctest.Wait() // queued in this order
+		wg.Go(func() {
+			errB = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				runsB.Add(1)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('b', 1)`); err != nil {
+					return err
+				}
+				return errors.New("b fails after writing")
+			})
+		})
+		synctest.Wait()
+		var seenC int
+		wg.Go(func() { errC = db.write(ctx, increment("c", &runsC, &seenC)) })
+		synctest.Wait()
+		close(release)
+		wg.Wait()
+
+		if errA != nil || errC != nil || errB == nil {
+			t.Fatalf("errors a %v, b %v, c %v; want only b's", errA, errB, errC)
+		}
+		if got := count(t, db, "counters", "name = 'b'"); got != 0 {
+			t.Error("the failed write's row was kept")
+		}
+		for name, want := range map[string]int{"a": 1, "c": 1} {
+			var v int
+			if err := db.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = ?`, name).Scan(&v); err != nil || v != want {
+				t.Errorf("counter %s = %d (%v), want %d: each write counts once", name, v, err, want)
+			}
+		}
+		if seenA != 1 || seenC != 1 {
+			t.Errorf("writes reported %d and %d, want 1 each: what their last run saw", seenA, seenC)
+		}
+		// a ran bare, then again after b failed; b bare and in its
+		// savepoint; c, after the failure, in its savepoint only.
+		if runsA.Load() != 2 || runsB.Load() != 2 || runsC.Load() != 1 {
+			t.Errorf("runs a %d, b %d, c %d; want 2, 2, 1", runsA.Load(), runsB.Load(), runsC.Load())
+		}
+	})
 }
 
 func TestWriteAfterClose(t *testing.T) {

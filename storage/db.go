@@ -48,6 +48,9 @@ type DB struct {
 	// syncFailed holds the error of an fsync that failed.
 	syncLog    func() error
 	syncFailed atomic.Pointer[error]
+	// replayBatches, for tests, runs every batch's writes a second time
+	// before its commit, as a failed write makes it do (batch.replay).
+	replayBatches bool
 
 	// Checkpoints (checkpoint.go).
 	ck        *sql.DB
@@ -148,11 +151,12 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 	// The checkpoint loop reads the WAL's size from its file, so the file
 	// must shrink again once a checkpoint let the log restart.
 	//
-	// Each write of a group commit runs inside its own savepoint
-	// (batch.go), which journals the pages it changes that the batch had
-	// changed before; with temp_store = MEMORY that sub-journal stays in
-	// memory instead of spilling to a temporary file, written page by
-	// page, after its first 64 KiB.
+	// A write of a group commit replayed after a failure runs inside its
+	// own savepoint (batch.go), which journals the pages it changes that
+	// the batch had changed before, as a statement changing several rows
+	// inside a transaction does; with temp_store = MEMORY that
+	// sub-journal stays in memory instead of spilling to a temporary
+	// file, written page by page, after its first 64 KiB.
 	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d; PRAGMA temp_store = MEMORY", walRestartSize)); err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("storage: open %s: %w", path, err)

@@ -21,3 +21,8 @@ func (db *DB) TestQueryRow(ctx context.Context, query string, args ...any) *sql.
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
+
+// ReplayBatches makes every group commit run its writes a second time, in
+// a new transaction and each in a savepoint, before committing: what a
+// write that fails makes its batch do (batch.replay).
+func (db *DB) ReplayBatches() { db.replayBatches = true }

@@ -107,9 +107,9 @@ func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, event
 			return nil, bot.Errorf(bot.EINVALID, "delivery %s: event %q of kind %q needs a key and an actor", d.ID, e.Key, e.Kind)
 		}
 	}
-	saved := make([]bot.Event, len(events))
-	copy(saved, events)
+	var saved []bot.Event
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		saved = append(saved[:0], events...) // afresh: a write may run twice
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET processed_at = ?, problem = ?
 			WHERE id = ? AND processed_at IS NULL`, millis(db.now()), problem, d.Seq)
 		if err != nil {
@@ -221,6 +221,7 @@ func (db *DB) PendingLinkCode(ctx context.Context, requester, target bot.Recipie
 func (db *DB) TakeLinkCode(ctx context.Context, code string, target bot.Recipient, now time.Time) (*bot.LinkCode, error) {
 	var c *bot.LinkCode
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		c = nil // a write may run twice
 		var lc bot.LinkCode
 		var created, expires int64
 		err := tx.QueryRowContext(ctx, `DELETE FROM link_codes

@@ -88,6 +88,7 @@ func (db *DB) DueAnnouncements(ctx context.Context, now time.Time, limit int) ([
 	}
 	var out []bot.Announcement
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out = nil // a replayed write claims afresh
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt = ?
 			WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt <= ? ORDER BY id LIMIT ?)
 			RETURNING `+outboxCols,

@@ -71,6 +71,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 		if err != nil || upto == st.AfterID {
 			return total, err
 		}
+		var dropped int64 // counted once committed: a write may run twice
 		err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET body = x'', body_encoding = ?
 				WHERE id > ? AND id <= ? AND processed_at IS NOT NULL AND body_encoding <> ?`,
@@ -78,9 +79,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 			if err != nil {
 				return err
 			}
-			n, err := res.RowsAffected()
-			total += n
-			if err != nil {
+			if dropped, err = res.RowsAffected(); err != nil {
 				return err
 			}
 			return putJobState(ctx, tx, "retention", retentionJSON{AfterID: upto}, db.now())
@@ -88,6 +87,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 		if err != nil {
 			return total, dbError(err, "drop delivery bodies")
 		}
+		total += dropped
 		st.AfterID = upto
 		if !more {
 			return total, nil
