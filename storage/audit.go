@@ -12,7 +12,7 @@ var _ bot.AuditStore = (*DB)(nil)
 
 // insertAudit appends e to the audit trail, in the transaction of the
 // action it records.
-func insertAudit(ctx context.Context, tx *sql.Tx, e bot.AuditEntry) error {
+func insertAudit(ctx context.Context, tx queryer, e bot.AuditEntry) error {
 	var nomination sql.NullInt64
 	if e.NominationID != 0 {
 		nomination = sql.NullInt64{Int64: e.NominationID, Valid: true}

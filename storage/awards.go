@@ -36,7 +36,7 @@ func (db *DB) ReserveStatusIndexes(ctx context.Context, n int) (int, error) {
 		return 0, bot.Errorf(bot.EINVALID, "reserve %d status indexes", n)
 	}
 	var first int
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return tx.QueryRowContext(ctx,
 			`UPDATE counters SET value = value + ? WHERE name = 'status_index' RETURNING value - ?`, n, n).Scan(&first)
 	})
@@ -75,7 +75,7 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 	if err != nil {
 		return err
 	}
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return ins.insert(ctx, tx, db.now())
 	})
 	if err != nil {
@@ -123,7 +123,7 @@ func (db *DB) prepareAward(a *bot.Award, repeatable bool, out []bot.Announcement
 }
 
 // insert stores the award in tx.
-func (ins *awardInsert) insert(ctx context.Context, tx *sql.Tx, now time.Time) error {
+func (ins *awardInsert) insert(ctx context.Context, tx queryer, now time.Time) error {
 	a := ins.a
 	pid, err := ensurePerson(ctx, tx, a.Recipient, "", now)
 	if err != nil {
@@ -267,7 +267,7 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 	var a *bot.Award
 	saved := slices.Clone(out)
 	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		var revoked bool
 		err := tx.QueryRowContext(ctx, `SELECT revoked FROM awards WHERE id = ?`, id).Scan(&revoked)
@@ -306,7 +306,7 @@ func (db *DB) RevokeAward(ctx context.Context, id, reason, by string, at time.Ti
 // closeAnswered approves the pending nominations that award a answers
 // (its badge, for the person pid), in the award's transaction: a
 // nomination never stays open for a badge its nominee was given.
-func closeAnswered(ctx context.Context, tx *sql.Tx, a *bot.Award, pid int64, now time.Time) error {
+func closeAnswered(ctx context.Context, tx queryer, a *bot.Award, pid int64, now time.Time) error {
 	if a.Source == bot.SourceNomination {
 		return nil // its own nomination is decided by the caller; it is the only one pending
 	}

@@ -32,7 +32,7 @@ func (db *DB) StoreEvents(ctx context.Context, events []bot.Event) ([]bot.Event,
 	var stored []bot.Event
 	for batch := range slices.Chunk(events, storeEventsBatch) {
 		saved := slices.Clone(batch)
-		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 			for i := range saved {
 				saved[i].ID, saved[i].PersonID = 0, 0
 			}
@@ -72,7 +72,7 @@ func (db *DB) SaveBackfillSource(ctx context.Context, s bot.BackfillSource) erro
 	if s.Name == "" {
 		return bot.Errorf(bot.EINVALID, "backfill source without a name")
 	}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO backfill_sources (source, cursor, blocked_until, last_run, last_error)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, blocked_until = excluded.blocked_until,

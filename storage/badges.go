@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -40,7 +39,7 @@ func (db *DB) UpsertBadge(ctx context.Context, b *bot.Badge) error {
 		RETURNING created_at, updated_at`
 	var created, updated int64
 	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return tx.QueryRowContext(ctx, q, b.Slug, b.Name, b.Description, b.Criteria,
 			nilIfEmpty(b.Image), imageType, owners, b.Approvals, b.Repeatable, b.Nominations,
 			now, now, b.Program).Scan(&created, &updated)

@@ -49,7 +49,7 @@ const maxBatch = 256
 // batchWrite is one write waiting for the committer.
 type batchWrite struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx queryer) error
 	done chan error // buffered: the committer never blocks on it
 }
 
@@ -63,7 +63,7 @@ type batchWrite struct {
 // earlier run left. Once queued, fn runs to the end even if the caller's
 // ctx is cancelled meanwhile (cancelling would interrupt the others' writes
 // too), and write waits for it, so fn never outlives the call.
-func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx queryer) error) error {
 	w := &batchWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.queue <- w:
@@ -209,7 +209,7 @@ func tell(ws []*batchWrite, errs []error) {
 // runWrite runs one write of a batch. A panic in it is its own error: it
 // would otherwise kill the process from the committer goroutine, and the
 // other writes of the batch are kept.
-func runWrite(w *batchWrite, tx *sql.Tx) (err error) {
+func runWrite(w *batchWrite, tx queryer) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("storage: panic in a write: %v\n%s", r, debug.Stack())
@@ -218,11 +218,16 @@ func runWrite(w *batchWrite, tx *sql.Tx) (err error) {
 	return w.fn(context.WithoutCancel(w.ctx), tx)
 }
 
-// batch is one transaction of the group commit being filled.
+// batch is one transaction of the group commit being filled. It runs on
+// the writer's connection itself, between its own BEGIN IMMEDIATE and
+// COMMIT, not in a *sql.Tx: database/sql starts a goroutine for every
+// query made in a *sql.Tx, to close the rows should the transaction's
+// context end, and the writes' queries (is the event new, whose is the
+// identity) made that about a tenth of the writer's time.
 type batch struct {
 	db   *DB
-	tx   *sql.Tx
-	err  error // the transaction failed: every write gets this
+	conn *sql.Conn // held from begin to commit or rollback; nil once released
+	err  error     // the transaction failed: every write gets this
 	ws   []*batchWrite
 	errs []error
 	// savepoints: a write failed, and each write runs in a savepoint.
@@ -236,13 +241,31 @@ func (db *DB) beginBatch() *batch {
 	if b.err = db.syncErr(); b.err != nil {
 		return b
 	}
-	tx, err := db.w.BeginTx(context.Background(), nil)
+	conn, err := db.w.Conn(context.Background())
 	if err != nil {
 		b.err = fmt.Errorf("storage: begin: %w", err)
 		return b
 	}
-	b.tx = tx
+	b.conn = conn
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		b.release()
+		b.err = fmt.Errorf("storage: begin: %w", err)
+	}
 	return b
+}
+
+// release gives the writer's connection back to its pool.
+func (b *batch) release() {
+	if b.conn != nil {
+		b.conn.Close()
+		b.conn = nil
+	}
+}
+
+// rollback undoes the batch's transaction. An error is a transaction
+// SQLite ended itself (a full disk, an I/O error): nothing is left to undo.
+func (b *batch) rollback() {
+	_, _ = b.conn.ExecContext(context.Background(), "ROLLBACK")
 }
 
 // run runs w in the batch's transaction: bare while every write of the
@@ -264,7 +287,7 @@ func (b *batch) run(w *batchWrite) {
 		b.runInSavepoint(i)
 		return
 	}
-	if err := runWrite(w, b.tx); err != nil {
+	if err := runWrite(w, b.conn); err != nil {
 		// What w wrote before failing cannot be undone alone: the
 		// batch starts over, and w runs again in a savepoint.
 		b.replay()
@@ -277,16 +300,12 @@ func (b *batch) run(w *batchWrite) {
 // run now either.
 func (b *batch) replay() {
 	b.savepoints = true
-	// An error here is a transaction SQLite ended itself (a full disk,
-	// an I/O error): then there is nothing to roll back.
-	_ = b.tx.Rollback()
-	tx, err := b.db.w.BeginTx(context.Background(), nil)
-	if err != nil {
+	b.rollback()
+	if _, err := b.conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		b.release()
 		b.err = fmt.Errorf("storage: begin again: %w", err)
-		b.tx = nil
 		return
 	}
-	b.tx = tx
 	for j := range b.ws {
 		if b.errs[j] != nil {
 			continue
@@ -302,20 +321,20 @@ func (b *batch) replay() {
 // alone when it fails.
 func (b *batch) runInSavepoint(j int) {
 	ctx := context.Background()
-	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT batch_write"); err != nil {
+	if _, err := b.conn.ExecContext(ctx, "SAVEPOINT batch_write"); err != nil {
 		b.fail(fmt.Errorf("storage: savepoint: %w", err))
 		return
 	}
-	if err := runWrite(b.ws[j], b.tx); err != nil {
+	if err := runWrite(b.ws[j], b.conn); err != nil {
 		b.errs[j] = err
-		if _, err := b.tx.ExecContext(ctx, "ROLLBACK TO batch_write"); err != nil {
+		if _, err := b.conn.ExecContext(ctx, "ROLLBACK TO batch_write"); err != nil {
 			// The failure ended the whole transaction (a full disk, an
 			// I/O error): nothing of the batch is kept.
 			b.fail(fmt.Errorf("storage: batch rolled back: %w", err))
 			return
 		}
 	}
-	if _, err := b.tx.ExecContext(ctx, "RELEASE batch_write"); err != nil {
+	if _, err := b.conn.ExecContext(ctx, "RELEASE batch_write"); err != nil {
 		b.fail(fmt.Errorf("storage: release savepoint: %w", err))
 	}
 }
@@ -331,7 +350,8 @@ func (db *DB) WriterBusy() time.Duration { return time.Duration(db.busy.Load()) 
 // fail ends the transaction: its writes so far are undone, and the batch's
 // writes that have no error of their own get err.
 func (b *batch) fail(err error) {
-	b.tx.Rollback()
+	b.rollback()
+	b.release()
 	b.err = err
 }
 
@@ -339,9 +359,12 @@ func (b *batch) fail(err error) {
 // outcome is then in errs: its own error, or nil until the fsync.
 func (b *batch) commit() bool {
 	if b.err == nil {
-		if err := b.tx.Commit(); err != nil {
+		if _, err := b.conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+			// SQLite may leave the transaction open: end it.
+			b.rollback()
 			b.err = fmt.Errorf("storage: commit: %w", err)
 		}
+		b.release()
 	}
 	if b.err != nil {
 		for i := range b.errs {

@@ -30,8 +30,8 @@ func testWriteBatch(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	var mu sync.Mutex
-	lastTx := map[int]*sql.Tx{} // the transaction each write last ran in (-1: the first)
-	ranIn := func(write int, tx *sql.Tx) {
+	lastTx := map[int]queryer{} // the batch's connection each write last ran on (-1: the first)
+	ranIn := func(write int, tx queryer) {
 		mu.Lock()
 		lastTx[write] = tx
 		mu.Unlock()
@@ -42,7 +42,7 @@ func testWriteBatch(t *testing.T) {
 	var busyOnce sync.Once
 	first := make(chan error, 1)
 	go func() {
-		first <- db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		first <- db.write(ctx, func(ctx context.Context, tx queryer) error {
 			ranIn(-1, tx)
 			busyOnce.Do(func() { close(busy) })
 			<-release
@@ -57,7 +57,7 @@ func testWriteBatch(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			errs[i] = db.write(ctx, func(ctx context.Context, tx queryer) error {
 				ranIn(i, tx)
 				if i == 5 {
 					panic("write 5 panics")
@@ -75,7 +75,7 @@ func testWriteBatch(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	errCancelled := db.write(cancelled, func(ctx context.Context, tx *sql.Tx) error {
+	errCancelled := db.write(cancelled, func(ctx context.Context, tx queryer) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('cancelled', 1)`)
 		return err
 	})
@@ -106,12 +106,12 @@ func testWriteBatch(t *testing.T) {
 	if errs[5] == nil || !strings.Contains(errs[5].Error(), "write 5 panics") {
 		t.Errorf("panicking write: %v, want its panic as its error", errs[5])
 	}
-	committed := map[*sql.Tx]int{} // writes per transaction they last ran in
+	committed := map[queryer]int{} // writes per batch
 	for _, tx := range lastTx {
 		committed[tx]++
 	}
 	if len(lastTx) != n+1 || len(committed) != 1 {
-		t.Errorf("%d writes ran, ending in %d transactions; want the first and the %d queued behind it, together in one", len(lastTx), len(committed), n)
+		t.Errorf("%d writes ran, in %d batches; want the first and the %d queued behind it, together in one", len(lastTx), len(committed), n)
 	}
 }
 
@@ -129,7 +129,7 @@ func TestFailedWriteReplaysItsBatch(t *testing.T) {
 		// The first write holds the committer until the others queued.
 		release, busy := make(chan struct{}), make(chan struct{})
 		var busyOnce sync.Once
-		go db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		go db.write(ctx, func(ctx context.Context, tx queryer) error {
 			busyOnce.Do(func() { close(busy) })
 			<-release
 			return nil
@@ -138,8 +138,8 @@ func TestFailedWriteReplaysItsBatch(t *testing.T) {
 
 		var runsA, runsB, runsC atomic.Int32
 		var seenA int
-		increment := func(name string, runs *atomic.Int32, seen *int) func(context.Context, *sql.Tx) error {
-			return func(ctx context.Context, tx *sql.Tx) error {
+		increment := func(name string, runs *atomic.Int32, seen *int) func(context.Context, queryer) error {
+			return func(ctx context.Context, tx queryer) error {
 				runs.Add(1)
 				return tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(seen)
 			}
@@ -149,7 +149,7 @@ func TestFailedWriteReplaysItsBatch(t *testing.T) {
 		wg.Go(func() { errA = db.write(ctx, increment("a", &runsA, &seenA)) })
 		synctest.Wait() // queued in this order
 		wg.Go(func() {
-			errB = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			errB = db.write(ctx, func(ctx context.Context, tx queryer) error {
 				runsB.Add(1)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('b', 1)`); err != nil {
 					return err
@@ -250,7 +250,7 @@ func testWriteReturnsOnceSynced(t *testing.T) {
 	insert := func(name string) chan error {
 		done := make(chan error, 1)
 		go func() {
-			done <- db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			done <- db.write(ctx, func(ctx context.Context, tx queryer) error {
 				ran <- name
 				_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)`, name)
 				return err
@@ -298,7 +298,7 @@ func TestSyncFailureFailsWrites(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	db.syncLog = func() error { return errors.New("input/output error") }
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('lost', 1)`)
 		return err
 	})
@@ -306,7 +306,7 @@ func TestSyncFailureFailsWrites(t *testing.T) {
 		t.Fatalf("write = %v, want the failed fsync", err)
 	}
 	ran := false
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		ran = true
 		return nil
 	})
@@ -334,7 +334,7 @@ func TestWriterBusyCountsWorkNotWaits(t *testing.T) {
 		}
 		before := db.WriterBusy()
 		time.Sleep(time.Hour) // no writes
-		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 			time.Sleep(3 * time.Second) // the write's own work
 			_, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('busy', 1)`)
 			return err

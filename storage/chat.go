@@ -22,7 +22,7 @@ func (db *DB) SetAnnounce(ctx context.Context, personID int64, choice string) er
 	default:
 		return bot.Errorf(bot.EINVALID, "announce %q: choose public, dm or off", choice)
 	}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		res, err := tx.ExecContext(ctx, `UPDATE people SET announce = ? WHERE id = ?`, choice, personID)
 		if err != nil {
 			return err

@@ -338,7 +338,8 @@ func (db *DB) direct(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.sync()
 }
 
-// queryer is what both *sql.DB and *sql.Tx offer.
+// queryer is what *sql.DB, *sql.Tx and *sql.Conn offer: a write runs on
+// the writer's connection inside its batch's transaction (batch.go).
 type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

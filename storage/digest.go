@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -59,7 +58,7 @@ func (db *DB) RecordDigest(ctx context.Context, run *bot.DigestRun, out []bot.An
 		saved[i].Kind = bot.KindDigest
 	}
 	var period string
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM digest_runs WHERE week = ?`, run.Week).Scan(&n); err != nil {
 			return err

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -13,7 +12,7 @@ import (
 // received time or occurred time takes source, received and its received
 // time. Events whose kind and key are stored already are skipped; stored
 // ones get their ID and PersonID set, and their times as stored.
-func insertEvents(ctx context.Context, tx *sql.Tx, source string, did int64, events []bot.Event, received, now time.Time) error {
+func insertEvents(ctx context.Context, tx queryer, source string, did int64, events []bot.Event, received, now time.Time) error {
 	var delivery any
 	if did != 0 {
 		delivery = did

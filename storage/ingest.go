@@ -28,7 +28,7 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool
 	}
 	body, encoding, release := encodeBody(d.Body)
 	defer release() // write returns once the row is written or never will be
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, problem)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
 			d.Source, d.ID, d.Type, body, encoding, millis(received), pendingProblem)
@@ -108,7 +108,7 @@ func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, event
 		}
 	}
 	var saved []bot.Event
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		saved = append(saved[:0], events...) // afresh: a write may run twice
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET processed_at = ?, problem = ?
 			WHERE id = ? AND processed_at IS NULL`, millis(db.now()), problem, d.Seq)
@@ -184,7 +184,7 @@ var _ bot.LinkStore = (*DB)(nil)
 
 // SaveLinkCode stores a one-time link code, dropping expired ones.
 func (db *DB) SaveLinkCode(ctx context.Context, c bot.LinkCode) error {
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM link_codes WHERE expires_at < ?`, millis(c.CreatedAt)); err != nil {
 			return err
 		}
@@ -220,7 +220,7 @@ func (db *DB) PendingLinkCode(ctx context.Context, requester, target bot.Recipie
 // that it works once; ENOTFOUND when there is none.
 func (db *DB) TakeLinkCode(ctx context.Context, code string, target bot.Recipient, now time.Time) (*bot.LinkCode, error) {
 	var c *bot.LinkCode
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		c = nil // a write may run twice
 		var lc bot.LinkCode
 		var created, expires int64

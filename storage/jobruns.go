@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 )
@@ -27,7 +26,7 @@ const jobRunPrefix = "run:"
 // to see (`schedule list` reads what the server's scheduler recorded).
 func (db *DB) RecordJobRun(ctx context.Context, name string, r JobRun) error {
 	j := jobRunJSON{Start: millis(r.Start), Took: r.Took.Milliseconds(), Err: r.Err}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return putJobState(ctx, tx, jobRunPrefix+name, j, db.now())
 	})
 	return dbError(err, "record job run")

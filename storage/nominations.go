@@ -17,7 +17,7 @@ var _ bot.NominationStore = (*DB)(nil)
 // nomination is never stored stays unused.
 func (db *DB) NextNominationID(ctx context.Context) (int64, error) {
 	var id int64
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return tx.QueryRowContext(ctx,
 			`UPDATE counters SET value = value + 1 WHERE name = 'nomination' RETURNING value`).Scan(&id)
 	})
@@ -47,7 +47,7 @@ func (db *DB) CreateNomination(ctx context.Context, n *bot.Nomination, limit bot
 	created := fromMillis(millis(db.orNow(n.CreatedAt)))
 	saved := slices.Clone(reviews)
 	var nomineePID, nominatorPID int64
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		var err error
 		if nomineePID, err = ensurePerson(ctx, tx, n.Nominee, n.NomineeName, now); err != nil {
@@ -119,7 +119,7 @@ func (db *DB) AddSupporter(ctx context.Context, id int64, s bot.Endorsement, lim
 	if err := s.Who.Validate(); err != nil {
 		return err
 	}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
 			return err
@@ -169,7 +169,7 @@ func (db *DB) AddApproval(ctx context.Context, id int64, a bot.Endorsement, seen
 		return err
 	}
 	via := bot.OriginOf(ctx).Via
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		if err := requirePending(ctx, tx, id); err != nil {
 			return err
@@ -237,7 +237,7 @@ func (db *DB) decide(ctx context.Context, d *bot.NominationDecision, a *bot.Awar
 	}
 	notices := slices.Clone(d.Notices)
 	via := bot.OriginOf(ctx).Via
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		at := db.orNow(d.At)
 		if err := requirePending(ctx, tx, d.ID); err != nil {
@@ -310,7 +310,7 @@ func (db *DB) decide(ctx context.Context, d *bot.NominationDecision, a *bot.Awar
 
 // auditDecision records an approval, a rejection or an expiry of
 // nomination id in the audit trail.
-func auditDecision(ctx context.Context, tx *sql.Tx, id int64, action, by, via string, at time.Time, reason string) error {
+func auditDecision(ctx context.Context, tx queryer, id int64, action, by, via string, at time.Time, reason string) error {
 	e := bot.AuditEntry{At: at, Action: action, By: by, Via: via, NominationID: id, Detail: reason}
 	var platform, nominee string
 	err := tx.QueryRowContext(ctx, `SELECT badge, nominee_platform, nominee_id FROM nominations WHERE id = ?`, id).Scan(&e.Badge, &platform, &nominee)
@@ -323,7 +323,7 @@ func auditDecision(ctx context.Context, tx *sql.Tx, id int64, action, by, via st
 
 // requirePending returns ENOTFOUND or ECONFLICT unless nomination id is
 // pending.
-func requirePending(ctx context.Context, tx *sql.Tx, id int64) error {
+func requirePending(ctx context.Context, tx queryer, id int64) error {
 	var status string
 	err := tx.QueryRowContext(ctx, `SELECT status FROM nominations WHERE id = ?`, id).Scan(&status)
 	if err == sql.ErrNoRows {
@@ -340,7 +340,7 @@ func requirePending(ctx context.Context, tx *sql.Tx, id int64) error {
 // checkApprovals returns ECONFLICT unless nomination id has seen
 // approvals and one more leaves it short of need: such an approval is
 // recorded alone, the deciding one only with its award.
-func checkApprovals(ctx context.Context, tx *sql.Tx, id int64, seen, need int) error {
+func checkApprovals(ctx context.Context, tx queryer, id int64, seen, need int) error {
 	var have int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nomination_approvals WHERE nomination_id = ?`, id).Scan(&have); err != nil {
 		return err
@@ -356,7 +356,7 @@ func checkApprovals(ctx context.Context, tx *sql.Tx, id int64, seen, need int) e
 
 // insertApproval records a's approval of nomination id unless a's person
 // approved it already (ECONFLICT).
-func insertApproval(ctx context.Context, tx *sql.Tx, id int64, a bot.Endorsement, now time.Time) error {
+func insertApproval(ctx context.Context, tx queryer, id int64, a bot.Endorsement, now time.Time) error {
 	pid, err := ensurePerson(ctx, tx, a.Who, a.Name, now)
 	if err != nil {
 		return err
@@ -415,7 +415,7 @@ func countBacking(ctx context.Context, q queryer, personID int64, since time.Tim
 // rr.Message: review rows not posted yet are rewritten (or, when rr is
 // final, settled unposted); each posted review gets an update row, but the
 // one rr skips; update rows still waiting are superseded.
-func refreshReviews(ctx context.Context, tx *sql.Tx, id int64, rr bot.ReviewRefresh, now time.Time) error {
+func refreshReviews(ctx context.Context, tx queryer, id int64, rr bot.ReviewRefresh, now time.Time) error {
 	msg, err := json.Marshal(rr.Message)
 	if err != nil {
 		return fmt.Errorf("review message: %w", err)
@@ -461,7 +461,7 @@ func refreshReviews(ctx context.Context, tx *sql.Tx, id int64, rr bot.ReviewRefr
 }
 
 // insertNominationAnnouncements queues out as belonging to nomination id.
-func insertNominationAnnouncements(ctx context.Context, tx *sql.Tx, id int64, out []bot.Announcement, now time.Time) error {
+func insertNominationAnnouncements(ctx context.Context, tx queryer, id int64, out []bot.Announcement, now time.Time) error {
 	if err := insertAnnouncements(ctx, tx, out, "", now); err != nil {
 		return err
 	}

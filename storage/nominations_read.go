@@ -164,7 +164,7 @@ func scanNomination(s scanner) (*bot.Nomination, error) {
 	return &n, nil
 }
 
-func loadEndorsements(ctx context.Context, tx *sql.Tx, query string, id int64) ([]bot.Endorsement, error) {
+func loadEndorsements(ctx context.Context, tx queryer, query string, id int64) ([]bot.Endorsement, error) {
 	rows, err := tx.QueryContext(ctx, query, id)
 	if err != nil {
 		return nil, err

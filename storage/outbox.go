@@ -26,7 +26,7 @@ const outboxCols = `id, platform, channel, kind, award_id, message, attempts,
 // bot.Store; CreateAward and RevokeAward enqueue their own.
 func (db *DB) Enqueue(ctx context.Context, out []bot.Announcement) error {
 	saved := slices.Clone(out)
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return insertAnnouncements(ctx, tx, saved, "", db.now())
 	})
 	if err != nil {
@@ -39,7 +39,7 @@ func (db *DB) Enqueue(ctx context.Context, out []bot.Announcement) error {
 // insertAnnouncements writes out to the outbox, setting each one's ID and
 // CreatedAt, its NextAttempt when zero (now), and its AwardID when empty
 // (awardID).
-func insertAnnouncements(ctx context.Context, tx *sql.Tx, out []bot.Announcement, awardID string, now time.Time) error {
+func insertAnnouncements(ctx context.Context, tx queryer, out []bot.Announcement, awardID string, now time.Time) error {
 	for i := range out {
 		a := &out[i]
 		if a.Platform == "" || a.Channel == "" || a.Kind == "" {
@@ -87,7 +87,7 @@ func (db *DB) DueAnnouncements(ctx context.Context, now time.Time, limit int) ([
 		limit = -1 // SQLite: no limit
 	}
 	var out []bot.Announcement
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		out = nil // a replayed write claims afresh
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt = ?
 			WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt <= ? ORDER BY id LIMIT ?)
@@ -136,7 +136,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next tim
 // settle runs an UPDATE of one undelivered announcement and tells a missing
 // one from a delivered one when it changed nothing.
 func (db *DB) settle(ctx context.Context, id int64, q string, args ...any) error {
-	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return db.write(ctx, func(ctx context.Context, tx queryer) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err

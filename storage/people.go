@@ -40,7 +40,7 @@ func (db *DB) EnsurePerson(ctx context.Context, r bot.Recipient, name string) (*
 	} else if bot.ErrorCode(err) != bot.ENOTFOUND {
 		return nil, err
 	}
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		id, err := ensurePerson(ctx, tx, r, name, db.now())
 		if err != nil {
 			return err
@@ -108,7 +108,7 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 	origin := bot.OriginOf(ctx)
 	var p *bot.Person
 	defer db.changes.Add(1) // after the commit (IssuerSource.Changes)
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		keep, err := ensurePerson(ctx, tx, a, "", now)
 		if err != nil {
@@ -142,7 +142,7 @@ func (db *DB) LinkIdentities(ctx context.Context, a, b bot.Recipient) (*bot.Pers
 
 // mergePeople moves everything of person gone to person keep and deletes
 // gone.
-func mergePeople(ctx context.Context, tx *sql.Tx, keep, gone int64) error {
+func mergePeople(ctx context.Context, tx queryer, keep, gone int64) error {
 	stmts := []string{
 		// Awards of gone that would hold a second once-per-person place
 		// next to one of keep's stop holding it (see LinkIdentities).
@@ -167,7 +167,7 @@ func mergePeople(ctx context.Context, tx *sql.Tx, keep, gone int64) error {
 
 // ensurePerson returns the id of the person owning r, creating the person
 // and the identity when missing. It must run in a write transaction.
-func ensurePerson(ctx context.Context, tx *sql.Tx, r bot.Recipient, name string, now time.Time) (int64, error) {
+func ensurePerson(ctx context.Context, tx queryer, r bot.Recipient, name string, now time.Time) (int64, error) {
 	var id int64
 	var stored string
 	err := tx.QueryRowContext(ctx, `SELECT person_id, name FROM identities WHERE platform = ? AND id = ?`, r.Platform, r.ID).Scan(&id, &stored)
@@ -220,7 +220,7 @@ func ensurePerson(ctx context.Context, tx *sql.Tx, r bot.Recipient, name string,
 
 // freeHandle returns base, or base-2, base-3… whichever no person has and
 // no person had (an old handle redirects to its person's new one).
-func freeHandle(ctx context.Context, tx *sql.Tx, base string) (string, error) {
+func freeHandle(ctx context.Context, tx queryer, base string) (string, error) {
 	for n := 1; ; n++ {
 		h := base
 		if n > 1 {

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +30,7 @@ func (db *DB) ProbeWrite(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("storage: write probe: no room beside the database: %w", err)
 	}
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return putJobState(ctx, tx, "readyz", struct{}{}, db.now())
 	})
 	return dbError(err, "write probe")
@@ -72,7 +71,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 			return total, err
 		}
 		var dropped int64 // counted once committed: a write may run twice
-		err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err = db.write(ctx, func(ctx context.Context, tx queryer) error {
 			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET body = x'', body_encoding = ?
 				WHERE id > ? AND id <= ? AND processed_at IS NOT NULL AND body_encoding <> ?`,
 				bodyDropped, st.AfterID, upto, bodyDropped)

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -21,7 +20,7 @@ func (db *DB) FirstSeen(ctx context.Context, platform string, key []byte, expire
 	}
 	now := millis(db.now())
 	first := false
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_requests WHERE expires_at < ?`, now); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/badgebot/badgebot/bot"
@@ -10,7 +9,7 @@ import (
 
 // recordSigningKey lists the key of an award being created, in its
 // transaction: SigningKeys then names every key awards need.
-func (db *DB) recordSigningKey(ctx context.Context, tx *sql.Tx, a *bot.Award) error {
+func (db *DB) recordSigningKey(ctx context.Context, tx queryer, a *bot.Award) error {
 	if a.SigningKey == "" {
 		return nil
 	}

@@ -259,7 +259,7 @@ func (db *DB) SweepState(ctx context.Context) (bot.SweepState, error) {
 func (db *DB) SaveSweepState(ctx context.Context, st bot.SweepState) error {
 	j := sweepStateJSON{LastEventID: st.LastEventID, Fingerprint: st.Fingerprint,
 		FullAt: zeroMillis(st.FullAt), SweptAt: zeroMillis(st.SweptAt)}
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		return putJobState(ctx, tx, "sweep", j, db.now())
 	})
 	return dbError(err, "save sweep state")
@@ -281,7 +281,7 @@ func (db *DB) jobState(ctx context.Context, q queryer, name string, v any) (bool
 }
 
 // putJobState writes the JSON state of a job.
-func putJobState(ctx context.Context, tx *sql.Tx, name string, v any, now time.Time) error {
+func putJobState(ctx context.Context, tx queryer, name string, v any, now time.Time) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("storage: %s state: %w", name, err)
@@ -378,7 +378,7 @@ func (db *DB) SaveHealth(ctx context.Context, st bot.HealthState, out []bot.Anno
 		j.Fields[key] = fieldHealthJSON(f)
 	}
 	saved := slices.Clone(out)
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx queryer) error {
 		now := db.now()
 		if err := putJobState(ctx, tx, "health", j, now); err != nil {
 			return err
