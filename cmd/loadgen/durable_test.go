@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,9 +15,7 @@ import (
 // signedRequest is a delivery of body with its X-Hub-Signature-256 under
 // the load's secret (or a wrong one).
 func signedRequest(body []byte, wrong bool) *http.Request {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	sig := signature(body)
 	if wrong {
 		sig = "sha256=" + strings.Repeat("0", 64)
 	}

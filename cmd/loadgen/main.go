@@ -598,9 +598,14 @@ type netHTTPSender struct {
 	url    string
 }
 
-func (s *netHTTPSender) post(id string, body []byte) (int, error) {
+// signature is body's X-Hub-Signature-256 under the load's secret.
+func signature(body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func (s *netHTTPSender) post(id string, body []byte) (int, error) {
 	// The transport may still be writing the body when Do returns (an
 	// early error reply): it gets its own copy.
 	hr, err := http.NewRequest("POST", s.url, bytes.NewReader(bytes.Clone(body)))
@@ -610,7 +615,7 @@ func (s *netHTTPSender) post(id string, body []byte) (int, error) {
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("X-GitHub-Event", "pull_request")
 	hr.Header.Set("X-GitHub-Delivery", id)
-	hr.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	hr.Header.Set("X-Hub-Signature-256", signature(body))
 	resp, err := s.client.Do(hr)
 	if err != nil {
 		return 0, err
