@@ -134,11 +134,14 @@ func TestFailedWriteReplaysItsBatch(t *testing.T) {
 		// The first write holds the committer until the others queued.
 		release, busy := make(chan struct{}), make(chan struct{})
 		var busyOnce sync.Once
-		go db.write(ctx, func(ctx context.Context, tx queryer) error {
-			busyOnce.Do(func() { close(busy) })
-			<-release
-			return nil
-		})
+		holder := make(chan error, 1)
+		go func() {
+			holder <- db.write(ctx, func(ctx context.Context, tx queryer) error {
+				busyOnce.Do(func() { close(busy) })
+				<-release
+				return nil
+			})
+		}()
 		<-busy
 
 		var runsA, runsB, runsC atomic.Int32
@@ -169,8 +172,8 @@ func TestFailedWriteReplaysItsBatch(t *testing.T) {
 		close(release)
 		wg.Wait()
 
-		if errA != nil || errC != nil || errB == nil {
-			t.Fatalf("errors a %v, b %v, c %v; want only b's", errA, errB, errC)
+		if err := <-holder; errA != nil || errC != nil || err != nil || errB == nil {
+			t.Fatalf("errors a %v, b %v, c %v, first %v; want only b's", errA, errB, errC, err)
 		}
 		if got := count(t, db, "counters", "name = 'b'"); got != 0 {
 			t.Error("the failed write's row was kept")
