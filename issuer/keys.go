@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -34,10 +35,12 @@ const rsaBits = 2048
 // verifying. The keys are kept in a KeyStore (a KeyDir); before each use
 // the ring asks the store whether keys were added, by this process or
 // another, and loads them, so a rotation is published and used without a
-// restart. Safe for concurrent use.
+// restart. Signing asks at most every signingRecheck. Safe for
+// concurrent use.
 type KeyRing struct {
-	store    KeyStore   // nil: fixed keys (tests)
-	reloadMu sync.Mutex // one reload at a time
+	store    KeyStore     // nil: fixed keys (tests)
+	reloadMu sync.Mutex   // one reload at a time
+	checked  atomic.Int64 // unix nanoseconds of the last refresh that found the store's version
 
 	mu      sync.RWMutex
 	version string    // of the store's set last loaded
@@ -139,6 +142,16 @@ func (k *KeyRing) Reload(ctx context.Context) error {
 	return k.apply(set)
 }
 
+// signingRecheck is how long signing trusts the keys it last checked
+// against the store. Asking a KeyDir costs a stat of its manifest, about
+// a fiftieth of the CPU an award from a webhook costs (cmd/badgebot
+// BenchmarkProcess), so signing asks at most this often: a rotation by
+// another process is signed with within a second, as the PostgreSQL store
+// answers Version from a cache that old. Publishing and looking up keys
+// still ask on every use, so a key another process signs with is
+// published at once.
+const signingRecheck = time.Second
+
 // refresh reloads when the store's version moved. Errors leave the keys as
 // they are; the next use tries again.
 func (k *KeyRing) refresh() {
@@ -152,9 +165,10 @@ func (k *KeyRing) refresh() {
 	k.mu.RLock()
 	same := v == k.version
 	k.mu.RUnlock()
-	if !same {
-		_ = k.Reload(context.Background())
+	if !same && k.Reload(context.Background()) != nil {
+		return
 	}
+	k.checked.Store(time.Now().UnixNano())
 }
 
 // apply adds the keys of set that the ring lacks and takes set's current
@@ -322,9 +336,11 @@ func (k *KeyRing) Keys() []KeyInfo {
 }
 
 // current returns the keys new awards are signed with: the newest the
-// store says are current.
+// store said were current at most signingRecheck ago.
 func (k *KeyRing) current() (*edKey, *rsaKey) {
-	k.refresh()
+	if time.Now().UnixNano()-k.checked.Load() >= int64(signingRecheck) {
+		k.refresh()
+	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.ed[k.curEd], k.rsa[k.curRSA]

@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // currentIDs returns the ids of the current Ed25519 and RSA keys.
@@ -89,6 +93,78 @@ func TestKeyRingPicksUpRotationByAnotherProcess(t *testing.T) {
 			t.Errorf("award %s: %v %+v", a.ID, err, rep)
 		}
 	}
+}
+
+// countingStore counts the Version calls of the KeyStore it wraps.
+type countingStore struct {
+	KeyStore
+	versions atomic.Int32
+}
+
+func (c *countingStore) Version(ctx context.Context) (string, error) {
+	c.versions.Add(1)
+	return c.KeyStore.Version(ctx)
+}
+
+// TestSigningAsksTheStoreAtMostEverySecond: signing does not stat the key
+// manifest for every credential, yet signs with a rotation by another
+// process once signingRecheck has passed; the rotated key is published at
+// once.
+func TestSigningAsksTheStoreAtMostEverySecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "keys")
+		if _, err := OpenKeyRing(dir); err != nil {
+			t.Fatal(err)
+		}
+		store := &countingStore{KeyStore: NewKeyDir(dir)}
+		server, err := LoadKeyRing(t.Context(), store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		is, err := New(testProfile, server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sign := func() string {
+			t.Helper()
+			a := testAward()
+			if err := is.SignCredential(&a); err != nil {
+				t.Fatal(err)
+			}
+			return a.SigningKey
+		}
+		old := sign()
+		store.versions.Store(0)
+		for range 100 {
+			sign()
+		}
+		if n := store.versions.Load(); n > 1 {
+			t.Errorf("100 signatures within a second asked the store's version %d times, want at most once", n)
+		}
+
+		cli, err := LoadKeyRing(t.Context(), NewKeyDir(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cli.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		newEd, _ := currentIDs(t, cli)
+		time.Sleep(signingRecheck)
+		if got := sign(); got != newEd || got == old {
+			t.Errorf("signed %s after the rotation and a second; want the new key %s", got, newEd)
+		}
+
+		// Publishing does not wait: a key another process signs with is
+		// found at once.
+		if err := cli.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		newer, _ := currentIDs(t, cli)
+		if !server.HasKey(newer) {
+			t.Errorf("the key rotated in just now, %s, is not found", newer)
+		}
+	})
 }
 
 // TestKeyRingReloadsWhileInUse signs and publishes from several
@@ -207,7 +283,8 @@ func TestLoadKeyRingMakesNoKeys(t *testing.T) {
 }
 
 // BenchmarkKeyRingCurrent is the cost a signature pays to see a rotation
-// by another process: one stat of the manifest.
+// by another process: a clock read, and a stat of the manifest once per
+// signingRecheck.
 func BenchmarkKeyRingCurrent(b *testing.B) {
 	k, err := OpenKeyRing(b.TempDir())
 	if err != nil {
