@@ -48,12 +48,12 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool
 // pendingProblem is the problem of a delivery stored and not processed
 // yet: a placeholder as long as what completing adds, the processed_at
 // (six bytes of integer for any millisecond time from late January 1970 to
-// the year 6429). The body comes before both columns and usually spills
-// over many overflow pages. When an update keeps the row's size, SQLite
-// overwrites it in place and writes only the pages whose bytes changed
-// (the row's first and last page), instead of copying the whole body into
-// the WAL again: about an eighth of the WAL per completed delivery.
-// Nothing reads the problem of a pending delivery.
+// the year 6429). The body, which usually spills over overflow pages,
+// comes after both columns (017). When an update keeps the row's size,
+// SQLite overwrites it in place and writes only the pages whose bytes
+// changed, here the row's first, on the table's own page, instead of
+// copying the whole body into the WAL again. Nothing reads the problem of
+// a pending delivery.
 const pendingProblem = "queued"
 
 // pendingBytes caps the bodies one PendingDeliveriesAfter returns: a

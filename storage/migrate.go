@@ -3,10 +3,13 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,10 +31,20 @@ func migrationFS() fs.FS {
 var migrationFile = regexp.MustCompile(`^([0-9]{3})_[a-z0-9_]+\.sql$`)
 
 type migration struct {
-	name string // file name, recorded in schema_migrations
-	num  int
-	sql  string
+	name    string // file name, recorded in schema_migrations
+	num     int
+	sql     string
+	rebuild bool // holds the line foreignKeysOff
 }
+
+// foreignKeysOff is a line of a migration that rebuilds a table another
+// table refers to. SQLite rebuilds a table as a new one that takes the old
+// one's name, and asks for foreign key enforcement to be off meanwhile
+// (https://sqlite.org/lang_altertable.html#otheralter): with it on,
+// dropping the old table would delete or refuse the rows that refer to
+// it. Such a migration runs with enforcement off, and its transaction
+// commits only once PRAGMA foreign_key_check finds every reference whole.
+const foreignKeysOff = "-- badgebot: foreign_keys off"
 
 // loadMigrations reads the *.sql files of fsys in number order.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
@@ -53,7 +66,8 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("storage: migration %s: %w", e.Name(), err)
 		}
-		ms = append(ms, migration{name: e.Name(), num: num, sql: string(body)})
+		rebuild := slices.Contains(strings.Split(string(body), "\n"), foreignKeysOff)
+		ms = append(ms, migration{name: e.Name(), num: num, sql: string(body), rebuild: rebuild})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].num < ms[j].num })
 	for i := 1; i < len(ms); i++ {
@@ -100,7 +114,11 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
 			continue
 		}
 		ran := false
-		err := db.direct(ctx, func(tx *sql.Tx) error {
+		run := db.direct
+		if m.rebuild {
+			run = db.directForeignKeysOff
+		}
+		err := run(ctx, func(tx *sql.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE name = ?", m.name).Scan(&n); err != nil {
 				return err
@@ -128,6 +146,37 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// directForeignKeysOff is direct with foreign key enforcement off on the
+// writer's connection for the transaction, and on again after it.
+func (db *DB) directForeignKeysOff(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("storage: connect: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err == nil {
+		if err = fn(tx); err != nil {
+			tx.Rollback()
+		} else if err = tx.Commit(); err != nil {
+			err = fmt.Errorf("storage: commit: %w", err)
+		}
+	}
+	// Whatever happened, the connection goes back to the pool enforcing
+	// foreign keys, or not at all.
+	if _, onErr := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); onErr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		return errors.Join(err, fmt.Errorf("storage: foreign keys back on: %w", onErr))
+	}
+	if err != nil {
+		return err
+	}
+	return db.sync()
 }
 
 func appliedMigrations(ctx context.Context, q queryer) (map[string]bool, error) {

@@ -252,3 +252,98 @@ func TestMigrateAuditHistory(t *testing.T) {
 		t.Errorf("award a2 after migration: %+v, %v", a, err)
 	}
 }
+
+// TestMigrateMovesDeliveryBodyLast upgrades a database of 016 that holds
+// a processed delivery with its event and a pending one: 017 rebuilds
+// deliveries with the body last, every row and reference intact, and
+// foreign keys are enforced again afterwards.
+func TestMigrateMovesDeliveryBodyLast(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	old, _, err := openWith(t, path, migrations(t, 16, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"action":"closed","pull_request":{"merged":true}}`)
+	done := processDelivery(t, old, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: body, ReceivedAt: t0},
+		bot.Event{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"},
+			URL: "https://github.com/o/r/pull/1", OccurredAt: t0})
+	if len(done) != 1 {
+		t.Fatalf("processed delivery stored %d events, want 1", len(done))
+	}
+	pending := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d2", Type: "issues", Body: []byte(`{"action":"closed"}`), ReceivedAt: t0}
+	if _, err := old.SaveDelivery(ctx, pending); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db, applied, err := openWith(t, path, migrations(t, 899, nil))
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	if diff := cmp.Diff([]string{"017_deliveries_body_last.sql"}, applied); diff != "" {
+		t.Errorf("applied (-want +got):\n%s", diff)
+	}
+	var last string
+	if err := db.r.QueryRowContext(ctx, `SELECT name FROM pragma_table_info('deliveries') ORDER BY cid DESC LIMIT 1`).Scan(&last); err != nil || last != "body" {
+		t.Errorf("last column of deliveries: %q, %v; want body", last, err)
+	}
+	got, err := db.PendingDeliveriesAfter(ctx, 0, 10)
+	if err != nil || len(got) != 1 || got[0].ID != "d2" || string(got[0].Body) != string(pending.Body) || !got[0].ReceivedAt.Equal(t0) {
+		t.Fatalf("pending after the upgrade: %+v, %v; want d2 with its body", got, err)
+	}
+	if n := count(t, db, "deliveries", "processed_at IS NOT NULL AND delivery_id = 'd1'"); n != 1 {
+		t.Errorf("processed deliveries d1: %d, want 1", n)
+	}
+	if n := count(t, db, "events e JOIN deliveries d ON d.id = e.delivery", "d.delivery_id = 'd1'"); n != 1 {
+		t.Errorf("events of d1 after the upgrade: %d, want 1", n)
+	}
+	if dup, err := db.SaveDelivery(ctx, pending); err != nil || !dup {
+		t.Errorf("redelivery of d2 after the upgrade: dup %v, %v; want a duplicate", dup, err)
+	}
+	if _, err := db.CompleteDelivery(ctx, got[0], nil, ""); err != nil {
+		t.Errorf("completing d2 after the upgrade: %v", err)
+	}
+	// Enforcement is back on: the writer refuses an event of a delivery
+	// that does not exist.
+	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (source, kind, key, actor_platform, actor_id, person_id, occurred_at, received_at, delivery)
+			SELECT 'github', 'pr_merged', 'k', 'github', 'octocat', person_id, 0, 0, 999 FROM identities WHERE id = 'octocat'`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("an event of a missing delivery after the upgrade: %v, want a foreign key error", err)
+	}
+}
+
+// TestMigrateRebuildChecksReferences: a migration run with foreign keys
+// off that leaves a reference dangling is refused and recorded nowhere,
+// and the writer enforces foreign keys afterwards.
+func TestMigrateRebuildChecksReferences(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	db, _, err := openWith(t, path, migrations(t, 899, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	processDelivery(t, db, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: []byte(`{}`), ReceivedAt: t0},
+		bot.Event{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"}, OccurredAt: t0})
+	db.Close()
+
+	const bad = "-- badgebot: foreign_keys off\nDELETE FROM deliveries;"
+	_, _, err = openWith(t, path, migrations(t, 899, map[string]string{"900_bad.sql": bad}))
+	if err == nil || !strings.Contains(err.Error(), "900_bad.sql") || !strings.Contains(err.Error(), "foreign key check") {
+		t.Fatalf("a rebuild that leaves events dangling: %v, want a foreign key check error naming 900_bad.sql", err)
+	}
+	db, applied, err := openWith(t, path, migrations(t, 899, nil))
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("reopen: %v %v", applied, err)
+	}
+	if n := count(t, db, "deliveries", ""); n != 1 {
+		t.Errorf("deliveries after the refused migration: %d, want 1", n)
+	}
+	var on int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil || on != 1 {
+		t.Errorf("foreign_keys after a rebuild migration: %d, %v", on, err)
+	}
+}

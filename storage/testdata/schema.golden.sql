@@ -77,13 +77,16 @@ CREATE TABLE counters (
 	value INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE deliveries (
-	id          INTEGER PRIMARY KEY,
-	source      TEXT NOT NULL,
-	delivery_id TEXT NOT NULL,
-	type        TEXT NOT NULL,
-	body        BLOB NOT NULL,
-	received_at INTEGER NOT NULL, processed_at INTEGER, problem TEXT NOT NULL DEFAULT '', body_encoding TEXT NOT NULL DEFAULT '',
+CREATE TABLE "deliveries" (
+	id            INTEGER PRIMARY KEY,
+	source        TEXT NOT NULL,
+	delivery_id   TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	received_at   INTEGER NOT NULL,
+	processed_at  INTEGER,
+	problem       TEXT NOT NULL DEFAULT '',
+	body_encoding TEXT NOT NULL DEFAULT '',
+	body          BLOB NOT NULL,
 	UNIQUE (source, delivery_id)
 ) STRICT;
 
