@@ -32,8 +32,15 @@ func (s *Snapshot) Tables() []string { return slices.Clone(importTables) }
 // in that order and leaves the column out.
 var storedOrder = map[string]string{"awards": "seq"}
 
+// replicaOnly names the columns a copy leaves out besides storedOrder's:
+// the claims replicas make on shared work, naming a replica. They are not
+// the data, and a SQLite database has no replicas and no such column; a
+// restored copy starts with nothing claimed.
+var replicaOnly = map[string][]string{"outbox": {"claimed_by"}}
+
 // Rows calls fn with every row of table, in the order they were stored
-// (storedOrder, else the first column's), as column names and values.
+// (storedOrder, else the first column's), as column names and values,
+// without the columns of storedOrder and replicaOnly.
 func (s *Snapshot) Rows(ctx context.Context, table string, fn func(cols []string, vals []any) error) error {
 	if !slices.Contains(importTables, table) {
 		return fmt.Errorf("storage: snapshot: no table %s", table)
@@ -48,21 +55,22 @@ func (s *Snapshot) Rows(ctx context.Context, table string, fn func(cols []string
 	}
 	defer rows.Close()
 	var cols []string
-	skip := -1
+	var keep []int // indexes of the columns copied
 	for i, f := range rows.FieldDescriptions() {
-		if f.Name == storedOrder[table] {
-			skip = i
+		if f.Name == storedOrder[table] || slices.Contains(replicaOnly[table], f.Name) {
 			continue
 		}
 		cols = append(cols, f.Name)
+		keep = append(keep, i)
 	}
 	for rows.Next() {
-		vals, err := rows.Values()
+		all, err := rows.Values()
 		if err != nil {
 			return dbError(err, "read "+table)
 		}
-		if skip >= 0 {
-			vals = slices.Delete(vals, skip, skip+1)
+		vals := make([]any, len(keep))
+		for j, i := range keep {
+			vals[j] = all[i]
 		}
 		if err := fn(cols, vals); err != nil {
 			return err
