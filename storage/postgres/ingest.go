@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -43,38 +45,60 @@ const pendingBytes = 16 << 20
 
 // PendingDeliveriesAfter returns stored deliveries not processed yet whose
 // Seq is greater than after, oldest first: at most limit, and fewer once
-// their bodies add up to pendingBytes, but at least one when there is one.
-// Every replica sees every pending delivery; CompleteDelivery lets one of
-// them store its events.
+// their bodies add up to pendingBytes, but at least one when there is one
+// that no other live replica has claimed. It claims the deliveries it
+// reads for this replica (claimed_by), so that the others skip them; rows
+// another replica is reading at the same moment are skipped (FOR UPDATE
+// SKIP LOCKED). This replica may read its own claims again, and any
+// replica may read those of a replica that stopped beating
+// (replicaGone), so a delivery is never stranded by a replica's death.
+// CompleteDelivery still stores a delivery's events once, whoever
+// processes it.
 func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, source, delivery_id, type, body, body_encoding, received_at
-		FROM deliveries WHERE processed_at IS NULL AND id > $1 ORDER BY id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, dbError(err, "list pending deliveries")
+	type claimed struct {
+		d        bot.WebhookDelivery
+		stored   []byte
+		encoding string
 	}
-	defer rows.Close()
+	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET claimed_by = $3
+		WHERE id IN (SELECT id FROM deliveries d WHERE processed_at IS NULL AND id > $1
+				AND (claimed_by IN ('', $3) OR NOT EXISTS (SELECT 1 FROM replicas r
+					WHERE r.id = d.claimed_by AND r.seen_at > clock_timestamp() - $4::interval))
+			ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+		RETURNING id, source, delivery_id, type, body, body_encoding, received_at`, after, limit, db.replica, replicaGone)
+	if err != nil {
+		return nil, dbError(err, "claim pending deliveries")
+	}
+	cs, err := collect(rows, func(r pgx.CollectableRow) (claimed, error) {
+		var c claimed
+		var received int64
+		err := r.Scan(&c.d.Seq, &c.d.Source, &c.d.ID, &c.d.Type, &c.stored, &c.encoding, &received)
+		c.d.ReceivedAt = fromMillis(received)
+		return c, err
+	})
+	if err != nil {
+		return nil, dbError(err, "claim pending deliveries")
+	}
+	// RETURNING keeps no order. Claims past the byte cap stay this
+	// replica's: the next read, after the last returned, takes them.
+	slices.SortFunc(cs, func(a, b claimed) int { return cmp.Compare(a.d.Seq, b.d.Seq) })
 	var ds []bot.WebhookDelivery
 	size := 0
-	for size < pendingBytes && rows.Next() {
-		var d bot.WebhookDelivery
-		var received int64
-		var stored []byte
-		var encoding string
-		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
-			return nil, dbError(err, "list pending deliveries")
+	for _, c := range cs {
+		if size >= pendingBytes {
+			break
 		}
-		if d.Body, d.Release, err = storage.DecodeBodyPooled(stored, encoding); err != nil {
+		d := c.d
+		if d.Body, d.Release, err = storage.DecodeBodyPooled(c.stored, c.encoding); err != nil {
 			d.Unreadable = err.Error()
 		}
-		d.ReceivedAt = fromMillis(received)
 		ds = append(ds, d)
 		size += len(d.Body)
 	}
-	rows.Close()
-	return ds, dbError(rows.Err(), "list pending deliveries")
+	return ds, nil
 }
 
 // CompleteDelivery stores the events normalised from a stored delivery and

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +48,73 @@ func TestDeadReplicaClaimsTakenOver(t *testing.T) {
 	due, err := b.DueAnnouncements(ctx, now, 0)
 	if err != nil || len(due) != 1 || due[0].ID != out[0].ID {
 		t.Fatalf("after the claimer died: %v, %v; want its announcement", due, err)
+	}
+}
+
+// TestReplicasClaimPendingDeliveries: the pending deliveries one replica
+// reads for processing are hidden from the others while it beats, not
+// from itself; deliveries stored later are the next reader's; once the
+// claimer dies, another takes its deliveries over.
+func TestReplicasClaimPendingDeliveries(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	a, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.pool.Close()
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	save := func(id string) {
+		t.Helper()
+		d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: "pull_request", Body: []byte(`{"n":"` + id + `"}`)}
+		if _, err := a.SaveDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(ds []bot.WebhookDelivery, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, d := range ds {
+			s = append(s, d.ID+"="+string(d.Body))
+			if d.Release != nil {
+				d.Release()
+			}
+		}
+		return strings.Join(s, " ")
+	}
+	for _, id := range []string{"d1", "d2", "d3"} {
+		save(id)
+	}
+	const all = `d1={"n":"d1"} d2={"n":"d2"} d3={"n":"d3"}`
+	if got := ids(a.PendingDeliveriesAfter(ctx, 0, 10)); got != all {
+		t.Fatalf("a's first read: %q, want %q", got, all)
+	}
+	if got := ids(b.PendingDeliveriesAfter(ctx, 0, 10)); got != "" {
+		t.Fatalf("b read deliveries a claimed and is processing: %q", got)
+	}
+	if got := ids(a.PendingDeliveriesAfter(ctx, 0, 10)); got != all {
+		t.Errorf("a reading its own claims again: %q, want %q", got, all)
+	}
+	save("d4")
+	if got := ids(b.PendingDeliveriesAfter(ctx, 0, 10)); got != `d4={"n":"d4"}` {
+		t.Errorf("b after d4 came: %q, want d4 alone", got)
+	}
+	// a dies without a word: its beats stop and its row grows old.
+	a.closeOnce.Do(func() {
+		close(a.stop)
+		<-a.beatDone
+	})
+	if _, err := b.pool.Exec(ctx, `UPDATE replicas SET seen_at = clock_timestamp() - interval '1 minute' WHERE id = $1`, a.replica); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.PendingDeliveriesAfter(ctx, 0, 10)); got != all+` d4={"n":"d4"}` {
+		t.Errorf("b after a died: %q, want every pending delivery", got)
 	}
 }

@@ -36,7 +36,7 @@ var storedOrder = map[string]string{"awards": "seq"}
 // the claims replicas make on shared work, naming a replica. They are not
 // the data, and a SQLite database has no replicas and no such column; a
 // restored copy starts with nothing claimed.
-var replicaOnly = map[string][]string{"outbox": {"claimed_by"}}
+var replicaOnly = map[string][]string{"outbox": {"claimed_by"}, "deliveries": {"claimed_by"}}
 
 // Rows calls fn with every row of table, in the order they were stored
 // (storedOrder, else the first column's), as column names and values,
