@@ -61,6 +61,7 @@ func (db *DB) CreateAward(ctx context.Context, a *bot.Award, repeatable bool, ou
 // awardInsert is an award checked and ready to be stored in a
 // transaction: by CreateAward, or by ApproveNomination with its decision.
 type awardInsert struct {
+	db         *DB
 	a          *bot.Award
 	repeatable bool
 	what       string
@@ -90,7 +91,7 @@ func (db *DB) prepareAward(a *bot.Award, repeatable bool, out []bot.Announcement
 	if err != nil {
 		return nil, fmt.Errorf("storage: %s: evidence: %w", what, err)
 	}
-	return &awardInsert{a: a, repeatable: repeatable, what: what, evidence: evidence,
+	return &awardInsert{db: db, a: a, repeatable: repeatable, what: what, evidence: evidence,
 		issued: fromMillis(millis(db.orNow(a.IssuedAt))), out: out, saved: slices.Clone(out)}, nil
 }
 
@@ -109,21 +110,20 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 		return err
 	}
 	ins.pid = pid
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM badges WHERE slug = $1`, a.Badge).Scan(&n); err != nil {
+	// Whether the badge exists and, for one that is not repeatable, the
+	// award the person holds: one round trip.
+	var badge bool
+	var held string
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM badges WHERE slug = $1),
+			coalesce((SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked AND $3 LIMIT 1), '')`,
+		a.Badge, pid, !ins.repeatable).Scan(&badge, &held); err != nil {
 		return err
 	}
-	if n == 0 {
+	if !badge {
 		return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
 	}
-	if !ins.repeatable {
-		var held string
-		err := tx.QueryRow(ctx, `SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked LIMIT 1`, a.Badge, pid).Scan(&held)
-		if err == nil {
-			return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
-		} else if err != pgx.ErrNoRows {
-			return err
-		}
+	if held != "" {
+		return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19, $20)`,
@@ -133,8 +133,9 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 	if err != nil {
 		return err
 	}
-	// The key that signed it, so that a start missing it is refused.
-	if a.SigningKey != "" {
+	// The key that signed it, so that a start missing it is refused;
+	// once this process saw it listed, no more (rows are never removed).
+	if _, listed := ins.db.keysListed.Load(a.SigningKey); a.SigningKey != "" && !listed {
 		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
 			ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
 			return err
@@ -153,6 +154,9 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 func (ins *awardInsert) done(out []bot.Announcement) {
 	copy(out, ins.saved)
 	a := ins.a
+	if a.SigningKey != "" {
+		ins.db.keysListed.Store(a.SigningKey, struct{}{})
+	}
 	a.PersonID, a.IssuedAt = ins.pid, ins.issued
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }

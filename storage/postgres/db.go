@@ -41,6 +41,11 @@ type DB struct {
 
 	closeOnce sync.Once
 
+	// keysListed holds the signing keys whose signing_keys row this
+	// process saw committed: an award signed with one needs no write for
+	// it, as in the SQLite store.
+	keysListed sync.Map
+
 	// Group commit of deliveries (batch.go).
 	saves  chan *saveReq
 	savers sync.WaitGroup
