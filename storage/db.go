@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +67,13 @@ type DB struct {
 	// process saw committed: an award signed with one needs no write for
 	// it (signing_keys.go).
 	keysListed sync.Map
+
+	migrated []string // the migrations Open applied
 }
+
+// Migrated returns the names of the migrations opening the database
+// applied, oldest first: none when it was up to date.
+func (db *DB) Migrated() []string { return slices.Clone(db.migrated) }
 
 var _ bot.Store = (*DB)(nil)
 
@@ -196,6 +203,7 @@ func open(ctx context.Context, path string, migrations fs.FS) (*DB, []string, er
 		db.Close()
 		return nil, nil, err
 	}
+	db.migrated = applied
 	return db, applied, nil
 }
 

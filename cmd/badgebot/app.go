@@ -81,6 +81,9 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.DB, a.reads, a.Source = db, db, src
+	if m := db.Migrated(); len(m) > 0 {
+		a.Log.Info("database migrated", "database", a.Config.Storage.Name(), "applied", m)
+	}
 	keys, err := a.openKeys(ctx)
 	if err != nil {
 		return err

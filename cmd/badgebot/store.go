@@ -56,6 +56,8 @@ type Store interface {
 	JobRuns(ctx context.Context) (map[string]storage.JobRun, error)
 	// Ping reports whether the database answers (/readyz).
 	Ping(ctx context.Context) error
+	// Migrated names the migrations opening the database applied.
+	Migrated() []string
 	// Backup writes a consistent copy of the database to a file.
 	Backup(ctx context.Context, dst string) error
 	Close() error

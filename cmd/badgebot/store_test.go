@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
@@ -36,4 +39,33 @@ func tempSchema(t testing.TB, server string) string {
 		}
 	})
 	return url
+}
+
+// TestOpenLogsMigrations: opening a database that had migrations pending
+// says which it applied (an upgrade may rebuild a table for a while);
+// opening it again, up to date, says nothing of migrations.
+func TestOpenLogsMigrations(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Load("../../config.example.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Storage = testStorage(t, dir)
+	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
+	open := func() string {
+		t.Helper()
+		var logs bytes.Buffer
+		app := NewApp(cfg, newLogger(&logs, slog.LevelInfo))
+		if err := app.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		app.Close()
+		return logs.String()
+	}
+	if logs := open(); !strings.Contains(logs, `msg="database migrated"`) || !strings.Contains(logs, "001_init.sql") {
+		t.Errorf("first open of a new database logged:\n%s\nwant the migrations it applied", logs)
+	}
+	if logs := open(); strings.Contains(logs, "migrated") {
+		t.Errorf("second open logged:\n%s\nwant nothing of migrations", logs)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,8 @@ type DB struct {
 	// it, as in the SQLite store.
 	keysListed sync.Map
 
+	migrated []string // the migrations Open applied
+
 	// Group commit of deliveries (batch.go).
 	saves  chan *saveReq
 	savers sync.WaitGroup
@@ -62,6 +65,10 @@ var _ bot.Store = (*DB)(nil)
 // and PostgreSQL shares the WAL flush of commits that wait at the same
 // moment, so more connections make fuller flushes.
 const defaultConns = 32
+
+// Migrated returns the names of the migrations opening the database
+// applied, oldest first: none when it was up to date.
+func (db *DB) Migrated() []string { return slices.Clone(db.migrated) }
 
 // Open connects to the database at url (postgres://… or key=value
 // form; pgx's pool_max_conns and the like are honoured) and applies
@@ -119,6 +126,7 @@ func open(ctx context.Context, url string) (*DB, []string, error) {
 		db.savers.Add(1)
 		go db.commitDeliveries()
 	}
+	db.migrated = applied
 	return db, applied, nil
 }
 
