@@ -39,13 +39,7 @@ func startApp(t testing.TB, adjust func(*config.Config)) *testApp {
 // must be safe for concurrent writes.
 func startAppLogging(t testing.TB, adjust func(*config.Config), w io.Writer) *testApp {
 	t.Helper()
-	dir := t.TempDir()
-	cfg, err := config.Load("../../config.example.toml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Storage = testStorage(t, dir)
-	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
+	cfg := testConfig(t, t.TempDir())
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.GitHub.WebhookSecret = testSecret // the example has none
 	if adjust != nil {

@@ -26,6 +26,19 @@ func testStorage(t testing.TB, dir string) config.StorageConfig {
 	return config.StorageConfig{Driver: driverPostgres, URL: config.SecretURL(tempSchema(t, server))}
 }
 
+// testConfig is the example config with the test's database (testStorage)
+// and its keys in dir.
+func testConfig(t testing.TB, dir string) config.Config {
+	t.Helper()
+	cfg, err := config.Load("../../config.example.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Storage = testStorage(t, dir)
+	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
+	return cfg
+}
+
 // tempSchema creates a schema for the test, dropped when it ends.
 func tempSchema(t testing.TB, server string) string {
 	t.Helper()
@@ -45,13 +58,7 @@ func tempSchema(t testing.TB, server string) string {
 // says which it applied (an upgrade may rebuild a table for a while);
 // opening it again, up to date, says nothing of migrations.
 func TestOpenLogsMigrations(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := config.Load("../../config.example.toml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Storage = testStorage(t, dir)
-	cfg.Issuer.KeyDir = filepath.Join(dir, "keys")
+	cfg := testConfig(t, t.TempDir())
 	open := func() string {
 		t.Helper()
 		var logs bytes.Buffer
