@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
@@ -58,47 +56,48 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 	if limit <= 0 {
 		limit = 100
 	}
-	type claimed struct {
-		d        bot.WebhookDelivery
-		stored   []byte
-		encoding string
-	}
+	// Claim ids first, then read the bodies in order as before, so that
+	// no more than pendingBytes of them are held (RETURNING keeps no
+	// order). Claims past the cap stay this replica's: the next read,
+	// after the last returned, takes them.
 	rows, err := db.pool.Query(ctx, `UPDATE deliveries SET claimed_by = $3
 		WHERE id IN (SELECT id FROM deliveries d WHERE processed_at IS NULL AND id > $1
 				AND (claimed_by IN ('', $3) OR NOT EXISTS (SELECT 1 FROM replicas r
 					WHERE r.id = d.claimed_by AND r.seen_at > clock_timestamp() - $4::interval))
 			ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-		RETURNING id, source, delivery_id, type, body, body_encoding, received_at`, after, limit, db.replica, replicaGone)
+		RETURNING id`, after, limit, db.replica, replicaGone)
 	if err != nil {
 		return nil, dbError(err, "claim pending deliveries")
 	}
-	cs, err := collect(rows, func(r pgx.CollectableRow) (claimed, error) {
-		var c claimed
-		var received int64
-		err := r.Scan(&c.d.Seq, &c.d.Source, &c.d.ID, &c.d.Type, &c.stored, &c.encoding, &received)
-		c.d.ReceivedAt = fromMillis(received)
-		return c, err
-	})
-	if err != nil {
+	ids, err := collect(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
 		return nil, dbError(err, "claim pending deliveries")
 	}
-	// RETURNING keeps no order. Claims past the byte cap stay this
-	// replica's: the next read, after the last returned, takes them.
-	slices.SortFunc(cs, func(a, b claimed) int { return cmp.Compare(a.d.Seq, b.d.Seq) })
+	rows, err = db.pool.Query(ctx, `SELECT id, source, delivery_id, type, body, body_encoding, received_at
+		FROM deliveries WHERE id = ANY ($1) AND processed_at IS NULL ORDER BY id`, ids)
+	if err != nil {
+		return nil, dbError(err, "list pending deliveries")
+	}
+	defer rows.Close()
 	var ds []bot.WebhookDelivery
 	size := 0
-	for _, c := range cs {
-		if size >= pendingBytes {
-			break
+	for size < pendingBytes && rows.Next() {
+		var d bot.WebhookDelivery
+		var received int64
+		var stored []byte
+		var encoding string
+		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
+			return nil, dbError(err, "list pending deliveries")
 		}
-		d := c.d
-		if d.Body, d.Release, err = storage.DecodeBodyPooled(c.stored, c.encoding); err != nil {
+		if d.Body, d.Release, err = storage.DecodeBodyPooled(stored, encoding); err != nil {
 			d.Unreadable = err.Error()
 		}
+		d.ReceivedAt = fromMillis(received)
 		ds = append(ds, d)
 		size += len(d.Body)
 	}
-	return ds, nil
+	rows.Close()
+	return ds, dbError(rows.Err(), "list pending deliveries")
 }
 
 // CompleteDelivery stores the events normalised from a stored delivery and
