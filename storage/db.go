@@ -332,7 +332,14 @@ func syncFile(name string) error {
 // direct runs fn in a transaction of its own on the writer and commits it.
 // Migrations use it; everything else goes through write (batch.go).
 func (db *DB) direct(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	return db.directOn(ctx, db.w, fn)
+}
+
+// directOn is direct on b: the writer's pool, or a connection of it.
+func (db *DB) directOn(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
 	}

@@ -159,24 +159,14 @@ func (db *DB) directForeignKeysOff(ctx context.Context, fn func(tx *sql.Tx) erro
 	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 		return err
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err == nil {
-		if err = fn(tx); err != nil {
-			tx.Rollback()
-		} else if err = tx.Commit(); err != nil {
-			err = fmt.Errorf("storage: commit: %w", err)
-		}
-	}
+	err = db.directOn(ctx, conn, fn)
 	// Whatever happened, the connection goes back to the pool enforcing
 	// foreign keys, or not at all.
 	if _, onErr := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); onErr != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 		return errors.Join(err, fmt.Errorf("storage: foreign keys back on: %w", onErr))
 	}
-	if err != nil {
-		return err
-	}
-	return db.sync()
+	return err
 }
 
 func appliedMigrations(ctx context.Context, q queryer) (map[string]bool, error) {
