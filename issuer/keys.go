@@ -32,11 +32,11 @@ const rsaBits = 2048
 
 // KeyRing holds the issuer's signing keys: the current Ed25519 and RSA
 // keys and every older one, which stay published so that old awards keep
-// verifying. The keys are kept in a KeyStore (a KeyDir); before each use
-// the ring asks the store whether keys were added, by this process or
-// another, and loads them, so a rotation is published and used without a
-// restart. Signing asks at most every signingRecheck. Safe for
-// concurrent use.
+// verifying. The keys are kept in a KeyStore (a KeyDir); before it
+// publishes or looks up a key, and at most every signingRecheck before it
+// signs, the ring asks the store whether keys were added, by this process
+// or another, and loads them, so a rotation is published and used without
+// a restart. Safe for concurrent use.
 type KeyRing struct {
 	store    KeyStore     // nil: fixed keys (tests)
 	reloadMu sync.Mutex   // one reload at a time

@@ -23,8 +23,9 @@ type KeyStore interface {
 	// empty set and no error.
 	Load(ctx context.Context) (KeySet, error)
 	// Version returns a token that differs from the Version of the last
-	// Load once keys were added. KeyRing asks before each use of its keys,
-	// so it must be cheap; a remote store may answer from a cache.
+	// Load once keys were added. KeyRing asks before it publishes or looks
+	// up a key, and at most once a second before it signs, so it must be
+	// cheap; a remote store may answer from a cache.
 	Version(ctx context.Context) (string, error)
 	// Add stores keys and makes them the current ones of their
 	// algorithms, keeping every key already stored, those added meanwhile

@@ -26,7 +26,7 @@ type KeyStore struct {
 var _ issuer.KeyStore = (*KeyStore)(nil)
 
 // keyVersionTTL is how long Version answers from its cache: the key ring
-// asks before every signature and every key it serves.
+// asks before every key it serves, and once a second before it signs.
 const keyVersionTTL = time.Second
 
 // KeyStore returns the database's key store.
