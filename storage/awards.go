@@ -176,7 +176,7 @@ func (ins *awardInsert) insert(ctx context.Context, tx queryer, now time.Time) e
 func (ins *awardInsert) done(out []bot.Announcement) {
 	copy(out, ins.saved)
 	a := ins.a
-	ins.db.signingKeyListed(a.SigningKey)
+	ins.db.keysListed.Committed(a.SigningKey)
 	a.PersonID, a.IssuedAt = ins.pid, ins.issued
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }

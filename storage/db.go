@@ -63,10 +63,7 @@ type DB struct {
 	// (IssuerSource.Changes).
 	changes atomic.Uint64
 
-	// keysListed holds the signing keys whose signing_keys row this
-	// process saw committed: an award signed with one needs no write for
-	// it (signing_keys.go).
-	keysListed sync.Map
+	keysListed ListedKeys // signing keys listed (signing_keys.go)
 
 	migrated []string // the migrations Open applied
 }

@@ -3,30 +3,42 @@ package storage
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/badgebot/badgebot/bot"
 )
 
+// ListedKeys remembers the signing keys whose signing_keys row this
+// process saw committed: an award signed with one needs no write for it,
+// since rows are never removed. Both stores keep one.
+type ListedKeys struct{ m sync.Map }
+
+// Needs reports whether an award signed with key must list it.
+func (l *ListedKeys) Needs(key string) bool {
+	if key == "" {
+		return false
+	}
+	_, listed := l.m.Load(key)
+	return !listed
+}
+
+// Committed notes, once the write that listed key committed, that it is
+// listed.
+func (l *ListedKeys) Committed(key string) {
+	if key != "" {
+		l.m.Store(key, struct{}{})
+	}
+}
+
 // recordSigningKey lists the key of an award being created, in its
 // transaction: SigningKeys then names every key awards need.
 func (db *DB) recordSigningKey(ctx context.Context, tx queryer, a *bot.Award) error {
-	if a.SigningKey == "" {
+	if !db.keysListed.Needs(a.SigningKey) {
 		return nil
-	}
-	if _, ok := db.keysListed.Load(a.SigningKey); ok {
-		return nil // listed by a committed write before: rows are never removed
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (id, first_award) VALUES (?, ?)
 		ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID)
 	return err
-}
-
-// signingKeyListed notes, once the write that recorded it committed, that
-// key is listed.
-func (db *DB) signingKeyListed(key string) {
-	if key != "" {
-		db.keysListed.Store(key, struct{}{})
-	}
 }
 
 // SigningKeys returns the keys that signed stored awards (publicKeyMultibase

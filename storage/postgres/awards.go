@@ -135,7 +135,7 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 	}
 	// The key that signed it, so that a start missing it is refused;
 	// once this process saw it listed, no more (rows are never removed).
-	if _, listed := ins.db.keysListed.Load(a.SigningKey); a.SigningKey != "" && !listed {
+	if ins.db.keysListed.Needs(a.SigningKey) {
 		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
 			ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
 			return err
@@ -154,9 +154,7 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 func (ins *awardInsert) done(out []bot.Announcement) {
 	copy(out, ins.saved)
 	a := ins.a
-	if a.SigningKey != "" {
-		ins.db.keysListed.Store(a.SigningKey, struct{}{})
-	}
+	ins.db.keysListed.Committed(a.SigningKey)
 	a.PersonID, a.IssuedAt = ins.pid, ins.issued
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/storage"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,10 +43,7 @@ type DB struct {
 
 	closeOnce sync.Once
 
-	// keysListed holds the signing keys whose signing_keys row this
-	// process saw committed: an award signed with one needs no write for
-	// it, as in the SQLite store.
-	keysListed sync.Map
+	keysListed storage.ListedKeys // signing keys listed, as in the SQLite store
 
 	migrated []string // the migrations Open applied
 
