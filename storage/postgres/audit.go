@@ -15,6 +15,15 @@ var _ bot.AuditStore = (*DB)(nil)
 // insertAudit appends e to the audit trail, in the transaction of the
 // action it records (see the SQLite store).
 func insertAudit(ctx context.Context, tx pgx.Tx, e bot.AuditEntry) error {
+	_, err := tx.Exec(ctx, auditInsert, auditArgs(e)...)
+	return err
+}
+
+// auditInsert stores an entry of the audit trail, with auditArgs.
+const auditInsert = `INSERT INTO audit (at, action, "by", via, badge, subject, award_id, nomination_id, detail)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+func auditArgs(e bot.AuditEntry) []any {
 	var nomination *int64
 	if e.NominationID != 0 {
 		nomination = &e.NominationID
@@ -22,10 +31,7 @@ func insertAudit(ctx context.Context, tx pgx.Tx, e bot.AuditEntry) error {
 	if e.By == "" {
 		e.By = "badgebot"
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO audit (at, action, "by", via, badge, subject, award_id, nomination_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		millis(e.At), e.Action, e.By, e.Via, e.Badge, e.Subject, e.AwardID, nomination, e.Detail)
-	return err
+	return []any{millis(e.At), e.Action, e.By, e.Via, e.Badge, e.Subject, e.AwardID, nomination, e.Detail}
 }
 
 // Audit returns the audit trail from f.Since on, oldest first.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -99,55 +100,108 @@ func (db *DB) prepareAward(a *bot.Award, repeatable bool, out []bot.Announcement
 func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	a := ins.a
 	copy(ins.saved, ins.out)
-	pid, err := ensurePerson(ctx, tx, a.Recipient, "", now)
+	pid, err := ins.recipient(ctx, tx, now)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
-		return err
-	}
-	if pid, err = personOf(ctx, tx, a.Recipient); err != nil {
-		return err
-	}
 	ins.pid = pid
-	// Whether the badge exists and, for one that is not repeatable, the
-	// award the person holds: one round trip.
-	var badge bool
-	var held string
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM badges WHERE slug = $1),
-			coalesce((SELECT id FROM awards WHERE badge = $1 AND person_id = $2 AND NOT revoked AND $3 LIMIT 1), '')`,
-		a.Badge, pid, !ins.repeatable).Scan(&badge, &held); err != nil {
-		return err
-	}
-	if !badge {
-		return bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
-	}
-	if held != "" {
-		return bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO awards (`+awardCols+`, exclusive)
+	// The award and what goes with it, in one round trip: its rows, and
+	// the pending nominations it answers (locked), which only rarely
+	// exist. A statement that fails ends the transaction; those queued
+	// after it do not run.
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO awards (`+awardCols+`, exclusive)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, false, NULL, '', '', $18, '', $19, $20)`,
 		a.ID, a.Badge, pid, a.Recipient.Platform, a.Recipient.ID, millis(ins.issued),
 		ins.evidence, a.Narrative, a.Source, a.SourceRef, a.AwardedBy, a.StatusIndex,
 		a.IdentityType, a.Identity, a.Salt, nilIfEmpty(a.Credential), a.JWT, a.Via, a.Program, !ins.repeatable)
-	if err != nil {
-		return err
-	}
 	// The key that signed it, so that a start missing it is refused;
 	// once this process saw it listed, no more (rows are never removed).
 	if ins.db.keysListed.Needs(a.SigningKey) {
-		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
-			ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID); err != nil {
+		b.Queue(`INSERT INTO signing_keys (id, first_award) VALUES ($1, $2)
+			ON CONFLICT (id) DO NOTHING`, a.SigningKey, a.ID)
+	}
+	b.Queue(auditInsert, auditArgs(awardAudit(a, now))...)
+	answers := a.Source != bot.SourceNomination // its own nomination is decided by the caller
+	if answers {
+		b.Queue(answeredQuery, a.Badge, pid)
+	}
+	br := tx.SendBatch(ctx, b)
+	for range b.Len() - 1 {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
 			return err
 		}
 	}
-	if err := insertAudit(ctx, tx, awardAudit(a, now)); err != nil {
+	var answered []int64
+	if answers {
+		rows, _ := br.Query()
+		answered, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	} else {
+		_, err = br.Exec()
+	}
+	if err := errors.Join(err, br.Close()); err != nil {
 		return err
 	}
-	if err := closeAnswered(ctx, tx, a, pid, now); err != nil {
+	if err := closeAnswered(ctx, tx, a, answered, now); err != nil {
 		return err
 	}
 	return insertAnnouncements(ctx, tx, ins.saved, a.ID, now)
+}
+
+// recipient locks the award's recipient (their person row, FOR SHARE, so
+// that no link merges them away before the award is stored), makes sure
+// the badge exists and, for one that is not repeatable, that they do not
+// hold it. It returns their person id, creating the person when the
+// identity is new.
+//
+// The usual recipient exists: the lock and the reads go in one round trip,
+// the reads after the lock is held.
+func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
+	a := ins.a
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM people WHERE id = (SELECT person_id FROM identities WHERE platform = $1 AND id = $2) FOR SHARE`,
+		a.Recipient.Platform, a.Recipient.ID)
+	b.Queue(`SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE slug = $3),
+			coalesce((SELECT id FROM awards WHERE badge = $3 AND person_id = i.person_id AND NOT revoked AND $4 LIMIT 1), '')
+		FROM identities i WHERE i.platform = $1 AND i.id = $2`,
+		a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable)
+	br := tx.SendBatch(ctx, b)
+	_, err := br.Exec()
+	var pid int64
+	var badge bool
+	var held string
+	if err == nil {
+		err = br.QueryRow().Scan(&pid, &badge, &held)
+	}
+	if err := br.Close(); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, err
+	}
+	switch {
+	case err == pgx.ErrNoRows:
+		// A new identity: made here, then locked and read as above.
+		if pid, err = ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
+			return 0, err
+		}
+		if err := tx.QueryRow(ctx, `SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE slug = $3),
+				coalesce((SELECT id FROM awards WHERE badge = $3 AND person_id = i.person_id AND NOT revoked AND $4 LIMIT 1), '')
+			FROM identities i WHERE i.platform = $1 AND i.id = $2`,
+			a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable).Scan(&pid, &badge, &held); err != nil {
+			return 0, err
+		}
+	case err != nil:
+		return 0, err
+	}
+	if !badge {
+		return 0, bot.Errorf(bot.ENOTFOUND, "badge %q: no such badge", a.Badge)
+	}
+	if held != "" {
+		return 0, bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
+	}
+	return pid, nil
 }
 
 // done sets what the stored award got once its transaction committed.
@@ -287,24 +341,17 @@ func scanAward(s pgx.Row) (*bot.Award, error) {
 	return &a, nil
 }
 
+// answeredQuery locks the pending nominations an award answers: those of
+// its badge ($1) for its person ($2).
+const answeredQuery = `SELECT n.id FROM nominations n
+	JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id
+	WHERE n.badge = $1 AND n.status = 'pending' AND i.person_id = $2 FOR UPDATE OF n`
+
 // closeAnswered approves the pending nominations that award a answers
-// (its badge, for the person pid), in the award's transaction, as the
-// SQLite store does: a nomination never stays open for a badge its nominee
-// was given.
-func closeAnswered(ctx context.Context, tx pgx.Tx, a *bot.Award, pid int64, now time.Time) error {
-	if a.Source == bot.SourceNomination {
-		return nil // its own nomination is decided by the caller
-	}
-	rows, err := tx.Query(ctx, `SELECT n.id FROM nominations n
-		JOIN identities i ON i.platform = n.nominee_platform AND i.id = n.nominee_id
-		WHERE n.badge = $1 AND n.status = 'pending' AND i.person_id = $2 FOR UPDATE OF n`, a.Badge, pid)
-	if err != nil {
-		return err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return err
-	}
+// (ids, read and locked with answeredQuery), in the award's transaction,
+// as the SQLite store does: a nomination never stays open for a badge its
+// nominee was given.
+func closeAnswered(ctx context.Context, tx pgx.Tx, a *bot.Award, ids []int64, now time.Time) error {
 	by := a.AwardedBy
 	if by == "" {
 		by = "badgebot"

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -113,16 +114,26 @@ func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, event
 	var saved []bot.Event
 	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		saved = append(saved[:0], events...)
-		tag, err := tx.Exec(ctx, `UPDATE deliveries SET processed_at = $1, problem = $2
+		// The delivery marked processed and what its events need to
+		// know first, in one round trip.
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE deliveries SET processed_at = $1, problem = $2
 			WHERE id = $3 AND processed_at IS NULL`, millis(db.now()), problem, d.Seq)
-		if err != nil {
+		queueEventLookups(b, saved)
+		br := tx.SendBatch(ctx, b)
+		tag, err := br.Exec()
+		var looks []eventLookup
+		if err == nil {
+			looks, err = readEventLookups(br, len(saved))
+		}
+		if err := errors.Join(err, br.Close()); err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			saved = saved[:0] // processed before
 			return nil
 		}
-		return insertEvents(ctx, tx, d.Source, d.Seq, saved, d.ReceivedAt, db.now())
+		return insertEvents(ctx, tx, d.Source, d.Seq, saved, looks, d.ReceivedAt, db.now())
 	})
 	if err != nil {
 		return nil, dbError(err, fmt.Sprintf("complete %s delivery %q", d.Source, d.ID))
@@ -139,8 +150,19 @@ func (db *DB) CompleteDelivery(ctx context.Context, d bot.WebhookDelivery, event
 // insertEvents stores events, resolving each actor to a person, as the
 // SQLite store does. Events whose kind and key are stored already, by any
 // replica, are skipped (ON CONFLICT DO NOTHING); stored ones get their ID
-// and PersonID set.
-func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, events []bot.Event, received, now time.Time) error {
+// and PersonID set. looks, when not nil, is what queueEventLookups read
+// of each event in this transaction; otherwise it is read here.
+func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, events []bot.Event, looks []eventLookup, received, now time.Time) error {
+	if looks == nil && len(events) > 0 {
+		b := &pgx.Batch{}
+		queueEventLookups(b, events)
+		br := tx.SendBatch(ctx, b)
+		var err error
+		looks, err = readEventLookups(br, len(events))
+		if err := errors.Join(err, br.Close()); err != nil {
+			return err
+		}
+	}
 	var delivery *int64
 	if did != 0 {
 		delivery = &did
@@ -148,14 +170,23 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 	for i := range events {
 		e := &events[i]
 		e.ID, e.PersonID = 0, 0
-		var seen bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE kind = $1 AND key = $2)`, e.Kind, e.Key).Scan(&seen); err != nil {
-			return err
-		}
-		if seen {
+		look := looks[i]
+		if look.seen {
 			continue
 		}
-		pid, err := ensurePerson(ctx, tx, e.Actor, e.ActorName, now)
+		// An earlier event of the same delivery may have made or renamed
+		// the identity since it was read: ensurePerson reads it again.
+		pid := look.pid
+		var err error
+		switch {
+		case i > 0:
+			pid, err = ensurePerson(ctx, tx, e.Actor, e.ActorName, now)
+		case pid == 0:
+			pid, err = createPerson(ctx, tx, e.Actor, e.ActorName, now)
+		case e.ActorName != "" && e.ActorName != look.name:
+			_, err = tx.Exec(ctx, `UPDATE identities SET name = $1 WHERE platform = $2 AND id = $3`,
+				e.ActorName, e.Actor.Platform, e.Actor.ID)
+		}
 		if err != nil {
 			return err
 		}
@@ -188,6 +219,34 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 		e.OccurredAt, e.ReceivedAt = fromMillis(millis(occurred)), fromMillis(millis(er))
 	}
 	return nil
+}
+
+// eventLookup is what storing an event needs to know first.
+type eventLookup struct {
+	seen bool   // an event of its kind and key is stored already
+	pid  int64  // its actor's person; 0: nobody has the identity yet
+	name string // the identity's stored display name
+}
+
+// queueEventLookups queues, per event, the query readEventLookups reads.
+func queueEventLookups(b *pgx.Batch, events []bot.Event) {
+	for _, e := range events {
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM events WHERE kind = $1 AND key = $2),
+				coalesce(i.person_id, 0), coalesce(i.name, '')
+			FROM (VALUES (1)) one (x) LEFT JOIN identities i ON i.platform = $3 AND i.id = $4`,
+			e.Kind, e.Key, e.Actor.Platform, e.Actor.ID)
+	}
+}
+
+func readEventLookups(br pgx.BatchResults, n int) ([]eventLookup, error) {
+	looks := make([]eventLookup, n)
+	for i := range looks {
+		l := &looks[i]
+		if err := br.QueryRow().Scan(&l.seen, &l.pid, &l.name); err != nil {
+			return nil, err
+		}
+	}
+	return looks, nil
 }
 
 const eventColumns = `id, source, kind, key, actor_platform, actor_id, actor_name, person_id,
@@ -273,7 +332,7 @@ func (db *DB) StoreEvents(ctx context.Context, events []bot.Event) ([]bot.Event,
 		err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			saved = append(saved[:0], batch...)
 			now := db.now()
-			return insertEvents(ctx, tx, "", 0, saved, now, now)
+			return insertEvents(ctx, tx, "", 0, saved, nil, now, now)
 		})
 		if err != nil {
 			return stored, dbError(err, "store backfilled events")

@@ -284,7 +284,7 @@ func (db *DB) decide(ctx context.Context, d *bot.NominationDecision, a *bot.Awar
 			return err
 		}
 		if len(event) > 0 {
-			if err := insertEvents(ctx, tx, event[0].Source, 0, event, at, now); err != nil {
+			if err := insertEvents(ctx, tx, event[0].Source, 0, event, nil, at, now); err != nil {
 				return err
 			}
 		}

@@ -191,17 +191,26 @@ func ensurePerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, 
 	case err != pgx.ErrNoRows:
 		return 0, err
 	}
-	// The new person's id, taken once: tries of other handles reuse it.
-	var next int64
-	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('people', 'id'))`).Scan(&next); err != nil {
-		return 0, err
-	}
+	return createPerson(ctx, tx, r, name, now)
+}
+
+// createPerson is ensurePerson for an identity nobody had when it was read
+// in this transaction.
+func createPerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, now time.Time) (int64, error) {
 	base := storage.HandleBase(r, name)
+	// The new person's id comes from the sequence as the row is inserted
+	// (a try refused for its handle may skip a number). An e-mail
+	// identity gives nothing a handle may show: the person is numbered by
+	// their id, taken first and kept for every try.
+	var next *int64
 	if _, isEmail := r.Email(); isEmail {
-		// An e-mail identity gives nothing a handle may show: the person
-		// is numbered by their id.
-		base = fmt.Sprintf("person-%d", next)
+		next = new(int64)
+		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('people', 'id'))`).Scan(next); err != nil {
+			return 0, err
+		}
+		base = fmt.Sprintf("person-%d", *next)
 	}
+	var id int64
 	ms := millis(now)
 	var handle string
 	for n := 1; ; n++ {
@@ -215,7 +224,8 @@ func ensurePerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, 
 		}
 		// A handle someone had redirects to them: it is never given again.
 		err := tx.QueryRow(ctx, `INSERT INTO people (id, handle, name, created_at)
-			SELECT $4, $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM handle_redirects WHERE lower(old_handle) = lower($1))
+			SELECT coalesce($4, nextval(pg_get_serial_sequence('people', 'id'))), $1, $2, $3
+			WHERE NOT EXISTS (SELECT 1 FROM handle_redirects WHERE lower(old_handle) = lower($1))
 			ON CONFLICT ((lower(handle))) DO NOTHING RETURNING id`, handle, display, ms, next).Scan(&id)
 		if err == nil {
 			break

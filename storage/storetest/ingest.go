@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func testPendingDeliveriesAfterCapsBytes(t *testing.T, open Opener) {
 func testCompleteDelivery(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := openAt(t, open)
-	seq := saveDeliveries(t, db, []byte(`{"a":1}`), []byte(`{"b":2}`))
+	seq := saveDeliveries(t, db, []byte(`{"a":1}`), []byte(`{"b":2}`), []byte(`{"c":3}`), []byte(`{"d":4}`))
 	ev := bot.Event{
 		Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1",
 		Actor: recipient(t, "github:octocat"), Repository: "o/r", URL: "https://github.com/o/r/pull/1",
@@ -153,5 +154,59 @@ func testCompleteDelivery(t *testing.T, open Opener) {
 	want := []row{{t0.UnixMilli(), ""}, {t0.UnixMilli(), "unsupported action"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+
+	// Several events: one stored before (skipped), two by an actor nobody
+	// had (one person made), one by a known actor under a new name.
+	octocat := stored[0].PersonID
+	pr := func(n int, actor, name string) bot.Event {
+		e := ev
+		e.Key, e.URL = fmt.Sprintf("github.com/o/r/pull/%d", n), fmt.Sprintf("https://github.com/o/r/pull/%d", n)
+		e.Actor, e.ActorName = recipient(t, actor), name
+		return e
+	}
+	d3 := bot.WebhookDelivery{Seq: seq[2], Source: bot.PlatformGitHub, ID: "d3", ReceivedAt: t0}
+	stored, err = db.CompleteDelivery(ctx, d3, []bot.Event{ev, pr(2, "github:hubot", "Hubot"),
+		pr(3, "github:hubot", "Hubot"), pr(4, "github:octocat", "The Octocat")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, e := range stored {
+		keys = append(keys, e.Key)
+	}
+	if want := []string{"github.com/o/r/pull/2", "github.com/o/r/pull/3", "github.com/o/r/pull/4"}; !slices.Equal(keys, want) {
+		t.Fatalf("stored %v, want %v", keys, want)
+	}
+	if hubot := stored[0].PersonID; hubot == 0 || hubot == octocat || stored[1].PersonID != hubot || stored[2].PersonID != octocat {
+		t.Errorf("people of the events: %d, %d, %d; want one new person twice, then octocat's %d",
+			stored[0].PersonID, stored[1].PersonID, stored[2].PersonID, octocat)
+	}
+	identityName := func(actor string) string {
+		p, err := db.PersonByRecipient(ctx, recipient(t, actor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range p.Identities {
+			if id.Recipient == recipient(t, actor) {
+				return id.Name
+			}
+		}
+		return ""
+	}
+	if got := identityName("github:hubot"); got != "Hubot" {
+		t.Errorf("hubot's identity is named %q, want Hubot", got)
+	}
+	if got := identityName("github:octocat"); got != "The Octocat" {
+		t.Errorf("octocat's identity is named %q after a later event, want The Octocat", got)
+	}
+	// The first event of a delivery by a known actor renames them too.
+	d4 := bot.WebhookDelivery{Seq: seq[3], Source: bot.PlatformGitHub, ID: "d4", ReceivedAt: t0}
+	if stored, err := db.CompleteDelivery(ctx, d4, []bot.Event{pr(5, "github:octocat", "Octo Cat")}, ""); err != nil ||
+		len(stored) != 1 || stored[0].PersonID != octocat {
+		t.Fatalf("CompleteDelivery = %+v, %v; want one event by octocat's person %d", stored, err, octocat)
+	}
+	if got := identityName("github:octocat"); got != "Octo Cat" {
+		t.Errorf("octocat's identity is named %q, want Octo Cat", got)
 	}
 }
