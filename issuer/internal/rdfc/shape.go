@@ -247,10 +247,13 @@ func jsonString(doc string, i int) (end int, value string, ok bool) {
 				return j + 1, tok[1 : len(tok)-1], true
 			}
 			// escapes, control or invalid bytes: let encoding/json decide
-			if err := json.Unmarshal([]byte(tok), &value); err != nil {
+			// (into a variable of this branch: value's address would put
+			// every call's result on the heap)
+			var v string
+			if err := json.Unmarshal([]byte(tok), &v); err != nil {
 				return 0, "", false
 			}
-			return j + 1, value, true
+			return j + 1, v, true
 		case c < 0x20 || c >= 0x80:
 			plain = false
 		}
