@@ -135,8 +135,10 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 	}
 	var answered []int64
 	if answers {
-		rows, _ := br.Query()
-		answered, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			answered, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
 	} else {
 		_, err = br.Exec()
 	}
@@ -148,6 +150,12 @@ func (ins *awardInsert) insert(ctx context.Context, tx pgx.Tx, now time.Time) er
 	}
 	return insertAnnouncements(ctx, tx, ins.saved, a.ID, now)
 }
+
+// recipientCheck reads, for the identity $1:$2, its person, whether the
+// badge $3 exists and, when $4, the award of it the person holds.
+const recipientCheck = `SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE slug = $3),
+		coalesce((SELECT id FROM awards WHERE badge = $3 AND person_id = i.person_id AND NOT revoked AND $4 LIMIT 1), '')
+	FROM identities i WHERE i.platform = $1 AND i.id = $2`
 
 // recipient locks the award's recipient (their person row, FOR SHARE, so
 // that no link merges them away before the award is stored), makes sure
@@ -162,10 +170,7 @@ func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT 1 FROM people WHERE id = (SELECT person_id FROM identities WHERE platform = $1 AND id = $2) FOR SHARE`,
 		a.Recipient.Platform, a.Recipient.ID)
-	b.Queue(`SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE slug = $3),
-			coalesce((SELECT id FROM awards WHERE badge = $3 AND person_id = i.person_id AND NOT revoked AND $4 LIMIT 1), '')
-		FROM identities i WHERE i.platform = $1 AND i.id = $2`,
-		a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable)
+	b.Queue(recipientCheck, a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable)
 	br := tx.SendBatch(ctx, b)
 	_, err := br.Exec()
 	var pid int64
@@ -186,10 +191,7 @@ func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time)
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
 			return 0, err
 		}
-		if err := tx.QueryRow(ctx, `SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE slug = $3),
-				coalesce((SELECT id FROM awards WHERE badge = $3 AND person_id = i.person_id AND NOT revoked AND $4 LIMIT 1), '')
-			FROM identities i WHERE i.platform = $1 AND i.id = $2`,
-			a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable).Scan(&pid, &badge, &held); err != nil {
+		if err := tx.QueryRow(ctx, recipientCheck, a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable).Scan(&pid, &badge, &held); err != nil {
 			return 0, err
 		}
 	case err != nil:
