@@ -162,39 +162,17 @@ const recipientCheck = `SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE s
 // the badge exists and, for one that is not repeatable, that they do not
 // hold it. It returns their person id, creating the person when the
 // identity is new.
-//
-// The usual recipient exists: the lock and the reads go in one round trip,
-// the reads after the lock is held.
 func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
 	a := ins.a
-	b := &pgx.Batch{}
-	b.Queue(`SELECT 1 FROM people WHERE id = (SELECT person_id FROM identities WHERE platform = $1 AND id = $2) FOR SHARE`,
-		a.Recipient.Platform, a.Recipient.ID)
-	b.Queue(recipientCheck, a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable)
-	br := tx.SendBatch(ctx, b)
-	_, err := br.Exec()
-	var pid int64
-	var badge bool
-	var held string
-	if err == nil {
-		err = br.QueryRow().Scan(&pid, &badge, &held)
+	pid, badge, held, err := ins.lockRecipient(ctx, tx)
+	if err == pgx.ErrNoRows {
+		// A new identity: made here, then locked and read the same way.
+		if _, err := ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
+			return 0, err
+		}
+		pid, badge, held, err = ins.lockRecipient(ctx, tx)
 	}
-	if err := br.Close(); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, err
-	}
-	switch {
-	case err == pgx.ErrNoRows:
-		// A new identity: made here, then locked and read as above.
-		if pid, err = ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
-			return 0, err
-		}
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM people WHERE id = $1 FOR SHARE`, pid); err != nil {
-			return 0, err
-		}
-		if err := tx.QueryRow(ctx, recipientCheck, a.Recipient.Platform, a.Recipient.ID, a.Badge, !ins.repeatable).Scan(&pid, &badge, &held); err != nil {
-			return 0, err
-		}
-	case err != nil:
+	if err != nil {
 		return 0, err
 	}
 	if !badge {
@@ -204,6 +182,25 @@ func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time)
 		return 0, bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
 	}
 	return pid, nil
+}
+
+// lockRecipient locks the person of the award's recipient and then reads
+// it with recipientCheck, in one round trip. pgx.ErrNoRows: nobody has
+// the identity yet.
+func (ins *awardInsert) lockRecipient(ctx context.Context, tx pgx.Tx) (pid int64, badge bool, held string, err error) {
+	r := ins.a.Recipient
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM people WHERE id = (SELECT person_id FROM identities WHERE platform = $1 AND id = $2) FOR SHARE`,
+		r.Platform, r.ID)
+	b.Queue(recipientCheck, r.Platform, r.ID, ins.a.Badge, !ins.repeatable)
+	br := tx.SendBatch(ctx, b)
+	if _, err = br.Exec(); err == nil {
+		err = br.QueryRow().Scan(&pid, &badge, &held)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return pid, badge, held, err
 }
 
 // done sets what the stored award got once its transaction committed.

@@ -167,6 +167,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 	if did != 0 {
 		delivery = &did
 	}
+	var resolved map[bot.Recipient]bool // actors resolved by an earlier event
 	for i := range events {
 		e := &events[i]
 		e.ID, e.PersonID = 0, 0
@@ -174,12 +175,12 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 		if look.seen {
 			continue
 		}
-		// An earlier event of the same delivery may have made or renamed
+		// An earlier event by the same actor may have made or renamed
 		// the identity since it was read: ensurePerson reads it again.
 		pid := look.pid
 		var err error
 		switch {
-		case i > 0:
+		case resolved[e.Actor]:
 			pid, err = ensurePerson(ctx, tx, e.Actor, e.ActorName, now)
 		case pid == 0:
 			pid, err = createPerson(ctx, tx, e.Actor, e.ActorName, now)
@@ -190,6 +191,10 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 		if err != nil {
 			return err
 		}
+		if resolved == nil {
+			resolved = map[bot.Recipient]bool{}
+		}
+		resolved[e.Actor] = true
 		er := e.ReceivedAt
 		if er.IsZero() {
 			er = received
