@@ -42,6 +42,18 @@ func openWith(t *testing.T, path string, fsys fs.FS) (*DB, []string, error) {
 	return db, applied, err
 }
 
+// oldDatabase is a new database file with the migrations numbered up to
+// upto applied, and its path, to be upgraded by the test.
+func oldDatabase(t *testing.T, upto int) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "badgebot.db")
+	db, _, err := openWith(t, path, migrations(t, upto, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
 // TestMigrateUpgrade builds a database with this binary's migrations,
 // fills it, then upgrades it with a later migration and checks that the
 // data and the store still work.
@@ -208,11 +220,7 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 // recorded before it: awards, revocations, approvals, rejections.
 func TestMigrateAuditHistory(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	old, _, err := openWith(t, path, migrations(t, 6, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, path := oldDatabase(t, 6)
 	for _, q := range []string{
 		`INSERT INTO badges (slug, name, description, criteria, created_at, updated_at) VALUES ('first-pr', 'First PR', 'd', 'c', 1, 1)`,
 		`INSERT INTO people (id, handle, created_at) VALUES (1, 'octocat', 1), (2, 'olive', 1)`,
@@ -259,11 +267,7 @@ func TestMigrateAuditHistory(t *testing.T) {
 // foreign keys are enforced again afterwards.
 func TestMigrateMovesDeliveryBodyLast(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	old, _, err := openWith(t, path, migrations(t, 16, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, path := oldDatabase(t, 16)
 	body := []byte(`{"action":"closed","pull_request":{"merged":true}}`)
 	done := processDelivery(t, old, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: body, ReceivedAt: t0},
 		bot.Event{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"},
@@ -321,17 +325,13 @@ func TestMigrateMovesDeliveryBodyLast(t *testing.T) {
 // and the writer enforces foreign keys afterwards.
 func TestMigrateRebuildChecksReferences(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	db, _, err := openWith(t, path, migrations(t, 899, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := oldDatabase(t, 899)
 	processDelivery(t, db, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: []byte(`{}`), ReceivedAt: t0},
 		bot.Event{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"}, OccurredAt: t0})
 	db.Close()
 
 	const bad = "-- badgebot: foreign_keys off\nDELETE FROM deliveries;"
-	_, _, err = openWith(t, path, migrations(t, 899, map[string]string{"900_bad.sql": bad}))
+	_, _, err := openWith(t, path, migrations(t, 899, map[string]string{"900_bad.sql": bad}))
 	if err == nil || !strings.Contains(err.Error(), "900_bad.sql") || !strings.Contains(err.Error(), "foreign key check") {
 		t.Fatalf("a rebuild that leaves events dangling: %v, want a foreign key check error naming 900_bad.sql", err)
 	}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -44,11 +43,7 @@ func TestHandleBase(t *testing.T) {
 // their old handles lead to them and are given to nobody else.
 func TestMigratePrivateHandles(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "badgebot.db")
-	old, _, err := openWith(t, path, migrations(t, 6, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, path := oldDatabase(t, 6)
 	for _, q := range []string{
 		`INSERT INTO people (id, handle, name, created_at) VALUES
 			(1, 'alice', 'alice', 0), (2, 'dev-bmo', 'Dev Eloper', 0), (3, 'ada', 'Ada', 0),
