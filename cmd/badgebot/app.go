@@ -221,22 +221,8 @@ func (a *App) syncBadges(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// A program's owners own each of its badges: stored with it, so
-		// every check of a badge's owners (approving, awarding, who is
-		// asked to review) counts them.
-		for _, pc := range a.Config.Programs {
-			if pc.Slug != b.Program || b.Program == "" {
-				continue
-			}
-			for _, o := range pc.Owners {
-				r, err := bot.ParseRecipient(o)
-				if err != nil {
-					return fmt.Errorf("config: program %q: owner: %w", pc.Slug, err)
-				}
-				if !slices.Contains(b.Owners, r) {
-					b.Owners = append(b.Owners, r)
-				}
-			}
+		if err := a.addProgramOwners(b); err != nil {
+			return err
 		}
 		if old, err := a.DB.Badge(ctx, b.Slug); err == nil && sameBadge(old, b) {
 			continue // unchanged: no write, so read-only commands stay read-only
@@ -246,6 +232,37 @@ func (a *App) syncBadges(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// addProgramOwners adds the owners of b's program to b's: a program's
+// owners own each of its badges, stored with it, so that every check of a
+// badge's owners (approving, awarding, who is asked to review) counts
+// them. A program the config does not name is an error.
+func (a *App) addProgramOwners(b *bot.Badge) error {
+	if b.Program == "" {
+		return nil
+	}
+	var slugs []string
+	for _, pc := range a.Config.Programs {
+		slugs = append(slugs, pc.Slug)
+		if pc.Slug != b.Program {
+			continue
+		}
+		for _, o := range pc.Owners {
+			r, err := bot.ParseRecipient(o)
+			if err != nil {
+				return fmt.Errorf("config: program %q: owner: %w", pc.Slug, err)
+			}
+			if !slices.Contains(b.Owners, r) {
+				b.Owners = append(b.Owners, r)
+			}
+		}
+		return nil
+	}
+	if len(slugs) == 0 {
+		return bot.Errorf(bot.ENOTFOUND, "no program %q: the config has no [[programs]]", b.Program)
+	}
+	return bot.Errorf(bot.ENOTFOUND, "no program %q in [[programs]] (there are: %s)", b.Program, strings.Join(slugs, ", "))
 }
 
 // sameBadge reports whether a stored badge already says what the config

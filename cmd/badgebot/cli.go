@@ -48,7 +48,7 @@ func commands() []command {
 	return []command{
 		{"serve", "", "run the HTTP server, chat adapters and scheduler", runServe},
 		{"chat", "[--as PLATFORM:ID] [--name NAME]", "chat with badgebot in this terminal", runChatCommand},
-		{"badge create", "--slug S --name N --description D --criteria C [--image FILE] [--owner ID]...", "define a badge", runBadgeCreate},
+		{"badge create", "--slug S --name N --description D --criteria C [--image FILE] [--owner ID]... [--program P]", "define a badge", runBadgeCreate},
 		{"badge list", "[--json]", "list badges", runBadgeList},
 		{"badge show", "SLUG [--json]", "show one badge", runBadgeShow},
 		{"award", "--badge S --to RECIPIENT [--evidence URL] [--narrative TEXT] [--json]", "award a badge by hand", runAward},

@@ -273,3 +273,51 @@ func TestCLIBackfillWarningOnlyWhereBackfillRuns(t *testing.T) {
 		t.Errorf("the backfill did not warn: %q", errs)
 	}
 }
+
+// TestCLIBadgeCreateProgram: `badge create --program` makes a badge the
+// program issues, owned by the program's owners as a config badge of the
+// program is; a program the config lacks is refused and nothing stored.
+func TestCLIBadgeCreateProgram(t *testing.T) {
+	e := newCLI(t)
+	create := func(slug string, extra ...string) (int, string, string) {
+		return e.run(append([]string{"badge", "create", "--slug", slug, "--name", "Docs Star",
+			"--description", "Wrote a page of the manual.", "--criteria", "Get a page merged."}, extra...)...)
+	}
+	if code, _, errs := create("orphan", "--program", "docs"); code == 0 || !strings.Contains(errs, "no [[programs]]") {
+		t.Errorf("--program without [[programs]]: %d %q", code, errs)
+	}
+
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = append(cfg, "\n[[programs]]\nslug = \"docs\"\nname = \"Docs Team\"\nowners = [\"slack:U0DOCS\"]\n"...)
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := create("stray", "--program", "forum"); code == 0 || !strings.Contains(errs, `no program "forum"`) || !strings.Contains(errs, "docs") {
+		t.Errorf("--program forum: %d %q, want the refusal naming the programs there are", code, errs)
+	}
+	for _, slug := range []string{"orphan", "stray"} {
+		if code, _, _ := e.run("badge", "show", slug); code == 0 {
+			t.Errorf("badge %s was stored though refused", slug)
+		}
+	}
+
+	if code, _, errs := create("docs-star", "--program", "docs", "--owner", "slack:U0LEAD"); code != 0 {
+		t.Fatalf("badge create --program docs: %d %s", code, errs)
+	}
+	code, out, errs := e.run("badge", "show", "docs-star")
+	if code != 0 || !strings.Contains(out, "Program: docs") || !strings.Contains(out, "slack:U0LEAD") || !strings.Contains(out, "slack:U0DOCS") {
+		t.Errorf("badge show docs-star: %d %s %s, want program docs owned by its owner and the program's", code, out, errs)
+	}
+	code, out, _ = e.run("badge", "list", "--json")
+	var badges []map[string]any
+	if err := json.Unmarshal([]byte(out), &badges); code != 0 || err != nil {
+		t.Fatalf("badge list --json: %d %v %s", code, err, out)
+	}
+	i := slices.IndexFunc(badges, func(b map[string]any) bool { return b["slug"] == "docs-star" })
+	if i < 0 || badges[i]["program"] != "docs" {
+		t.Errorf("badge list --json: docs-star's program is not docs: %s", out)
+	}
+}

@@ -18,6 +18,7 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&b.Description, "description", "", "what the badge means")
 	fs.StringVar(&b.Criteria, "criteria", "", "how to earn it")
 	fs.StringVar(&image, "image", "", "PNG or SVG artwork")
+	fs.StringVar(&b.Program, "program", "", "slug of the [[programs]] entry that issues it, whose owners own it too (default: the instance)")
 	fs.Var(&owners, "owner", "PLATFORM:ID who approves nominations (repeatable)")
 	fs.IntVar(&b.Approvals, "approvals", 1, "approvals a nomination needs")
 	fs.BoolVar(&b.Repeatable, "repeatable", false, "may one person hold it more than once")
@@ -53,6 +54,9 @@ func runBadgeCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer app.Close()
+	if err := app.addProgramOwners(&b); err != nil {
+		return err
+	}
 	if _, err := app.DB.Badge(ctx, b.Slug); err == nil {
 		return bot.Errorf(bot.ECONFLICT, "badge %q exists already", b.Slug)
 	}
@@ -120,6 +124,9 @@ func runBadgeShow(ctx context.Context, c *cli, args []string) error {
 		return c.printJSON(toBadgeJSON(app.Config.Server.PublicURL, b))
 	}
 	c.printf("%s — %s\n%s\nCriteria: %s\n", b.Slug, b.Name, b.Description, b.Criteria)
+	if b.Program != "" {
+		c.printf("Program: %s\n", b.Program)
+	}
 	var owners []string
 	for _, o := range b.Owners {
 		owners = append(owners, o.String())
