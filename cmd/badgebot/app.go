@@ -214,9 +214,13 @@ func (a *App) programs() []bot.Program {
 	return ps
 }
 
-// syncBadges creates or updates the [[badges]] of the config.
+// syncBadges creates or updates the [[badges]] of the config, and gives
+// the badges of a program made from the command line (`badge create
+// --program`) its owners as the config names them now.
 func (a *App) syncBadges(ctx context.Context) error {
+	inConfig := map[string]bool{}
 	for _, bc := range a.Config.Badges {
+		inConfig[bc.Slug] = true
 		b, err := badgeFromConfig(bc)
 		if err != nil {
 			return err
@@ -229,6 +233,29 @@ func (a *App) syncBadges(ctx context.Context) error {
 		}
 		if err := a.Service.SaveBadge(ctx, b); err != nil {
 			return fmt.Errorf("config: badge %q: %w", bc.Slug, err)
+		}
+	}
+	if len(a.Config.Programs) == 0 {
+		return nil
+	}
+	stored, err := a.DB.Badges(ctx)
+	if err != nil {
+		return err
+	}
+	for _, old := range stored {
+		if old.Program == "" || inConfig[old.Slug] {
+			continue
+		}
+		b := *old
+		b.Owners = slices.Clone(old.Owners)
+		if err := a.addProgramOwners(&b); err != nil {
+			continue // its program is no longer configured: left as stored
+		}
+		if len(b.Owners) == len(old.Owners) {
+			continue
+		}
+		if err := a.Service.SaveBadge(ctx, &b); err != nil {
+			return fmt.Errorf("badge %q: %w", b.Slug, err)
 		}
 	}
 	return nil

@@ -320,4 +320,15 @@ func TestCLIBadgeCreateProgram(t *testing.T) {
 	if i < 0 || badges[i]["program"] != "docs" {
 		t.Errorf("badge list --json: docs-star's program is not docs: %s", out)
 	}
+
+	// An owner the program gains later owns the badge too, as they
+	// would a config badge of the program.
+	cfg = bytes.Replace(cfg, []byte(`owners = ["slack:U0DOCS"]`), []byte(`owners = ["slack:U0DOCS", "slack:U0NEW"]`), 1)
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = e.run("badge", "show", "docs-star")
+	if code != 0 || !strings.Contains(out, "slack:U0NEW") || !strings.Contains(out, "slack:U0LEAD") {
+		t.Errorf("badge show docs-star after the program gained an owner: %d %s %s", code, out, errs)
+	}
 }
