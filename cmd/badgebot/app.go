@@ -216,11 +216,18 @@ func (a *App) programs() []bot.Program {
 
 // syncBadges creates or updates the [[badges]] of the config, and gives
 // the badges of a program made from the command line (`badge create
-// --program`) its owners as the config names them now.
+// --program`) its owners as the config names them now. A badge already
+// as it should be is not written, so read-only commands stay read-only.
 func (a *App) syncBadges(ctx context.Context) error {
-	inConfig := map[string]bool{}
+	list, err := a.DB.Badges(ctx)
+	if err != nil {
+		return err
+	}
+	stored := make(map[string]*bot.Badge, len(list))
+	for _, b := range list {
+		stored[b.Slug] = b
+	}
 	for _, bc := range a.Config.Badges {
-		inConfig[bc.Slug] = true
 		b, err := badgeFromConfig(bc)
 		if err != nil {
 			return err
@@ -228,22 +235,17 @@ func (a *App) syncBadges(ctx context.Context) error {
 		if err := a.addProgramOwners(b); err != nil {
 			return err
 		}
-		if old, err := a.DB.Badge(ctx, b.Slug); err == nil && sameBadge(old, b) {
-			continue // unchanged: no write, so read-only commands stay read-only
+		old := stored[b.Slug]
+		delete(stored, b.Slug)
+		if old != nil && sameBadge(old, b) {
+			continue
 		}
 		if err := a.Service.SaveBadge(ctx, b); err != nil {
 			return fmt.Errorf("config: badge %q: %w", bc.Slug, err)
 		}
 	}
-	if len(a.Config.Programs) == 0 {
-		return nil
-	}
-	stored, err := a.DB.Badges(ctx)
-	if err != nil {
-		return err
-	}
-	for _, old := range stored {
-		if old.Program == "" || inConfig[old.Slug] {
+	for _, old := range stored { // made from the command line
+		if old.Program == "" {
 			continue
 		}
 		b := *old
