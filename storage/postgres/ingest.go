@@ -184,9 +184,8 @@ func insertEvents(ctx context.Context, tx pgx.Tx, source string, did int64, even
 			pid, err = ensurePerson(ctx, tx, e.Actor, e.ActorName, now)
 		case pid == 0:
 			pid, err = createPerson(ctx, tx, e.Actor, e.ActorName, now)
-		case e.ActorName != "" && e.ActorName != look.name:
-			_, err = tx.Exec(ctx, `UPDATE identities SET name = $1 WHERE platform = $2 AND id = $3`,
-				e.ActorName, e.Actor.Platform, e.Actor.ID)
+		default:
+			err = renameIdentity(ctx, tx, e.Actor, look.name, e.ActorName)
 		}
 		if err != nil {
 			return err

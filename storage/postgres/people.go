@@ -182,16 +182,24 @@ func ensurePerson(ctx context.Context, tx pgx.Tx, r bot.Recipient, name string, 
 	err := tx.QueryRow(ctx, `SELECT person_id, name FROM identities WHERE platform = $1 AND id = $2`, r.Platform, r.ID).Scan(&id, &stored)
 	switch {
 	case err == nil:
-		if name != "" && name != stored {
-			if _, err := tx.Exec(ctx, `UPDATE identities SET name = $1 WHERE platform = $2 AND id = $3`, name, r.Platform, r.ID); err != nil {
-				return 0, err
-			}
+		if err := renameIdentity(ctx, tx, r, stored, name); err != nil {
+			return 0, err
 		}
 		return id, nil
 	case err != pgx.ErrNoRows:
 		return 0, err
 	}
 	return createPerson(ctx, tx, r, name, now)
+}
+
+// renameIdentity stores name as the identity's display name when it is
+// given and differs from the stored one.
+func renameIdentity(ctx context.Context, tx pgx.Tx, r bot.Recipient, stored, name string) error {
+	if name == "" || name == stored {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE identities SET name = $1 WHERE platform = $2 AND id = $3`, name, r.Platform, r.ID)
+	return err
 }
 
 // createPerson is ensurePerson for an identity nobody had when it was read
