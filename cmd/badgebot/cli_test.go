@@ -106,6 +106,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"award without flags", []string{"award"}, exitUsage, "--badge and --to are required"},
+		{"import format checked before the file", []string{"import", "foo", filepath.Join(e.dir, "missing.csv")}, exitUsage, `unknown format "foo"`},
 		{"award without evidence", []string{"award", "--badge", "first-pr", "--to", "github:octocat"}, exitError, "add --narrative TEXT"},
 		{"unknown flag", []string{"badge", "list", "--colour"}, exitUsage, "flag provided but not defined"},
 		{"unexpected argument", []string{"awards", "list", "first-pr"}, exitUsage, `awards list: unexpected argument "first-pr"`},

@@ -34,6 +34,9 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 		return usagef("import: want FORMAT FILE, FORMAT all-contributors or csv")
 	}
 	format, file := pos[0], pos[1]
+	if format != "all-contributors" && format != "csv" {
+		return usagef("import: unknown format %q: want all-contributors or csv", format)
+	}
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
@@ -70,8 +73,6 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 		if rows, err = csvRows(data); err != nil {
 			return err
 		}
-	default:
-		return usagef("import: unknown format %q: want all-contributors or csv", format)
 	}
 
 	app, err := c.openApp(ctx)
