@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,12 +31,13 @@ const (
 	exitUsage = 2 // bad usage
 )
 
-// usageError is a mistake in how a command was called.
-type usageError struct{ msg string }
+// usageError is a mistake in how a command was called. see is the help
+// to point to ("badgebot help" when empty).
+type usageError struct{ msg, see string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // command is one subcommand of badgebot.
 type command struct {
@@ -103,8 +106,8 @@ func run(ctx context.Context, args []string, env *Env) int {
 	case errors.As(err, &silent):
 		return exitError
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.Stderr, "badgebot: %s\n", ue.msg)
-		fmt.Fprintln(env.Stderr, "Run 'badgebot help' for usage.")
+		see := cmp.Or(ue.see, "badgebot help")
+		fmt.Fprintf(env.Stderr, "badgebot: %s\nRun '%s' for usage.\n", ue.msg, see)
 		return exitUsage
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -135,21 +138,36 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 			return nil
 		}
 		cmd, rest := findCommand(args[1:])
-		if cmd == nil || len(rest) > 0 {
-			return usagef("help: unknown command %q", strings.Join(args[1:], " "))
+		switch {
+		case cmd != nil && len(rest) == 0:
+			c.printUsage(ctx, cmd)
+			return nil
+		case cmd == nil && len(args) == 2 && group(args[1]) != nil:
+			c.printGroup(c.env.Stdout, args[1])
+			return nil
 		}
-		c.printUsage(ctx, cmd)
-		return nil
+		err := unknownCommand(args[1:])
+		err.msg = "help: " + err.msg
+		return err
 	}
 	cmd, rest := findCommand(args)
 	if cmd == nil {
-		return usagef("unknown command %q", strings.Join(args, " "))
+		if len(args) == 2 && group(args[0]) != nil && wantsHelp(args[1:]) {
+			c.printGroup(c.env.Stdout, args[0])
+			return nil
+		}
+		return unknownCommand(args)
 	}
 	if wantsHelp(rest) {
 		c.printUsage(ctx, cmd)
 		return nil
 	}
-	return cmd.run(ctx, c, rest)
+	err := cmd.run(ctx, c, rest)
+	if ue, ok := err.(usageError); ok && ue.see == "" {
+		ue.see = "badgebot help " + cmd.name // this command's usage
+		return ue
+	}
+	return err
 }
 
 // findCommand returns the command args name and the arguments after its
@@ -165,6 +183,87 @@ func findCommand(args []string) (*command, []string) {
 		}
 	}
 	return nil, nil
+}
+
+// group returns the commands named word and one more word ("badge
+// create", "badge list", "badge show" for "badge"); nil when there are
+// none.
+func group(word string) []command {
+	var cmds []command
+	for _, cmd := range commands() {
+		if strings.HasPrefix(cmd.name, word+" ") {
+			cmds = append(cmds, cmd)
+		}
+	}
+	return cmds
+}
+
+// unknownCommand is the usage error for args that name no command: a
+// group without one of its commands, or with one it does not have, points
+// to the group's help; an unknown word is quoted alone, with the command
+// it is a slip of the keyboard for, if one is that close.
+func unknownCommand(args []string) usageError {
+	if cmds := group(args[0]); cmds != nil {
+		var names []string
+		for _, cmd := range cmds {
+			names = append(names, strings.TrimPrefix(cmd.name, args[0]+" "))
+		}
+		see := "badgebot help " + args[0]
+		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
+			return usageError{fmt.Sprintf("%s needs a command: %s", args[0], orList(names)), see}
+		}
+		msg := fmt.Sprintf("unknown command %q", args[0]+" "+args[1])
+		if near := nearest(args[1], names); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", args[0]+" "+near)
+		}
+		return usageError{msg, see}
+	}
+	var words []string
+	for _, cmd := range commands() {
+		if w, _, _ := strings.Cut(cmd.name, " "); !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if near := nearest(args[0], append(words, "help")); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	return usageError{msg: msg}
+}
+
+// nearest returns the word of words at most two edits from w (the
+// closest), or "" when none is; flags are not commands.
+func nearest(w string, words []string) string {
+	best, bestD := "", 3
+	if strings.HasPrefix(w, "-") {
+		return ""
+	}
+	for _, c := range words {
+		if d := editDistance(w, c); d < bestD && d < len(c) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // wantsHelp reports whether a command's arguments ask for its usage.
@@ -215,8 +314,21 @@ func (c *cli) printHelp() {
 	w := c.env.Stdout
 	fmt.Fprintln(w, "Usage: badgebot [--config FILE] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-13s %s\n      %s\n", cmd.name, cmd.usage, cmd.help)
+	listCommands(w, commands())
+	fmt.Fprintln(w, "\nRun 'badgebot help COMMAND' (or 'badgebot COMMAND -h') for a command's flags.")
+}
+
+// printGroup prints the usage of a group of commands (badge, keys, ...).
+func (c *cli) printGroup(w io.Writer, word string) {
+	fmt.Fprintf(w, "Usage: badgebot [--config FILE] %s COMMAND [ARGS]\n\nCommands:\n", word)
+	listCommands(w, group(word))
+	fmt.Fprintf(w, "\nRun 'badgebot help %s COMMAND' for a command's flags.\n", word)
+}
+
+func listCommands(w io.Writer, cmds []command) {
+	for _, cmd := range cmds {
+		line := strings.TrimRight(fmt.Sprintf("  %-13s %s", cmd.name, cmd.usage), " ")
+		fmt.Fprintf(w, "%s\n      %s\n", line, cmd.help)
 	}
 }
 

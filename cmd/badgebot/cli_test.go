@@ -106,6 +106,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"award without flags", []string{"award"}, exitUsage, "--badge and --to are required"},
+		{"usage error points to the command's help", []string{"badge", "show"}, exitUsage, "Run 'badgebot help badge show' for usage."},
 		{"import format checked before the file", []string{"import", "foo", filepath.Join(e.dir, "missing.csv")}, exitUsage, `unknown format "foo"`},
 		{"award without evidence", []string{"award", "--badge", "first-pr", "--to", "github:octocat"}, exitError, "add --narrative TEXT"},
 		{"unknown flag", []string{"badge", "list", "--colour"}, exitUsage, "flag provided but not defined"},
@@ -250,6 +251,52 @@ func TestCLIHelp(t *testing.T) {
 	}
 	if code, _, errs := e.run("help", "frobnicate"); code != exitUsage || !strings.Contains(errs, "unknown command") {
 		t.Errorf("help of an unknown command: exit %d, stderr %q", code, errs)
+	}
+	// A group (badge, keys, ...) lists its commands.
+	for _, args := range [][]string{{"help", "keys"}, {"keys", "-h"}, {"keys", "--help"}} {
+		code, out, errs := e.run(args...)
+		if code != exitOK || !strings.Contains(out, "Usage: badgebot [--config FILE] keys COMMAND") ||
+			!strings.Contains(out, "keys list ") || !strings.Contains(out, "keys rotate ") || strings.Contains(out, "badge list") || errs != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+}
+
+// A group without a command, a command a group does not have and a
+// mistyped command are usage errors that say what would have worked.
+func TestCLIUnknownCommands(t *testing.T) {
+	e := newCLI(t)
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"badge"}, []string{"badge needs a command: create, list or show", "Run 'badgebot help badge' for usage."}},
+		{[]string{"rules", "--dry-run"}, []string{"rules needs a command: run", "'badgebot help rules'"}},
+		{[]string{"badge", "frob"}, []string{`unknown command "badge frob"`, "'badgebot help badge'"}},
+		{[]string{"keys", "rotat"}, []string{`unknown command "keys rotat"; did you mean "keys rotate"?`}},
+		{[]string{"servee", "--x"}, []string{`unknown command "servee"; did you mean "serve"?`, "Run 'badgebot help' for usage."}},
+		{[]string{"frobnicate", "x"}, []string{`unknown command "frobnicate"` + "\n"}},
+		{[]string{"help", "keys", "rotat"}, []string{`help: unknown command "keys rotat"; did you mean "keys rotate"?`}},
+	} {
+		code, out, errs := e.run(tt.args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%q: exit %d, stdout %q; want %d and nothing", tt.args, code, out, exitUsage)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%q: stderr %q, want %q in it", tt.args, errs, w)
+			}
+		}
+	}
+}
+
+func TestNearestCommand(t *testing.T) {
+	words := []string{"serve", "award", "awards", "audit", "help"}
+	for w, want := range map[string]string{"serve": "serve", "srve": "serve", "awrd": "award", "awardz": "award",
+		"hepl": "help", "zzzzz": "", "-h": "", "a": ""} {
+		if got := nearest(w, words); got != want {
+			t.Errorf("nearest(%q) = %q, want %q", w, got, want)
+		}
 	}
 }
 
