@@ -193,41 +193,14 @@ func usageError(spec *commandSpec, lead string) *bot.Error {
 
 // unknownCommand suggests the nearest command name, or help.
 func unknownCommand(word string) *bot.Error {
-	w := strings.ToLower(word)
-	if len(w) > 40 {
-		w = w[:40]
-	}
-	best, dist := "", 3
+	var names []string
 	for _, s := range commandSpecs() {
-		if d := editDistance(w, s.name); d < dist {
-			best, dist = s.name, d
-		}
+		names = append(names, s.name)
 	}
+	best := bot.Nearest(strings.ToLower(word), names)
 	shown := bot.TruncateRunes(word, 40)
 	if best != "" {
 		return bot.Errorf(bot.EINVALID, "I don't know %q. Did you mean `/badge %s`? Type `/badge help` to see every command.", shown, best)
 	}
 	return bot.Errorf(bot.EINVALID, "I don't know %q. Type `/badge help` to see what I can do.", shown)
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -231,39 +231,12 @@ func unknownCommand(args []string) usageError {
 	return usageError{msg: msg}
 }
 
-// nearest returns the word of words at most two edits from w (the
-// closest), or "" when none is; flags are not commands.
+// nearest is bot.Nearest for a command word; a flag is no command.
 func nearest(w string, words []string) string {
-	best, bestD := "", 3
 	if strings.HasPrefix(w, "-") {
 		return ""
 	}
-	for _, c := range words {
-		if d := editDistance(w, c); d < bestD && d < len(c) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return bot.Nearest(w, words)
 }
 
 // wantsHelp reports whether a command's arguments ask for its usage.
