@@ -68,6 +68,7 @@ type Ingestor struct {
 
 	kick       chan struct{}
 	lastAccept atomic.Int64 // unix nanoseconds of the last stored delivery
+	accepting  atomic.Int64 // deliveries being stored now
 	mu         sync.Mutex   // one processing round at a time
 }
 
@@ -99,7 +100,9 @@ func (in *Ingestor) Accept(ctx context.Context, d WebhookDelivery) (dup bool, er
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = time.Now().UTC()
 	}
+	in.accepting.Add(1)
 	dup, err = in.store.SaveDelivery(ctx, d)
+	in.accepting.Add(-1)
 	if err == nil && !dup {
 		in.lastAccept.Store(time.Now().UnixNano())
 		select {
@@ -120,7 +123,11 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // Processing yields to ingestion: while deliveries keep arriving, the
 // processor waits for a quiet moment (ingestQuiet) but never longer than
 // maxProcessDelay, so acknowledging stays fast under a burst and awards
-// follow shortly after it.
+// follow shortly after it. A delivery still being stored counts as
+// arriving: when a commit is slow, every sender waits on it and none is
+// acknowledged for a while, which is no pause. Taken for one, it started a
+// pass in the middle of a burst, whose first 256 deliveries (on PostgreSQL
+// half a second of its work) held every acknowledgement up behind them.
 //
 // Processing a delivery costs little CPU but waits for two durable commits
 // (its events, then its award), so many deliveries are processed at once:
@@ -142,7 +149,7 @@ func (in *Ingestor) processLoop(ctx context.Context) {
 	lastRun := time.Now()
 	for {
 		for {
-			quietFor := time.Since(time.Unix(0, in.lastAccept.Load()))
+			quietFor := in.quietFor()
 			if quietFor >= ingestQuiet || time.Since(lastRun) >= maxProcessDelay {
 				break
 			}
@@ -169,6 +176,15 @@ func (in *Ingestor) processLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// quietFor is how long no delivery has arrived: since the last one was
+// stored, or none while one is being stored.
+func (in *Ingestor) quietFor() time.Duration {
+	if in.accepting.Load() > 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, in.lastAccept.Load()))
 }
 
 // ProcessPending normalises and processes every stored, unprocessed
@@ -235,7 +251,7 @@ func (in *Ingestor) processPass(ctx context.Context, yield bool) (processed int,
 func (in *Ingestor) feed(ctx context.Context, hand func(WebhookDelivery) bool, yield bool) (yielded bool, err error) {
 	var after int64
 	for first := true; ; first = false {
-		if !first && yield && time.Since(time.Unix(0, in.lastAccept.Load())) < ingestQuiet {
+		if !first && yield && in.quietFor() < ingestQuiet {
 			return true, nil
 		}
 		ds, err := in.store.PendingDeliveriesAfter(ctx, after, processBatch)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -280,5 +281,64 @@ func testIngestorRun(t *testing.T) {
 	}
 	if p := pendingIDs(e); len(p) != 0 {
 		t.Errorf("still pending: %v", p)
+	}
+}
+
+// stallingStore holds the storing of delivery "d-stall" until stall is
+// closed: a commit that takes its time.
+type stallingStore struct {
+	bot.IngestStore
+	stall chan struct{}
+}
+
+func (s stallingStore) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (bool, error) {
+	if d.ID == "d-stall" {
+		<-s.stall
+	}
+	return s.IngestStore.SaveDelivery(ctx, d)
+}
+
+// TestIngestorRunWaitsOutSlowCommits: a delivery still being stored means
+// deliveries are arriving, however long its commit takes, so processing
+// does not start in the middle of a burst; it starts once the burst
+// paused.
+func TestIngestorRunWaitsOutSlowCommits(t *testing.T) {
+	synctest.Test(t, testIngestorRunWaitsOutSlowCommits)
+}
+
+func testIngestorRunWaitsOutSlowCommits(t *testing.T) {
+	e := newEnv(t)
+	stall := make(chan struct{})
+	in := bot.NewIngestor(stallingStore{e.DB, stall}, slog.New(slog.DiscardHandler))
+	in.Register(bot.PlatformGitHub, normalizePR)
+	in.OnEvents(e.Cfg.Rules.OnEvents)
+	ctx, cancel := context.WithCancel(e.Ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- in.Run(ctx) }()
+
+	accept(e, in, "d-ada", "ada")
+	stalled := make(chan bool, 1)
+	go func() { stalled <- accept(e, in, "d-stall", "bob") }()
+	time.Sleep(5 * time.Second) // 25 pauses' worth, all of it in the one commit
+	synctest.Wait()
+	if got := len(e.Awards("github:ada")); got != 0 {
+		t.Errorf("ada awarded %d times while a delivery was still being stored; want processing to wait", got)
+	}
+	if p := pendingIDs(e); !slices.Equal(p, []string{"d-ada"}) {
+		t.Errorf("pending during the slow commit: %v, want [d-ada]", p)
+	}
+
+	close(stall)
+	<-stalled
+	time.Sleep(time.Minute)
+	synctest.Wait()
+	for _, who := range []string{"github:ada", "github:bob"} {
+		if as := e.Awards(who); len(as) != 1 {
+			t.Errorf("%s has %d awards once deliveries paused, want 1", who, len(as))
+		}
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }
