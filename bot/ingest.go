@@ -100,9 +100,7 @@ func (in *Ingestor) Accept(ctx context.Context, d WebhookDelivery) (dup bool, er
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = time.Now().UTC()
 	}
-	in.accepting.Add(1)
-	dup, err = in.store.SaveDelivery(ctx, d)
-	in.accepting.Add(-1)
+	dup, err = in.save(ctx, d)
 	if err == nil && !dup {
 		in.lastAccept.Store(time.Now().UnixNano())
 		select {
@@ -111,6 +109,14 @@ func (in *Ingestor) Accept(ctx context.Context, d WebhookDelivery) (dup bool, er
 		}
 	}
 	return dup, err
+}
+
+// save stores d, counted as arriving meanwhile (quietFor), even should
+// the store panic.
+func (in *Ingestor) save(ctx context.Context, d WebhookDelivery) (dup bool, err error) {
+	in.accepting.Add(1)
+	defer in.accepting.Add(-1)
+	return in.store.SaveDelivery(ctx, d)
 }
 
 // Run processes stored deliveries until ctx ends: at start (what a crash
