@@ -142,7 +142,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		case cmd != nil && len(rest) == 0:
 			c.printUsage(ctx, cmd)
 			return nil
-		case cmd == nil && len(args) == 2 && group(args[1]) != nil:
+		case cmd != nil:
+			return usageError{fmt.Sprintf("help: unexpected %q after %q", rest[0], cmd.name), "badgebot help " + cmd.name}
+		case len(args) == 2 && group(args[1]) != nil:
 			c.printGroup(c.env.Stdout, args[1])
 			return nil
 		}
@@ -152,7 +154,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	}
 	cmd, rest := findCommand(args)
 	if cmd == nil {
-		if len(args) == 2 && group(args[0]) != nil && wantsHelp(args[1:]) {
+		// A group asked for help before naming one of its commands.
+		if len(args) > 1 && group(args[0]) != nil && strings.HasPrefix(args[1], "-") && wantsHelp(args[1:]) {
 			c.printGroup(c.env.Stdout, args[0])
 			return nil
 		}
