@@ -317,8 +317,11 @@ func testIngestorRunWaitsOutSlowCommits(t *testing.T) {
 	go func() { stopped <- in.Run(ctx) }()
 
 	accept(e, in, "d-ada", "ada")
-	stalled := make(chan bool, 1)
-	go func() { stalled <- accept(e, in, "d-stall", "bob") }()
+	stalled := make(chan error, 1) // FailNow belongs to the test's goroutine
+	go func() {
+		_, err := in.Accept(e.Ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d-stall", Type: "pull_request", Body: []byte("bob")})
+		stalled <- err
+	}()
 	time.Sleep(5 * time.Second) // 25 pauses' worth, all of it in the one commit
 	synctest.Wait()
 	if got := len(e.Awards("github:ada")); got != 0 {
@@ -329,7 +332,9 @@ func testIngestorRunWaitsOutSlowCommits(t *testing.T) {
 	}
 
 	close(stall)
-	<-stalled
+	if err := <-stalled; err != nil {
+		t.Fatalf("Accept(d-stall): %v", err)
+	}
 	time.Sleep(time.Minute)
 	synctest.Wait()
 	for _, who := range []string{"github:ada", "github:bob"} {
