@@ -250,8 +250,10 @@ func (a *App) syncBadges(ctx context.Context) error {
 		}
 		b := *old
 		b.Owners = slices.Clone(old.Owners)
-		if err := a.addProgramOwners(&b); err != nil {
+		if err := a.addProgramOwners(&b); bot.ErrorCode(err) == bot.ENOTFOUND {
 			continue // its program is no longer configured: left as stored
+		} else if err != nil {
+			return err
 		}
 		if len(b.Owners) == len(old.Owners) {
 			continue
