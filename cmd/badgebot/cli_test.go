@@ -382,4 +382,15 @@ func TestCLIBadgeCreateProgram(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "slack:U0NEW") || !strings.Contains(out, "slack:U0LEAD") {
 		t.Errorf("badge show docs-star after the program gained an owner: %d %s %s", code, out, errs)
 	}
+
+	// The program leaves the config: its badge is left as stored, and
+	// badgebot still starts.
+	cfg = cfg[:bytes.Index(cfg, []byte("\n[[programs]]"))]
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = e.run("badge", "show", "docs-star")
+	if code != 0 || !strings.Contains(out, "Program: docs") || !strings.Contains(out, "slack:U0NEW") {
+		t.Errorf("badge show docs-star once its program left the config: %d %s %s", code, out, errs)
+	}
 }
