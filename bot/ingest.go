@@ -141,19 +141,18 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // writers wait, the fuller and fewer the commits. Fuller commits also share
 // more index pages: with 256 workers instead of 64 a processed delivery
 // cost about a fifth less CPU (cmd/badgebot BenchmarkProcess,
-// cpu-µs/award), for a few megabytes of bodies in flight. With 1024
-// instead of 256, a restarted server drained about 40,000 deliveries some
-// 13% faster (median 3,990 against 3,540 awards/s over alternating runs;
-// idle time fell from 13% to 9%), and its peak RSS rose from about 105 to
-// 180 MB. Part of that gain is the garbage collector's: the bodies in
-// flight raise the heap goal, so it runs about a third as often. Giving
-// each body back right after normalising it was slower (in five runs of
-// five); 256 workers with GOGC=300 were about as fast as 1024 without.
+// cpu-µs/award), for a few megabytes of bodies in flight. More are not
+// better: with 1024, a restarted server drained about 13% faster (fewer
+// collections, fuller commits), but a burst that arrives during a pass
+// queues behind the writes of every delivery in flight, and its
+// acknowledgements' p99 rose from 30-39 to 25-62 ms, their max from
+// 90-126 to 160-280 ms (cmd/loadgen -target started half a second into a
+// pass of 25,000), past DESIGN §7's 50 ms.
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 30 * time.Second
-	processWorkers  = 1024 // deliveries processed at once
-	processBatch    = 256  // deliveries read at once, while the workers work
+	processWorkers  = 256 // deliveries processed at once
+	processBatch    = 256 // deliveries read at once, while the workers work
 )
 
 func (in *Ingestor) processLoop(ctx context.Context) {
