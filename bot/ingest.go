@@ -144,12 +144,13 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // cpu-µs/award), for a few megabytes of bodies in flight. More are not
 // better: with 1024, a restarted server drained about 13% faster (fewer
 // collections, fuller commits), but a burst that arrives during a pass
-// competes with every delivery in flight, and its acknowledgements' p99
-// rose from 30-39 to 25-62 ms, their max from 90-126 to 160-280 ms
-// (cmd/loadgen -target started half a second into a pass of 25,000), past
-// DESIGN §7's 50 ms. What they wait for is the CPU, not the group commit:
-// letting other writes go ahead of processing's in the commit queue left
-// the p99 as it was with 256 workers and made it 83-102 ms with 1024.
+// competes with every delivery in flight: its acknowledgements' p99 was 51
+// and 62 ms in two runs of three (25 in the third; 30-39 with 256), past
+// DESIGN §7's 50 ms, and their max 160-280 ms (90-126 with 256), with
+// cmd/loadgen -target started half a second into a pass of 25,000. What
+// they wait for is the CPU, not the group commit: letting other writes go
+// ahead of processing's in the commit queue left the p99 as it was with
+// 256 workers and made it 83-102 ms with 1024.
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 30 * time.Second
