@@ -145,7 +145,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		case cmd != nil:
 			return usageError{fmt.Sprintf("help: unexpected %q after %q", rest[0], cmd.name), "badgebot help " + cmd.name}
 		case len(args) == 2 && group(args[1]) != nil:
-			c.printGroup(c.env.Stdout, args[1])
+			c.printGroup(args[1])
 			return nil
 		}
 		err := unknownCommand(args[1:])
@@ -156,7 +156,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	if cmd == nil {
 		// A group asked for help before naming one of its commands.
 		if len(args) > 1 && group(args[0]) != nil && strings.HasPrefix(args[1], "-") && wantsHelp(args[1:]) {
-			c.printGroup(c.env.Stdout, args[0])
+			c.printGroup(args[0])
 			return nil
 		}
 		return unknownCommand(args)
@@ -295,7 +295,8 @@ func (c *cli) printHelp() {
 }
 
 // printGroup prints the usage of a group of commands (badge, keys, ...).
-func (c *cli) printGroup(w io.Writer, word string) {
+func (c *cli) printGroup(word string) {
+	w := c.env.Stdout
 	fmt.Fprintf(w, "Usage: badgebot [--config FILE] %s COMMAND [ARGS]\n\nCommands:\n", word)
 	listCommands(w, group(word))
 	fmt.Fprintf(w, "\nRun 'badgebot help %s COMMAND' for a command's flags.\n", word)
