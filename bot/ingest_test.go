@@ -315,6 +315,10 @@ func testIngestorRunWaitsOutSlowCommits(t *testing.T) {
 	ctx, cancel := context.WithCancel(e.Ctx)
 	stopped := make(chan error, 1)
 	go func() { stopped <- in.Run(ctx) }()
+	// Run's first pass (what a crash left) ends before ada's delivery
+	// comes; otherwise it may take that delivery, which is right but not
+	// what this test is about.
+	synctest.Wait()
 
 	accept(e, in, "d-ada", "ada")
 	stalled := make(chan error, 1) // FailNow belongs to the test's goroutine
