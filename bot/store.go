@@ -39,6 +39,9 @@ type AwardStore interface {
 	CreateAward(ctx context.Context, a *Award, repeatable bool, out []Announcement) error
 	// Award returns ENOTFOUND when no award has the id.
 	Award(ctx context.Context, id string) (*Award, error)
+	// Awards lists the awards f selects, newest first. A listed award
+	// carries no signed documents (Credential and JWT are empty, 2–3 KB
+	// an award no listing shows); Award reads them.
 	Awards(ctx context.Context, f AwardFilter) ([]*Award, error)
 	// RevokeAward marks the award revoked and writes the announcements in
 	// one transaction. It returns ECONFLICT when it is already revoked.

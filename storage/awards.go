@@ -16,10 +16,9 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
-	evidence, narrative, source, source_ref, awarded_by, status_index,
-	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, program`
+// awardCols are an award's columns, in scanAward's order; awardListCols
+// leave out its signed documents (bot.Store.Awards).
+const awardCols, awardListCols = AwardColumns, AwardListColumns
 
 // NextStatusIndex reserves a fresh index in the revocation status list.
 // Indexes start at 0 and are never handed out twice, even when the award
@@ -398,7 +397,7 @@ func awardsQuery(f bot.AwardFilter) (string, []any) {
 		where = append(where, "revoked = ?")
 		args = append(args, *f.Revoked)
 	}
-	q := `SELECT ` + awardCols + ` FROM awards`
+	q := `SELECT ` + awardListCols + ` FROM awards`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -112,6 +112,31 @@ func BenchmarkAwardRead(b *testing.B) {
 	}
 }
 
+// BenchmarkAwardsList lists a badge's 1,000 awards, newest first, as the
+// chat's holder list and GET /api/awards do. Each award holds a signed
+// credential's 2.5 KB, which a listing never shows.
+func BenchmarkAwardsList(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	addBadge(b, db, "first-pr", false)
+	credential := bytes.Repeat([]byte("c"), 2500)
+	const n = 1000
+	for i := range n {
+		a := newAward(b, db, "first-pr", bot.Recipient{Platform: bot.PlatformGitHub, ID: fmt.Sprintf("user%d", i)})
+		a.Credential = credential
+		if err := db.CreateAward(ctx, a, false, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		as, err := db.Awards(ctx, bot.AwardFilter{Badge: "first-pr"})
+		if err != nil || len(as) != n {
+			b.Fatalf("Awards = %d awards, %v; want %d", len(as), err, n)
+		}
+	}
+}
+
 // BenchmarkProcessDelivery is the storage side of processing a stored
 // delivery (bot.Ingestor): mark it processed with its event, then store
 // the award its rule earns, as 64 workers at once. The deliveries (the

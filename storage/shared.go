@@ -10,6 +10,20 @@ import (
 // stores keep the same bytes and `badgebot migrate --from sqlite:PATH`
 // copies columns as they are.
 
+// AwardColumns are an award's columns in the order both stores scan them.
+// AwardListColumns are the same with the signed documents (credential and
+// jwt, 2–3 KB an award) read as empty: a listing shows neither
+// (bot.Store.Awards).
+const (
+	AwardColumns     = awardColumnsHead + `credential, jwt, ` + awardColumnsTail
+	AwardListColumns = awardColumnsHead + `NULL, '', ` + awardColumnsTail
+
+	awardColumnsHead = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
+	evidence, narrative, source, source_ref, awarded_by, status_index,
+	identity_type, identity, salt, `
+	awardColumnsTail = `revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, program`
+)
+
 // EncodeBody returns a delivery body as stored (S2-compressed when that
 // gains), its body_encoding, and a release to call once the stored body
 // was written.

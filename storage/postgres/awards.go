@@ -14,10 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const awardCols = `id, badge, person_id, recipient_platform, recipient_id, issued_at,
-	evidence, narrative, source, source_ref, awarded_by, status_index,
-	identity_type, identity, salt, credential, jwt,
-	revoked, revoked_at, revocation_reason, revoked_by, awarded_via, revoked_via, program`
+// awardCols are an award's columns, in scanAward's order; awardListCols
+// leave out its signed documents (bot.Store.Awards).
+const awardCols, awardListCols = storage.AwardColumns, storage.AwardListColumns
 
 // ReserveStatusIndexes reserves n consecutive fresh indexes in the
 // revocation status list and returns the first. The counter's row lock
@@ -241,7 +240,7 @@ func (db *DB) Awards(ctx context.Context, f bot.AwardFilter) ([]*bot.Award, erro
 	if f.Revoked != nil {
 		where = append(where, "revoked = "+arg(*f.Revoked))
 	}
-	q := `SELECT ` + awardCols + ` FROM awards`
+	q := `SELECT ` + awardListCols + ` FROM awards`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

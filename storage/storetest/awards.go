@@ -283,6 +283,9 @@ func testAwardsFilter(t *testing.T, open Opener) {
 			var ids []string
 			for _, a := range got {
 				ids = append(ids, a.ID)
+				if a.Credential != nil || a.JWT != "" {
+					t.Errorf("Awards(%+v): award %s lists its signed documents (%d bytes, JWT %q), want them left to Award", tt.f, a.ID, len(a.Credential), a.JWT)
+				}
 			}
 			if diff := cmp.Diff(tt.want, ids); diff != "" {
 				t.Errorf("Awards(%+v) (-want +got):\n%s", tt.f, diff)

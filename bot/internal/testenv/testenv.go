@@ -203,12 +203,18 @@ func (e *Env) Deliver() int {
 	return n
 }
 
-// Awards returns the unrevoked awards of who.
+// Awards returns the unrevoked awards of who, each read whole, with the
+// signed credential a listing leaves out.
 func (e *Env) Awards(who string) []*bot.Award {
 	e.T.Helper()
 	as, err := e.DB.Awards(e.Ctx, bot.AwardFilter{Recipient: bottest.Recipient(e.T, who), Revoked: new(false)})
 	if err != nil {
 		e.T.Fatal(err)
+	}
+	for i, a := range as {
+		if as[i], err = e.DB.Award(e.Ctx, a.ID); err != nil {
+			e.T.Fatal(err)
+		}
 	}
 	return as
 }
