@@ -166,8 +166,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return nil
 	}
 	err := cmd.run(ctx, c, rest)
-	if ue, ok := err.(usageError); ok && ue.see == "" {
-		ue.see = "badgebot help " + cmd.name // this command's usage
+	// A usage error, wrapped or not, points to this command's usage (run
+	// prints the usage error's own message either way).
+	if ue := (usageError{}); errors.As(err, &ue) && ue.see == "" {
+		ue.see = "badgebot help " + cmd.name
 		return ue
 	}
 	return err
