@@ -224,25 +224,39 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 	if err != nil {
 		return nil, fmt.Errorf("rules: badge %q: %w", badge, err)
 	}
-	j, err := rs.judge(ctx, personID, b, false)
-	if err != nil || !j.Earned {
-		return nil, err
+	// The store refuses the award (ECONFLICT) when, since the judgement
+	// read them, the person was awarded the badge or the evidence was
+	// used (PastAwards.Reuses): judged again, the rules see that award,
+	// and what is left may still earn the badge.
+	for attempt := 1; ; attempt++ {
+		j, err := rs.judge(ctx, personID, b, false)
+		if err != nil || !j.Earned {
+			return nil, err
+		}
+		req := RuleRequest(badge, to, "", j.Rules, j.Evidence)
+		if dryRun {
+			return req, nil
+		}
+		if err := req.Validate(); err != nil {
+			return nil, err
+		}
+		// b and the awards held were read just now: the award needs
+		// neither read again.
+		_, err = rs.svc.award(ctx, *req, b, false, true)
+		switch {
+		case err == nil:
+			return req, nil
+		case ErrorCode(err) != ECONFLICT:
+			return nil, err
+		case attempt == maxJudgements:
+			return nil, nil // the sweep judges again
+		}
 	}
-	evidence, names := j.Evidence, j.Rules
-	req := RuleRequest(badge, to, "", names, evidence)
-	if dryRun {
-		return req, nil
-	}
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	// b and the awards held were read just now: the award needs neither
-	// read again.
-	if _, err := rs.svc.award(ctx, *req, b, false, true); err != nil && ErrorCode(err) != ECONFLICT {
-		return nil, err
-	}
-	return req, nil
 }
+
+// maxJudgements bounds how often Evaluate judges again after the store
+// refused an award another evaluation's award overtook.
+const maxJudgements = 3
 
 // pastAwards is what a person was awarded of one badge before: the awards
 // held, those revoked, and the evidence URLs of both.
@@ -270,6 +284,21 @@ func (p *PastAwards) Add(revoked bool, urls []string) {
 
 // any reports whether the person was ever awarded the badge.
 func (p *PastAwards) Any() bool { return p.held+p.revoked > 0 }
+
+// Reuses reports whether an award made by the rules with this evidence
+// would count again what an earlier award, held or revoked, was evidence
+// of (see spent). The rules never make such an award from what they read;
+// the stores check it again under their write, so that two evaluations
+// that read the same past (two workers, a worker and a sweep, two
+// replicas) do not both award from the same events.
+func (p *PastAwards) Reuses(evidence []Evidence) bool {
+	for _, e := range evidence {
+		if e.URL == "" && p.Any() || e.URL != "" && p.used[e.URL] {
+			return true
+		}
+	}
+	return false
+}
 
 // spent reports whether an event was evidence of an earlier award, held or
 // revoked. An event without a URL cannot be told apart from that evidence:

@@ -3,10 +3,13 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/bot/bottest"
 )
 
 // countingStore counts the badge reads of the rules engine.
@@ -83,4 +86,81 @@ func saved(t *testing.T, e *env, id string) bot.WebhookDelivery {
 	}
 	t.Fatalf("delivery %s not pending", id)
 	return d
+}
+
+// pastBarrier holds each of the first want PastAwards reads until all of
+// them were made: evaluations that overlap, as two workers (or a worker
+// and a sweep, or two replicas) may. Later reads pass.
+type pastBarrier struct {
+	bot.RuleStore
+	want  int32
+	reads atomic.Int32
+}
+
+func (s *pastBarrier) PastAwards(ctx context.Context, badge string, person int64) (bot.PastAwards, error) {
+	past, err := s.RuleStore.PastAwards(ctx, badge, person)
+	if s.reads.Add(1) <= s.want {
+		for s.reads.Load() < s.want {
+			runtime.Gosched()
+		}
+	}
+	return past, err
+}
+
+// TestRulesOverlappingEvaluationsShareNoEvidence: two evaluations of a
+// repeatable badge for one person that read the person's awards before
+// either wrote do not both award from the same evidence; the one refused
+// judges again, and awards from what is left when that is enough.
+func TestRulesOverlappingEvaluationsShareNoEvidence(t *testing.T) {
+	for _, tt := range []struct {
+		merged, want int // pull requests merged, awards (2 each)
+	}{{2, 1}, {3, 1}, {4, 2}} {
+		t.Run(fmt.Sprintf("%d merged", tt.merged), func(t *testing.T) {
+			e := newEnv(t)
+			b := bottest.Badge("sprinter", "Sprinter")
+			b.Repeatable = true
+			if err := e.Svc.SaveBadge(e.Ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			store := &pastBarrier{RuleStore: e.DB, want: 2}
+			rules := bot.NewRules([]bot.Rule{{Name: "sprint", Badge: "sprinter", Event: bot.EventPRMerged, Threshold: 2}}, store, e.Svc)
+			var stored []bot.Event
+			for n := range tt.merged {
+				url := fmt.Sprintf("https://github.com/octo/hello/pull/%d", n+1)
+				ev := bot.Event{Source: bot.PlatformGitHub, Kind: bot.EventPRMerged, Key: url[len("https://"):],
+					Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "sam"}, Repository: "octo/hello", URL: url, OccurredAt: e.Clock.Now()}
+				evs, err := e.DB.CompleteDelivery(e.Ctx, saved(t, e, fmt.Sprintf("d%d", n)), []bot.Event{ev}, "")
+				if err != nil || len(evs) != 1 {
+					t.Fatalf("CompleteDelivery = %d events, %v", len(evs), err)
+				}
+				stored = append(stored, evs...)
+			}
+			// The workers of the last two deliveries evaluate once both
+			// events are stored: both read every event and no award.
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i := range 2 {
+				wg.Go(func() { errs[i] = rules.OnEvents(e.Ctx, stored[tt.merged-2+i:tt.merged-1+i]) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			as := e.Awards("github:sam")
+			if len(as) != tt.want {
+				t.Errorf("sam holds %d Sprinter awards, want %d", len(as), tt.want)
+			}
+			used := map[string]string{}
+			for _, a := range as {
+				for _, ev := range a.Evidence {
+					if other, ok := used[ev.URL]; ok {
+						t.Errorf("%s is evidence of awards %s and %s", ev.URL, other, a.ID)
+					}
+					used[ev.URL] = a.ID
+				}
+			}
+		})
+	}
 }

@@ -129,6 +129,11 @@ func (ins *awardInsert) insert(ctx context.Context, tx queryer, now time.Time) e
 		return err
 	}
 	ins.pid = pid
+	if a.Source == bot.SourceRule {
+		if err := checkFreshEvidence(ctx, tx, a, pid); err != nil {
+			return err
+		}
+	}
 	// The badge's existence is the foreign key's to check, and a badge
 	// held is found by the insert itself (NOT EXISTS: awards_once holds
 	// only the awards made while the badge was not repeatable): one
@@ -171,6 +176,26 @@ func (ins *awardInsert) insert(ctx context.Context, tx queryer, now time.Time) e
 	return insertAnnouncements(ctx, tx, ins.saved, a.ID, now)
 }
 
+// checkFreshEvidence refuses (ECONFLICT) an award by the rules whose
+// evidence an earlier award of the badge to the person, held or revoked,
+// used already (bot.PastAwards.Reuses). Writes run one at a time: what it
+// reads cannot change before the award is stored.
+func checkFreshEvidence(ctx context.Context, tx queryer, a *bot.Award, pid int64) error {
+	rows, err := tx.QueryContext(ctx, pastAwardsQuery, a.Badge, pid)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	past, err := scanPastAwards(rows)
+	if err != nil {
+		return err
+	}
+	if past.Reuses(a.Evidence) {
+		return bot.Errorf(bot.ECONFLICT, "%s: an earlier award of %s used this evidence", a.Recipient, a.Badge)
+	}
+	return nil
+}
+
 // done sets what the stored award got once its transaction committed.
 func (ins *awardInsert) done(out []bot.Announcement) {
 	copy(out, ins.saved)
@@ -180,11 +205,15 @@ func (ins *awardInsert) done(out []bot.Announcement) {
 	a.Revoked, a.RevokedAt, a.RevocationReason, a.RevokedBy = false, time.Time{}, "", ""
 }
 
+// pastAwardsQuery reads what the rules need of the awards of a badge (1)
+// to a person (2), through the awards_badge_person index.
+const pastAwardsQuery = `SELECT revoked, evidence FROM awards WHERE badge = ? AND person_id = ?`
+
 // PastAwards returns what the rules need of the person's awards of the
 // badge: whether each was revoked, and its evidence URLs. It reads two
 // columns, without an ORDER BY (which costs SQLite a sorter per query).
 func (db *DB) PastAwards(ctx context.Context, badge string, personID int64) (bot.PastAwards, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT revoked, evidence FROM awards WHERE badge = ? AND person_id = ?`, badge, personID)
+	rows, err := db.r.QueryContext(ctx, pastAwardsQuery, badge, personID)
 	if err != nil {
 		return bot.PastAwards{}, dbError(err, "list past awards")
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,11 +74,12 @@ func newAward(t testing.TB, db *DB, badge string, to bot.Recipient) *bot.Award {
 		t.Fatalf("NextStatusIndex: %v", err)
 	}
 	return &bot.Award{
-		ID:           strings.ToLower(rand.Text()[:12]),
-		Badge:        badge,
-		Recipient:    to,
-		IssuedAt:     t0,
-		Evidence:     []bot.Evidence{{URL: "https://github.com/o/r/pull/1", Name: "PR #1", Genre: "Pull request"}},
+		ID:        strings.ToLower(rand.Text()[:12]),
+		Badge:     badge,
+		Recipient: to,
+		IssuedAt:  t0,
+		// Evidence of its own: the rules never use it twice.
+		Evidence:     []bot.Evidence{{URL: fmt.Sprintf("https://github.com/o/r/pull/%d", idx+1), Name: fmt.Sprintf("PR #%d", idx+1), Genre: "Pull request"}},
 		Narrative:    "Merged a first pull request.",
 		Source:       bot.SourceRule,
 		SourceRef:    "first-merged-pr",

@@ -163,13 +163,13 @@ const recipientCheck = `SELECT i.person_id, EXISTS (SELECT 1 FROM badges WHERE s
 // identity is new.
 func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
 	a := ins.a
-	pid, badge, held, err := ins.lockRecipient(ctx, tx)
+	pid, badge, held, past, err := ins.lockRecipient(ctx, tx)
 	if err == pgx.ErrNoRows {
 		// A new identity: made here, then locked and read the same way.
 		if _, err := ensurePerson(ctx, tx, a.Recipient, "", now); err != nil {
 			return 0, err
 		}
-		pid, badge, held, err = ins.lockRecipient(ctx, tx)
+		pid, badge, held, past, err = ins.lockRecipient(ctx, tx)
 	}
 	if err != nil {
 		return 0, err
@@ -180,26 +180,57 @@ func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time)
 	if held != "" {
 		return 0, bot.Errorf(bot.ECONFLICT, "%s already holds the badge %s (award %s)", a.Recipient, a.Badge, held)
 	}
+	if past.Reuses(a.Evidence) {
+		return 0, bot.Errorf(bot.ECONFLICT, "%s: an earlier award of %s used this evidence", a.Recipient, a.Badge)
+	}
 	return pid, nil
 }
+
+// identityPerson is the person of the identity $1:$2.
+const identityPerson = `(SELECT person_id FROM identities WHERE platform = $1 AND id = $2)`
 
 // lockRecipient locks the person of the award's recipient and then reads
 // it with recipientCheck, in one round trip. pgx.ErrNoRows: nobody has
 // the identity yet.
-func (ins *awardInsert) lockRecipient(ctx context.Context, tx pgx.Tx) (pid int64, badge bool, held string, err error) {
+//
+// For an award by the rules it also reads the person's past awards of
+// the badge, whose evidence the award may not use again (the SQLite
+// store's checkFreshEvidence). Replicas write at once, so that read
+// comes after a lock on the badge and person held to the commit: an
+// award racing this one either committed before it and is read, or
+// waits and reads this one.
+func (ins *awardInsert) lockRecipient(ctx context.Context, tx pgx.Tx) (pid int64, badge bool, held string, past *bot.PastAwards, err error) {
 	r := ins.a.Recipient
+	rule := ins.a.Source == bot.SourceRule
 	b := &pgx.Batch{}
-	b.Queue(`SELECT 1 FROM people WHERE id = (SELECT person_id FROM identities WHERE platform = $1 AND id = $2) FOR SHARE`,
-		r.Platform, r.ID)
+	b.Queue(`SELECT 1 FROM people WHERE id = `+identityPerson+` FOR SHARE`, r.Platform, r.ID)
+	if rule {
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($3, `+identityPerson+`))`, r.Platform, r.ID, ins.a.Badge)
+	}
 	b.Queue(recipientCheck, r.Platform, r.ID, ins.a.Badge, !ins.repeatable)
+	if rule {
+		b.Queue(`SELECT revoked, evidence FROM awards WHERE badge = $3 AND person_id = `+identityPerson, r.Platform, r.ID, ins.a.Badge)
+	}
 	br := tx.SendBatch(ctx, b)
-	if _, err = br.Exec(); err == nil {
+	_, err = br.Exec()
+	if err == nil && rule {
+		_, err = br.Exec()
+	}
+	if err == nil {
 		err = br.QueryRow().Scan(&pid, &badge, &held)
+	}
+	past = &bot.PastAwards{}
+	if err == nil && rule {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			*past, err = storage.ScanPastAwards(rows)
+			rows.Close()
+		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	return pid, badge, held, err
+	return pid, badge, held, past, err
 }
 
 // done sets what the stored award got once its transaction committed.

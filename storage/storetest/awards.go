@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -230,6 +231,79 @@ func testCreateAwardConcurrent(t *testing.T, open Opener) {
 	wantOneWin(t, errs, "award")
 	if got := count(t, dbs[0], "awards", ""); got != 1 {
 		t.Errorf("%d awards stored, want 1", got)
+	}
+}
+
+// testRuleAwardsUseEvidenceOnce: an award by the rules is refused when an
+// earlier award of the badge to the person, held or revoked, used its
+// evidence (bot.PastAwards.Reuses), also when two handles (two replicas)
+// race; an award by hand is not judged so.
+func testRuleAwardsUseEvidenceOnce(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	dbs := []DB{db, db.Reopen(t)}
+	addBadge(t, db, "helper", true)
+	gh, slack := recipient(t, "github:octocat"), recipient(t, "slack:U024BE7LH")
+	if _, err := db.LinkIdentities(ctx, gh, slack); err != nil {
+		t.Fatal(err)
+	}
+	pulls := func(ns ...int) []bot.Evidence {
+		var es []bot.Evidence
+		for _, n := range ns {
+			es = append(es, bot.Evidence{URL: fmt.Sprintf("https://github.com/o/r/pull/%d", n), Name: fmt.Sprintf("PR #%d", n)})
+		}
+		return es
+	}
+	award := func(to bot.Recipient, source string, evidence []bot.Evidence) error {
+		a := newAward(t, db, "helper", to)
+		a.Source, a.Evidence = source, evidence
+		return db.CreateAward(ctx, a, true, nil)
+	}
+	first := newAward(t, db, "helper", gh)
+	first.Evidence = pulls(1, 2)
+	if err := db.CreateAward(ctx, first, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		to       bot.Recipient
+		source   string
+		evidence []bot.Evidence
+		code     string // "": stored
+	}{
+		{"overlapping, other identity", slack, bot.SourceRule, pulls(2, 3), bot.ECONFLICT},
+		{"no URL, after an award", gh, bot.SourceRule, []bot.Evidence{{Name: "A review"}}, bot.ECONFLICT},
+		{"fresh", gh, bot.SourceRule, pulls(3, 4), ""},
+		{"by hand, the same evidence", gh, bot.SourceManual, pulls(1), ""},
+	} {
+		if err := award(tt.to, tt.source, tt.evidence); bot.ErrorCode(err) != tt.code {
+			t.Errorf("%s: CreateAward = %v, want code %q", tt.name, err, tt.code)
+		}
+	}
+	// A revoked award's evidence stays used.
+	if _, err := db.RevokeAward(ctx, first.ID, "mistake", "cli", t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := award(gh, bot.SourceRule, pulls(1, 5)); bot.ErrorCode(err) != bot.ECONFLICT {
+		t.Errorf("evidence of a revoked award: CreateAward = %v, want ECONFLICT", err)
+	}
+
+	// Racing awards, each with pull 100+round and one of its own: one
+	// wins per round. The race is narrow; rounds make a lost lock show.
+	const rounds, n = 20, 8
+	for round := range rounds {
+		awards := make([]*bot.Award, n)
+		for i := range n {
+			awards[i] = newAward(t, dbs[i%2], "helper", []bot.Recipient{gh, slack}[i%2])
+			awards[i].Evidence = pulls(100+round, 1000+round*n+i)
+		}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { errs[i] = dbs[i%2].CreateAward(ctx, awards[i], true, nil) })
+		}
+		wg.Wait()
+		wantOneWin(t, errs, fmt.Sprintf("rule award with pull %d", 100+round))
 	}
 }
 

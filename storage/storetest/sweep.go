@@ -114,7 +114,7 @@ func testHeldAwardsAndSweepState(t *testing.T, open Opener) {
 	}
 	want := []bot.HeldAward{
 		{PersonID: a.PersonID, Badge: "first-pr"},
-		{PersonID: a.PersonID, Badge: "streak", EvidenceURLs: []string{"https://github.com/o/r/pull/1"}},
+		{PersonID: a.PersonID, Badge: "streak", EvidenceURLs: []string{s.Evidence[0].URL}},
 		{PersonID: r.PersonID, Badge: "first-pr", Revoked: true}, // a revocation sticks: sweeps see it
 	}
 	if diff := cmp.Diff(want, held); diff != "" {
