@@ -189,6 +189,13 @@ func (ins *awardInsert) recipient(ctx context.Context, tx pgx.Tx, now time.Time)
 // identityPerson is the person of the identity $1:$2.
 const identityPerson = `(SELECT person_id FROM identities WHERE platform = $1 AND id = $2)`
 
+// awardLock locks the badge $3 for the person of the identity $1:$2 until
+// the transaction ends. It takes the two-key form of advisory lock, whose
+// keys never meet the one-key form's (Lead's, the migrations'); the
+// schema is in the key, as theirs have it. Two pairs whose hashes meet
+// only wait for each other.
+const awardLock = `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.award.' || $3), hashint8(` + identityPerson + `))`
+
 // lockRecipient locks the person of the award's recipient and then reads
 // it with recipientCheck, in one round trip. pgx.ErrNoRows: nobody has
 // the identity yet.
@@ -205,7 +212,7 @@ func (ins *awardInsert) lockRecipient(ctx context.Context, tx pgx.Tx) (pid int64
 	b := &pgx.Batch{}
 	b.Queue(`SELECT 1 FROM people WHERE id = `+identityPerson+` FOR SHARE`, r.Platform, r.ID)
 	if rule {
-		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($3, `+identityPerson+`))`, r.Platform, r.ID, ins.a.Badge)
+		b.Queue(awardLock, r.Platform, r.ID, ins.a.Badge)
 	}
 	b.Queue(recipientCheck, r.Platform, r.ID, ins.a.Badge, !ins.repeatable)
 	if rule {
