@@ -249,7 +249,7 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 		case ErrorCode(err) != ECONFLICT:
 			return nil, err
 		case attempt == maxJudgements:
-			return nil, nil // the sweep judges again
+			return nil, nil // the next full sweep judges them again
 		}
 	}
 }
