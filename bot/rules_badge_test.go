@@ -3,10 +3,10 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/bot/bottest"
@@ -90,18 +90,31 @@ func saved(t *testing.T, e *env, id string) bot.WebhookDelivery {
 
 // pastBarrier holds each of the first want PastAwards reads until all of
 // them were made: evaluations that overlap, as two workers (or a worker
-// and a sweep, or two replicas) may. Later reads pass.
+// and a sweep, or two replicas) may. Later reads pass. A read that waited
+// a few seconds in vain goes on and is counted in missed: the test then
+// fails for want of overlap instead of hanging.
 type pastBarrier struct {
 	bot.RuleStore
-	want  int32
-	reads atomic.Int32
+	want   int32
+	reads  atomic.Int32
+	all    chan struct{} // closed by the want-th read
+	missed atomic.Int32
+}
+
+func newPastBarrier(store bot.RuleStore, want int32) *pastBarrier {
+	return &pastBarrier{RuleStore: store, want: want, all: make(chan struct{})}
 }
 
 func (s *pastBarrier) PastAwards(ctx context.Context, badge string, person int64) (bot.PastAwards, error) {
 	past, err := s.RuleStore.PastAwards(ctx, badge, person)
-	if s.reads.Add(1) <= s.want {
-		for s.reads.Load() < s.want {
-			runtime.Gosched()
+	switch n := s.reads.Add(1); {
+	case n == s.want:
+		close(s.all)
+	case n < s.want:
+		select {
+		case <-s.all:
+		case <-time.After(5 * time.Second):
+			s.missed.Add(1)
 		}
 	}
 	return past, err
@@ -122,7 +135,7 @@ func TestRulesOverlappingEvaluationsShareNoEvidence(t *testing.T) {
 			if err := e.Svc.SaveBadge(e.Ctx, b); err != nil {
 				t.Fatal(err)
 			}
-			store := &pastBarrier{RuleStore: e.DB, want: 2}
+			store := newPastBarrier(e.DB, 2)
 			rules := bot.NewRules([]bot.Rule{{Name: "sprint", Badge: "sprinter", Event: bot.EventPRMerged, Threshold: 2}}, store, e.Svc)
 			var stored []bot.Event
 			for n := range tt.merged {
@@ -143,6 +156,9 @@ func TestRulesOverlappingEvaluationsShareNoEvidence(t *testing.T) {
 				wg.Go(func() { errs[i] = rules.OnEvents(e.Ctx, stored[tt.merged-2+i:tt.merged-1+i]) })
 			}
 			wg.Wait()
+			if n := store.missed.Load(); n > 0 {
+				t.Fatalf("%d evaluations read past awards alone: they never overlapped", n)
+			}
 			for _, err := range errs {
 				if err != nil {
 					t.Error(err)
