@@ -258,13 +258,15 @@ func (rs *Rules) Evaluate(ctx context.Context, personID int64, to Recipient, bad
 // refused an award another evaluation's award overtook.
 const maxJudgements = 3
 
-// pastAwards is what a person was awarded of one badge before: the awards
+// PastAwards is what a person was awarded of one badge before: the awards
 // held, those revoked, and the evidence URLs of both.
 type PastAwards struct {
 	held, revoked int
 	used          map[string]bool
 }
 
+// Add counts one earlier award, revoked or held, with its evidence URLs:
+// the stores build PastAwards from their rows with it.
 func (p *PastAwards) Add(revoked bool, urls []string) {
 	if revoked {
 		p.revoked++
@@ -282,7 +284,7 @@ func (p *PastAwards) Add(revoked bool, urls []string) {
 	}
 }
 
-// any reports whether the person was ever awarded the badge.
+// Any reports whether the person was ever awarded the badge.
 func (p *PastAwards) Any() bool { return p.held+p.revoked > 0 }
 
 // Reuses reports whether an award made by the rules with this evidence
