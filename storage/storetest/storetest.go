@@ -158,12 +158,13 @@ func newAward(t testing.TB, db DB, badge string, to bot.Recipient) *bot.Award {
 	if err != nil {
 		t.Fatalf("NextStatusIndex: %v", err)
 	}
+	// Each award has evidence of its own, numbered by its status index:
+	// the rules never award the same evidence twice.
 	return &bot.Award{
-		ID:        strings.ToLower(rand.Text()[:12]),
-		Badge:     badge,
-		Recipient: to,
-		IssuedAt:  t0,
-		// Evidence of its own: the rules never use it twice.
+		ID:           strings.ToLower(rand.Text()[:12]),
+		Badge:        badge,
+		Recipient:    to,
+		IssuedAt:     t0,
 		Evidence:     []bot.Evidence{{URL: fmt.Sprintf("https://github.com/o/r/pull/%d", idx+1), Name: fmt.Sprintf("PR #%d", idx+1), Genre: "Pull request"}},
 		Narrative:    "Merged a first pull request.",
 		Source:       bot.SourceRule,
