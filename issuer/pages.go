@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -42,21 +43,36 @@ var copyScriptHash = func() string {
 // pages renders the HTML pages of one issuer.
 type pages struct {
 	is *Issuer
-	t  map[string]*template.Template
 	// style is the site's style sheet, served at styleName under /assets/
 	// with a long cache: a name made from its hash, so a new sheet gets a
 	// new name and pages stay small (the sheet was two thirds of a page).
-	style     *cachedResponse
+	style     func() *cachedResponse // made on the first request for it
 	styleName string
 }
 
-// newPages parses the embedded templates. They are part of the binary, so
-// a parse error is a programming error caught by every test run.
+// newPages prepares the pages of is. The templates are part of the
+// binary, so a parse error is a programming error caught by every test
+// run.
 func newPages(is *Issuer) *pages {
 	css, err := pageFS.ReadFile("static/style.css")
 	if err != nil {
 		panic(fmt.Sprintf("issuer: reading embedded style sheet: %v", err))
 	}
+	sum := sha256.Sum256(css)
+	p := &pages{is: is,
+		styleName: "style." + hex.EncodeToString(sum[:8]) + ".css",
+		style: sync.OnceValue(func() *cachedResponse {
+			return newCachedResponse(http.StatusOK, "text/css; charset=utf-8", cacheSigned, css).withGzip()
+		})}
+	go pageTemplates() // beside the rest of start-up
+	return p
+}
+
+// pageTemplates parses every page's template on first use. Parsing them
+// was half of what `badgebot serve` did before it served (about 10 ms);
+// newPages starts it without waiting. The layout is parsed once and each
+// page added to a copy of it.
+var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"copyScript": func() template.JS { return template.JS(copyScript) },
 		"date":       func(t time.Time) string { return t.UTC().Format("2 January 2006") },
@@ -69,15 +85,13 @@ func newPages(is *Issuer) *pages {
 		},
 	}
 	names := []string{"issuer.html", "badges.html", "badge.html", "award.html", "person.html", "nomination.html", "error.html", "home.html", "leaderboard.html", "program.html"}
-	sum := sha256.Sum256(css)
-	p := &pages{is: is, t: make(map[string]*template.Template, len(names)),
-		styleName: "style." + hex.EncodeToString(sum[:8]) + ".css",
-		style:     newCachedResponse(http.StatusOK, "text/css; charset=utf-8", cacheSigned, css).withGzip()}
+	base := template.Must(template.New("base.html").Funcs(funcs).ParseFS(pageFS, "templates/base.html"))
+	t := make(map[string]*template.Template, len(names))
 	for _, name := range names {
-		p.t[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(pageFS, "templates/base.html", "templates/"+name))
+		t[name] = template.Must(template.Must(base.Clone()).ParseFS(pageFS, "templates/"+name))
 	}
-	return p
-}
+	return t
+})
 
 // write renders page name into a buffer, then sends it, so that a
 // template error can still become a clean error response.
@@ -95,7 +109,7 @@ func (p *pages) write(w http.ResponseWriter, status int, cache, name string, dat
 // render renders page name.
 func (p *pages) render(name string, data any) ([]byte, error) {
 	var b bytes.Buffer
-	if err := p.t[name].ExecuteTemplate(&b, "layout", data); err != nil {
+	if err := pageTemplates()[name].ExecuteTemplate(&b, "layout", data); err != nil {
 		return nil, fmt.Errorf("issuer: rendering %s: %w", name, err)
 	}
 	return b.Bytes(), nil
@@ -479,5 +493,5 @@ func (h *Handler) Asset(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, http.StatusNotFound, "no such file")
 		return
 	}
-	h.pages.style.serve(w, r)
+	h.pages.style().serve(w, r)
 }
