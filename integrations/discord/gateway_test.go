@@ -224,3 +224,24 @@ func TestRunAnswersGatewayInteractions(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// TestValidInteractionToken: a gateway interaction's token goes into a
+// URL path, so only tokens of Discord's alphabet, 1 to 500 long, pass.
+func TestValidInteractionToken(t *testing.T) {
+	for tok, want := range map[string]bool{
+		"aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OjE.x_y-z": true,
+		strings.Repeat("a", 500):                            true,
+		strings.Repeat("a", 501):                            false,
+		"":                                                  false,
+		"../../webhooks/123":                                false,
+		"tok?wait=true":                                     false,
+		"tok%2F":                                            false,
+		"tok en":                                            false,
+		"tök":                                               false,
+		"tok\x00":                                           false,
+	} {
+		if got := validInteractionToken(tok); got != want {
+			t.Errorf("validInteractionToken(%.40q) = %t, want %t", tok, got, want)
+		}
+	}
+}
