@@ -55,6 +55,9 @@ type App struct {
 	// ConsoleChat is set by `badgebot chat`: nominations are reviewed in
 	// the console too.
 	ConsoleChat bool
+	// Started is when the command began (badgebot serve), for the
+	// start-up time Run logs once it serves.
+	Started time.Time
 
 	following   atomic.Bool // a replica that leaves scheduled jobs to another
 	platforms   []bot.Platform
@@ -387,7 +390,12 @@ func (a *App) Run(ctx context.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
-	a.Log.Info("badgebot serving", "addr", a.Addr(), "public_url", a.Config.Server.PublicURL)
+	// Serving: connections accepted since Listen waited in its backlog.
+	serving := []any{"addr", a.Addr(), "public_url", a.Config.Server.PublicURL}
+	if !a.Started.IsZero() {
+		serving = append(serving, "startup", time.Since(a.Started).Round(time.Millisecond).String())
+	}
+	a.Log.Info("badgebot serving", serving...)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

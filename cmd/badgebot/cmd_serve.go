@@ -33,7 +33,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	start := time.Now()
-	app, err := c.openApp(ctx)
+	app, err := c.openApp(ctx, func(a *App) { a.Started = start })
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err := app.Listen(""); err != nil {
 		return err
 	}
-	c.log.Info("ready", "startup", time.Since(start).Round(time.Millisecond).String())
 	go app.logChecks(ctx) // the same checks as doctor, logged once; readiness does not wait
 	return app.Run(ctx)
 }
