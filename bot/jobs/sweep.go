@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 // Sweep defaults.
 const (
 	DefaultFullSweepEvery = 24 * time.Hour // an incremental sweep turns full this long after the last full one
-	sweepChunk            = 4096           // people read (and awarded) at a time
-	maxPendingEvidence    = 16384          // evidence events held before they are awarded
+	sweepChunk            = 4096           // most people read (and awarded) at a time
+	minSweepChunk         = 256            // fewest, when a sweep's people are shared out among the cores
+	maxPendingEvidence    = 16384          // evidence events found and not yet awarded, about, at most
 )
 
 // SweeperConfig configures a Sweeper.
@@ -39,8 +41,9 @@ type SweeperConfig struct {
 // An incremental sweep reads only the people with events since the last
 // sweep; a change of rules makes the next sweep full.
 type Sweeper struct {
-	cfg SweeperConfig
-	mu  sync.Mutex // one sweep at a time
+	cfg   SweeperConfig
+	mu    sync.Mutex // one sweep at a time
+	chunk int        // most people in a block: sweepChunk (tests make it small)
 }
 
 // NewSweeper returns a Sweeper.
@@ -54,7 +57,7 @@ func NewSweeper(cfg SweeperConfig) *Sweeper {
 	if cfg.FullEvery <= 0 {
 		cfg.FullEvery = DefaultFullSweepEvery
 	}
-	return &Sweeper{cfg: cfg}
+	return &Sweeper{cfg: cfg, chunk: sweepChunk}
 }
 
 // SweepOptions choose what a sweep does.
@@ -134,57 +137,51 @@ func (s *Sweeper) sweepLocked(ctx context.Context, opts SweepOptions) (*SweepRep
 	var chunks []bot.PersonSelection
 	switch {
 	case opts.People != nil:
-		chunks = idChunks(opts.People)
+		chunks = s.idChunks(opts.People)
 	case opts.Full || st.LastEventID == 0 || st.Fingerprint != plan.fingerprint ||
 		start.Sub(st.FullAt) >= s.cfg.FullEvery:
 		rep.Full = true
-		for after := int64(0); after < maxPerson; after += sweepChunk {
-			chunks = append(chunks, bot.PersonSelection{After: after, Through: min(after+sweepChunk, maxPerson)})
-		}
+		chunks = s.rangeChunks(maxPerson)
 	default:
 		ids, err := s.cfg.Store.PeopleWithEventsAfter(ctx, st.LastEventID, maxEvent)
 		if err != nil {
 			return nil, err
 		}
-		chunks = idChunks(ids)
+		chunks = s.idChunks(ids)
 	}
 	award := s.cfg.Service.Award
 	if opts.Quiet {
 		award = s.cfg.Service.AwardQuietly
 	}
-	var pending []SweepResult
-	pendingEvidence, done := 0, 0
-	flush := func() error {
-		err := s.settle(ctx, award, opts, rep, pending)
-		clear(pending)
-		pending, pendingEvidence = pending[:0], 0
-		return err
-	}
-	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*bot.PastAwards) error {
+	done := 0
+	err = scan(ctx, s, plan, chunks, rep, func(ctx context.Context, pid int64, ev *evaluator, held map[string]*bot.PastAwards, found []SweepResult) ([]SweepResult, error) {
 		for _, bp := range plan.badges {
 			r, ok, err := ev.award(ctx, s.cfg.Store, plan, bp, held[bp.slug])
 			if err != nil {
-				return err
+				return found, err
 			}
 			if ok {
 				r.PersonID = pid
-				pending = append(pending, r)
-				pendingEvidence += len(r.evidence)
+				found = append(found, r)
 			}
 		}
+		return found, nil
+	},
 		// Evidence can be long (a threshold of 100 is 100 events): what
 		// was found is settled before it grows large.
-		if pendingEvidence >= maxPendingEvidence {
-			return flush()
-		}
-		return nil
-	}, func() error {
-		done++
-		if opts.OnProgress != nil {
-			defer opts.OnProgress(done, len(chunks))
-		}
-		return flush()
-	})
+		func(r SweepResult) int { return len(r.evidence) }, maxPendingEvidence,
+		func(found []SweepResult) error {
+			err := s.settle(ctx, award, opts, rep, found)
+			clear(found)
+			return err
+		},
+		func() error {
+			done++
+			if opts.OnProgress != nil {
+				opts.OnProgress(done, len(chunks))
+			}
+			return nil
+		})
 	if err != nil {
 		return rep, err
 	}
@@ -244,67 +241,36 @@ func (s *Sweeper) settle(ctx context.Context, award func(context.Context, bot.Aw
 	return nil
 }
 
-// idChunks cuts a list of people into selections of sweepChunk.
-func idChunks(ids []int64) []bot.PersonSelection {
+// idChunks cuts a list of people into blocks (chunkSize), each person in
+// one: blocks are judged at once (sweep_scan.go), and a person in two
+// would be judged twice from the same awards.
+func (s *Sweeper) idChunks(ids []int64) []bot.PersonSelection {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	size := s.chunkSize(int64(len(ids)))
 	var out []bot.PersonSelection
 	for len(ids) > 0 {
-		n := min(len(ids), sweepChunk)
+		n := min(len(ids), size)
 		out = append(out, bot.PersonSelection{IDs: ids[:n:n]})
 		ids = ids[n:]
 	}
 	return out
 }
 
-// scan reads the chosen people chunk by chunk, calls onPerson for each
-// person with events and afterChunk after each chunk (which awards what
-// the chunk found, outside the read).
-func (s *Sweeper) scan(ctx context.Context, plan *sweepPlan, chunks []bot.PersonSelection, rep *SweepReport,
-	onPerson func(pid int64, ev *evaluator, held map[string]*bot.PastAwards) error, afterChunk func() error) error {
-	if len(plan.kinds) == 0 {
-		return nil // no rules: nothing to read
+// rangeChunks cuts the person ids up to maxPerson into blocks.
+func (s *Sweeper) rangeChunks(maxPerson int64) []bot.PersonSelection {
+	size := int64(s.chunkSize(maxPerson))
+	var out []bot.PersonSelection
+	for after := int64(0); after < maxPerson; after += size {
+		out = append(out, bot.PersonSelection{After: after, Through: min(after+size, maxPerson)})
 	}
-	ev := newEvaluator(plan)
-	for _, sel := range chunks {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		awards, err := s.cfg.Store.HeldAwards(ctx, sel, plan.repeatable)
-		if err != nil {
-			return err
-		}
-		held := map[int64]map[string]*bot.PastAwards{}
-		for _, a := range awards {
-			m := held[a.PersonID]
-			if m == nil {
-				m = map[string]*bot.PastAwards{}
-				held[a.PersonID] = m
-			}
-			h := m[a.Badge]
-			if h == nil {
-				h = &bot.PastAwards{}
-				m[a.Badge] = h
-			}
-			h.Add(a.Revoked, a.EvidenceURLs)
-		}
-		err = s.cfg.Store.ScanPersonEvents(ctx, sel, plan.kinds, func(pid int64, events []bot.Event) error {
-			rep.People++
-			rep.Events += len(events)
-			ev.load(events)
-			return onPerson(pid, ev, held[pid])
-		})
-		if err != nil {
-			return err
-		}
-		if err := afterChunk(); err != nil {
-			return err
-		}
-	}
-	for i, t := range ev.lastMatch {
-		if name := plan.rules[i].Name; t.After(rep.LastMatch[name]) {
-			rep.LastMatch[name] = t
-		}
-	}
-	return nil
+	return out
+}
+
+// chunkSize is how many people a block of n holds: at most s.chunk, and
+// fewer, down to minSweepChunk, so that every core has a block to judge.
+func (s *Sweeper) chunkSize(n int64) int {
+	per := (n + int64(scanWorkers()) - 1) / int64(scanWorkers())
+	return int(max(min(per, int64(s.chunk)), int64(min(minSweepChunk, s.chunk))))
 }
 
 // NearMiss is a person one matching event short of a badge they do not
@@ -328,31 +294,29 @@ func (s *Sweeper) Near(ctx context.Context, limit int) ([]NearMiss, int, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	var chunks []bot.PersonSelection
-	for after := int64(0); after < maxPerson; after += sweepChunk {
-		chunks = append(chunks, bot.PersonSelection{After: after, Through: min(after+sweepChunk, maxPerson)})
-	}
+	chunks := s.rangeChunks(maxPerson)
 	var out []NearMiss
 	total := 0
 	rep := &SweepReport{LastMatch: map[string]time.Time{}}
-	err = s.scan(ctx, plan, chunks, rep, func(pid int64, ev *evaluator, held map[string]*bot.PastAwards) error {
+	err = scan(ctx, s, plan, chunks, rep, func(ctx context.Context, pid int64, ev *evaluator, held map[string]*bot.PastAwards, found []NearMiss) ([]NearMiss, error) {
 		for _, bp := range plan.badges {
 			j, err := ev.judge(ctx, s.cfg.Store, plan, bp, held[bp.slug], true)
 			if err != nil {
-				return err
+				return found, err
 			}
 			if j.Held || j.Barred || j.Missing() != 1 {
 				continue
 			}
-			total++
-			if len(out) < limit {
-				for _, p := range j.Progress {
-					if !p.Holds {
-						out = append(out, NearMiss{PersonID: pid, Badge: bp.slug, Rule: p.Rule})
-					}
+			for _, p := range j.Progress {
+				if !p.Holds {
+					found = append(found, NearMiss{PersonID: pid, Badge: bp.slug, Rule: p.Rule})
 				}
 			}
 		}
+		return found, nil
+	}, func(NearMiss) int { return 1 }, sweepChunk, func(found []NearMiss) error {
+		total += len(found)
+		out = append(out, found[:min(len(found), max(limit-len(out), 0))]...)
 		return nil
 	}, func() error { return nil })
 	return out, total, err

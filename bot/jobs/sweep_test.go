@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -194,5 +196,140 @@ func TestSweepFullAgainAfterFullEvery(t *testing.T) {
 	e.Clock.Advance(jobs.DefaultFullSweepEvery)
 	if rep, _ := sweep(t, s, e, jobs.SweepOptions{}); !rep.Full || rep.People != 1 {
 		t.Errorf("sweep a day later: %+v, want full", rep)
+	}
+}
+
+// blocksEnv stores eleven people with 1 to 11 merged pull requests each,
+// and returns a sweeper of two rules over them.
+func blocksEnv(t *testing.T) (*env, []bot.Rule) {
+	e := newEnv(t)
+	if err := e.Svc.SaveBadge(e.Ctx, bottest.Badge("three-prs", "Three PRs")); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for p := range 11 {
+		for range p + 1 {
+			n++
+			e.store(pr(fmt.Sprintf("dev%02d", p), "octo/hello", n, 30-p))
+		}
+	}
+	return e, []bot.Rule{
+		{Name: "first-merged-pr", Badge: "first-pr", Event: bot.EventPRMerged, Threshold: 1},
+		{Name: "three", Badge: "three-prs", Event: bot.EventPRMerged, Threshold: 3},
+	}
+}
+
+// TestSweepBlocksInParallel: people are read and judged in blocks, one
+// goroutine per core, and what they earn is awarded in the order of the
+// people whatever the blocks: a sweep of blocks of two people finds what
+// one block finds, in the same order, and Near agrees too.
+func TestSweepBlocksInParallel(t *testing.T) {
+	e, rules := blocksEnv(t)
+	results := func(s *jobs.Sweeper, opts jobs.SweepOptions) (*jobs.SweepReport, []string) {
+		t.Helper()
+		var got []string
+		opts.OnResult = func(r jobs.SweepResult) {
+			if r.Err != nil {
+				t.Errorf("award %s to %s: %v", r.Request.Badge, r.Request.To, r.Err)
+			}
+			got = append(got, fmt.Sprintf("%d %s to %s: %d PRs", r.PersonID, r.Request.Badge, r.Request.To, len(r.Request.Evidence)))
+		}
+		rep, err := s.Sweep(e.Ctx, opts)
+		if err != nil {
+			t.Fatalf("Sweep: %v", err)
+		}
+		return rep, got
+	}
+	whole := e.sweeper(rules...)
+	blocks := e.sweeper(rules...)
+	blocks.SetChunk(2)
+
+	wantRep, want := results(whole, jobs.SweepOptions{DryRun: true, Full: true})
+	if len(want) != 11+9 || wantRep.People != 11 || wantRep.Events != 66 {
+		t.Fatalf("one block: %+v %q; want 20 awards of 11 people and 66 events", wantRep, want)
+	}
+	rep, got := results(blocks, jobs.SweepOptions{DryRun: true, Full: true})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("blocks of two, dry run (-one block +blocks):\n%s", diff)
+	}
+	if rep.People != wantRep.People || rep.Events != wantRep.Events || rep.Awarded != wantRep.Awarded {
+		t.Errorf("blocks of two: report %+v, want %+v", rep, wantRep)
+	}
+	if !slices.IsSortedFunc(got, func(a, b string) int { return personOf(a) - personOf(b) }) {
+		t.Errorf("awards out of the people's order: %q", got)
+	}
+	wantNear, wantTotal, err := whole.Near(e.Ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near, total, err := blocks.Near(e.Ctx, 100)
+	if err != nil || total != wantTotal || total != 1 {
+		t.Fatalf("Near over blocks: %d, %v; one block %d, want 1 (dev01, one PR short of three)", total, err, wantTotal)
+	}
+	if diff := cmp.Diff(wantNear, near); diff != "" {
+		t.Errorf("Near (-one block +blocks):\n%s", diff)
+	}
+
+	_, got = results(blocks, jobs.SweepOptions{Full: true})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("blocks of two, awarding (-one block +blocks):\n%s", diff)
+	}
+	if _, again := results(blocks, jobs.SweepOptions{Full: true}); len(again) != 0 {
+		t.Errorf("a second full sweep awarded %q", again)
+	}
+}
+
+// personOf is the person id a results line starts with.
+func personOf(line string) int {
+	var id int
+	fmt.Sscan(line, &id)
+	return id
+}
+
+// failingScan fails reading the block of people after failAfter.
+type failingScan struct {
+	bot.SweepStore
+	failAfter int64
+}
+
+func (f failingScan) ScanPersonEvents(ctx context.Context, sel bot.PersonSelection, kinds []string, fn func(int64, []bot.Event) error) error {
+	if sel.IDs == nil && sel.After >= f.failAfter {
+		return errors.New("disk on fire")
+	}
+	return f.SweepStore.ScanPersonEvents(ctx, sel, kinds, fn)
+}
+
+// TestSweepBlockFailureStopsInOrder: when one block cannot be read, the
+// sweep returns its error; the blocks before it were awarded, none after
+// it, though other goroutines read them meanwhile. A cancelled sweep
+// returns too, without waiting for blocks nobody reads.
+func TestSweepBlockFailureStopsInOrder(t *testing.T) {
+	e, rules := blocksEnv(t)
+	s := jobs.NewSweeper(jobs.SweeperConfig{
+		Rules: bot.NewRules(rules, e.DB, e.Svc), Store: failingScan{SweepStore: e.DB, failAfter: 6}, Service: e.Svc,
+		Log: slog.New(slog.DiscardHandler), Now: e.Clock.Now,
+	})
+	s.SetChunk(2)
+	var awarded []int64
+	_, err := s.Sweep(e.Ctx, jobs.SweepOptions{Full: true, OnResult: func(r jobs.SweepResult) {
+		awarded = append(awarded, r.PersonID)
+	}})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Sweep = %v, want the block's error", err)
+	}
+	if len(awarded) == 0 || slices.Max(awarded) > 6 {
+		t.Errorf("people awarded %v: want the blocks before person 7 only", awarded)
+	}
+
+	ctx, cancel := context.WithCancel(e.Ctx)
+	blocks := e.sweeper(rules...)
+	blocks.SetChunk(2)
+	_, err = blocks.Sweep(ctx, jobs.SweepOptions{DryRun: true, Full: true, OnProgress: func(done, total int) {
+		if done == 1 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled sweep = %v, want context.Canceled", err)
 	}
 }
