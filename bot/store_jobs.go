@@ -57,6 +57,10 @@ type SweepStore interface {
 	// SweepState returns the zero state before the first sweep.
 	SweepState(ctx context.Context) (SweepState, error)
 	SaveSweepState(ctx context.Context, st SweepState) error
+	// Readers is how many reads the store serves at once. A sweep reads
+	// at most half as many blocks of people at once: each may run a
+	// second read (FillEvents) while its scan holds a first.
+	Readers() int
 }
 
 // BackfillSource is the state of one backfill source, "github:owner/repo"

@@ -13,6 +13,9 @@ import (
 
 var _ bot.SweepStore = (*DB)(nil)
 
+// Readers is how many reads run at once: the readers' pool.
+func (db *DB) Readers() int { return db.r.Stats().MaxOpenConnections }
+
 // SweepBounds returns the highest event id and the highest person id.
 func (db *DB) SweepBounds(ctx context.Context) (maxEventID, maxPersonID int64, err error) {
 	err = db.r.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM events),

@@ -269,7 +269,8 @@ func (s *Sweeper) rangeChunks(maxPerson int64) []bot.PersonSelection {
 // chunkSize is how many people a block of n holds: at most s.chunk, and
 // fewer, down to minSweepChunk, so that every core has a block to judge.
 func (s *Sweeper) chunkSize(n int64) int {
-	per := (n + int64(scanWorkers()) - 1) / int64(scanWorkers())
+	w := int64(s.scanWorkers())
+	per := (n + w - 1) / w
 	return int(max(min(per, int64(s.chunk)), int64(min(minSweepChunk, s.chunk))))
 }
 

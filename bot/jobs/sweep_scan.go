@@ -18,8 +18,12 @@ import (
 // caller's goroutine in the order of the blocks, so that awards are made
 // one at a time and in the same order as before.
 
-// scanWorkers is how many blocks are read and judged at once.
-func scanWorkers() int { return runtime.GOMAXPROCS(0) }
+// scanWorkers is how many blocks are read and judged at once: one per
+// core, and no more than half the store's readers, so that each block's
+// scan can run its nested read (FillEvents) whatever the others hold.
+func (s *Sweeper) scanWorkers() int {
+	return max(1, min(runtime.GOMAXPROCS(0), s.cfg.Store.Readers()/2))
+}
 
 // block is what the judging of one block of people found.
 type block[T any] struct {
@@ -54,7 +58,7 @@ func scan[T any](ctx context.Context, s *Sweeper, plan *sweepPlan, chunks []bot.
 	for i := range blocks {
 		blocks[i] = &block[T]{batches: make(chan []T, 1)}
 	}
-	workers := min(scanWorkers(), len(chunks))
+	workers := min(s.scanWorkers(), len(chunks))
 	ahead := make(chan struct{}, workers+1) // blocks started and not yet used
 	limit := max(budget/(2*workers+2), 1)   // a batch's weight
 	evs := make([]*evaluator, workers)

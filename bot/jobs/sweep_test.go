@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -331,5 +332,31 @@ func TestSweepBlockFailureStopsInOrder(t *testing.T) {
 	}})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled sweep = %v, want context.Canceled", err)
+	}
+}
+
+// readers is a store that serves n reads at once.
+type readers struct {
+	bot.SweepStore
+	n int
+}
+
+func (r readers) Readers() int { return r.n }
+
+// TestSweepBlocksAtMostHalfTheReaders: each block's scan may run a second
+// read while it holds a first, so a sweep reads at most half as many
+// blocks at once as the store serves reads, one at least: more would
+// leave a nested read waiting for a connection that never frees.
+func TestSweepBlocksAtMostHalfTheReaders(t *testing.T) {
+	e := newEnv(t)
+	cores := runtime.GOMAXPROCS(0)
+	for n, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: min(cores, 2), 2 * cores: cores, 100 * cores: cores} {
+		s := jobs.NewSweeper(jobs.SweeperConfig{Rules: bot.NewRules(nil, e.DB, e.Svc), Store: readers{e.DB, n}, Service: e.Svc})
+		if got := s.ScanWorkers(); got != want {
+			t.Errorf("a store of %d readers: %d blocks at once on %d cores, want %d", n, got, cores, want)
+		}
+	}
+	if n := e.DB.Readers(); n < 2 {
+		t.Errorf("the store serves %d reads at once: a sweep needs 2", n)
 	}
 }

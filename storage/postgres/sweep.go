@@ -17,6 +17,10 @@ var (
 	_ bot.HealthStore = (*DB)(nil)
 )
 
+// Readers is how many statements run at once: the pool's connections,
+// which writes share.
+func (db *DB) Readers() int { return int(db.pool.Config().MaxConns) }
+
 // SweepBounds returns the highest event id and the highest person id.
 func (db *DB) SweepBounds(ctx context.Context) (maxEventID, maxPersonID int64, err error) {
 	err = db.pool.QueryRow(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM events),

@@ -97,6 +97,10 @@ func testScanPersonEvents(t *testing.T, open Opener) {
 func testHeldAwardsAndSweepState(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := openAt(t, open)
+	// A sweep's scan runs a second read (FillEvents) while it holds one.
+	if n := db.Readers(); n < 2 {
+		t.Errorf("Readers() = %d, want 2 at least", n)
+	}
 	addBadge(t, db, "first-pr", false)
 	addBadge(t, db, "streak", true)
 	a := createAward(t, db, "first-pr", recipient(t, "github:ada"), t0)
