@@ -1,5 +1,13 @@
 package bot
 
+import "regexp"
+
+// MentionPlaceholder matches the mention placeholders of a Message's
+// text, "{{PLATFORM:ID}}" or, for a person with no identity, "{{handle}}";
+// its group is what the braces hold. Each chat adapter renders them its
+// own way.
+var MentionPlaceholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
+
 // Message is a platform-neutral chat message: the core writes the sentence
 // once, and each chat adapter renders it in its own format.
 type Message struct {

@@ -1,14 +1,10 @@
 package console
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/badgebot/badgebot/bot"
 )
-
-// placeholder matches the core's mention placeholders, "{{console:ada}}".
-var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
 
 // Render writes a message as plain text: the title, the text with
 // mentions as @name, one "Label: value" line per field (a link after the
@@ -60,7 +56,7 @@ func printable(r rune) rune {
 // mentions renders placeholders as "@name": the name the core gave, else
 // the identity's id; e-mail addresses are never shown.
 func mentions(s string, names map[string]string) string {
-	return placeholder.ReplaceAllStringFunc(s, func(ph string) string {
+	return bot.MentionPlaceholder.ReplaceAllStringFunc(s, func(ph string) string {
 		key := ph[2 : len(ph)-2]
 		if name := strings.TrimSpace(names[key]); name != "" {
 			return "@" + name

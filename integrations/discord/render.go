@@ -124,10 +124,6 @@ func buttonStyle(s string) discordgo.ButtonStyle {
 	return discordgo.SecondaryButton
 }
 
-// placeholder matches the core's mention placeholders, "{{discord:ID}}"
-// or, for a person with no identity, "{{handle}}".
-var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
-
 // expandMentions escapes text, the core's plain text, for Discord's
 // markdown and replaces each {{PLATFORM:ID}}: a Discord user becomes a
 // mention, anyone else their display name from names, else a name that
@@ -146,7 +142,7 @@ func plainMentions(text string, names map[string]string) string {
 func replacePlaceholders(s string, literal, mention func(string) string) string {
 	var b strings.Builder
 	last := 0
-	for _, loc := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+	for _, loc := range bot.MentionPlaceholder.FindAllStringSubmatchIndex(s, -1) {
 		b.WriteString(literal(s[last:loc[0]]))
 		b.WriteString(mention(s[loc[2]:loc[3]]))
 		last = loc[1]
@@ -161,7 +157,7 @@ func mentionedUsers(m bot.Message) []string {
 	var ids []string
 	seen := map[string]bool{}
 	add := func(s string) {
-		for _, sub := range placeholder.FindAllStringSubmatch(s, -1) {
+		for _, sub := range bot.MentionPlaceholder.FindAllStringSubmatch(s, -1) {
 			platform, id, _ := strings.Cut(sub[1], ":")
 			if platform == bot.PlatformDiscord && isSnowflake(id) && !seen[id] {
 				seen[id] = true

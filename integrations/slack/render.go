@@ -43,10 +43,6 @@ func linkLabel(link string) string {
 	return "Open"
 }
 
-// placeholder matches the core's mention placeholders, "{{slack:U024BE7LH}}"
-// or, for a person with no identity, "{{handle}}".
-var placeholder = regexp.MustCompile(`\{\{([^{}\s]{1,200})\}\}`)
-
 // escaper applies Slack's three mandatory escapes to user text
 // (https://docs.slack.dev/messaging/formatting-message-text#escaping).
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -197,7 +193,7 @@ func plainText(s string, mentions map[string]string) string {
 func replacePlaceholders(s string, literal, mention func(string) string) string {
 	var b strings.Builder
 	last := 0
-	for _, loc := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+	for _, loc := range bot.MentionPlaceholder.FindAllStringSubmatchIndex(s, -1) {
 		b.WriteString(literal(s[last:loc[0]]))
 		b.WriteString(mention(s[loc[2]:loc[3]]))
 		last = loc[1]
