@@ -15,8 +15,8 @@ import (
 // busy. Blocks are independent (each holds its own people and reads
 // their awards itself), so up to one goroutine per core takes the next
 // block, with an evaluator of its own. What they find is handed to the
-// caller's goroutine in the order of the blocks, so that awards are made
-// one at a time and in the same order as before.
+// caller's goroutine in the order of the blocks, which awards it (settle)
+// and reports the results in the people's order.
 
 // scanWorkers is how many blocks are read and judged at once: one per
 // core, and no more than half the store's readers, so that each block's
