@@ -3,12 +3,14 @@
 package testenv
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -259,10 +261,20 @@ func PostsTo(p *bottest.Platform, channel string) []bottest.Post {
 type Scrubber struct {
 	db   *storage.DB
 	seen map[string]string
+	// bySecond numbers awards of the same second by badge and recipient,
+	// not in the order they were stored (BySecond).
+	bySecond bool
 }
 
 // NewScrubber returns a Scrubber of the awards in db.
 func NewScrubber(db *storage.DB) *Scrubber { return &Scrubber{db: db, seen: map[string]string{}} }
+
+// BySecond makes s number awards made in the same second by badge and
+// recipient: a sweep stores several at once, in no set order.
+func (s *Scrubber) BySecond() *Scrubber {
+	s.bySecond = true
+	return s
+}
 
 var linkCode = regexp.MustCompile(`badgebot-link-[a-z2-7]{10}`)
 
@@ -273,10 +285,16 @@ func (s *Scrubber) Scrub(t *testing.T, text string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := len(as) - 1; i >= 0; i-- { // oldest first
-		id := as[i].ID
-		if _, ok := s.seen[id]; !ok {
-			s.seen[id] = fmt.Sprintf("AWARD%d", len(s.seen)+1)
+	slices.Reverse(as) // oldest first
+	if s.bySecond {
+		slices.SortStableFunc(as, func(a, b *bot.Award) int {
+			return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), strings.Compare(a.Badge, b.Badge),
+				strings.Compare(a.Recipient.String(), b.Recipient.String()))
+		})
+	}
+	for _, a := range as {
+		if _, ok := s.seen[a.ID]; !ok {
+			s.seen[a.ID] = fmt.Sprintf("AWARD%d", len(s.seen)+1)
 		}
 	}
 	for id, name := range s.seen {
