@@ -16,7 +16,8 @@ const (
 	DefaultFullSweepEvery = 24 * time.Hour // an incremental sweep turns full this long after the last full one
 	sweepChunk            = 4096           // most people read (and awarded) at a time
 	minSweepChunk         = 256            // fewest, when a sweep's people are shared out among the cores
-	maxPendingEvidence    = 16384          // evidence events found and not yet awarded, about, at most
+	maxPendingEvidence    = 16384          // about the most evidence events found and not yet awarded
+	maxPendingNear        = 4096           // about the most near misses found and not yet counted
 	sweepAwarders         = 64             // awards a sweep makes at once
 )
 
@@ -327,7 +328,7 @@ func (s *Sweeper) Near(ctx context.Context, limit int) ([]NearMiss, int, error) 
 			}
 		}
 		return found, nil
-	}, func(NearMiss) int { return 1 }, sweepChunk, func(found []NearMiss) error {
+	}, func(NearMiss) int { return 1 }, maxPendingNear, func(found []NearMiss) error {
 		total += len(found)
 		out = append(out, found[:min(len(found), max(limit-len(out), 0))]...)
 		return nil

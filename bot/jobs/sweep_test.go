@@ -357,9 +357,8 @@ func TestSweepBlocksAtMostHalfTheReaders(t *testing.T) {
 			t.Errorf("a store of %d readers: %d blocks at once on %d cores, want %d", n, got, cores, want)
 		}
 	}
-	if n := e.DB.Readers(); n < 2 {
-		t.Errorf("the store serves %d reads at once: a sweep needs 2", n)
-	}
+	// That both stores serve two reads at once is the conformance
+	// suite's (storage/storetest HeldAwardsAndSweepState).
 }
 
 // meetingStore holds each award's write until a second one is being
