@@ -182,59 +182,63 @@ func ensurePerson(ctx context.Context, tx queryer, r bot.Recipient, name string,
 	case err != sql.ErrNoRows:
 		return 0, err
 	}
+	return newPerson(ctx, tx, r, name, now)
+}
 
+// insertPerson creates a person with the handle (1) unless a person has it
+// or had it (an old handle redirects to its person's new one): then it
+// changes nothing. The unique handle and this one statement decide, where
+// a look first would cost the one writer a statement more for each person.
+const insertPerson = `INSERT INTO people (handle, name, created_at) SELECT ?1, ?2, ?3
+	WHERE NOT EXISTS (SELECT 1 FROM handle_redirects WHERE old_handle = ?1)
+	ON CONFLICT (handle) DO NOTHING`
+
+// newPerson creates the person owning r, who has no identity yet, with
+// the handle derived from r, or base-2, base-3… whichever no person has and
+// no person had. It must run in a write transaction.
+func newPerson(ctx context.Context, tx queryer, r bot.Recipient, name string, now time.Time) (int64, error) {
 	base := handleBase(r, name)
 	if _, isEmail := r.Email(); isEmail {
 		// An e-mail identity gives nothing a handle may show: the person
 		// is numbered. Writes run one at a time, so the next id is theirs.
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM people`).Scan(&id); err != nil {
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM people`).Scan(&next); err != nil {
 			return 0, err
 		}
-		base = fmt.Sprintf("person-%d", id)
-	}
-	handle, err := freeHandle(ctx, tx, base)
-	if err != nil {
-		return 0, err
-	}
-	display := name
-	if display == "" || bot.FindEmail(display) != "" {
-		display = handle
+		base = fmt.Sprintf("person-%d", next)
 	}
 	ms := millis(now)
-	// Exec and LastInsertId, not RETURNING: with RETURNING (which SQLite
-	// runs as a trigger, with foreign-key checks of the four tables that
-	// reference people) this insert, through the driver's query path,
-	// cost about ten times what it does now and was the single writer's
-	// largest item (storage BenchmarkProcessDelivery).
-	res, err := tx.ExecContext(ctx, `INSERT INTO people (handle, name, created_at) VALUES (?, ?, ?)`, handle, display, ms)
-	if err != nil {
-		return 0, err
+	var id int64
+	for n := 1; id == 0; n++ {
+		handle := base
+		if n > 1 {
+			handle = fmt.Sprintf("%s-%d", base, n)
+		}
+		display := name
+		if display == "" || bot.FindEmail(display) != "" {
+			display = handle
+		}
+		// Exec and LastInsertId, not RETURNING: with RETURNING (which
+		// SQLite runs as a trigger, with foreign-key checks of the four
+		// tables that reference people) this insert, through the driver's
+		// query path, cost about ten times what it does now and was the
+		// single writer's largest item (storage BenchmarkProcessDelivery).
+		res, err := tx.ExecContext(ctx, insertPerson, handle, display, ms)
+		if err != nil {
+			return 0, err
+		}
+		if inserted, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if inserted == 0 {
+			continue // the handle is or was someone's
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, err
+		}
 	}
-	if id, err = res.LastInsertId(); err != nil {
-		return 0, err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO identities (platform, id, person_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO identities (platform, id, person_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		r.Platform, r.ID, id, name, ms)
 	return id, err
-}
-
-// freeHandle returns base, or base-2, base-3… whichever no person has and
-// no person had (an old handle redirects to its person's new one).
-func freeHandle(ctx context.Context, tx queryer, base string) (string, error) {
-	for n := 1; ; n++ {
-		h := base
-		if n > 1 {
-			h = fmt.Sprintf("%s-%d", base, n)
-		}
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM people WHERE handle = ?1)
-			+ (SELECT count(*) FROM handle_redirects WHERE old_handle = ?1)`, h).Scan(&taken); err != nil {
-			return "", err
-		}
-		if taken == 0 {
-			return h, nil
-		}
-	}
 }
 
 // handleBase derives a new person's handle from an identity (see

@@ -74,6 +74,19 @@ func testDeliveryEvents(t *testing.T, open Opener) {
 		count(t, db, "events", "") != 2 {
 		t.Errorf("an event key was stored twice: %+v", again)
 	}
+	// A known key changes nobody: its actor is not renamed, and an actor
+	// nobody knows (the key stored under another) gets no person.
+	renamed, stranger := prEvent(t, "1", "github:octocat"), prEvent(t, "1", "github:newcomer")
+	renamed.ActorName = "Mona"
+	if again := processDelivery(t, db, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "third", Type: "pull_request"}, renamed, stranger); len(again) != 0 {
+		t.Errorf("a known event key was stored again: %+v", again)
+	}
+	if p, err := db.PersonByRecipient(ctx, octo.Identities[0].Recipient); err != nil || p.Identities[0].Name != "The Octocat" {
+		t.Errorf("a known event renamed its actor: %+v, %v", p, err)
+	}
+	if p, err := db.PersonByRecipient(ctx, stranger.Actor); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("a known event made its unknown actor a person: %+v, %v", p, err)
+	}
 
 	// The same delivery id from another source is a different delivery.
 	if dup, err := db.SaveDelivery(ctx, bot.WebhookDelivery{Source: bot.PlatformBugzilla, ID: d.ID, Type: "bug.modify"}); err != nil || dup {
