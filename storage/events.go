@@ -44,7 +44,7 @@ func insertEvents(ctx context.Context, tx queryer, source string, did int64, eve
 		}
 		// Exec and LastInsertId, not RETURNING, which SQLite runs as a
 		// trigger through the driver's query path at several times the
-		// cost (see ensurePerson).
+		// cost (see newPerson).
 		res, err := tx.ExecContext(ctx, `INSERT INTO events (source, kind, key, actor_platform, actor_id, actor_name,
 				person_id, repository, product, component, url, title, private, occurred_at, received_at, delivery)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

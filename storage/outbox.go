@@ -60,7 +60,7 @@ func insertAnnouncements(ctx context.Context, tx queryer, out []bot.Announcement
 		if a.AwardID != "" {
 			award = sql.NullString{String: a.AwardID, Valid: true}
 		}
-		// Exec and LastInsertId, not RETURNING (see ensurePerson): an
+		// Exec and LastInsertId, not RETURNING (see newPerson): an
 		// award's announcements are written by the one writer.
 		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (platform, channel, kind, award_id, message, next_attempt, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
