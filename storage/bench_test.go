@@ -7,11 +7,11 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
+	"github.com/badgebot/badgebot/internal/cputime"
 	"github.com/badgebot/badgebot/issuer"
 )
 
@@ -164,7 +164,7 @@ func BenchmarkProcessDelivery(b *testing.B) {
 		ds = append(ds, batch...)
 	}
 	credential := bytes.Repeat([]byte("c"), 2500)
-	busy, cpu := db.WriterBusy(), processCPU(b)
+	busy, cpu := db.WriterBusy(), cputime.Self(b)
 	b.ResetTimer()
 	parallel(64, b.N, func(i int) {
 		d := ds[i]
@@ -193,16 +193,7 @@ func BenchmarkProcessDelivery(b *testing.B) {
 	// The one writer's time and the CPU per delivery hold better on a
 	// shared machine, where the wall time depends on what else runs.
 	b.ReportMetric(float64((db.WriterBusy()-busy).Microseconds())/float64(b.N), "writer-µs/op")
-	b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
-}
-
-// processCPU returns the CPU time the process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((cputime.Self(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // parallel runs fn(0) … fn(n-1) on workers goroutines.

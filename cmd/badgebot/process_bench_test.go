@@ -5,12 +5,12 @@ import (
 	"context"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
+	"github.com/badgebot/badgebot/internal/cputime"
 )
 
 // BenchmarkProcess is DESIGN §7 "Processing" end to end: b.N distinct
@@ -51,14 +51,14 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	close(next)
 	wg.Wait()
-	cpu := processCPU(b)
+	cpu := cputime.Self(b)
 	busy := writerBusyOf(app)
 	b.StartTimer()
 	if _, err := app.Ingestor.ProcessPending(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	cpu = processCPU(b) - cpu
+	cpu = cputime.Self(b) - cpu
 	busy = writerBusyOf(app) - busy
 	as, err := app.DB.Awards(ctx, bot.AwardFilter{Badge: "first-pr"})
 	if err != nil {
@@ -84,13 +84,4 @@ func writerBusyOf(app *testApp) time.Duration {
 		return w.WriterBusy()
 	}
 	return 0
-}
-
-// processCPU is the CPU time (user and system) the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
