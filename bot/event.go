@@ -22,11 +22,18 @@ var EventKinds = []string{
 
 // WebhookDelivery is one raw webhook delivery, kept as received.
 type WebhookDelivery struct {
-	Seq        int64  // the store's row id, once stored
-	Source     string // PlatformGitHub or PlatformBugzilla
-	ID         string // X-GitHub-Delivery, or derived for Bugzilla
-	Type       string // X-GitHub-Event, or the Bugzilla routing key
-	Body       []byte
+	Seq    int64  // the store's row id, once stored
+	Source string // PlatformGitHub or PlatformBugzilla
+	ID     string // X-GitHub-Delivery, or derived for Bugzilla
+	Type   string // X-GitHub-Event, or the Bugzilla routing key
+	Body   []byte
+	// Extract, when set, is what the source's normaliser reads of Body, in
+	// its own form, taken by the webhook handler as the body arrived. The
+	// store keeps it beside Body and, for processing, hands it back in
+	// Body's place (Body nil): smaller, and checked already. A normaliser
+	// that cannot read it (another version took it) returns
+	// ErrStaleExtract, and the Ingestor reads Body back from the store.
+	Extract    []byte
 	ReceivedAt time.Time
 	Unreadable string // set by the store: why the stored body could not be read back
 	// Release, when a store sets it, gives Body's buffer back to the

@@ -28,6 +28,11 @@ type Normalized struct {
 // means the delivery was stored but yields nothing (it is logged).
 type Normalizer func(d WebhookDelivery) (Normalized, error)
 
+// ErrStaleExtract is what a Normalizer returns (wrapped) for a delivery
+// whose Extract it cannot read: another version of it took the extract.
+// The Ingestor then normalises the delivery's Body instead.
+var ErrStaleExtract = errors.New("the stored extract was taken by another version; reading the body")
+
 // IngestStore keeps raw deliveries and the events made of them.
 type IngestStore interface {
 	// SaveDelivery stores a delivery durably; concurrent calls share one
@@ -39,7 +44,12 @@ type IngestStore interface {
 	// delivery whose stored body cannot be read back comes with Unreadable
 	// set, so that it is completed with that problem instead of holding up
 	// the ones after it.
+	//
+	// A delivery stored with an Extract comes with it and without its Body.
 	PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]WebhookDelivery, error)
+	// DeliveryBody reads back the Body of a stored delivery, for a
+	// normaliser that could not read its Extract.
+	DeliveryBody(ctx context.Context, seq int64) ([]byte, error)
 	// CompleteDelivery stores the events of a delivery and marks it
 	// processed, in one transaction. It returns the events that were new
 	// (by Key), with their ID and PersonID set.
@@ -293,7 +303,7 @@ func (in *Ingestor) process(ctx context.Context, d WebhookDelivery) error {
 		in.log.Error("ingest: stored delivery unreadable", "source", d.Source, "delivery", d.ID, "reason", problem)
 	} else if fn, ok := in.normalizers[d.Source]; !ok {
 		problem = fmt.Sprintf("no normaliser for source %q", d.Source)
-	} else if norm, problem = safeNormalize(fn, d); problem != "" {
+	} else if norm, problem = in.normalize(ctx, fn, d); problem != "" {
 		in.log.Warn("ingest: delivery incomplete", "source", d.Source, "delivery", d.ID, "type", d.Type,
 			"events", len(norm.Events), "reason", problem)
 	}
@@ -316,19 +326,40 @@ func (in *Ingestor) process(ctx context.Context, d WebhookDelivery) error {
 	return nil
 }
 
-// safeNormalize runs a normaliser, turning an error or a panic into a
-// problem string: no payload may take the process down. A normaliser may
-// return what it could build together with an error about the rest.
-func safeNormalize(fn Normalizer, d WebhookDelivery) (n Normalized, problem string) {
+// normalize runs fn over d, and over d's body read back from the store when
+// fn cannot read d's extract.
+func (in *Ingestor) normalize(ctx context.Context, fn Normalizer, d WebhookDelivery) (Normalized, string) {
+	n, err := safeNormalize(fn, d)
+	if d.Extract == nil || !errors.Is(err, ErrStaleExtract) {
+		return n, problemOf(err)
+	}
+	body, err := in.store.DeliveryBody(ctx, d.Seq)
+	if err != nil {
+		return Normalized{}, fmt.Sprintf("reading the body back: %v", err)
+	}
+	d.Body, d.Extract = body, nil
+	n, err = safeNormalize(fn, d)
+	return n, problemOf(err)
+}
+
+// problemOf is the problem a delivery is completed with for err.
+func problemOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// safeNormalize runs a normaliser, turning a panic into an error: no
+// payload may take the process down. A normaliser may return what it could
+// build together with an error about the rest.
+func safeNormalize(fn Normalizer, d WebhookDelivery) (n Normalized, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			n, problem = Normalized{}, fmt.Sprintf("normaliser panicked: %v", v)
+			n, err = Normalized{}, fmt.Errorf("normaliser panicked: %v", v)
 		}
 	}()
-	n, err := fn(d)
-	if err != nil {
-		problem = err.Error()
-	}
+	n, err = fn(d)
 	for i := range n.Events {
 		if n.Events[i].Source == "" {
 			n.Events[i].Source = d.Source
@@ -337,5 +368,5 @@ func safeNormalize(fn Normalizer, d WebhookDelivery) (n Normalized, problem stri
 			n.Events[i].ReceivedAt = d.ReceivedAt
 		}
 	}
-	return n, problem
+	return n, err
 }

@@ -240,6 +240,55 @@ func TestIngestorCompletesUnreadableDelivery(t *testing.T) {
 	}
 }
 
+// TestIngestorReadsExtractsAndStaleOnesBodies: a delivery stored with an
+// extract is normalised from it; one whose extract the normaliser calls
+// stale is normalised from its body, read back from the store.
+func TestIngestorReadsExtractsAndStaleOnesBodies(t *testing.T) {
+	e := newEnv(t)
+	in := bot.NewIngestor(e.DB, slog.New(slog.DiscardHandler))
+	var mu sync.Mutex
+	read := map[string]string{} // delivery: what it was normalised from
+	in.Register(bot.PlatformGitHub, func(d bot.WebhookDelivery) (bot.Normalized, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		from := "body"
+		if d.Extract != nil {
+			old, ok := strings.CutPrefix(string(d.Extract), "v1:")
+			if !ok {
+				return bot.Normalized{}, fmt.Errorf("normalise %s: %w", d.ID, bot.ErrStaleExtract)
+			}
+			from, d.Body = "extract", []byte(old)
+		}
+		read[d.ID] = from
+		return normalizePR(d)
+	})
+	in.OnEvents(e.Cfg.Rules.OnEvents)
+	for _, d := range []struct{ id, body, extract string }{
+		{"fresh", "ignored", "v1:ada"},
+		{"stale", "bob", "v0:nobody"},
+		{"none", "carol", ""},
+	} {
+		var x []byte
+		if d.extract != "" {
+			x = []byte(d.extract)
+		}
+		if _, err := in.Accept(e.Ctx, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: d.id, Type: "pull_request", Body: []byte(d.body), Extract: x}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := in.ProcessPending(e.Ctx); err != nil || got != 3 {
+		t.Fatalf("ProcessPending = %d, %v; want 3, nil", got, err)
+	}
+	if diff := cmp.Diff(map[string]string{"fresh": "extract", "stale": "body", "none": "body"}, read); diff != "" {
+		t.Errorf("normalised from (-want +got):\n%s", diff)
+	}
+	for who, want := range map[string]int{"github:ada": 1, "github:bob": 1, "github:carol": 1, "github:nobody": 0} {
+		if as := e.Awards(who); len(as) != want {
+			t.Errorf("%s has %d awards, want %d", who, len(as), want)
+		}
+	}
+}
+
 // TestIngestorRun processes what Accept stores once deliveries pause, and
 // stops with its context.
 func TestIngestorRun(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,9 +30,9 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool
 	body, encoding, release := encodeBody(d.Body)
 	defer release() // write returns once the row is written or never will be
 	err = db.write(ctx, func(ctx context.Context, tx queryer) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, problem)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
-			d.Source, d.ID, d.Type, body, encoding, millis(received), pendingProblem)
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, problem, extract)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING`,
+			d.Source, d.ID, d.Type, body, encoding, millis(received), pendingProblem, d.Extract)
 		if err != nil {
 			return err
 		}
@@ -63,11 +64,16 @@ const pendingBytes = 16 << 20
 // PendingDeliveriesAfter returns stored deliveries not processed yet whose
 // Seq is greater than after, oldest first: at most limit, and fewer once
 // their bodies add up to pendingBytes, but at least one when there is one.
+// A delivery stored with an extract comes with it and without its body,
+// which is then not read at all (CASE): extract, added by 019, comes after
+// the body in the row, but SQLite finds it from the row's header and the
+// body's overflow chain without reading the body's bytes.
 func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int) ([]bot.WebhookDelivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, source, delivery_id, type, body, body_encoding, received_at
+	rows, err := db.r.QueryContext(ctx, `SELECT id, source, delivery_id, type, received_at, extract,
+			CASE WHEN extract IS NULL THEN body END, body_encoding
 		FROM deliveries WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, dbError(err, "list pending deliveries")
@@ -80,21 +86,42 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		var received int64
 		var stored sql.RawBytes // the driver's copy, read before Next: decoding copies it once more
 		var encoding string
-		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
+		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &received, &d.Extract, &stored, &encoding); err != nil {
 			return nil, dbError(err, "list pending deliveries")
 		}
-		// A damaged body must not stall the deliveries after it: it is
-		// handed on marked, to be completed with its problem.
-		if d.Body, d.Release, err = decodePooled(stored, encoding); err != nil {
-			d.Unreadable = err.Error()
-		} else if encoding == "" {
-			d.Body = bytes.Clone(d.Body) // stored as it came: still the driver's
-		}
 		d.ReceivedAt = fromMillis(received)
+		if d.Extract == nil {
+			// A damaged body must not stall the deliveries after it:
+			// it is handed on marked, to be completed with its problem.
+			if d.Body, d.Release, err = decodePooled(stored, encoding); err != nil {
+				d.Unreadable = err.Error()
+			} else if encoding == "" {
+				d.Body = bytes.Clone(d.Body) // stored as it came: still the driver's
+			}
+		}
 		ds = append(ds, d)
-		size += len(d.Body)
+		size += len(d.Body) + len(d.Extract)
 	}
 	return ds, dbError(rows.Err(), "list pending deliveries")
+}
+
+// DeliveryBody reads back the body of the stored delivery seq.
+func (db *DB) DeliveryBody(ctx context.Context, seq int64) ([]byte, error) {
+	var stored []byte
+	var encoding string
+	err := db.r.QueryRowContext(ctx, `SELECT body, body_encoding FROM deliveries WHERE id = ?`, seq).Scan(&stored, &encoding)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no stored delivery %d", seq)
+	}
+	if err != nil {
+		return nil, dbError(err, "read a delivery's body")
+	}
+	body, release, err := decodePooled(stored, encoding)
+	if release != nil {
+		body = bytes.Clone(body)
+		release()
+	}
+	return body, err
 }
 
 // CompleteDelivery stores the events normalised from a stored delivery and

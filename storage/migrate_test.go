@@ -268,16 +268,24 @@ func TestMigrateAuditHistory(t *testing.T) {
 func TestMigrateMovesDeliveryBodyLast(t *testing.T) {
 	ctx := context.Background()
 	old, path := oldDatabase(t, 16)
+	// The deliveries go in as 016 stored them: today's SaveDelivery
+	// writes columns added since.
 	body := []byte(`{"action":"closed","pull_request":{"merged":true}}`)
-	done := processDelivery(t, old, bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d1", Type: "pull_request", Body: body, ReceivedAt: t0},
-		bot.Event{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"},
-			URL: "https://github.com/o/r/pull/1", OccurredAt: t0})
-	if len(done) != 1 {
-		t.Fatalf("processed delivery stored %d events, want 1", len(done))
-	}
 	pending := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "d2", Type: "issues", Body: []byte(`{"action":"closed"}`), ReceivedAt: t0}
-	if _, err := old.SaveDelivery(ctx, pending); err != nil {
+	err := old.write(ctx, func(ctx context.Context, tx queryer) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, source, delivery_id, type, body, body_encoding, received_at, problem)
+			VALUES (1, 'github', 'd1', 'pull_request', ?, '', ?, 'queued'), (2, 'github', 'd2', 'issues', ?, '', ?, 'queued')`,
+			body, millis(t0), pending.Body, millis(t0))
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
+	}
+	done, err := old.CompleteDelivery(ctx, bot.WebhookDelivery{Seq: 1, Source: bot.PlatformGitHub, ID: "d1", ReceivedAt: t0},
+		[]bot.Event{{Kind: bot.EventPRMerged, Key: "github.com/o/r/pull/1", Actor: bot.Recipient{Platform: bot.PlatformGitHub, ID: "octocat"},
+			URL: "https://github.com/o/r/pull/1", OccurredAt: t0}}, "")
+	if err != nil || len(done) != 1 {
+		t.Fatalf("processed delivery stored %d events, %v; want 1", len(done), err)
 	}
 	old.Close()
 
@@ -285,12 +293,13 @@ func TestMigrateMovesDeliveryBodyLast(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
-	if diff := cmp.Diff([]string{"017_deliveries_body_last.sql"}, applied); diff != "" {
+	if diff := cmp.Diff([]string{"017_deliveries_body_last.sql", "019_delivery_extracts.sql"}, applied); diff != "" {
 		t.Errorf("applied (-want +got):\n%s", diff)
 	}
+	// 019 adds extract after the body.
 	var last string
-	if err := db.r.QueryRowContext(ctx, `SELECT name FROM pragma_table_info('deliveries') ORDER BY cid DESC LIMIT 1`).Scan(&last); err != nil || last != "body" {
-		t.Errorf("last column of deliveries: %q, %v; want body", last, err)
+	if err := db.r.QueryRowContext(ctx, `SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('deliveries') ORDER BY cid DESC LIMIT 2)`).Scan(&last); err != nil || last != "extract body" {
+		t.Errorf("last columns of deliveries: %q, %v; want extract body", last, err)
 	}
 	got, err := db.PendingDeliveriesAfter(ctx, 0, 10)
 	if err != nil || len(got) != 1 || got[0].ID != "d2" || string(got[0].Body) != string(pending.Body) || !got[0].ReceivedAt.Equal(t0) {

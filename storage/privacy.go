@@ -72,7 +72,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 		}
 		var dropped int64 // counted once committed: a write may run twice
 		err = db.write(ctx, func(ctx context.Context, tx queryer) error {
-			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET body = x'', body_encoding = ?
+			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET body = x'', body_encoding = ?, extract = NULL
 				WHERE id > ? AND id <= ? AND processed_at IS NOT NULL AND body_encoding <> ?`,
 				bodyDropped, st.AfterID, upto, bodyDropped)
 			if err != nil {

@@ -35,7 +35,7 @@ func (s *Sink) Accept(_ context.Context, d bot.WebhookDelivery) (bool, error) {
 		s.seen = map[[2]string]bool{}
 	}
 	s.seen[key] = true
-	d.Body = bytes.Clone(d.Body)
+	d.Body, d.Extract = bytes.Clone(d.Body), bytes.Clone(d.Extract)
 	s.got = append(s.got, d)
 	return false, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/badgebot/badgebot/bot"
 	"github.com/badgebot/badgebot/cmd/badgebot/internal/config"
+	"github.com/badgebot/badgebot/integrations/github"
 	"github.com/badgebot/badgebot/internal/cputime"
 )
 
@@ -40,6 +41,8 @@ func BenchmarkProcess(b *testing.B) {
 				body = bytes.ReplaceAll(body, []byte(`/pull/2`), []byte(`/pull/`+num))
 				d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "bench-" + num, Type: "pull_request",
 					Body: body, ReceivedAt: time.Now().UTC()}
+				// What the webhook handler stores with the body.
+				d.Extract, _ = github.Extract(nil, github.TypePullRequest, body)
 				if _, err := app.DB.SaveDelivery(ctx, d); err != nil {
 					b.Error(err)
 				}

@@ -49,8 +49,9 @@ const (
 
 // Sink stores a raw delivery durably. A nil error means the delivery is
 // durable; duplicate reports that a delivery with the same ID was stored
-// before (and nothing was written). d.Body is the handler's buffer, reused
-// once Accept returns: a sink that keeps the body must copy it.
+// before (and nothing was written). d.Body and d.Extract are the handler's
+// buffers, reused once Accept returns: a sink that keeps them must copy
+// them.
 type Sink interface {
 	Accept(ctx context.Context, d bot.WebhookDelivery) (duplicate bool, err error)
 }
@@ -157,12 +158,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, status, reason)
 		return
 	}
-	if !validJSON(payload) {
+	// One scan checks the JSON and takes the extract processing reads.
+	xb := filterBufs.Get().(*[]byte)
+	defer putFilterBuf(xb)
+	extract, ok := Extract((*xb)[:0], event, payload)
+	switch {
+	case ok:
+		*xb = extract
+	case validJSON(payload):
+		extract = nil // JSON but not an object: the normaliser says so
+	default:
 		h.fail(w, r, http.StatusBadRequest, "body is not valid JSON")
 		return
 	}
 
-	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: event, Body: payload, ReceivedAt: h.now().UTC()}
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: id, Type: event, Body: payload, Extract: extract, ReceivedAt: h.now().UTC()}
 	dup, err := h.sink.Accept(r.Context(), d)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "github webhook: storing delivery failed",

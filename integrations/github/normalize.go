@@ -58,7 +58,14 @@ func normalize(d bot.WebhookDelivery, parse func(typ string, body []byte) (any, 
 	default:
 		return Result{}, nil
 	}
-	v, err := parse(d.Type, d.Body)
+	body := d.Body
+	if d.Extract != nil {
+		var ok bool
+		if body, ok = cutExtract(d.Extract); !ok {
+			return Result{}, fmt.Errorf("github: %s delivery %s: %w", d.Type, d.ID, bot.ErrStaleExtract)
+		}
+	}
+	v, err := parse(d.Type, body)
 	if err != nil {
 		return Result{}, bot.Errorf(bot.EINVALID, "github: %s delivery %s: %v", d.Type, d.ID, err)
 	}

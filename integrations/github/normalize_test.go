@@ -2,6 +2,7 @@ package github
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -171,7 +172,15 @@ func TestNormalizeCases(t *testing.T) {
 			if tc.name == "not JSON" {
 				body = body[:100]
 			}
-			res, err := Normalize(bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "case", Type: tc.typ, Body: body, ReceivedAt: testReceived})
+			d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "case", Type: tc.typ, Body: body, ReceivedAt: testReceived}
+			res, err := Normalize(d)
+			// What the webhook handler stores beside the body reads the same.
+			if x, ok := Extract(nil, tc.typ, body); ok {
+				fromX, xErr := Normalize(bot.WebhookDelivery{Source: d.Source, ID: d.ID, Type: d.Type, Extract: x, ReceivedAt: d.ReceivedAt})
+				if diff := cmp.Diff(res, fromX); diff != "" || fmt.Sprint(err) != fmt.Sprint(xErr) {
+					t.Errorf("normalised from the extract: %v (-body +extract):\n%s", xErr, diff)
+				}
+			}
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("error %v, want none", err)
@@ -253,7 +262,45 @@ func FuzzNormalizeLean(f *testing.F) {
 		if fmt.Sprint(fullErr) != fmt.Sprint(leanErr) {
 			t.Errorf("errors differ: go-github's %v, lean %v", fullErr, leanErr)
 		}
+		x, ok := Extract(nil, typ, body)
+		if !ok {
+			return
+		}
+		fromX, xErr := Normalize(bot.WebhookDelivery{Source: d.Source, ID: d.ID, Type: typ, Extract: x, ReceivedAt: d.ReceivedAt})
+		if diff := cmp.Diff(full, fromX); diff != "" {
+			t.Errorf("normalised from the extract, differs from go-github's (-full +extract):\n%s", diff)
+		}
+		if fmt.Sprint(fullErr) != fmt.Sprint(xErr) {
+			t.Errorf("errors differ: go-github's %v, from the extract %v", fullErr, xErr)
+		}
 	})
+}
+
+// TestExtract: the extract of a merged pull request is a small part of its
+// body; one taken under other payload structs (another tag) is refused as
+// stale, not read; a body that is not one JSON object or null has none.
+func TestExtract(t *testing.T) {
+	body := readTestdata(t, "pull_request.closed.merged.json")
+	x, ok := Extract(nil, TypePullRequest, body)
+	if !ok || len(x) > len(body)/10 {
+		t.Fatalf("Extract = %d bytes, %v; want at most a tenth of the %d-byte body", len(x), ok, len(body))
+	}
+	d := bot.WebhookDelivery{Source: bot.PlatformGitHub, ID: "x", Type: TypePullRequest, ReceivedAt: testReceived}
+	d.Extract = append([]byte("0000000000000000\n"), x[len(extractTag):]...)
+	if res, err := Normalize(d); !errors.Is(err, bot.ErrStaleExtract) || len(res.Events) != 0 {
+		t.Errorf("Normalize of a stale extract = %d events, %v; want ErrStaleExtract", len(res.Events), err)
+	}
+	for _, tc := range []struct{ typ, body string }{
+		{TypePullRequest, `[]`}, {TypePullRequest, `{"action":`}, {TypePullRequest, `{} {}`}, {"star", `{}`}, {typePing, `{}`},
+	} {
+		if x, ok := Extract(nil, tc.typ, []byte(tc.body)); ok {
+			t.Errorf("Extract(%s, %s) = %q, want none", tc.typ, tc.body, x)
+		}
+	}
+	// The tag follows what the payload structs read.
+	if a, b := (members{"user": nil}).describe(nil), (members{"user": members{"login": nil}}).describe(nil); string(a) == string(b) {
+		t.Errorf("two different members describe alike: %s", a)
+	}
 }
 
 // BenchmarkNormalize is the normalising stage of processing, on the

@@ -1,6 +1,11 @@
 package github
 
 import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"sync"
 
 	// encoding/json's semantics (as go-github decodes) on the json v2
@@ -118,6 +123,13 @@ var filterBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledFilter = 64 << 10
 
+// putFilterBuf gives buf back to filterBufs, unless it grew too large.
+func putFilterBuf(buf *[]byte) {
+	if cap(*buf) <= maxPooledFilter {
+		filterBufs.Put(buf)
+	}
+}
+
 // parsePayload decodes a delivery of one of the types Normalize reads into
 // that type's go-github event, with the fields Normalize uses.
 func parsePayload(typ string, body []byte) (any, error) {
@@ -174,11 +186,7 @@ func parsePayload(typ string, body []byte) (any, error) {
 // decoder's error.
 func decodePayload[P any](body []byte) (*P, error) {
 	buf := filterBufs.Get().(*[]byte)
-	defer func() {
-		if cap(*buf) <= maxPooledFilter {
-			filterBufs.Put(buf)
-		}
-	}()
+	defer putFilterBuf(buf)
 	if filtered, ok := filterPayload((*buf)[:0], body, membersFor[P]()); ok {
 		*buf, body = filtered, filtered
 	}
@@ -187,4 +195,71 @@ func decodePayload[P any](body []byte) (*P, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Extract appends to dst what Normalize reads of a delivery of type typ:
+// body without the members its payload ignores (payload_filter.go), after
+// a tag naming the payload structs that chose them. The webhook handler
+// takes it as the body arrives, in the scan that checks the JSON, and the
+// store hands it back for processing in the body's place: a twentieth of
+// the bytes of a merged pull request, neither decompressed nor scanned
+// again. ok is false when typ is not one Normalize reads or body is not
+// one valid JSON object or null.
+func Extract(dst []byte, typ string, body []byte) (_ []byte, ok bool) {
+	m := payloadMembersOf(typ)
+	if m == nil {
+		return dst, false
+	}
+	return filterPayload(append(dst, extractTag...), body, m)
+}
+
+// payloadMembersOf is what Normalize reads of a delivery of type typ, or
+// nil for a type it does not read.
+func payloadMembersOf(typ string) members {
+	switch typ {
+	case TypePullRequest:
+		return membersFor[pullRequestPayload]()
+	case TypePullRequestReview:
+		return membersFor[reviewPayload]()
+	case TypeIssues:
+		return membersFor[issuesPayload]()
+	case TypeIssueComment:
+		return membersFor[commentPayload]()
+	}
+	return nil
+}
+
+// extractTag opens every extract: a digest of what the payload structs
+// read. A delivery stored before an upgrade that reads more of a payload
+// is processed after it; its extract then lacks members the new structs
+// read, and its tag tells Normalize so (bot.ErrStaleExtract), which sends
+// the Ingestor back to the body.
+var extractTag = func() string {
+	var desc []byte
+	for _, typ := range []string{TypePullRequest, TypePullRequestReview, TypeIssues, TypeIssueComment} {
+		desc = payloadMembersOf(typ).describe(append(desc, typ...))
+	}
+	h := fnv.New64a()
+	h.Write(desc)
+	return fmt.Sprintf("%016x\n", h.Sum64())
+}()
+
+// describe appends m to dst in a form that changes whenever what m reads
+// does: its names sorted, each with what it reads of its member.
+func (m members) describe(dst []byte) []byte {
+	if m == nil {
+		return append(dst, '*')
+	}
+	dst = append(dst, '{')
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		dst = m[name].describe(append(append(dst, name...), ':'))
+		dst = append(dst, ',')
+	}
+	return append(dst, '}')
+}
+
+// cutExtract returns the payload of an extract, or ok false when another
+// version of the payload structs took it.
+func cutExtract(x []byte) (payload []byte, ok bool) {
+	return bytes.CutPrefix(x, []byte(extractTag))
 }

@@ -25,7 +25,7 @@ const (
 // saveReq is one delivery waiting for a committer.
 type saveReq struct {
 	source, id, typ string
-	body            []byte
+	body, extract   []byte
 	encoding        string
 	received        int64
 	done            chan saveResult // buffered
@@ -80,18 +80,19 @@ func (db *DB) commitDeliveries() {
 func (db *DB) insertDeliveries(rs []*saveReq) {
 	n := len(rs)
 	sources, ids, types, encodings := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	bodies, received := make([][]byte, n), make([]int64, n)
+	bodies, extracts, received := make([][]byte, n), make([][]byte, n), make([]int64, n)
 	for i, r := range rs {
 		sources[i], ids[i], types[i], bodies[i], encodings[i], received[i] = r.source, r.id, r.typ, r.body, r.encoding, r.received
+		extracts[i] = r.extract // nil: NULL
 	}
 	// The batch belongs to no single caller: no caller's cancellation
 	// ends it.
 	ctx := context.Background()
 	inserted := map[[2]string]bool{}
-	rows, err := db.pool.Query(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[])
+	rows, err := db.pool.Query(ctx, `INSERT INTO deliveries (source, delivery_id, type, body, body_encoding, received_at, extract)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bytea[])
 		ON CONFLICT (source, delivery_id) DO NOTHING RETURNING source, delivery_id`,
-		sources, ids, types, bodies, encodings, received)
+		sources, ids, types, bodies, encodings, received, extracts)
 	if err == nil {
 		for rows.Next() {
 			var k [2]string

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,8 +32,8 @@ func (db *DB) SaveDelivery(ctx context.Context, d bot.WebhookDelivery) (dup bool
 	}
 	body, encoding, release := storage.EncodeBody(d.Body)
 	defer release() // save returns once the row is written or never will be
-	dup, err = db.save(ctx, &saveReq{source: d.Source, id: d.ID, typ: d.Type, body: body, encoding: encoding,
-		received: millis(received), done: make(chan saveResult, 1)})
+	dup, err = db.save(ctx, &saveReq{source: d.Source, id: d.ID, typ: d.Type, body: body, extract: d.Extract,
+		encoding: encoding, received: millis(received), done: make(chan saveResult, 1)})
 	if err != nil {
 		return false, dbError(err, fmt.Sprintf("save %s delivery %q", d.Source, d.ID))
 	}
@@ -74,7 +75,10 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 	if err != nil || len(ids) == 0 {
 		return nil, dbError(err, "claim pending deliveries")
 	}
-	rows, err = db.pool.Query(ctx, `SELECT id, source, delivery_id, type, body, body_encoding, received_at
+	// A delivery stored with an extract comes without its body, which is
+	// then not read (CASE; TOAST keeps it out of line).
+	rows, err = db.pool.Query(ctx, `SELECT id, source, delivery_id, type, received_at, extract,
+			CASE WHEN extract IS NULL THEN body END, body_encoding
 		FROM deliveries WHERE id = ANY ($1) AND processed_at IS NULL ORDER BY id`, ids)
 	if err != nil {
 		return nil, dbError(err, "list pending deliveries")
@@ -87,18 +91,39 @@ func (db *DB) PendingDeliveriesAfter(ctx context.Context, after int64, limit int
 		var received int64
 		var stored []byte
 		var encoding string
-		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &stored, &encoding, &received); err != nil {
+		if err := rows.Scan(&d.Seq, &d.Source, &d.ID, &d.Type, &received, &d.Extract, &stored, &encoding); err != nil {
 			return nil, dbError(err, "list pending deliveries")
 		}
-		if d.Body, d.Release, err = storage.DecodeBodyPooled(stored, encoding); err != nil {
-			d.Unreadable = err.Error()
-		}
 		d.ReceivedAt = fromMillis(received)
+		if d.Extract == nil {
+			if d.Body, d.Release, err = storage.DecodeBodyPooled(stored, encoding); err != nil {
+				d.Unreadable = err.Error()
+			}
+		}
 		ds = append(ds, d)
-		size += len(d.Body)
+		size += len(d.Body) + len(d.Extract)
 	}
 	rows.Close()
 	return ds, dbError(rows.Err(), "list pending deliveries")
+}
+
+// DeliveryBody reads back the body of the stored delivery seq.
+func (db *DB) DeliveryBody(ctx context.Context, seq int64) ([]byte, error) {
+	var stored []byte
+	var encoding string
+	err := db.pool.QueryRow(ctx, `SELECT body, body_encoding FROM deliveries WHERE id = $1`, seq).Scan(&stored, &encoding)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no stored delivery %d", seq)
+	}
+	if err != nil {
+		return nil, dbError(err, "read a delivery's body")
+	}
+	body, release, err := storage.DecodeBodyPooled(stored, encoding)
+	if release != nil {
+		body = bytes.Clone(body)
+		release()
+	}
+	return body, err
 }
 
 // CompleteDelivery stores the events normalised from a stored delivery and

@@ -45,7 +45,7 @@ func (db *DB) DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, 
 			return total, err
 		}
 		err = db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `UPDATE deliveries SET body = '\x', body_encoding = $1
+			tag, err := tx.Exec(ctx, `UPDATE deliveries SET body = '\x', body_encoding = $1, extract = NULL
 				WHERE id > $2 AND id <= $3 AND processed_at IS NOT NULL AND body_encoding <> $1`,
 				bodyDropped, st.AfterID, upto)
 			if err != nil {

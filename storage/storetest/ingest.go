@@ -210,3 +210,51 @@ func testCompleteDelivery(t *testing.T, open Opener) {
 		t.Errorf("octocat's identity is named %q, want Octo Cat", got)
 	}
 }
+
+// testDeliveryExtracts: a delivery stored with an extract comes back for
+// processing with it and without its body, which DeliveryBody still reads;
+// one without comes back with its body. Retention empties both.
+func testDeliveryExtracts(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := openAt(t, open)
+	body := bytes.Repeat([]byte(`{"pull_request":{"merged":true}} `), 40) // compressed when stored
+	extract := []byte(`tag{"pull_request":{"merged":true}}`)
+	for _, d := range []bot.WebhookDelivery{
+		{Source: bot.PlatformGitHub, ID: "with", Type: "pull_request", Body: body, Extract: extract, ReceivedAt: t0},
+		{Source: bot.PlatformBugzilla, ID: "without", Type: "bug.modify", Body: []byte(`{"bug":{}}`), ReceivedAt: t0},
+	} {
+		if dup, err := db.SaveDelivery(ctx, d); err != nil || dup {
+			t.Fatalf("SaveDelivery(%s) = %v, %v", d.ID, dup, err)
+		}
+	}
+	ds, err := db.PendingDeliveriesAfter(ctx, 0, 10)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("PendingDeliveriesAfter = %d deliveries, %v; want 2", len(ds), err)
+	}
+	if d := ds[0]; d.ID != "with" || string(d.Extract) != string(extract) || d.Body != nil || !d.ReceivedAt.Equal(t0) {
+		t.Errorf("delivery with an extract read back as %q: Extract %q, Body %d bytes; want the extract alone", d.ID, d.Extract, len(d.Body))
+	}
+	if d := ds[1]; d.ID != "without" || d.Extract != nil || string(d.Body) != `{"bug":{}}` {
+		t.Errorf("delivery without an extract read back as %q: Extract %q, Body %q; want its body", d.ID, d.Extract, d.Body)
+	}
+	if got, err := db.DeliveryBody(ctx, ds[0].Seq); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("DeliveryBody(with) = %d bytes, %v; want the body", len(got), err)
+	}
+	_, err = db.DeliveryBody(ctx, ds[1].Seq+1000)
+	wantCode(t, err, bot.ENOTFOUND)
+	for _, d := range ds {
+		if _, err := db.CompleteDelivery(ctx, d, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.DropDeliveryBodies(ctx, t0.Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("DropDeliveryBodies = %d, %v; want 2", n, err)
+	}
+	var kept int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE extract IS NOT NULL`).Scan(&kept); err != nil || kept != 0 {
+		t.Errorf("%d extracts kept past retention (%v), want 0", kept, err)
+	}
+	if _, err := db.DeliveryBody(ctx, ds[0].Seq); err == nil {
+		t.Error("DeliveryBody after retention returned a body")
+	}
+}

@@ -36,6 +36,7 @@ type DB interface {
 	SigningKeys(ctx context.Context) (keys map[string]string, anyAward bool, err error)
 	AwardPrograms(ctx context.Context) (map[string]string, error)
 	NextStatusIndex(ctx context.Context) (int, error)
+	DropDeliveryBodies(ctx context.Context, cutoff time.Time) (int64, error)
 	SetNow(now func() time.Time)
 	Close() error
 
@@ -82,6 +83,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingDeliveriesAfter", testPendingDeliveriesAfter},
 		{"PendingDeliveriesAfterCapsBytes", testPendingDeliveriesAfterCapsBytes},
 		{"CompleteDelivery", testCompleteDelivery},
+		{"DeliveryExtracts", testDeliveryExtracts},
 		{"IssuerSource", testIssuerSource},
 		{"Programs", testPrograms},
 		{"CreateNomination", testCreateNomination},

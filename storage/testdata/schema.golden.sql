@@ -86,7 +86,7 @@ CREATE TABLE "deliveries" (
 	processed_at  INTEGER,
 	problem       TEXT NOT NULL DEFAULT '',
 	body_encoding TEXT NOT NULL DEFAULT '',
-	body          BLOB NOT NULL,
+	body          BLOB NOT NULL, extract BLOB,
 	UNIQUE (source, delivery_id)
 ) STRICT;
 

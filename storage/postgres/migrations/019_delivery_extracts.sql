@@ -1,0 +1,6 @@
+-- 019_delivery_extracts: what the normaliser reads of a delivery, taken by
+-- the webhook handler as the body arrives (bot.WebhookDelivery.Extract).
+-- Processing reads it in place of the body. NULL for deliveries stored
+-- without one, which are processed from their body as before. Emptied
+-- with the body after privacy.delivery_retention.
+ALTER TABLE deliveries ADD COLUMN extract BYTEA;
