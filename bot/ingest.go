@@ -246,7 +246,12 @@ func (in *Ingestor) processPass(ctx context.Context, yield bool) (processed int,
 			workers++
 			wg.Go(func() {
 				for d := range work {
-					if err := in.process(ctx, d); err != nil {
+					// A delivery taken is processed to its end, even
+					// when ctx ends meanwhile (shutdown): its events
+					// are stored before its awards are made, and an
+					// award given up between the two would wait for the
+					// next sweep.
+					if err := in.process(context.WithoutCancel(ctx), d); err != nil {
 						failed.Add(1)
 						firstErr.CompareAndSwap(nil, &err)
 						continue

@@ -333,6 +333,34 @@ func testIngestorRun(t *testing.T) {
 	}
 }
 
+// TestIngestorFinishesDeliveriesTaken: a delivery being processed when
+// the context ends (shutdown) is processed to its end: its events were
+// stored, and its award is still made, not left for the next sweep.
+func TestIngestorFinishesDeliveriesTaken(t *testing.T) {
+	e := newEnv(t)
+	in := newIngestor(e)
+	ctx, cancel := context.WithCancel(e.Ctx)
+	taken, resume := make(chan struct{}), make(chan struct{})
+	in.OnEvents(func(ctx context.Context, events []bot.Event) error {
+		close(taken)
+		<-resume
+		return e.Cfg.Rules.OnEvents(ctx, events)
+	})
+	accept(e, in, "d-ada", "ada")
+	done := make(chan error, 1)
+	go func() {
+		_, err := in.ProcessPending(ctx)
+		done <- err
+	}()
+	<-taken
+	cancel()
+	close(resume)
+	<-done
+	if as := e.Awards("github:ada"); len(as) != 1 {
+		t.Errorf("github:ada has %d awards after a shutdown during processing, want 1", len(as))
+	}
+}
+
 // stallingStore holds the storing of delivery "d-stall" until stall is
 // closed: a commit that takes its time.
 type stallingStore struct {
