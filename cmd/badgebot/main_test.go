@@ -2,9 +2,23 @@ package main
 
 import (
 	"math"
+	"os"
 	"runtime/debug"
 	"testing"
 )
+
+// withGCDefaults paces the collector as the binary does (gcDefaults) until
+// tb ends: for benchmarks whose figures should be the binary's.
+func withGCDefaults(tb testing.TB) {
+	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	debug.SetGCPercent(percent)
+	debug.SetMemoryLimit(limit)
+	tb.Cleanup(func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	})
+	gcDefaults(os.Getenv)
+}
 
 // TestGCDefaults: the collector's pace is set where the environment leaves
 // it, and what GOGC and GOMEMLIMIT say is left alone.

@@ -17,11 +17,13 @@ import (
 // BenchmarkProcess is DESIGN §7 "Processing" end to end: b.N distinct
 // merged-PR deliveries (the real ~30 KB payload, each by its own author,
 // as cmd/loadgen sends them) are stored as the webhook handler stores
-// them, then the ingestor turns them into awards (decompress, normalise,
-// store events, rules, sign, store award). It reports awards/s; the
+// them (with their extracts), then the ingestor turns them into awards
+// (read the extract, normalise, store events, rules, sign, store award),
+// with the collector paced as the binary paces it. It reports awards/s; the
 // per-stage benchmarks are in storage (BenchmarkProcessDelivery),
 // integrations/github (BenchmarkNormalize) and issuer (signing).
 func BenchmarkProcess(b *testing.B) {
+	withGCDefaults(b)
 	app := startApp(b, func(c *config.Config) {
 		c.Badges = []config.BadgeConfig{{Slug: "first-pr", Name: "First Pull Request",
 			Description: "Had a first pull request merged.", Criteria: "Get one pull request merged.", Approvals: 1}}
