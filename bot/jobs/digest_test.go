@@ -173,10 +173,22 @@ func TestDigestOncePerPeriod(t *testing.T) {
 
 func TestDigestEmptyWeek(t *testing.T) {
 	e := newEnv(t)
+	if err := e.Svc.SaveBadge(e.Ctx, bottest.Badge("three-prs", "Three PRs")); err != nil {
+		t.Fatal(err)
+	}
+	e.store(pr("octocat", "octo/a", 1, 30), pr("octocat", "octo/a", 2, 20)) // one short of three-prs
 	e.Clock.Set(friday)
 	out, err := e.digester().Run(e.Ctx, jobs.DigestOptions{})
 	if err != nil || out.Skipped != jobs.DigestEmpty || out.Posted != 0 {
 		t.Errorf("empty week: %+v, %v", out, err)
+	}
+	// Nothing is posted, so nobody's events were read for near misses;
+	// a dry run shows them.
+	if out.Digest == nil || len(out.Digest.Near) != 0 {
+		t.Errorf("empty week: near misses looked up for a digest not posted: %+v", out.Digest)
+	}
+	if dry, err := e.digester().Run(e.Ctx, jobs.DigestOptions{DryRun: true}); err != nil || len(dry.Digest.Near) != 1 {
+		t.Errorf("dry run of an empty week: %+v, %v; want octocat one pull request short", dry, err)
 	}
 	if posted, _ := e.DB.DigestPosted(e.Ctx, "2026-W48"); posted {
 		t.Error("an empty week was recorded")
