@@ -201,10 +201,10 @@ func decodePayload[P any](body []byte) (*P, error) {
 // body without the members its payload ignores (payload_filter.go), after
 // a tag naming the payload structs that chose them. The webhook handler
 // takes it as the body arrives, in the scan that checks the JSON, and the
-// store hands it back for processing in the body's place: a twentieth of
-// the bytes of a merged pull request, neither decompressed nor scanned
-// again. ok is false when typ is not one Normalize reads or body is not
-// one valid JSON object or null.
+// store hands it back for processing in the body's place: 414 of the
+// 29,888 bytes of testdata's merged pull request, neither decompressed nor
+// scanned again. ok is false when typ is not one Normalize reads or body
+// is not one valid JSON object or null.
 func Extract(dst []byte, typ string, body []byte) (_ []byte, ok bool) {
 	m := payloadMembersOf(typ)
 	if m == nil {

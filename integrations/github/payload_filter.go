@@ -11,8 +11,8 @@ import (
 // reads a few hundred bytes of it. Decoding it whole, even skipping what the
 // struct does not name, cost most of normalising (BenchmarkNormalize:
 // 67 µs). So decodePayload first copies out the members the struct may
-// read, checking the JSON as it goes, and decodes that copy: about a
-// twentieth of the bytes.
+// read, checking the JSON as it goes, and decodes that copy: 414 of the
+// 29,888 bytes of testdata's merged pull request.
 //
 // The copy is the same document for the decoder, only without members it
 // would ignore: an object the struct reads keeps, in their order,
