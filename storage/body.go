@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 
@@ -44,6 +45,17 @@ var (
 )
 
 const keepEncoded = 1 << 20
+
+// decodeBody returns the body a stored one encodes, in a buffer of its
+// own.
+func decodeBody(stored []byte, encoding string) ([]byte, error) {
+	body, release, err := decodePooled(stored, encoding)
+	if release != nil {
+		body = bytes.Clone(body)
+		release()
+	}
+	return body, err
+}
 
 // decodePooled returns the body a stored one encodes, decompressed into a
 // pooled buffer when release is not nil: release gives the buffer back,

@@ -31,6 +31,11 @@ func EncodeBody(body []byte) (stored []byte, encoding string, release func()) {
 	return encodeBody(body)
 }
 
+// DecodeBody returns the body a stored one encodes, in a buffer of its own.
+func DecodeBody(stored []byte, encoding string) ([]byte, error) {
+	return decodeBody(stored, encoding)
+}
+
 // DecodeBodyPooled returns the body a stored one encodes, in a pooled
 // buffer when release is not nil (bot.WebhookDelivery.Release).
 func DecodeBodyPooled(stored []byte, encoding string) (body []byte, release func(), err error) {

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,12 +117,7 @@ func (db *DB) DeliveryBody(ctx context.Context, seq int64) ([]byte, error) {
 	if err != nil {
 		return nil, dbError(err, "read a delivery's body")
 	}
-	body, release, err := storage.DecodeBodyPooled(stored, encoding)
-	if release != nil {
-		body = bytes.Clone(body)
-		release()
-	}
-	return body, err
+	return storage.DecodeBody(stored, encoding)
 }
 
 // CompleteDelivery stores the events normalised from a stored delivery and
