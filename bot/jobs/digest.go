@@ -141,12 +141,12 @@ const (
 
 // Build gathers the digest of a period.
 func (d *Digester) Build(ctx context.Context, week string, since, until time.Time) (*Digest, error) {
-	return d.build(ctx, week, since, until, func(*Digest) bool { return true })
+	return d.build(ctx, week, since, until, true)
 }
 
-// build gathers the digest of a period, and its near misses when near says
-// so of the rest.
-func (d *Digester) build(ctx context.Context, week string, since, until time.Time, near func(*Digest) bool) (*Digest, error) {
+// build gathers the digest of a period, and its near misses unless it is
+// empty and nearIfEmpty is false.
+func (d *Digester) build(ctx context.Context, week string, since, until time.Time, nearIfEmpty bool) (*Digest, error) {
 	st := d.cfg.Store
 	dg := &Digest{Week: week, Since: since, Until: until}
 	awards, err := st.DigestAwards(ctx, since, until)
@@ -216,7 +216,7 @@ func (d *Digester) build(ctx context.Context, week string, since, until time.Tim
 		}
 		dg.Pending = append(dg.Pending, DigestNomination{Nomination: n, Badge: b, Nominee: p})
 	}
-	if d.cfg.Sweeper != nil && near(dg) {
+	if d.cfg.Sweeper != nil && (nearIfEmpty || !dg.Empty()) {
 		near, total, err := d.cfg.Sweeper.Near(ctx, digestNearLookup)
 		if err != nil {
 			return nil, err
@@ -298,9 +298,7 @@ func (d *Digester) Run(ctx context.Context, opts DigestOptions) (*DigestOutcome,
 	// reads every person's events (2 s of CPU over 100,000 people, at
 	// every start that catches up an empty week): they are looked up for
 	// a digest that is posted, or shown by a dry run.
-	dg, err := d.build(ctx, week, since, until, func(dg *Digest) bool {
-		return opts.DryRun || d.cfg.PostEmpty || !dg.Empty()
-	})
+	dg, err := d.build(ctx, week, since, until, opts.DryRun || d.cfg.PostEmpty)
 	if err != nil {
 		return nil, err
 	}
