@@ -287,6 +287,9 @@ func (p *PastAwards) Add(revoked bool, urls []string) {
 // Any reports whether the person was ever awarded the badge.
 func (p *PastAwards) Any() bool { return p.held+p.revoked > 0 }
 
+// Holds reports whether the person holds the badge (an award not revoked).
+func (p *PastAwards) Holds() bool { return p.held > 0 }
+
 // Reuses reports whether an award made by the rules with this evidence
 // would count again what an earlier award, held or revoked, was evidence
 // of (see spent). The rules never make such an award from what they read;

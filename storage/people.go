@@ -185,13 +185,18 @@ func ensurePerson(ctx context.Context, tx queryer, r bot.Recipient, name string,
 	return newPerson(ctx, tx, r, name, now)
 }
 
-// insertPerson creates a person with the handle (1) unless a person has it
-// or had it (an old handle redirects to its person's new one): then it
-// changes nothing. The unique handle and this one statement decide, where
-// a look first would cost the one writer a statement more for each person.
-const insertPerson = `INSERT INTO people (handle, name, created_at) SELECT ?1, ?2, ?3
-	WHERE NOT EXISTS (SELECT 1 FROM handle_redirects WHERE old_handle = ?1)
-	ON CONFLICT (handle) DO NOTHING`
+// insertPerson creates a person with the handle (1) unless a person has
+// it: then it changes nothing. The unique handle decides, where a look
+// first would cost the one writer a statement more for each person. A
+// handle a person had (it redirects to their new one) is looked up before
+// (redirectedQuery), and not in this statement as an INSERT … SELECT …
+// WHERE NOT EXISTS: SQLite runs an INSERT … SELECT inside a transaction
+// with a statement journal, a copy of each page it changes, which cost
+// more than the look.
+const insertPerson = `INSERT INTO people (handle, name, created_at) VALUES (?, ?, ?) ON CONFLICT (handle) DO NOTHING`
+
+// redirectedQuery finds whether a handle (1) was a person's and redirects.
+const redirectedQuery = `SELECT count(*) FROM handle_redirects WHERE old_handle = ?`
 
 // newPerson creates the person owning r, who has no identity yet, with
 // the handle derived from r, or base-2, base-3… whichever no person has and
@@ -223,6 +228,12 @@ func newPerson(ctx context.Context, tx queryer, r bot.Recipient, name string, no
 		// tables that reference people) this insert, through the driver's
 		// query path, cost about ten times what it does now and was the
 		// single writer's largest item (storage BenchmarkProcessDelivery).
+		var redirected int
+		if err := tx.QueryRowContext(ctx, redirectedQuery, handle).Scan(&redirected); err != nil {
+			return 0, err
+		} else if redirected > 0 {
+			continue // the handle was someone's
+		}
 		res, err := tx.ExecContext(ctx, insertPerson, handle, display, ms)
 		if err != nil {
 			return 0, err
@@ -230,7 +241,7 @@ func newPerson(ctx context.Context, tx queryer, r bot.Recipient, name string, no
 		if inserted, err := res.RowsAffected(); err != nil {
 			return 0, err
 		} else if inserted == 0 {
-			continue // the handle is or was someone's
+			continue // the handle is someone's
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return 0, err
