@@ -83,7 +83,7 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 	if diff := cmp.Diff([]string{"001_init.sql", "002_ingest_links.sql", "003_nominations.sql",
 		"004_awards_badge_person.sql", "005_scheduled.sql", "006_delivery_encoding.sql",
 		"007_chat_requests.sql", "008_private_handles.sql", "010_audit.sql", "011_signing_keys.sql", "014_programs.sql", "015_awards_program_index.sql",
-		"016_indexes.sql", "017_deliveries_body_last.sql", "019_delivery_extracts.sql"}, applied); diff != "" {
+		"016_indexes.sql", "017_deliveries_body_last.sql", "019_delivery_extracts.sql", "020_identities_person_order.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, path)
@@ -91,8 +91,8 @@ func TestOpenTwiceAndMigrate(t *testing.T) {
 		t.Errorf("second Migrate = %v, %v; want nothing applied", applied, err)
 	}
 	db := openPath(t, path)
-	if n := count(t, db, "schema_migrations", ""); n != 15 {
-		t.Errorf("schema_migrations has %d rows, want 15", n)
+	if n := count(t, db, "schema_migrations", ""); n != 16 {
+		t.Errorf("schema_migrations has %d rows, want 16", n)
 	}
 }
 

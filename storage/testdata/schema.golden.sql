@@ -257,7 +257,7 @@ CREATE INDEX events_person_kind ON events
 
 CREATE INDEX handle_redirects_person ON handle_redirects (person_id);
 
-CREATE INDEX identities_person ON identities (person_id);
+CREATE INDEX identities_person ON identities (person_id, created_at, platform, id, name, verified);
 
 CREATE INDEX link_codes_expiry ON link_codes (expires_at);
 
