@@ -151,20 +151,22 @@ func (in *Ingestor) Run(ctx context.Context) error {
 // writers wait, the fuller and fewer the commits. Fuller commits also share
 // more index pages: with 256 workers instead of 64 a processed delivery
 // cost about a fifth less CPU (cmd/badgebot BenchmarkProcess,
-// cpu-µs/award), for a few megabytes of bodies in flight. More are not
-// better: with 1024, a restarted server drained about 13% faster (fewer
-// collections, fuller commits), but a burst that arrives during a pass
-// competes with every delivery in flight: its acknowledgements' p99 was 51
-// and 62 ms in two runs of three (25 in the third; 30-39 with 256), past
-// DESIGN §7's 50 ms, and their max 160-280 ms (90-126 with 256), with
-// cmd/loadgen -target started half a second into a pass of 25,000. What
-// they wait for is the CPU, not the group commit: letting other writes go
-// ahead of processing's in the commit queue left the p99 as it was with
-// 256 workers and made it 83-102 ms with 1024.
+// cpu-µs/award), for a few megabytes of deliveries in flight. With 256 the
+// two cores were still a seventh idle in a timed drain of 36,000 merged
+// pull requests, workers waiting on commits; 512 drained them 6-17% faster
+// (three alternating runs, 1.77-1.79 cores busy against 1.74-1.76) for a
+// peak RSS of 102 MB against 82. 1024 were no faster than 512 and peaked
+// at 141 MB. A burst that arrives during a pass competes with the
+// deliveries in flight: with cmd/loadgen -target started half a second
+// into a pass of 36,000, its acknowledgements' p99 was 23-26 ms with 256
+// and with 512 workers (DESIGN §7 asks under 50), their max 64-92 and
+// 69-128 ms. What they wait for is the CPU, not the group commit: letting
+// other writes go ahead of processing's in the commit queue left the p99
+// as it was.
 const (
 	ingestQuiet     = 200 * time.Millisecond
 	maxProcessDelay = 30 * time.Second
-	processWorkers  = 256 // deliveries processed at once
+	processWorkers  = 512 // deliveries processed at once
 	processBatch    = 256 // deliveries read at once, while the workers work
 )
 
