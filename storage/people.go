@@ -186,13 +186,12 @@ func ensurePerson(ctx context.Context, tx queryer, r bot.Recipient, name string,
 }
 
 // insertPerson creates a person with the handle (1) unless a person has
-// it: then it changes nothing. The unique handle decides, where a look
-// first would cost the one writer a statement more for each person. A
-// handle a person had (it redirects to their new one) is looked up before
-// (redirectedQuery), and not in this statement as an INSERT … SELECT …
-// WHERE NOT EXISTS: SQLite runs an INSERT … SELECT inside a transaction
-// with a statement journal, a copy of each page it changes, which cost
-// more than the look.
+// it: then it changes nothing (the unique handle decides). A handle a
+// person had, which redirects to their new one, is looked up before it
+// (redirectedQuery). The two were one INSERT … SELECT … WHERE NOT EXISTS,
+// but SQLite runs an INSERT … SELECT inside a transaction with a statement
+// journal, a copy of each page it changes, which cost the one writer more
+// than the statement the look now takes.
 const insertPerson = `INSERT INTO people (handle, name, created_at) VALUES (?, ?, ?) ON CONFLICT (handle) DO NOTHING`
 
 // redirectedQuery finds whether a handle (1) was a person's and redirects.
