@@ -222,17 +222,17 @@ func newPerson(ctx context.Context, tx queryer, r bot.Recipient, name string, no
 		if display == "" || bot.FindEmail(display) != "" {
 			display = handle
 		}
-		// Exec and LastInsertId, not RETURNING: with RETURNING (which
-		// SQLite runs as a trigger, with foreign-key checks of the four
-		// tables that reference people) this insert, through the driver's
-		// query path, cost about ten times what it does now and was the
-		// single writer's largest item (storage BenchmarkProcessDelivery).
 		var redirected int
 		if err := tx.QueryRowContext(ctx, redirectedQuery, handle).Scan(&redirected); err != nil {
 			return 0, err
 		} else if redirected > 0 {
 			continue // the handle was someone's
 		}
+		// Exec and LastInsertId, not RETURNING: with RETURNING (which
+		// SQLite runs as a trigger, with foreign-key checks of the four
+		// tables that reference people) this insert, through the driver's
+		// query path, cost about ten times what it does now and was the
+		// single writer's largest item (storage BenchmarkProcessDelivery).
 		res, err := tx.ExecContext(ctx, insertPerson, handle, display, ms)
 		if err != nil {
 			return 0, err
