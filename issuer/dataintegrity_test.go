@@ -10,7 +10,28 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
+
+// TestEd25519SameAsStdlib pins that the signer proofs use makes, for any
+// key and message, the bytes crypto/ed25519 makes and verifies.
+func TestEd25519SameAsStdlib(t *testing.T) {
+	msg := make([]byte, 0, 200)
+	for i := range 200 {
+		pub, key, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := voi.Sign(voi.PrivateKey(key), msg)
+		if want := ed25519.Sign(key, msg); string(sig) != string(want) {
+			t.Fatalf("key %d, %d-byte message: voi signed %x, crypto/ed25519 %x", i, len(msg), sig, want)
+		}
+		if !ed25519.Verify(pub, msg, sig) {
+			t.Fatalf("key %d: crypto/ed25519 refuses voi's signature", i)
+		}
+		msg = append(msg, byte(i*31))
+	}
+}
 
 // Test1EdTechVector reproduces the eddsa-rdfc-2022 test vector of the
 // 1EdTech OB 3.0 implementation guide (also tools/obverify/testvector.mjs).
