@@ -16,7 +16,8 @@ import (
 // rough): encode of a 34-byte multikey 800 vs 840, of a 64-byte signature
 // 490-1300 vs 1050-2400; decode 320-510 vs 800-1440 and 340-380 vs
 // 2670-3470. Both are noise beside the Ed25519 signature each award
-// makes (40-90 us on the same run).
+// makes (40-90 us on the same run with crypto/ed25519; 22-24 us on a quiet
+// machine with curve25519-voi, BenchmarkSignEd25519).
 func base58Encode(b []byte) string { return base58.Encode(b) }
 
 // errBase58 reports a string that is not base58btc.
