@@ -28,7 +28,7 @@ func benchAward(i int) Award {
 	return a
 }
 
-// BenchmarkSignEd25519 sets the Ed25519 signature each award makes, by
+// BenchmarkSignEd25519 times the Ed25519 signature each award makes, by
 // curve25519-voi as signDataIntegrityJSON makes it, beside crypto/ed25519.
 func BenchmarkSignEd25519(b *testing.B) {
 	_, key, _ := ed25519.GenerateKey(nil)

@@ -106,7 +106,7 @@ func (c *canonicalizer) signDataIntegrityJSON(doc []byte, docContext any, key ed
 	// Ed25519 signatures are deterministic (RFC 8032): curve25519-voi
 	// makes the same bytes crypto/ed25519 does, from the same key layout,
 	// with a vectorised base-point multiply that halves the cost
-	// (BenchmarkSignEd25519: 22 against 40 us on this kind of machine).
+	// (BenchmarkSignEd25519: 22-24 against 40-46 us on this kind of machine).
 	// It is the largest single cost of an award; verification stays on
 	// crypto/ed25519.
 	p.ProofValue = "z" + base58Encode(voi.Sign(voi.PrivateKey(key), data))

@@ -13,7 +13,7 @@ import (
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
-// TestEd25519SameAsStdlib pins that the signer proofs use makes, for any
+// TestEd25519SameAsStdlib pins that the signer the proofs use makes, for any
 // key and message, the bytes crypto/ed25519 makes and verifies.
 func TestEd25519SameAsStdlib(t *testing.T) {
 	msg := make([]byte, 0, 200)
