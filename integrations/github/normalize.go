@@ -52,7 +52,7 @@ func Normalize(d bot.WebhookDelivery) (Result, error) { return normalize(d, pars
 
 // normalize is Normalize with the payload decoded by parse (the tests hold
 // parsePayload to go-github's full gh.ParseWebHook).
-func normalize(d bot.WebhookDelivery, parse func(typ string, body []byte) (any, error)) (Result, error) {
+func normalize(d bot.WebhookDelivery, parse parser) (Result, error) {
 	switch d.Type {
 	case TypePullRequest, TypePullRequestReview, TypeIssues, TypeIssueComment:
 	default:
@@ -65,7 +65,7 @@ func normalize(d bot.WebhookDelivery, parse func(typ string, body []byte) (any, 
 			return Result{}, fmt.Errorf("github: %s delivery %s: %w", d.Type, d.ID, bot.ErrStaleExtract)
 		}
 	}
-	v, err := parse(d.Type, body)
+	v, err := parse(d.Type, body, d.Extract != nil)
 	if err != nil {
 		return Result{}, bot.Errorf(bot.EINVALID, "github: %s delivery %s: %v", d.Type, d.ID, err)
 	}

@@ -130,18 +130,23 @@ func putFilterBuf(buf *[]byte) {
 	}
 }
 
+// parser decodes a delivery's payload of type typ into that type's
+// go-github event. extracted says body is an extract's payload: already
+// only the members the payload structs read (Extract).
+type parser func(typ string, body []byte, extracted bool) (any, error)
+
 // parsePayload decodes a delivery of one of the types Normalize reads into
 // that type's go-github event, with the fields Normalize uses.
-func parsePayload(typ string, body []byte) (any, error) {
+func parsePayload(typ string, body []byte, extracted bool) (any, error) {
 	switch typ {
 	case TypePullRequest:
-		p, err := decodePayload[pullRequestPayload](body)
+		p, err := decodePayload[pullRequestPayload](body, extracted)
 		if err != nil {
 			return nil, err
 		}
 		return &gh.PullRequestEvent{Action: p.Action, Number: p.Number, PullRequest: p.PullRequest.gh(), Repo: p.Repo.gh()}, nil
 	case TypePullRequestReview:
-		p, err := decodePayload[reviewPayload](body)
+		p, err := decodePayload[reviewPayload](body, extracted)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +156,7 @@ func parsePayload(typ string, body []byte) (any, error) {
 		}
 		return e, nil
 	case TypeIssues:
-		p, err := decodePayload[issuesPayload](body)
+		p, err := decodePayload[issuesPayload](body, extracted)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +173,7 @@ func parsePayload(typ string, body []byte) (any, error) {
 		}
 		return e, nil
 	case TypeIssueComment:
-		p, err := decodePayload[commentPayload](body)
+		p, err := decodePayload[commentPayload](body, extracted)
 		if err != nil {
 			return nil, err
 		}
@@ -183,12 +188,15 @@ func parsePayload(typ string, body []byte) (any, error) {
 
 // decodePayload decodes the members of body that P reads: a filtered copy
 // when body is one valid JSON object or null, else body itself, for the
-// decoder's error.
-func decodePayload[P any](body []byte) (*P, error) {
-	buf := filterBufs.Get().(*[]byte)
-	defer putFilterBuf(buf)
-	if filtered, ok := filterPayload((*buf)[:0], body, membersFor[P]()); ok {
-		*buf, body = filtered, filtered
+// decoder's error. An extract's payload (extracted) was filtered when it
+// was taken and is decoded as it is: filtering it again gives it back.
+func decodePayload[P any](body []byte, extracted bool) (*P, error) {
+	if !extracted {
+		buf := filterBufs.Get().(*[]byte)
+		defer putFilterBuf(buf)
+		if filtered, ok := filterPayload((*buf)[:0], body, membersFor[P]()); ok {
+			*buf, body = filtered, filtered
+		}
 	}
 	p := new(P)
 	if err := json.Unmarshal(body, p); err != nil {
