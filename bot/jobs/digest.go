@@ -139,11 +139,6 @@ const (
 	digestNearLookup = 50 // near misses read before picking
 )
 
-// Build gathers the digest of a period.
-func (d *Digester) Build(ctx context.Context, week string, since, until time.Time) (*Digest, error) {
-	return d.build(ctx, week, since, until, true)
-}
-
 // build gathers the digest of a period, and its near misses unless it is
 // empty and nearIfEmpty is false.
 func (d *Digester) build(ctx context.Context, week string, since, until time.Time, nearIfEmpty bool) (*Digest, error) {
